@@ -1,0 +1,14 @@
+import { defineApp } from "convex/server";
+import agent from "@convex-dev/agent/convex.config";
+import workflow from "@convex-dev/workflow/convex.config";
+import workpool from "@convex-dev/workpool/convex.config";
+import rag from "@convex-dev/rag/convex.config";
+import budget from "../components/budget/convex.config";
+
+const app = defineApp();
+app.use(agent, { name: "agent" });
+app.use(workflow, { name: "workflow" });
+app.use(workpool, { name: "toolPool" });
+app.use(rag, { name: "rag" });
+app.use(budget, { name: "budget" });
+export default app;

@@ -1,0 +1,21 @@
+/**
+ * The only module of the app that reads `process.env`. Components never read
+ * the environment; values they need are passed in as arguments.
+ */
+function read(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+export const env = {
+  /** Shared secret for trusted service callers (CLI scripts, webhooks relays). Unset = service calls refused. */
+  serviceSecret: () => read("HARNESS_SERVICE_SECRET"),
+  /** Clerk issuer, also read by `auth.config.ts`. */
+  clerkIssuerDomain: () => read("CLERK_JWT_ISSUER_DOMAIN"),
+  /** OpenAI-compatible endpoint (OpenAI, OpenRouter, Ollama...). */
+  openAiCompatibleBaseUrl: () => read("OPENAI_COMPATIBLE_BASE_URL"),
+  openAiCompatibleApiKey: () => read("OPENAI_COMPATIBLE_API_KEY"),
+  anthropicApiKey: () => read("ANTHROPIC_API_KEY"),
+  /** Model used when an agent names none. */
+  defaultModelId: () => read("HARNESS_DEFAULT_MODEL"),
+};

@@ -1,0 +1,142 @@
+/**
+ * A1: every public query, mutation and action refuses a caller with no
+ * identity. Walks every module of the app (the same set `api` is generated
+ * from), so a new public function without an auth builder fails this test.
+ * Keep it for the life of the project.
+ */
+import { makeFunctionReference } from "convex/server";
+import { expect, test } from "vitest";
+import { codeOf, modules, newHarness, type Harness } from "./test.setup";
+
+/** Public functions that may be called anonymously, with the reason. */
+const EXEMPT: Record<string, string> = {};
+
+type ValidatorJson = {
+  type: string;
+  value?: unknown;
+  tableName?: string;
+  fieldType?: ValidatorJson;
+  keys?: ValidatorJson;
+  values?: { fieldType: ValidatorJson };
+};
+
+/** A value that passes `validator`, so the call reaches the auth check. */
+async function sample(t: Harness, validator: ValidatorJson): Promise<unknown> {
+  switch (validator.type) {
+    case "string":
+      return "x";
+    case "number":
+      return 1;
+    case "bigint":
+      return 1n;
+    case "boolean":
+      return false;
+    case "null":
+      return null;
+    case "any":
+      return null;
+    case "bytes":
+      return new ArrayBuffer(1);
+    case "literal":
+      return validator.value;
+    case "id":
+      return await idFor(t, validator.tableName!);
+    case "array":
+      return [];
+    case "record":
+      return {};
+    case "union":
+      return await sample(t, (validator.value as ValidatorJson[])[0]!);
+    case "object": {
+      const fields = validator.value as Record<string, { fieldType: ValidatorJson; optional: boolean }>;
+      const out: Record<string, unknown> = {};
+      for (const [key, field] of Object.entries(fields)) {
+        if (!field.optional) out[key] = await sample(t, field.fieldType);
+      }
+      return out;
+    }
+    default:
+      throw new Error(`No sample for validator type ${validator.type}`);
+  }
+}
+
+/** Make a real document id for `table` (ids must name an existing table). */
+async function idFor(t: Harness, table: string): Promise<string> {
+  return await t.run(async (ctx) => {
+    const fixtures: Record<string, () => Promise<string>> = {
+      accounts: () =>
+        ctx.db.insert("accounts", { name: "f", slug: "f", kind: "organization", status: "active", maxDelegationDepth: 3 }),
+      userProfiles: () =>
+        ctx.db.insert("userProfiles", { tokenIdentifier: "f|f", subject: "f", isPlatformAdmin: false, status: "active" }),
+    };
+    const make = fixtures[table];
+    if (!make) throw new Error(`security.test.ts: add a fixture for table ${table}`);
+    return await make();
+  });
+}
+
+type Registered = {
+  isQuery?: boolean;
+  isMutation?: boolean;
+  isAction?: boolean;
+  isPublic?: boolean;
+  exportArgs?: () => string;
+};
+
+async function publicFunctions() {
+  const found: { path: string; kind: "query" | "mutation" | "action"; fn: Registered }[] = [];
+  for (const [file, load] of Object.entries(modules)) {
+    if (file.startsWith("./_generated/") || file === "./schema.ts" || file.endsWith(".config.ts")) continue;
+    const mod = (await load()) as Record<string, Registered>;
+    const modulePath = file.replace(/^\.\//, "").replace(/\.ts$/, "");
+    for (const [name, fn] of Object.entries(mod)) {
+      if (typeof fn !== "function" && typeof fn !== "object") continue;
+      if (!fn?.isPublic) continue;
+      const kind = fn.isQuery ? "query" : fn.isMutation ? "mutation" : fn.isAction ? "action" : null;
+      if (kind) found.push({ path: `${modulePath}:${name}`, kind, fn });
+    }
+  }
+  return found;
+}
+
+test("every public function refuses an anonymous caller with `unauthenticated`", async () => {
+  const functions = await publicFunctions();
+  expect(functions.length).toBeGreaterThan(5);
+  const failures: string[] = [];
+  for (const { path, kind, fn } of functions) {
+    if (EXEMPT[path]) continue;
+    const t = newHarness();
+    const args = (await sample(t, JSON.parse(fn.exportArgs!()) as ValidatorJson)) as Record<string, unknown>;
+    const call =
+      kind === "query"
+        ? t.query(makeFunctionReference<"query">(path), args)
+        : kind === "mutation"
+          ? t.mutation(makeFunctionReference<"mutation">(path), args)
+          : t.action(makeFunctionReference<"action">(path), args);
+    const code = await codeOf(call);
+    if (code !== "unauthenticated") failures.push(`${path} (${kind}) → ${code}`);
+  }
+  expect(failures).toEqual([]);
+});
+
+test("service functions fail closed: wrong secret, and no secret configured", async () => {
+  const t = newHarness();
+  const { api } = await import("./_generated/api");
+  const args = { tokenIdentifier: "x", isPlatformAdmin: true };
+  // Unset: refused even with an empty or guessed secret.
+  delete process.env.HARNESS_SERVICE_SECRET;
+  expect(await codeOf(t.mutation(api.admin.platform.setPlatformAdmin, { ...args, serviceSecret: "" }))).toBe("unauthenticated");
+  expect(await codeOf(t.mutation(api.admin.platform.setPlatformAdmin, { ...args, serviceSecret: "guess" }))).toBe("unauthenticated");
+  process.env.HARNESS_SERVICE_SECRET = "s3cret-value";
+  try {
+    expect(await codeOf(t.mutation(api.admin.platform.setPlatformAdmin, { ...args, serviceSecret: "s3cret-valuf" }))).toBe(
+      "unauthenticated",
+    );
+    // The right secret gets through to the handler (which then finds no such user).
+    expect(await codeOf(t.mutation(api.admin.platform.setPlatformAdmin, { ...args, serviceSecret: "s3cret-value" }))).toBe(
+      "not_found",
+    );
+  } finally {
+    delete process.env.HARNESS_SERVICE_SECRET;
+  }
+});
