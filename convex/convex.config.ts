@@ -3,7 +3,7 @@ import agent from "@convex-dev/agent/convex.config";
 import workflow from "@convex-dev/workflow/convex.config";
 import workpool from "@convex-dev/workpool/convex.config";
 import rag from "@convex-dev/rag/convex.config";
-import budget from "../components/budget/convex.config";
+import budget from "../components/budget/src/component/convex.config";
 
 const app = defineApp();
 app.use(agent, { name: "agent" });

@@ -13,13 +13,13 @@ import workpoolTest from "@convex-dev/workpool/test";
 import { convexTest } from "convex-test";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import budgetSchema from "../components/budget/schema";
+import budgetSchema from "../components/budget/src/component/schema";
 import schema from "./schema";
 import type { Role } from "./lib/validators";
 
 // Entry points only: files with more than one dot (tests, `*.d.ts`, `*.config.ts`) are not modules.
 export const modules = import.meta.glob(["./**/*.ts", "./_generated/*.js", "!./**/*.*.ts"]);
-const budgetModules = import.meta.glob(["../components/budget/**/*.ts", "!../components/budget/**/*.*.ts"]);
+const budgetModules = import.meta.glob(["../components/budget/src/component/**/*.ts", "!../components/budget/src/component/**/*.*.ts"]);
 
 export function newHarness() {
   const t = convexTest({ schema, modules, transactionLimits: true });

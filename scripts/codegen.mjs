@@ -193,14 +193,21 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
   };
 }
 
+/** Our own components: every folder under components/ holding a convex.config.ts. */
 function localComponentDirs() {
+  const found = [];
+  const walk = (dir) => {
+    if (fs.existsSync(path.join(dir, "convex.config.ts"))) {
+      found.push(dir);
+      return;
+    }
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory() && entry.name !== "node_modules" && !entry.name.startsWith(".")) walk(path.join(dir, entry.name));
+    }
+  };
   const base = path.join(root, "components");
-  if (!fs.existsSync(base)) return [];
-  return fs
-    .readdirSync(base, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && fs.existsSync(path.join(base, e.name, "convex.config.ts")))
-    .map((e) => path.join(base, e.name))
-    .sort();
+  if (fs.existsSync(base)) walk(base);
+  return found.sort();
 }
 
 const digest = (text) => createHash("sha256").update(text).digest("hex");

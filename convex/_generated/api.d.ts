@@ -54,5 +54,5 @@ export declare const components: {
   workflow: import("@convex-dev/workflow/_generated/component.js").ComponentApi<"workflow">;
   toolPool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"toolPool">;
   rag: import("@convex-dev/rag/_generated/component.js").ComponentApi<"rag">;
-  budget: import("../../components/budget/_generated/component.js").ComponentApi<"budget">;
+  budget: import("../../components/budget/src/component/_generated/component.js").ComponentApi<"budget">;
 };
