@@ -7,5 +7,7 @@ export default defineConfig({
     include: ["convex/**/*.test.ts", "components/**/*.test.ts", "scripts/**/*.test.ts"],
     server: { deps: { inline: ["convex-test"] } },
     testTimeout: 30_000,
+    // Workflow/workpool log every step; show logs only for failing tests.
+    silent: "passed-only",
   },
 });

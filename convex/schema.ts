@@ -1,7 +1,11 @@
 import { defineSchema } from "convex/server";
+import { agentTables } from "./agents/schema";
+import { chatTables } from "./chat/schema";
 import { tenancyTables } from "./tenancy/schema";
 
 /** The app's tables, one domain folder each. */
 export default defineSchema({
   ...tenancyTables,
+  ...agentTables,
+  ...chatTables,
 });

@@ -63,11 +63,34 @@ async function sample(t: Harness, validator: ValidatorJson): Promise<unknown> {
 /** Make a real document id for `table` (ids must name an existing table). */
 async function idFor(t: Harness, table: string): Promise<string> {
   return await t.run(async (ctx) => {
+    const accountId = await ctx.db.insert("accounts", { name: "f", slug: "f", kind: "organization", status: "active", maxDelegationDepth: 3 });
+    const userId = await ctx.db.insert("userProfiles", { tokenIdentifier: "f|f", subject: "f", isPlatformAdmin: false, status: "active" });
+    const agent = () =>
+      ctx.db.insert("agents", { accountId, name: "A", slug: "a", description: "", instructions: "", status: "active", version: 1 });
+    const thread = async () =>
+      ctx.db.insert("threads", { accountId, userId, agentId: await agent(), agentThreadId: "x", title: "t", status: "active", lastMessageAt: 0 });
+    const interaction = async () => {
+      const threadId = await thread();
+      const threadDoc = (await ctx.db.get("threads", threadId))!;
+      return ctx.db.insert("interactions", {
+        kind: "turn", accountId, userId, agentId: threadDoc.agentId, agentVersion: 1, threadId, promptMessageId: "m", promptText: "p",
+        promptOrder: 0, status: "queued", modelId: "offline", modelLabel: "Offline", createdAt: 0, tokensIn: 0, tokensOut: 0,
+        costMicroUsd: 0, llmCalls: 0, stepCount: 0, generation: 0,
+      });
+    };
     const fixtures: Record<string, () => Promise<string>> = {
-      accounts: () =>
-        ctx.db.insert("accounts", { name: "f", slug: "f", kind: "organization", status: "active", maxDelegationDepth: 3 }),
-      userProfiles: () =>
-        ctx.db.insert("userProfiles", { tokenIdentifier: "f|f", subject: "f", isPlatformAdmin: false, status: "active" }),
+      accounts: async () => accountId,
+      userProfiles: async () => userId,
+      agents: agent,
+      threads: thread,
+      interactions: interaction,
+      approvals: async () => {
+        const interactionId = await interaction();
+        const i = (await ctx.db.get("interactions", interactionId))!;
+        return ctx.db.insert("approvals", {
+          accountId, threadId: i.threadId, userId, interactionId, workflowId: "w", toolCallId: "c", toolSlug: "save_note", args: "{}", status: "pending",
+        });
+      },
     };
     const make = fixtures[table];
     if (!make) throw new Error(`security.test.ts: add a fixture for table ${table}`);

@@ -6,20 +6,17 @@
  */
 import agentTest from "@convex-dev/agent/test";
 import ragTest from "@convex-dev/rag/test";
-import rateLimiterTest from "@convex-dev/rate-limiter/test";
-import shardedCounterTest from "@convex-dev/sharded-counter/test";
 import workflowTest from "@convex-dev/workflow/test";
 import workpoolTest from "@convex-dev/workpool/test";
 import { convexTest } from "convex-test";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import budgetSchema from "../components/budget/src/component/schema";
+import budgetTest from "../components/budget/src/test";
 import schema from "./schema";
 import type { Role } from "./lib/validators";
 
 // Entry points only: files with more than one dot (tests, `*.d.ts`, `*.config.ts`) are not modules.
 export const modules = import.meta.glob(["./**/*.ts", "./_generated/*.js", "!./**/*.*.ts"]);
-const budgetModules = import.meta.glob(["../components/budget/src/component/**/*.ts", "!../components/budget/src/component/**/*.*.ts"]);
 
 export function newHarness() {
   const t = convexTest({ schema, modules, transactionLimits: true });
@@ -27,9 +24,7 @@ export function newHarness() {
   workflowTest.register(t, "workflow");
   workpoolTest.register(t, "toolPool");
   ragTest.register(t, "rag");
-  t.registerComponent("budget", budgetSchema, budgetModules);
-  rateLimiterTest.register(t, "budget/rateLimiter");
-  shardedCounterTest.register(t, "budget/shardedCounter");
+  budgetTest.register(t, "budget");
   return t;
 }
 export type Harness = ReturnType<typeof newHarness>;

@@ -16,6 +16,10 @@ export const env = {
   openAiCompatibleBaseUrl: () => read("OPENAI_COMPATIBLE_BASE_URL"),
   openAiCompatibleApiKey: () => read("OPENAI_COMPATIBLE_API_KEY"),
   anthropicApiKey: () => read("ANTHROPIC_API_KEY"),
+  /** Embedding model on the OpenAI-compatible endpoint (e.g. text-embedding-3-small). Unset = offline hashing embeddings. */
+  embeddingModelId: () => read("HARNESS_EMBEDDING_MODEL"),
+  /** Vector length of that embedding model, when it isn't one the harness knows. */
+  embeddingDimension: () => read("HARNESS_EMBEDDING_DIMENSION"),
   /** Model used when an agent names none. */
   defaultModelId: () => read("HARNESS_DEFAULT_MODEL"),
 };

@@ -1,6 +1,7 @@
 import type { UserIdentity } from "convex/server";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { installDefaultAgents } from "../agents/defaults";
 import { fail } from "../lib/errors";
 import { roleAtLeast, type Role } from "../lib/validators";
 
@@ -97,6 +98,7 @@ async function provisionOrgAccount(ctx: MutationCtx, user: Doc<"userProfiles">, 
       clerkOrgId: claims.orgId,
       maxDelegationDepth: 3,
     });
+    await installDefaultAgents(ctx, accountId);
     account = (await ctx.db.get("accounts", accountId))!;
   }
   const membership = await membershipOf(ctx, user._id, account._id);
@@ -132,6 +134,7 @@ async function provisionPersonalAccount(ctx: MutationCtx, user: Doc<"userProfile
     maxDelegationDepth: 3,
   });
   await ctx.db.insert("memberships", { accountId, userId: user._id, role: "admin", status: "active" });
+  await installDefaultAgents(ctx, accountId);
   return accountId;
 }
 

@@ -8,6 +8,12 @@
  * @module
  */
 
+import type * as budgets from "../budgets.js";
+import type * as ledger from "../ledger.js";
+import type * as rates from "../rates.js";
+import type * as shared from "../shared.js";
+import type * as usage from "../usage.js";
+
 import type {
   ApiFromModules,
   FilterApi,
@@ -15,7 +21,13 @@ import type {
 } from "convex/server";
 import { anyApi, componentsGeneric } from "convex/server";
 
-const fullApi: ApiFromModules<{}> = anyApi as any;
+const fullApi: ApiFromModules<{
+  budgets: typeof budgets;
+  ledger: typeof ledger;
+  rates: typeof rates;
+  shared: typeof shared;
+  usage: typeof usage;
+}> = anyApi as any;
 
 /**
  * A utility for referencing Convex functions in your app's public API.

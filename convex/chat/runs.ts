@@ -1,0 +1,96 @@
+import { v } from "convex/values";
+import type { Doc } from "../_generated/dataModel";
+import { fail } from "../lib/errors";
+import { accountMutation, accountQuery } from "../lib/functions";
+import { workflow } from "../lib/workflow";
+import { ownThread } from "./access";
+import { endRun } from "./turnSteps";
+import { vErrorInfo, vInteractionStatus } from "./validators";
+
+export const vTurnSummary = v.object({
+  interactionId: v.id("interactions"),
+  status: vInteractionStatus,
+  promptMessageId: v.string(),
+  modelLabel: v.string(),
+  tokensIn: v.number(),
+  tokensOut: v.number(),
+  costUsd: v.number(),
+  error: v.optional(vErrorInfo),
+  canRetry: v.boolean(),
+  createdAt: v.number(),
+});
+
+function turnSummary(i: Doc<"interactions">) {
+  return {
+    interactionId: i._id,
+    status: i.status,
+    promptMessageId: i.promptMessageId,
+    modelLabel: i.modelLabel,
+    tokensIn: i.tokensIn,
+    tokensOut: i.tokensOut,
+    costUsd: i.costMicroUsd / 1_000_000,
+    ...(i.error ? { error: i.error } : {}),
+    canRetry: i.status === "failed" && i.failedStepKey !== undefined,
+    createdAt: i.createdAt,
+  };
+}
+
+/** The thread's latest turns (status, model label, cost, error) for the chat view. */
+export const turnsForThread = accountQuery({
+  args: { threadId: v.id("threads") },
+  returns: v.array(vTurnSummary),
+  handler: async (ctx, { accountId, threadId }) => {
+    await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
+    const turns = await ctx.db
+      .query("interactions")
+      .withIndex("by_threadId", (q) => q.eq("threadId", threadId))
+      .order("desc")
+      .take(20);
+    return turns.map(turnSummary);
+  },
+});
+
+async function ownInteraction(ctx: Parameters<typeof ownThread>[0], caller: { accountId: Doc<"accounts">["_id"]; userId: Doc<"userProfiles">["_id"] }, interactionId: Doc<"interactions">["_id"]) {
+  const interaction = await ctx.db.get("interactions", interactionId);
+  if (interaction === null || interaction.accountId !== caller.accountId || interaction.userId !== caller.userId) {
+    fail("not_found", "Run not found.");
+  }
+  return interaction;
+}
+
+/** Cancel a running turn: streaming stops, no further steps run; a second cancel is a no-op. */
+export const cancel = accountMutation({
+  args: { interactionId: v.id("interactions") },
+  returns: v.object({ cancelled: v.boolean() }),
+  handler: async (ctx, { accountId, interactionId }) => {
+    const interaction = await ownInteraction(ctx, { accountId, userId: ctx.user._id }, interactionId);
+    if (["completed", "failed", "cancelled"].includes(interaction.status)) return { cancelled: false };
+    if (interaction.workflowId) await workflow.cancel(ctx, interaction.workflowId as never);
+    await endRun(ctx, interaction, { status: "cancelled" });
+    return { cancelled: true };
+  },
+});
+
+/** Retry a failed turn from the step that failed; nothing before it runs again. */
+export const retry = accountMutation({
+  args: { interactionId: v.id("interactions") },
+  returns: v.null(),
+  handler: async (ctx, { accountId, interactionId }) => {
+    const interaction = await ownInteraction(ctx, { accountId, userId: ctx.user._id }, interactionId);
+    if (interaction.status !== "failed" || !interaction.workflowId || !interaction.failedStepKey) {
+      fail("conflict", "Only a failed turn can be retried.");
+    }
+    await ownThread(ctx, { accountId, userId: ctx.user._id }, interaction.threadId);
+    await ctx.db.patch("interactions", interactionId, {
+      status: "running",
+      error: undefined,
+      endedAt: undefined,
+      failedStepKey: undefined,
+      generation: interaction.generation + 1,
+    });
+    // A failed model call is preceded by its budget step: resume there so it reserves afresh.
+    const from = interaction.failedStepKey.startsWith("llm#") ? interaction.failedStepKey.replace("llm#", "budget#") : interaction.failedStepKey;
+    await workflow.restart(ctx, interaction.workflowId as never, { from, startAsync: true });
+    return null;
+  },
+});

@@ -1,0 +1,143 @@
+import { defineTable } from "convex/server";
+import { v } from "convex/values";
+import { vErrorInfo, vInteractionStatus, vStepKind, vStepStatus, vToolCallStatus } from "./validators";
+
+export const chatTables = {
+  /**
+   * A conversation: the agent component's thread plus who owns it.
+   * Written by: thread functions, send (lastMessageAt). Read by: thread list, every chat function (ownership).
+   * `by_accountId_userId_status_lastMessageAt` serves the sidebar (newest first);
+   * the search index serves title search.
+   */
+  threads: defineTable({
+    accountId: v.id("accounts"),
+    userId: v.id("userProfiles"),
+    agentId: v.id("agents"),
+    /** The @convex-dev/agent thread id. */
+    agentThreadId: v.string(),
+    title: v.string(),
+    status: v.union(v.literal("active"), v.literal("archived")),
+    lastMessageAt: v.number(),
+  })
+    .index("by_accountId_userId_status_lastMessageAt", ["accountId", "userId", "status", "lastMessageAt"])
+    .index("by_agentThreadId", ["agentThreadId"])
+    .searchIndex("search_title", { searchField: "title", filterFields: ["accountId", "userId", "status"] }),
+
+  /**
+   * One row per run: a chat turn (later: a delegation or a job).
+   * Written by: send, the turn workflow's steps, cancel/retry. Read by: the chat (status), the run inspector.
+   */
+  interactions: defineTable({
+    kind: v.union(v.literal("turn"), v.literal("delegation"), v.literal("job")),
+    accountId: v.id("accounts"),
+    userId: v.id("userProfiles"),
+    agentId: v.id("agents"),
+    agentVersion: v.number(),
+    threadId: v.id("threads"),
+    /** The user message this run answers, its text and its order in the agent thread. */
+    promptMessageId: v.string(),
+    promptText: v.string(),
+    promptOrder: v.number(),
+    workflowId: v.optional(v.string()),
+    status: vInteractionStatus,
+    modelId: v.string(),
+    modelLabel: v.string(),
+    triage: v.optional(v.object({ intent: v.string(), confidence: v.number() })),
+    createdAt: v.number(),
+    startedAt: v.optional(v.number()),
+    endedAt: v.optional(v.number()),
+    tokensIn: v.number(),
+    tokensOut: v.number(),
+    costMicroUsd: v.number(),
+    llmCalls: v.number(),
+    error: v.optional(vErrorInfo),
+    /** The workflow step to resume from when the run failed. */
+    failedStepKey: v.optional(v.string()),
+    /** Budget reservation held by an in-flight model call (released if the run ends early). */
+    openReservationKey: v.optional(v.string()),
+    /** Steps recorded so far (gives each new step its index). */
+    stepCount: v.number(),
+    /** Bumped by retry; reservations are keyed by it so a retried call reserves afresh. */
+    generation: v.number(),
+  })
+    .index("by_threadId", ["threadId"])
+    .index("by_accountId", ["accountId"]),
+
+  /**
+   * One row per step of a run, in order. Written by: the turn workflow. Read by: the run inspector, the chat (tool status).
+   */
+  steps: defineTable({
+    interactionId: v.id("interactions"),
+    /** Position in the run; stable across retries of the same step. */
+    index: v.number(),
+    /** Unique within the run, also the workflow step's name (e.g. `llm#0`, `tool#call_1`). */
+    key: v.string(),
+    kind: vStepKind,
+    name: v.string(),
+    status: vStepStatus,
+    attempt: v.number(),
+    startedAt: v.number(),
+    endedAt: v.optional(v.number()),
+    durationMs: v.optional(v.number()),
+    tokensIn: v.optional(v.number()),
+    tokensOut: v.optional(v.number()),
+    costMicroUsd: v.optional(v.number()),
+    toolCallId: v.optional(v.string()),
+    error: v.optional(vErrorInfo),
+    detail: v.optional(v.string()),
+    /** LLM steps: the last stepOrder in the agent thread before the first attempt (replay detection). */
+    baselineStepOrder: v.optional(v.number()),
+  })
+    .index("by_interactionId_index", ["interactionId", "index"])
+    .index("by_interactionId_key", ["interactionId", "key"]),
+
+  /**
+   * The idempotency record of a tool call (key = interaction:step:toolCallId):
+   * intent written before it runs, result committed once.
+   * Written by: tool execution. Read by: tool execution (replays), the inspector.
+   */
+  toolCalls: defineTable({
+    key: v.string(),
+    interactionId: v.id("interactions"),
+    toolCallId: v.string(),
+    toolSlug: v.string(),
+    args: v.string(),
+    status: vToolCallStatus,
+    attempts: v.number(),
+    result: v.optional(v.string()),
+    error: v.optional(v.string()),
+  }).index("by_key", ["key"]),
+
+  /**
+   * A tool call waiting for a person. Written by: the turn (request), approve/deny.
+   * Read by: the chat (prompt), the approval inbox.
+   */
+  approvals: defineTable({
+    accountId: v.id("accounts"),
+    threadId: v.id("threads"),
+    /** Whose decision it is: the thread's user. */
+    userId: v.id("userProfiles"),
+    interactionId: v.id("interactions"),
+    workflowId: v.string(),
+    toolCallId: v.string(),
+    toolSlug: v.string(),
+    args: v.string(),
+    status: v.union(v.literal("pending"), v.literal("approved"), v.literal("denied"), v.literal("cancelled")),
+    reason: v.optional(v.string()),
+    decidedBy: v.optional(v.id("userProfiles")),
+    decidedAt: v.optional(v.number()),
+  })
+    .index("by_threadId_status", ["threadId", "status"])
+    .index("by_interactionId_toolCallId", ["interactionId", "toolCallId"])
+    .index("by_accountId_status", ["accountId", "status"]),
+
+  /** Side effects of the demo `notes` tool (a write-level tool), keyed for exactly-once. */
+  notes: defineTable({
+    accountId: v.id("accounts"),
+    userId: v.id("userProfiles"),
+    idempotencyKey: v.string(),
+    text: v.string(),
+  })
+    .index("by_idempotencyKey", ["idempotencyKey"])
+    .index("by_accountId_userId", ["accountId", "userId"]),
+};

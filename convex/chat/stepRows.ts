@@ -1,0 +1,64 @@
+/**
+ * Step rows: what the run inspector shows. One row per workflow step, keyed
+ * by the step's name in the run, so a retried step updates its row (attempt
+ * + 1) instead of adding one.
+ */
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+import type { ErrorInfo, StepKind } from "./validators";
+
+export async function stepByKey(ctx: MutationCtx, interactionId: Id<"interactions">, key: string) {
+  return await ctx.db
+    .query("steps")
+    .withIndex("by_interactionId_key", (q) => q.eq("interactionId", interactionId).eq("key", key))
+    .unique();
+}
+
+/** Start (or restart) a step: a new row, or the same row with attempt + 1. */
+export async function beginStepRow(
+  ctx: MutationCtx,
+  interaction: Doc<"interactions">,
+  step: { key: string; kind: StepKind; name: string; status?: "running" | "waiting" },
+): Promise<Doc<"steps">> {
+  const now = Date.now();
+  const existing = await stepByKey(ctx, interaction._id, step.key);
+  if (existing) {
+    await ctx.db.patch("steps", existing._id, {
+      status: step.status ?? "running",
+      attempt: existing.attempt + 1,
+      startedAt: now,
+      error: undefined,
+      endedAt: undefined,
+      durationMs: undefined,
+    });
+    return (await ctx.db.get("steps", existing._id))!;
+  }
+  const stepId = await ctx.db.insert("steps", {
+    interactionId: interaction._id,
+    index: interaction.stepCount,
+    key: step.key,
+    kind: step.kind,
+    name: step.name,
+    status: step.status ?? "running",
+    attempt: 1,
+    startedAt: now,
+  });
+  await ctx.db.patch("interactions", interaction._id, { stepCount: interaction.stepCount + 1 });
+  return (await ctx.db.get("steps", stepId))!;
+}
+
+export async function endStepRow(
+  ctx: MutationCtx,
+  step: Doc<"steps">,
+  outcome:
+    | { status: "succeeded" | "skipped"; detail?: string; tokensIn?: number; tokensOut?: number; costMicroUsd?: number }
+    | { status: "failed" | "cancelled"; error: ErrorInfo; detail?: string },
+): Promise<void> {
+  const now = Date.now();
+  await ctx.db.patch("steps", step._id, { ...outcome, endedAt: now, durationMs: now - step.startedAt });
+}
+
+/** Log line for a run: structured, always with the interaction id. */
+export function logRun(interactionId: Id<"interactions">, event: string, fields: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ interactionId, event, ...fields }));
+}

@@ -1,0 +1,263 @@
+/**
+ * Tool calls of a turn. Each call: a policy check (assignment, trust level,
+ * approval), then one action step that runs the tool with an idempotency key
+ * (interaction:toolCallId). Its intent is written before it runs and its
+ * result committed once, together with the tool-result message.
+ */
+import { saveMessage } from "@convex-dev/agent";
+import { v } from "convex/values";
+import { components, internal } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
+import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { findTool, ToolInputError } from "../tools/registry";
+import { permits } from "../tools/validators";
+import { beginStepRow, endStepRow, logRun, stepByKey } from "./stepRows";
+import { isEnded, loadInteraction } from "./turnSteps";
+import { vToolCallRequest } from "./llm";
+
+const MAX_RESULT_CHARS = 20_000;
+
+export function toolCallKey(interactionId: Id<"interactions">, toolCallId: string) {
+  return `${interactionId}:tool#${toolCallId}`;
+}
+
+/** Saves the tool-result message the model will read next. */
+async function saveToolResult(
+  ctx: MutationCtx,
+  interaction: Doc<"interactions">,
+  call: { toolCallId: string; toolName: string },
+  output: { type: "json"; value: unknown } | { type: "error-text"; value: string },
+) {
+  const thread = (await ctx.db.get("threads", interaction.threadId))!;
+  await saveMessage(ctx, components.agent, {
+    threadId: thread.agentThreadId,
+    userId: interaction.userId,
+    promptMessageId: interaction.promptMessageId,
+    message: {
+      role: "tool",
+      content: [{ type: "tool-result", toolCallId: call.toolCallId, toolName: call.toolName, output: output as never }],
+    },
+  });
+}
+
+/**
+ * Decide what happens to a requested tool call: refused (tool error to the
+ * model), run now, or wait for the thread user's approval.
+ */
+export const prepare = internalMutation({
+  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest },
+  returns: v.union(
+    v.object({ decision: v.literal("refused") }),
+    v.object({ decision: v.literal("run") }),
+    v.object({ decision: v.literal("approval"), approvalId: v.id("approvals") }),
+  ),
+  handler: async (ctx, { interactionId, toolCall }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    if (isEnded(interaction)) return { decision: "refused" as const };
+    const definition = findTool(toolCall.toolName);
+    const assignment = await ctx.db
+      .query("toolAssignments")
+      .withIndex("by_agentId_toolSlug", (q) => q.eq("agentId", interaction.agentId).eq("toolSlug", toolCall.toolName))
+      .unique();
+    const key = `tool#${toolCall.toolCallId}`;
+    if (!definition || !assignment || !permits(assignment.permission, definition.trustLevel)) {
+      // The model asked for something this agent may not do (G2): refuse, no side effect.
+      const step = await beginStepRow(ctx, interaction, { key, kind: "tool", name: toolCall.toolName });
+      const message = `The tool "${toolCall.toolName}" is not available to this agent.`;
+      await endStepRow(ctx, step, { status: "failed", error: { code: "policy_denied", message } });
+      await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: message });
+      logRun(interactionId, "tool_refused", { tool: toolCall.toolName });
+      return { decision: "refused" as const };
+    }
+    if (!assignment.needsApproval) return { decision: "run" as const };
+    const existing = await ctx.db
+      .query("approvals")
+      .withIndex("by_interactionId_toolCallId", (q) => q.eq("interactionId", interactionId).eq("toolCallId", toolCall.toolCallId))
+      .unique();
+    if (existing) return { decision: "approval" as const, approvalId: existing._id };
+    const approvalId = await ctx.db.insert("approvals", {
+      accountId: interaction.accountId,
+      threadId: interaction.threadId,
+      userId: interaction.userId,
+      interactionId,
+      workflowId: interaction.workflowId!,
+      toolCallId: toolCall.toolCallId,
+      toolSlug: toolCall.toolName,
+      args: toolCall.input.slice(0, MAX_RESULT_CHARS),
+      status: "pending",
+    });
+    await beginStepRow(ctx, interaction, { key: `approval#${toolCall.toolCallId}`, kind: "wait", name: `Approval: ${toolCall.toolName}`, status: "waiting" });
+    await ctx.db.patch("interactions", interactionId, { status: "waiting" });
+    logRun(interactionId, "approval_requested", { tool: toolCall.toolName, approvalId });
+    return { decision: "approval" as const, approvalId };
+  },
+});
+
+/** After the approval event: close the wait step; a denial goes to the model as the tool's result. */
+export const settleApproval = internalMutation({
+  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest, approved: v.boolean(), reason: v.optional(v.string()) },
+  returns: v.null(),
+  handler: async (ctx, { interactionId, toolCall, approved, reason }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    if (isEnded(interaction)) return null;
+    const step = await stepByKey(ctx, interactionId, `approval#${toolCall.toolCallId}`);
+    if (step && step.status === "waiting") {
+      await endStepRow(ctx, step, { status: "succeeded", detail: approved ? "approved" : `denied${reason ? `: ${reason}` : ""}` });
+    }
+    await ctx.db.patch("interactions", interactionId, { status: "running" });
+    if (!approved) {
+      await saveToolResult(ctx, interaction, toolCall, {
+        type: "error-text",
+        value: `The user denied this call to ${toolCall.toolName}${reason ? `: ${reason}` : "."}`,
+      });
+    }
+    return null;
+  },
+});
+
+/** Write the intent of a call before running it. Returns what to do. */
+export const beginCall = internalMutation({
+  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest },
+  returns: v.union(
+    v.object({ kind: v.literal("run"), stepId: v.id("steps"), key: v.string(), attempt: v.number() }),
+    v.object({ kind: v.literal("done") }),
+  ),
+  handler: async (ctx, { interactionId, toolCall }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    if (isEnded(interaction)) return { kind: "done" as const };
+    const key = toolCallKey(interactionId, toolCall.toolCallId);
+    const record = await ctx.db.query("toolCalls").withIndex("by_key", (q) => q.eq("key", key)).unique();
+    if (record?.status === "committed" || record?.status === "unknown") return { kind: "done" as const };
+    const definition = findTool(toolCall.toolName)!;
+    const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName });
+    if (record?.status === "started" && !definition.idempotent) {
+      // An earlier attempt died mid-call: its effect may or may not have happened. Don't repeat it blindly.
+      const message = `The earlier call to ${toolCall.toolName} was interrupted and its outcome is unknown; it was not repeated.`;
+      await ctx.db.patch("toolCalls", record._id, { status: "unknown", error: message });
+      await endStepRow(ctx, step, { status: "failed", error: { code: "internal_error", message } });
+      await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: message });
+      return { kind: "done" as const };
+    }
+    if (record) {
+      await ctx.db.patch("toolCalls", record._id, { status: "started", attempts: record.attempts + 1 });
+    } else {
+      await ctx.db.insert("toolCalls", {
+        key,
+        interactionId,
+        toolCallId: toolCall.toolCallId,
+        toolSlug: toolCall.toolName,
+        args: toolCall.input.slice(0, MAX_RESULT_CHARS),
+        status: "started",
+        attempts: 1,
+      });
+    }
+    return { kind: "run" as const, stepId: step._id, key, attempt: step.attempt };
+  },
+});
+
+/** Commit a call's outcome once, with the tool-result message, in one transaction. */
+export const commitCall = internalMutation({
+  args: {
+    interactionId: v.id("interactions"),
+    toolCall: vToolCallRequest,
+    stepId: v.id("steps"),
+    outcome: v.union(v.object({ ok: v.literal(true), result: v.string() }), v.object({ ok: v.literal(false), error: v.string() })),
+  },
+  returns: v.null(),
+  handler: async (ctx, { interactionId, toolCall, stepId, outcome }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    const key = toolCallKey(interactionId, toolCall.toolCallId);
+    const record = await ctx.db.query("toolCalls").withIndex("by_key", (q) => q.eq("key", key)).unique();
+    if (record === null || record.status === "committed" || isEnded(interaction)) return null; // Late or repeated: ignore.
+    const step = (await ctx.db.get("steps", stepId))!;
+    if (outcome.ok) {
+      await ctx.db.patch("toolCalls", record._id, { status: "committed", result: outcome.result });
+      await endStepRow(ctx, step, { status: "succeeded", detail: outcome.result.slice(0, 500) });
+      await saveToolResult(ctx, interaction, toolCall, { type: "json", value: JSON.parse(outcome.result) as unknown });
+    } else {
+      await ctx.db.patch("toolCalls", record._id, { status: "committed", error: outcome.error });
+      await endStepRow(ctx, step, { status: "failed", error: { code: "bad_request", message: outcome.error } });
+      await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: outcome.error });
+    }
+    logRun(interactionId, "tool_done", { tool: toolCall.toolName, ok: outcome.ok });
+    return null;
+  },
+});
+
+/** An attempt threw (known failure): the call may be retried. */
+export const attemptFailed = internalMutation({
+  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest, stepId: v.id("steps"), error: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { interactionId, toolCall, stepId, error }) => {
+    const record = await ctx.db
+      .query("toolCalls")
+      .withIndex("by_key", (q) => q.eq("key", toolCallKey(interactionId, toolCall.toolCallId)))
+      .unique();
+    if (record?.status === "started") await ctx.db.patch("toolCalls", record._id, { status: "failed", error });
+    const step = await ctx.db.get("steps", stepId);
+    if (step && step.status === "running") await endStepRow(ctx, step, { status: "failed", error: { code: "internal_error", message: error } });
+    logRun(interactionId, "tool_attempt_failed", { tool: toolCall.toolName, error });
+    return null;
+  },
+});
+
+/** Retries exhausted: the model gets the failure as the tool's result and decides what to say. */
+export const giveUp = internalMutation({
+  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest, error: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { interactionId, toolCall, error }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    const key = toolCallKey(interactionId, toolCall.toolCallId);
+    const record = await ctx.db.query("toolCalls").withIndex("by_key", (q) => q.eq("key", key)).unique();
+    if (isEnded(interaction) || record?.status === "committed" || record?.status === "unknown") return null;
+    if (record) await ctx.db.patch("toolCalls", record._id, { status: "committed", error });
+    await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: `${toolCall.toolName} failed: ${error}` });
+    return null;
+  },
+});
+
+/** Run one tool call (an action step; the workflow retries it on throw). */
+export const execute = internalAction({
+  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest },
+  returns: v.null(),
+  handler: async (ctx, { interactionId, toolCall }) => {
+    const begun = await ctx.runMutation(internal.chat.toolSteps.beginCall, { interactionId, toolCall });
+    if (begun.kind === "done") return null;
+    const definition = findTool(toolCall.toolName)!;
+    const owner: { accountId: Id<"accounts">; userId: Id<"userProfiles">; agentId: Id<"agents"> } = await ctx.runQuery(
+      internal.chat.toolSteps.runOwner,
+      { interactionId },
+    );
+    let outcome: { ok: true; result: string } | { ok: false; error: string };
+    try {
+      const args = JSON.parse(toolCall.input) as Record<string, unknown>;
+      const result = await definition.execute({ ctx, ...owner, interactionId, idempotencyKey: begun.key }, args);
+      const text = JSON.stringify(result ?? null);
+      outcome = text.length > MAX_RESULT_CHARS
+        ? { ok: false, error: `The result was larger than ${MAX_RESULT_CHARS} characters.` }
+        : { ok: true, result: text };
+    } catch (error) {
+      if (!(error instanceof ToolInputError) && !(error instanceof SyntaxError)) {
+        await ctx.runMutation(internal.chat.toolSteps.attemptFailed, {
+          interactionId,
+          toolCall,
+          stepId: begun.stepId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      }
+      outcome = { ok: false, error: error.message };
+    }
+    await ctx.runMutation(internal.chat.toolSteps.commitCall, { interactionId, toolCall, stepId: begun.stepId, outcome });
+    return null;
+  },
+});
+
+export const runOwner = internalQuery({
+  args: { interactionId: v.id("interactions") },
+  returns: v.object({ accountId: v.id("accounts"), userId: v.id("userProfiles"), agentId: v.id("agents") }),
+  handler: async (ctx, { interactionId }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    return { accountId: interaction.accountId, userId: interaction.userId, agentId: interaction.agentId };
+  },
+});

@@ -1,0 +1,115 @@
+/**
+ * A chat turn is one durable workflow. Steps, each journaled:
+ *
+ *   begin (triage) ─► [ reserve budget ─► model call ─► tool calls (parallel;
+ *   approval waits are workflow events) ] × up to MAX_LLM_CALLS_PER_TURN ─► complete
+ *
+ * A crash or a thrown error between steps re-runs nothing that finished: the
+ * workflow replays its journal and continues at the next step. Failures and
+ * cancels end in `onComplete`, which releases held budget and aborts streams.
+ */
+import { vResultValidator } from "@convex-dev/workpool";
+import { vWorkflowId, type WorkflowCtx } from "@convex-dev/workflow";
+import { v } from "convex/values";
+import { internal } from "../_generated/api";
+import type { Id } from "../_generated/dataModel";
+import { internalMutation } from "../_generated/server";
+import { PROVIDER_RETRY, TOOL_RETRY, workflow } from "../lib/workflow";
+import type { ToolCallRequest } from "./llm";
+import { endRun, isEnded, loadInteraction } from "./turnSteps";
+import { MAX_LLM_CALLS_PER_TURN } from "./validators";
+
+export const vApprovalDecision = v.object({ approved: v.boolean(), reason: v.optional(v.string()) });
+
+export function approvalEventName(approvalId: string) {
+  return `approval:${approvalId}`;
+}
+
+async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: ToolCallRequest): Promise<void> {
+  const policy = await step.runMutation(internal.chat.toolSteps.prepare, { interactionId: id, toolCall }, { name: `policy#${toolCall.toolCallId}` });
+  if (policy.decision === "refused") return;
+  if (policy.decision === "approval") {
+    const decision = await step.awaitEvent({ name: approvalEventName(policy.approvalId), validator: vApprovalDecision });
+    await step.runMutation(
+      internal.chat.toolSteps.settleApproval,
+      { interactionId: id, toolCall, approved: decision.approved, ...(decision.reason ? { reason: decision.reason } : {}) },
+      { name: `settle#${toolCall.toolCallId}` },
+    );
+    if (!decision.approved) return;
+  }
+  try {
+    await step.runAction(internal.chat.toolSteps.execute, { interactionId: id, toolCall }, { retry: TOOL_RETRY, name: `tool#${toolCall.toolCallId}` });
+  } catch (error) {
+    // Retries exhausted: the model hears about it and decides what to say.
+    await step.runMutation(
+      internal.chat.toolSteps.giveUp,
+      { interactionId: id, toolCall, error: error instanceof Error ? error.message : String(error) },
+      { name: `giveUp#${toolCall.toolCallId}` },
+    );
+  }
+}
+
+export const run = workflow
+  .define({ args: { interactionId: v.id("interactions") }, returns: v.null() })
+  .handler(async (step, { interactionId }): Promise<null> => {
+    const { handled } = await step.runMutation(internal.chat.turnSteps.begin, { interactionId }, { name: "triage" });
+    if (handled) return null;
+    for (let call = 0; call < MAX_LLM_CALLS_PER_TURN; call++) {
+      const reserved = await step.runMutation(internal.chat.turnSteps.reserveForCall, { interactionId, call }, { name: `budget#${call}` });
+      if (!reserved.ok) {
+        await step.runMutation(internal.chat.turnSteps.fail, { interactionId, error: { code: "budget_exceeded", message: reserved.message } }, { name: "fail" });
+        return null;
+      }
+      const result = await step.runAction(internal.chat.llm.call, { interactionId, call }, { retry: PROVIDER_RETRY, name: `llm#${call}` });
+      if (result.kind === "ended") return null;
+      if (result.kind === "failed") {
+        await step.runMutation(
+          internal.chat.turnSteps.fail,
+          { interactionId, error: { code: result.code, message: result.message }, failedStepKey: `llm#${call}` },
+          { name: "fail" },
+        );
+        return null;
+      }
+      if (result.toolCalls.length === 0) {
+        await step.runMutation(internal.chat.turnSteps.complete, { interactionId }, { name: "complete" });
+        return null;
+      }
+      await Promise.all(result.toolCalls.map((toolCall) => runToolCall(step, interactionId, toolCall)));
+    }
+    await step.runMutation(
+      internal.chat.turnSteps.fail,
+      { interactionId, error: { code: "policy_denied", message: `The agent kept asking for tools; stopped after ${MAX_LLM_CALLS_PER_TURN} model calls.` } },
+      { name: "fail" },
+    );
+    return null;
+  });
+
+/** Runs once when the workflow ends, however it ends. */
+export const onComplete = internalMutation({
+  args: { workflowId: vWorkflowId, result: vResultValidator, context: v.object({ interactionId: v.id("interactions") }) },
+  returns: v.null(),
+  handler: async (ctx, { result, context }) => {
+    const interaction = await loadInteraction(ctx, context.interactionId);
+    if (isEnded(interaction)) return null;
+    if (result.kind === "canceled") {
+      await endRun(ctx, interaction, { status: "cancelled" });
+    } else if (result.kind === "failed") {
+      // A step kept failing (after its retries): find which, so it can be resumed from there.
+      // A run has tens of steps; the newest 50 always include the one that failed.
+      const recent = await ctx.db
+        .query("steps")
+        .withIndex("by_interactionId_index", (q) => q.eq("interactionId", interaction._id))
+        .order("desc")
+        .take(50);
+      const failedStep = recent.find((s) => s.status === "failed");
+      await endRun(ctx, interaction, {
+        status: "failed",
+        error: failedStep?.error ?? { code: "internal_error", message: result.error },
+        ...(failedStep ? { failedStepKey: failedStep.key } : {}),
+      });
+    } else {
+      await endRun(ctx, interaction, { status: "failed", error: { code: "internal_error", message: "The run stopped without finishing." } });
+    }
+    return null;
+  },
+});

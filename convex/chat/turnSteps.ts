@@ -1,0 +1,263 @@
+/**
+ * The transactional steps of a chat turn, called by the turn workflow
+ * (convex/chat/turn.ts) and by its LLM and tool actions. Each is an internal
+ * mutation: exactly-once, and fenced so a late write after a cancel changes nothing.
+ */
+import { saveMessage } from "@convex-dev/agent";
+import { v } from "convex/values";
+import { components } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
+import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated/server";
+import { budget } from "../lib/budget";
+import { costOfUsage } from "../models/prices";
+import { answersDirectly, triage } from "./triage";
+import { beginStepRow, endStepRow, logRun } from "./stepRows";
+import { vErrorInfo, vStepKind } from "./validators";
+
+/** Upper bound of output tokens per model call; reservations use it. */
+export const MAX_OUTPUT_TOKENS = 1_024;
+/** Allowance for the context window when estimating a call's input. */
+const CONTEXT_TOKEN_ALLOWANCE = 2_000;
+
+const ENDED = new Set(["completed", "failed", "cancelled"]);
+
+export async function loadInteraction(ctx: QueryCtx, interactionId: Id<"interactions">) {
+  const interaction = await ctx.db.get("interactions", interactionId);
+  if (interaction === null) throw new Error(`Interaction ${interactionId} not found`);
+  return interaction;
+}
+
+export function isEnded(interaction: Doc<"interactions">): boolean {
+  return ENDED.has(interaction.status);
+}
+
+/** Saves the agent's reply directly (triage) at the prompt's order. */
+async function saveAssistantText(ctx: MutationCtx, interaction: Doc<"interactions">, thread: Doc<"threads">, text: string) {
+  const agent = await ctx.db.get("agents", interaction.agentId);
+  await saveMessage(ctx, components.agent, {
+    threadId: thread.agentThreadId,
+    userId: interaction.userId,
+    promptMessageId: interaction.promptMessageId,
+    agentName: agent?.name,
+    message: { role: "assistant", content: text },
+  });
+}
+
+/** First step: mark the run started and let triage answer what it is sure of. */
+export const begin = internalMutation({
+  args: { interactionId: v.id("interactions") },
+  returns: v.object({ handled: v.boolean() }),
+  handler: async (ctx, { interactionId }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    if (isEnded(interaction)) return { handled: true };
+    await ctx.db.patch("interactions", interactionId, { status: "running", startedAt: interaction.startedAt ?? Date.now() });
+    const result = triage(interaction.promptText);
+    const step = await beginStepRow(ctx, interaction, { key: "triage", kind: "triage", name: "Triage" });
+    logRun(interactionId, "triage", { intent: result.intent, confidence: result.confidence });
+    await ctx.db.patch("interactions", interactionId, { triage: { intent: result.intent, confidence: result.confidence } });
+    if (!answersDirectly(result)) {
+      await endStepRow(ctx, step, { status: "succeeded", detail: `intent ${result.intent} (${result.confidence}); to the model` });
+      return { handled: false };
+    }
+    const thread = (await ctx.db.get("threads", interaction.threadId))!;
+    await saveAssistantText(ctx, interaction, thread, result.reply);
+    await endStepRow(ctx, step, { status: "succeeded", detail: `answered directly: ${result.intent} (${result.confidence})` });
+    await ctx.db.patch("interactions", interactionId, { status: "completed", endedAt: Date.now() });
+    return { handled: true };
+  },
+});
+
+export function budgetChain(interaction: Doc<"interactions">) {
+  return [
+    { scope: "account", scopeId: interaction.accountId },
+    { scope: "user", scopeId: interaction.userId },
+    { scope: "agent", scopeId: interaction.agentId },
+  ];
+}
+
+export function reservationKey(interaction: Doc<"interactions">, call: number) {
+  return `${interaction._id}:llm#${call}:g${interaction.generation}`;
+}
+
+/**
+ * Before a model call: reserve an upper bound of its cost against every
+ * budget in the chain. A run that cannot reserve fails fast, spending nothing.
+ */
+export const reserveForCall = internalMutation({
+  args: { interactionId: v.id("interactions"), call: v.number() },
+  returns: v.union(v.object({ ok: v.literal(true) }), v.object({ ok: v.literal(false), message: v.string() })),
+  handler: async (ctx, { interactionId, call }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    if (isEnded(interaction)) return { ok: false as const, message: "The run has ended." };
+    const key = reservationKey(interaction, call);
+    const tokens = Math.ceil(interaction.promptText.length / 4) + CONTEXT_TOKEN_ALLOWANCE + MAX_OUTPUT_TOKENS;
+    const estimate = {
+      tokens,
+      microUsd: costOfUsage(interaction.modelId, { inputTokens: tokens - MAX_OUTPUT_TOKENS, outputTokens: MAX_OUTPUT_TOKENS })
+        .microUsd,
+    };
+    const outcome = await budget.reserve(ctx, { key, chain: budgetChain(interaction), estimate });
+    if (!outcome.ok) {
+      logRun(interactionId, "budget_refused", { call, scope: outcome.scope });
+      return { ok: false as const, message: outcome.message };
+    }
+    await ctx.db.patch("interactions", interactionId, { openReservationKey: key });
+    return { ok: true as const };
+  },
+});
+
+/** An action step begins (or begins again): its row, attempt + 1. */
+export const beginStep = internalMutation({
+  args: {
+    interactionId: v.id("interactions"),
+    key: v.string(),
+    kind: vStepKind,
+    name: v.string(),
+    baselineStepOrder: v.optional(v.number()),
+  },
+  returns: v.union(
+    v.null(),
+    v.object({ stepId: v.id("steps"), attempt: v.number(), baselineStepOrder: v.union(v.number(), v.null()) }),
+  ),
+  handler: async (ctx, args) => {
+    const interaction = await loadInteraction(ctx, args.interactionId);
+    if (isEnded(interaction)) return null;
+    const step = await beginStepRow(ctx, interaction, args);
+    if (step.baselineStepOrder === undefined && args.baselineStepOrder !== undefined) {
+      await ctx.db.patch("steps", step._id, { baselineStepOrder: args.baselineStepOrder });
+    }
+    return { stepId: step._id, attempt: step.attempt, baselineStepOrder: step.baselineStepOrder ?? args.baselineStepOrder ?? null };
+  },
+});
+
+/**
+ * After a model call: commit its real usage (releasing the rest of the
+ * reservation), close the step and add tokens and cost to the run. Idempotent:
+ * a second call for the same step changes nothing.
+ */
+export const finishModelCall = internalMutation({
+  args: {
+    interactionId: v.id("interactions"),
+    stepId: v.id("steps"),
+    call: v.number(),
+    usage: v.object({ inputTokens: v.number(), outputTokens: v.number() }),
+    toolCalls: v.number(),
+  },
+  returns: v.null(),
+  handler: async (ctx, { interactionId, stepId, call, usage, toolCalls }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    const step = await ctx.db.get("steps", stepId);
+    if (step === null || step.status === "succeeded") return null;
+    const cost = costOfUsage(interaction.modelId, usage);
+    const key = reservationKey(interaction, call);
+    await budget.commit(ctx, {
+      key,
+      actual: { microUsd: cost.microUsd, tokens: usage.inputTokens + usage.outputTokens },
+    });
+    await endStepRow(ctx, step, {
+      status: "succeeded",
+      tokensIn: usage.inputTokens,
+      tokensOut: usage.outputTokens,
+      costMicroUsd: cost.microUsd,
+      detail: toolCalls > 0 ? `asked for ${toolCalls} tool call(s)` : "answered",
+    });
+    await ctx.db.patch("interactions", interactionId, {
+      tokensIn: interaction.tokensIn + usage.inputTokens,
+      tokensOut: interaction.tokensOut + usage.outputTokens,
+      costMicroUsd: interaction.costMicroUsd + cost.microUsd,
+      llmCalls: interaction.llmCalls + 1,
+      openReservationKey: undefined,
+    });
+    logRun(interactionId, "llm_done", { call, ...usage, microUsd: cost.microUsd, toolCalls });
+    return null;
+  },
+});
+
+/** A step attempt failed (it may be retried). */
+export const failStep = internalMutation({
+  args: { stepId: v.id("steps"), error: vErrorInfo },
+  returns: v.null(),
+  handler: async (ctx, { stepId, error }) => {
+    const step = await ctx.db.get("steps", stepId);
+    if (step === null || step.status === "succeeded") return null;
+    await endStepRow(ctx, step, { status: "failed", error });
+    logRun(step.interactionId, "step_failed", { step: step.key, attempt: step.attempt, ...error });
+    return null;
+  },
+});
+
+/** The run ended normally. */
+export const complete = internalMutation({
+  args: { interactionId: v.id("interactions") },
+  returns: v.null(),
+  handler: async (ctx, { interactionId }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    if (isEnded(interaction)) return null;
+    await ctx.db.patch("interactions", interactionId, { status: "completed", endedAt: Date.now(), error: undefined });
+    logRun(interactionId, "completed", { tokensIn: interaction.tokensIn, tokensOut: interaction.tokensOut });
+    return null;
+  },
+});
+
+/**
+ * The run ended early (failure or cancel): release any reservation still
+ * held, abort a stream still open, cancel pending approvals, record why.
+ */
+export async function endRun(
+  ctx: MutationCtx,
+  interaction: Doc<"interactions">,
+  outcome: { status: "failed"; error: { code: string; message: string }; failedStepKey?: string } | { status: "cancelled" },
+): Promise<void> {
+  if (interaction.openReservationKey) await budget.release(ctx, { key: interaction.openReservationKey });
+  const thread = await ctx.db.get("threads", interaction.threadId);
+  if (thread) {
+    const reason = outcome.status === "cancelled" ? "cancelled" : outcome.error.message;
+    await ctx.runMutation(components.agent.streams.abortByOrder, {
+      threadId: thread.agentThreadId,
+      order: interaction.promptOrder,
+      reason,
+    });
+  }
+  const pending = await ctx.db
+    .query("approvals")
+    .withIndex("by_threadId_status", (q) => q.eq("threadId", interaction.threadId).eq("status", "pending"))
+    .take(50);
+  for (const approval of pending) {
+    if (approval.interactionId === interaction._id) {
+      await ctx.db.patch("approvals", approval._id, { status: "cancelled", decidedAt: Date.now() });
+    }
+  }
+  // A step still running or waiting ends with the run.
+  const open = await ctx.db
+    .query("steps")
+    .withIndex("by_interactionId_index", (q) => q.eq("interactionId", interaction._id))
+    .order("desc")
+    .take(20);
+  for (const step of open) {
+    if (step.status === "running" || step.status === "waiting") {
+      await endStepRow(ctx, step, outcome.status === "cancelled"
+        ? { status: "cancelled", error: { code: "cancelled", message: "The run was cancelled." } }
+        : { status: "failed", error: outcome.error });
+    }
+  }
+  await ctx.db.patch("interactions", interaction._id, {
+    status: outcome.status,
+    endedAt: Date.now(),
+    openReservationKey: undefined,
+    ...(outcome.status === "failed" ? { error: outcome.error, failedStepKey: outcome.failedStepKey } : {}),
+  });
+  logRun(interaction._id, outcome.status, outcome.status === "failed" ? outcome.error : {});
+}
+
+/** Used by the workflow when it decides to stop (budget refused, step cap). */
+export const fail = internalMutation({
+  args: { interactionId: v.id("interactions"), error: vErrorInfo, failedStepKey: v.optional(v.string()) },
+  returns: v.null(),
+  handler: async (ctx, { interactionId, error, failedStepKey }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    if (isEnded(interaction)) return null;
+    await endRun(ctx, interaction, { status: "failed", error, ...(failedStepKey ? { failedStepKey } : {}) });
+    return null;
+  },
+});
+

@@ -1,0 +1,46 @@
+import { v, type Infer } from "convex/values";
+
+export const vInteractionStatus = v.union(
+  v.literal("queued"),
+  v.literal("running"),
+  v.literal("waiting"),
+  v.literal("completed"),
+  v.literal("failed"),
+  v.literal("cancelled"),
+);
+export type InteractionStatus = Infer<typeof vInteractionStatus>;
+
+export const vStepKind = v.union(
+  v.literal("triage"),
+  v.literal("context"),
+  v.literal("budget"),
+  v.literal("llm"),
+  v.literal("tool"),
+  v.literal("delegation"),
+  v.literal("wait"),
+);
+export type StepKind = Infer<typeof vStepKind>;
+
+export const vStepStatus = v.union(
+  v.literal("running"),
+  v.literal("waiting"),
+  v.literal("succeeded"),
+  v.literal("failed"),
+  v.literal("skipped"),
+  v.literal("cancelled"),
+);
+
+export const vToolCallStatus = v.union(
+  v.literal("started"),
+  v.literal("committed"),
+  v.literal("failed"),
+  v.literal("unknown"),
+);
+
+export const vErrorInfo = v.object({ code: v.string(), message: v.string() });
+export type ErrorInfo = Infer<typeof vErrorInfo>;
+
+/** Longest message a user may send, in characters. */
+export const MAX_MESSAGE_LENGTH = 8_000;
+/** Most model calls one turn may make before it stops (G3). */
+export const MAX_LLM_CALLS_PER_TURN = 6;

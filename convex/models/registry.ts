@@ -1,0 +1,192 @@
+/**
+ * Model ids → usable language models. The environment (read only through
+ * `env`) decides which providers exist; with none configured everything runs
+ * on the offline model.
+ *
+ * Model ids:
+ *   `offline`                   the built-in offline model (always available)
+ *   `openai-compatible/<model>` the OpenAI-compatible endpoint (OpenAI, OpenRouter, Ollama...)
+ *   `anthropic/<model>`         Anthropic
+ *   `<model>` (bare, or with another vendor prefix such as OpenRouter's `openai/gpt-4o-mini`)
+ *                               the OpenAI-compatible endpoint when configured; a bare `claude-*`
+ *                               id goes to Anthropic when only Anthropic is configured.
+ *                               (OpenRouter's `anthropic/...` ids must be written
+ *                               `openai-compatible/anthropic/...`: `anthropic/` always means Anthropic.)
+ */
+import type { LanguageModelV4 } from "@ai-sdk/provider";
+import { createAnthropic } from "@ai-sdk/anthropic";
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import { env } from "../lib/env";
+import { fail } from "../lib/errors";
+import { OFFLINE_MODEL_ID, offlineModel } from "./offlineModel";
+import { priceOf } from "./prices";
+import { offlineModelOverrides } from "./testHooks";
+
+export type ModelProvider = "offline" | "openai-compatible" | "anthropic";
+
+export type ResolvedModel = {
+  model: LanguageModelV4;
+  /** Canonical id: `offline`, `openai-compatible/<model>` or `anthropic/<model>`. Store this one. */
+  modelId: string;
+  provider: ModelProvider;
+  /** Shown in the UI, e.g. "Offline model (built-in)" or "claude-sonnet-4 via Anthropic". */
+  label: string;
+};
+
+export const OFFLINE_LABEL = "Offline model (built-in)";
+
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@+-]*(?:\/[A-Za-z0-9][A-Za-z0-9._:@+-]*)*$/;
+
+/** The model used when an agent names none: `HARNESS_DEFAULT_MODEL`, else the offline model. */
+export function defaultModelId(): string {
+  return env.defaultModelId() ?? OFFLINE_MODEL_ID;
+}
+
+function openAiCompatibleHost(): string | undefined {
+  const baseUrl = env.openAiCompatibleBaseUrl();
+  if (baseUrl === undefined) return undefined;
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Split a model id into provider and provider-side model name, or refuse it. */
+function parse(modelId: string): { provider: ModelProvider; name: string } {
+  const id = modelId.trim();
+  if (id === OFFLINE_MODEL_ID) return { provider: "offline", name: OFFLINE_MODEL_ID };
+  if (id === "" || !MODEL_NAME.test(id)) {
+    fail("bad_request", `“${modelId}” is not a model id. Use "offline", "openai-compatible/<model>" or "anthropic/<model>".`);
+  }
+  const slash = id.indexOf("/");
+  const prefix = slash < 0 ? "" : id.slice(0, slash);
+  const rest = slash < 0 ? id : id.slice(slash + 1);
+  if (prefix === "openai-compatible") {
+    if (env.openAiCompatibleBaseUrl() === undefined) {
+      fail("bad_request", `No provider serves the model id “${modelId}”: this deployment has no OpenAI-compatible endpoint (OPENAI_COMPATIBLE_BASE_URL).`);
+    }
+    return { provider: "openai-compatible", name: rest };
+  }
+  if (prefix === "anthropic") {
+    if (env.anthropicApiKey() === undefined) {
+      fail("bad_request", `No provider serves the model id “${modelId}”: this deployment has no Anthropic key (ANTHROPIC_API_KEY).`);
+    }
+    return { provider: "anthropic", name: rest };
+  }
+  if (prefix === OFFLINE_MODEL_ID) {
+    fail("bad_request", `“${modelId}” is not a model id; the offline model is just "offline".`);
+  }
+  // Bare ids, and vendor-prefixed ids the endpoint understands (OpenRouter's `openai/gpt-4o-mini`).
+  if (slash < 0 && id.startsWith("claude") && env.anthropicApiKey() !== undefined && env.openAiCompatibleBaseUrl() === undefined) {
+    return { provider: "anthropic", name: id };
+  }
+  if (env.openAiCompatibleBaseUrl() !== undefined) return { provider: "openai-compatible", name: id };
+  fail(
+    "bad_request",
+    `No provider serves the model id “${modelId}”. Configured: ${configuredProviders().join(", ")}. Use "offline", "openai-compatible/<model>" or "anthropic/<model>".`,
+  );
+}
+
+function configuredProviders(): ModelProvider[] {
+  const providers: ModelProvider[] = ["offline"];
+  if (env.openAiCompatibleBaseUrl() !== undefined) providers.push("openai-compatible");
+  if (env.anthropicApiKey() !== undefined) providers.push("anthropic");
+  return providers;
+}
+
+function labelFor(provider: ModelProvider, name: string): string {
+  switch (provider) {
+    case "offline":
+      return OFFLINE_LABEL;
+    case "anthropic":
+      return `${name} via Anthropic`;
+    case "openai-compatible": {
+      const host = openAiCompatibleHost();
+      return host ? `${name} via ${host}` : `${name} via OpenAI-compatible endpoint`;
+    }
+  }
+}
+
+function canonicalId(provider: ModelProvider, name: string): string {
+  return provider === "offline" ? OFFLINE_MODEL_ID : `${provider}/${name}`;
+}
+
+/**
+ * A usable model for `modelId` (the default model when undefined). Throws
+ * `bad_request` for a malformed id or one no configured provider serves.
+ */
+export function resolveModel(modelId: string | undefined): ResolvedModel {
+  const { provider, name } = parse(modelId === undefined || modelId.trim() === "" ? defaultModelId() : modelId);
+  const resolved = { modelId: canonicalId(provider, name), provider, label: labelFor(provider, name) };
+  switch (provider) {
+    case "offline":
+      return { ...resolved, model: offlineModel(offlineModelOverrides.options) };
+    case "anthropic":
+      return { ...resolved, model: createAnthropic({ apiKey: env.anthropicApiKey() }).languageModel(name) };
+    case "openai-compatible": {
+      const provider = createOpenAICompatible({
+        name: "openai-compatible",
+        baseURL: env.openAiCompatibleBaseUrl() ?? "",
+        apiKey: env.openAiCompatibleApiKey(),
+        // Streaming responses report token usage only when asked to; budgets need it.
+        includeUsage: true,
+      });
+      return { ...resolved, model: provider.chatModel(name) };
+    }
+  }
+}
+
+export type AvailableModel = {
+  modelId: string;
+  provider: ModelProvider;
+  label: string;
+  isDefault: boolean;
+  /** Whether the price table knows this model (an unpriced model's spend is counted as 0). */
+  priced: boolean;
+};
+
+/** Suggestions for providers whose catalogue is known; other endpoints list only the default. */
+const SUGGESTED: Record<string, string[]> = {
+  anthropic: ["anthropic/claude-sonnet-4-5", "anthropic/claude-haiku-4-5", "anthropic/claude-sonnet-4-0", "anthropic/claude-3-5-haiku-latest"],
+  "api.openai.com": ["openai-compatible/gpt-4o-mini", "openai-compatible/gpt-4.1", "openai-compatible/gpt-4.1-mini", "openai-compatible/gpt-5-mini"],
+  "openrouter.ai": ["openai-compatible/openai/gpt-4o-mini", "openai-compatible/openai/gpt-4.1", "openai-compatible/anthropic/claude-sonnet-4"],
+};
+
+/** What the model picker may offer on this deployment: the offline model, the default, and known models of configured providers. */
+export function availableModels(): AvailableModel[] {
+  const ids = [OFFLINE_MODEL_ID, defaultModelId()];
+  if (env.anthropicApiKey() !== undefined) ids.push(...(SUGGESTED.anthropic ?? []));
+  const host = openAiCompatibleHost();
+  if (host !== undefined) ids.push(...(SUGGESTED[host] ?? []));
+
+  const defaultId = safeCanonical(defaultModelId());
+  const models: AvailableModel[] = [];
+  for (const id of ids) {
+    let parsed: { provider: ModelProvider; name: string };
+    try {
+      parsed = parse(id);
+    } catch {
+      continue; // a misconfigured default is reported by resolveModel, not listed
+    }
+    const modelId = canonicalId(parsed.provider, parsed.name);
+    if (models.some((model) => model.modelId === modelId)) continue;
+    models.push({
+      modelId,
+      provider: parsed.provider,
+      label: labelFor(parsed.provider, parsed.name),
+      isDefault: modelId === defaultId,
+      priced: priceOf(modelId) !== undefined,
+    });
+  }
+  return models;
+}
+
+function safeCanonical(modelId: string): string | undefined {
+  try {
+    const { provider, name } = parse(modelId);
+    return canonicalId(provider, name);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,10 @@
+import type { OfflineModelOptions } from "./offlineModel";
+
+/**
+ * Test-only switches for the offline model: fault plans and slowness.
+ * They live in process memory and are set only by test code running in the
+ * same process (vitest, the local engine's test mode). No public function,
+ * HTTP route or environment variable can reach them, so production never
+ * sees a fault that was not real.
+ */
+export const offlineModelOverrides: { options: OfflineModelOptions | undefined } = { options: undefined };
