@@ -14,6 +14,7 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as admin_platform from "../admin/platform.js";
+import type * as agents_agents from "../agents/agents.js";
 import type * as agents_defaults from "../agents/defaults.js";
 import type * as chat_access from "../chat/access.js";
 import type * as chat_approvals from "../chat/approvals.js";
@@ -47,6 +48,7 @@ import type * as tools_builtins_currentTime from "../tools/builtins/currentTime.
 import type * as tools_builtins_saveNote from "../tools/builtins/saveNote.js";
 import type * as tools_notes from "../tools/notes.js";
 import type * as tools_registry from "../tools/registry.js";
+import type * as tools_testHooks from "../tools/testHooks.js";
 import type * as tools_validators from "../tools/validators.js";
 import type * as usage_budgets from "../usage/budgets.js";
 
@@ -60,6 +62,7 @@ import type * as usage_budgets from "../usage/budgets.js";
  */
 declare const fullApi: ApiFromModules<{
   "admin/platform": typeof admin_platform;
+  "agents/agents": typeof agents_agents;
   "agents/defaults": typeof agents_defaults;
   "chat/access": typeof chat_access;
   "chat/approvals": typeof chat_approvals;
@@ -93,6 +96,7 @@ declare const fullApi: ApiFromModules<{
   "tools/builtins/saveNote": typeof tools_builtins_saveNote;
   "tools/notes": typeof tools_notes;
   "tools/registry": typeof tools_registry;
+  "tools/testHooks": typeof tools_testHooks;
   "tools/validators": typeof tools_validators;
   "usage/budgets": typeof usage_budgets;
 }>;

@@ -12,6 +12,7 @@ import type { Id } from "../_generated/dataModel";
 import { internalAction, internalQuery, type ActionCtx } from "../_generated/server";
 import { errorCode, isHarnessError } from "../lib/errors";
 import { resolveModel } from "../models/registry";
+import { modelStepCrashes } from "../models/testHooks";
 import { findTool } from "../tools/registry";
 import { permits } from "../tools/validators";
 import { MAX_OUTPUT_TOKENS } from "./turnSteps";
@@ -122,14 +123,10 @@ export const call = internalAction({
     if (started.attempt > 1) {
       const earlier = before.filter((m) => m.stepOrder > baseline);
       const saved = earlier.find((m) => m.message?.role === "assistant" && m.status === "success");
-      for (const stale of earlier) {
-        if (stale.status === "pending") {
-          await ctx.runMutation(components.agent.messages.finalizeMessage, {
-            messageId: stale._id,
-            result: { status: "failed", error: "The attempt that wrote this was interrupted." },
-          });
-        }
-      }
+      // What failed attempts left behind (a failed or interrupted partial reply) is
+      // removed: the user sees one reply; the step row keeps the attempt count.
+      const leftovers = earlier.filter((m) => m.status !== "success").map((m) => m._id);
+      if (leftovers.length > 0) await ctx.runMutation(components.agent.messages.deleteByIds, { messageIds: leftovers });
       if (saved) {
         const toolCalls = toolCallsOf(saved.message?.content);
         await ctx.runMutation(internal.chat.turnSteps.finishModelCall, {
@@ -169,6 +166,10 @@ export const call = internalAction({
         if (part.type === "error") streamError ??= part.error;
       }
       if (streamError !== undefined) throw streamError;
+      if (modelStepCrashes.afterReplySaved > 0) {
+        modelStepCrashes.afterReplySaved--;
+        throw new Error("Injected crash after the reply was saved");
+      }
       const toolCalls = (await result.toolCalls).map((c) => ({
         toolCallId: c.toolCallId,
         toolName: c.toolName,

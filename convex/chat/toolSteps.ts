@@ -10,6 +10,7 @@ import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
 import { findTool, ToolInputError } from "../tools/registry";
+import { takeToolFault, toolExecutions } from "../tools/testHooks";
 import { permits } from "../tools/validators";
 import { beginStepRow, endStepRow, logRun, stepByKey } from "./stepRows";
 import { isEnded, loadInteraction } from "./turnSteps";
@@ -231,7 +232,10 @@ export const execute = internalAction({
     let outcome: { ok: true; result: string } | { ok: false; error: string };
     try {
       const args = JSON.parse(toolCall.input) as Record<string, unknown>;
+      toolExecutions[definition.slug] = (toolExecutions[definition.slug] ?? 0) + 1;
+      if (takeToolFault(definition.slug, "throwBeforeEffect")) throw new Error(`Injected fault before ${definition.slug}`);
       const result = await definition.execute({ ctx, ...owner, interactionId, idempotencyKey: begun.key }, args);
+      if (takeToolFault(definition.slug, "throwAfterEffect")) throw new Error(`Injected fault after ${definition.slug}`);
       const text = JSON.stringify(result ?? null);
       outcome = text.length > MAX_RESULT_CHARS
         ? { ok: false, error: `The result was larger than ${MAX_RESULT_CHARS} characters.` }

@@ -8,3 +8,9 @@ import type { OfflineModelOptions } from "./offlineModel";
  * sees a fault that was not real.
  */
 export const offlineModelOverrides: { options: OfflineModelOptions | undefined } = { options: undefined };
+
+/**
+ * Simulated crashes of the model-call step after the reply was saved but
+ * before the step recorded it (the R4/R5 window): the next n attempts throw there.
+ */
+export const modelStepCrashes = { afterReplySaved: 0 };
