@@ -18,8 +18,12 @@ import type { Role } from "./lib/validators";
 // Entry points only: files with more than one dot (tests, `*.d.ts`, `*.config.ts`) are not modules.
 export const modules = import.meta.glob(["./**/*.ts", "./_generated/*.js", "!./**/*.*.ts"]);
 
-export function newHarness() {
-  const t = convexTest({ schema, modules, transactionLimits: true });
+/**
+ * A fresh engine. `extraModules` adds modules that exist only in this
+ * instance (benchmarks' baselines), keyed like `./bench/bare.ts`.
+ */
+export function newHarness(extraModules: Record<string, () => Promise<unknown>> = {}) {
+  const t = convexTest({ schema, modules: { ...modules, ...extraModules }, transactionLimits: true });
   agentTest.register(t, "agent");
   workflowTest.register(t, "workflow");
   workpoolTest.register(t, "toolPool");

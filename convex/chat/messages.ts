@@ -5,7 +5,6 @@ import { components, internal } from "../_generated/api";
 import { budget } from "../lib/budget";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
-import { workflow } from "../lib/workflow";
 import { defaultModelId, resolveModel } from "../models/registry";
 import { ownThread, usableAgent } from "./access";
 import { MAX_MESSAGE_LENGTH } from "./validators";
@@ -59,13 +58,9 @@ export const send = accountMutation({
       stepCount: 0,
       generation: 0,
     });
-    const workflowId = await workflow.start(
-      ctx,
-      internal.chat.turn.run,
-      { interactionId },
-      { onComplete: internal.chat.turn.onComplete, context: { interactionId }, startAsync: true },
-    );
-    await ctx.db.patch("interactions", interactionId, { workflowId });
+    // The workflow starts in its own transaction: starting one writes about
+    // nine documents, and the send mutation stays small (fast acknowledgement).
+    await ctx.scheduler.runAfter(0, internal.chat.turn.start, { interactionId });
     await ctx.db.patch("threads", threadId, { lastMessageAt: now });
     return { interactionId, messageId };
   },

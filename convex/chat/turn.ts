@@ -26,14 +26,14 @@ export function approvalEventName(approvalId: string) {
 }
 
 async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: ToolCallRequest): Promise<void> {
-  const policy = await step.runMutation(internal.chat.toolSteps.prepare, { interactionId: id, toolCall }, { name: `policy#${toolCall.toolCallId}` });
+  const policy = await step.runMutation(internal.chat.toolSteps.prepare, { interactionId: id, toolCall }, { name: `policy#${toolCall.toolCallId}`, inline: true });
   if (policy.decision === "refused") return;
   if (policy.decision === "approval") {
     const decision = await step.awaitEvent({ name: approvalEventName(policy.approvalId), validator: vApprovalDecision });
     await step.runMutation(
       internal.chat.toolSteps.settleApproval,
       { interactionId: id, toolCall, approved: decision.approved, ...(decision.reason ? { reason: decision.reason } : {}) },
-      { name: `settle#${toolCall.toolCallId}` },
+      { name: `settle#${toolCall.toolCallId}`, inline: true },
     );
     if (!decision.approved) return;
   }
@@ -44,7 +44,7 @@ async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: 
     await step.runMutation(
       internal.chat.toolSteps.giveUp,
       { interactionId: id, toolCall, error: error instanceof Error ? error.message : String(error) },
-      { name: `giveUp#${toolCall.toolCallId}` },
+      { name: `giveUp#${toolCall.toolCallId}`, inline: true },
     );
   }
 }
@@ -52,12 +52,12 @@ async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: 
 export const run = workflow
   .define({ args: { interactionId: v.id("interactions") }, returns: v.null() })
   .handler(async (step, { interactionId }): Promise<null> => {
-    const { handled } = await step.runMutation(internal.chat.turnSteps.begin, { interactionId }, { name: "triage" });
+    const { handled } = await step.runMutation(internal.chat.turnSteps.begin, { interactionId }, { name: "triage", inline: true });
     if (handled) return null;
     for (let call = 0; call < MAX_LLM_CALLS_PER_TURN; call++) {
-      const reserved = await step.runMutation(internal.chat.turnSteps.reserveForCall, { interactionId, call }, { name: `budget#${call}` });
+      const reserved = await step.runMutation(internal.chat.turnSteps.reserveForCall, { interactionId, call }, { name: `budget#${call}`, inline: true });
       if (!reserved.ok) {
-        await step.runMutation(internal.chat.turnSteps.fail, { interactionId, error: { code: "budget_exceeded", message: reserved.message } }, { name: "fail" });
+        await step.runMutation(internal.chat.turnSteps.fail, { interactionId, error: { code: "budget_exceeded", message: reserved.message } }, { name: "fail", inline: true });
         return null;
       }
       const result = await step.runAction(internal.chat.llm.call, { interactionId, call }, { retry: PROVIDER_RETRY, name: `llm#${call}` });
@@ -66,12 +66,12 @@ export const run = workflow
         await step.runMutation(
           internal.chat.turnSteps.fail,
           { interactionId, error: { code: result.code, message: result.message }, failedStepKey: `llm#${call}` },
-          { name: "fail" },
+          { name: "fail", inline: true },
         );
         return null;
       }
       if (result.toolCalls.length === 0) {
-        await step.runMutation(internal.chat.turnSteps.complete, { interactionId }, { name: "complete" });
+        await step.runMutation(internal.chat.turnSteps.complete, { interactionId }, { name: "complete", inline: true });
         return null;
       }
       await Promise.all(result.toolCalls.map((toolCall) => runToolCall(step, interactionId, toolCall)));
@@ -79,10 +79,28 @@ export const run = workflow
     await step.runMutation(
       internal.chat.turnSteps.fail,
       { interactionId, error: { code: "policy_denied", message: `The agent kept asking for tools; stopped after ${MAX_LLM_CALLS_PER_TURN} model calls.` } },
-      { name: "fail" },
+      { name: "fail", inline: true },
     );
     return null;
   });
+
+/** Scheduled by `send`: starts the turn's workflow unless the turn was cancelled meanwhile. */
+export const start = internalMutation({
+  args: { interactionId: v.id("interactions") },
+  returns: v.null(),
+  handler: async (ctx, { interactionId }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    if (interaction.status !== "queued" || interaction.workflowId !== undefined) return null;
+    const workflowId = await workflow.start(
+      ctx,
+      internal.chat.turn.run,
+      { interactionId },
+      { onComplete: internal.chat.turn.onComplete, context: { interactionId } },
+    );
+    await ctx.db.patch("interactions", interactionId, { workflowId });
+    return null;
+  },
+});
 
 /** Runs once when the workflow ends, however it ends. */
 export const onComplete = internalMutation({

@@ -1,0 +1,487 @@
+/**
+ * The ONE module that reaches into convex-test's private state.
+ *
+ * Why: convex-test (checked against 0.0.60, `node_modules/convex-test/dist/index.js`)
+ * has no public API for "tell me when data changed", "what did this query
+ * read", "export / import the database" or "re-arm scheduled functions after
+ * a restart". The local engine needs all four, so this module couples to the
+ * following internals and nothing else in the engine touches them:
+ *
+ * - The per-instance state object (`convexGlobal` in convex-test): convex-test
+ *   never exposes it, but every method of the object `convexTest()` returns
+ *   runs `convexGlobalStorage.run(convexGlobal, ...)` (an AsyncLocalStorage).
+ *   We capture it once by briefly wrapping `AsyncLocalStorage.prototype.run`
+ *   around one harmless call (`finishInProgressScheduledFunctions`).
+ * - `convexGlobal.components[path].db`: a `DatabaseFake` per component
+ *   (root is `""`, children like `"workflow/workpool"`). Committed documents
+ *   live in `_documents` (id -> document, the id encodes the table name as
+ *   `<digits><table>`), file blobs in `_storage`, id / creation-time counters
+ *   in `_nextDocId` / `_lastCreationTime`, and uncommitted writes in the stack
+ *   `_writes` (one layer per nesting level; the top-level layer is index 0).
+ *   Scheduled functions are ordinary documents of `_scheduled_functions`.
+ * - `convexGlobal.transactionManager.commit(isNested)`: every committed
+ *   top-level transaction (client calls, scheduled functions, workflow steps,
+ *   `t.run`) goes through it; it returns the commit timestamp and
+ *   `_lastCommitTs` holds the latest one.
+ * - `DatabaseFake.get` / `DatabaseFake._iterateDocs`: every document read
+ *   (point reads, table scans, index ranges, search, vector search, count).
+ * - `convexGlobal.asyncSyscall` "1.0/queryPage": the paginate syscall, used to
+ *   emulate query journals (gapless reactive pagination).
+ * - The test accessor's undocumented `runInComponent(path, handler)` and
+ *   `fun(functionPath, args)` (spread into the accessor by `withAuth`), used
+ *   to re-run restored scheduled functions exactly like convex-test's own
+ *   `runScheduledFunction` does.
+ *
+ * `assertShape` checks all of it at start-up, so a convex-test upgrade that
+ * moves these fails loudly with a pointer here instead of misbehaving.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { createHash } from "node:crypto";
+import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+
+export type Doc = Record<string, Value> & { _id: string; _creationTime: number };
+type WriteLayer = Record<string, Doc | null>;
+
+interface DatabaseFake {
+  _documents: Record<string, Doc>;
+  _storage: Record<string, Blob>;
+  _nextDocId: number;
+  _lastCreationTime: number;
+  _writes: WriteLayer[];
+  get(tableName: string | undefined, id: string): Doc | null;
+  patch(tableName: string, id: string, value: Record<string, Value>): void;
+  _iterateDocs(tableName: string, callback: (doc: Doc) => void): void;
+}
+
+/** What `queryGeneric` & co. return: a function object carrying flags. */
+type RegisteredFunction = ((...args: never[]) => unknown) & {
+  isPublic?: boolean;
+  isInternal?: boolean;
+  isQuery?: boolean;
+  isMutation?: boolean;
+  isAction?: boolean;
+};
+
+type ModuleLoader = (path: string) => Promise<Record<string, unknown>>;
+
+interface ConvexGlobal {
+  components: Record<string, { db: DatabaseFake; modules: ModuleLoader }>;
+  transactionManager: { _lastCommitTs: bigint; commit(isNested: boolean): bigint | null };
+  asyncSyscall: (op: string, jsonArgs: string) => Promise<string>;
+}
+
+/** The slice of a convex-test accessor this module drives (public + the two undocumented methods). */
+export interface RawAccessor {
+  finishInProgressScheduledFunctions(): Promise<void>;
+  runInComponent(componentPath: string, handler: () => Promise<unknown>): Promise<unknown>;
+  fun(functionPath: { componentPath: string; udfPath: string }, args: unknown): Promise<unknown>;
+}
+
+/** What a transaction wrote: `t:<component>\0<table>` for every table and `d:<component>\0<id>` for every document. */
+export type WriteSet = Set<string>;
+
+/** What a query read: whole tables (scans, index ranges) and single documents (point reads). */
+export class ReadSet {
+  readonly keys = new Set<string>();
+  scanDepth = 0;
+  intersects(writes: WriteSet): boolean {
+    for (const key of this.keys) if (writes.has(key)) return true;
+    return false;
+  }
+}
+
+/** End cursors of the paginated reads of one query, keyed by a hash of (query, start cursor). */
+export type JournalEntries = Record<string, string>;
+type JournalContext = { previous: JournalEntries; recorded: JournalEntries };
+
+const tableOf = (id: string) => id.replace(/^[0-9]+/, "");
+const tableKey = (component: string, table: string) => `t:${component}\u0000${table}`;
+const docKey = (component: string, id: string) => `d:${component}\u0000${id}`;
+
+function isConvexGlobal(store: unknown): store is ConvexGlobal {
+  return typeof store === "object" && store !== null && "components" in store && "transactionManager" in store && "scheduler" in store;
+}
+
+function assertShape(g: ConvexGlobal): void {
+  const problems: string[] = [];
+  const root = g.components[""];
+  if (root === undefined) problems.push("no root component");
+  for (const [path, component] of Object.entries(g.components)) {
+    const db = component.db as Partial<DatabaseFake>;
+    if (typeof db._documents !== "object" || typeof db._storage !== "object") problems.push(`${path}: _documents/_storage`);
+    if (typeof db._nextDocId !== "number" || typeof db._lastCreationTime !== "number") problems.push(`${path}: counters`);
+    if (!Array.isArray(db._writes)) problems.push(`${path}: _writes`);
+    if (typeof db.get !== "function" || typeof db._iterateDocs !== "function" || typeof db.patch !== "function") problems.push(`${path}: methods`);
+    if (typeof component.modules !== "function") problems.push(`${path}: modules`);
+  }
+  if (typeof g.transactionManager.commit !== "function" || typeof g.transactionManager._lastCommitTs !== "bigint") {
+    problems.push("transactionManager.commit/_lastCommitTs");
+  }
+  if (typeof g.asyncSyscall !== "function") problems.push("asyncSyscall");
+  if (problems.length > 0) {
+    throw new Error(
+      `convex-test's internals are not shaped as scripts/local-engine/convexTestInternals.ts expects ` +
+        `(written against convex-test 0.0.60): ${problems.join(", ")}`,
+    );
+  }
+}
+
+export type SnapshotFile = {
+  format: "local-engine/convex-test-0.0.60";
+  version: 1;
+  savedAt: string;
+  lastCommitTs: string;
+  components: Record<
+    string,
+    {
+      nextDocId: number;
+      lastCreationTime: number;
+      documents: JSONValue[];
+      storage: Record<string, { type: string; base64: string }>;
+    }
+  >;
+};
+
+/**
+ * Hooks into one convex-test instance. Create with {@link attachInternals}
+ * after every component is registered and before anything runs.
+ */
+export class EngineInternals {
+  private readonly commitListeners = new Set<(writes: WriteSet, ts: bigint) => void>();
+  private readonly readTracker = new AsyncLocalStorage<ReadSet>();
+  private readonly journalTracker = new AsyncLocalStorage<JournalContext>();
+  private readonly blobBase64 = new WeakMap<Blob, string>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(
+    private readonly g: ConvexGlobal,
+    private readonly accessor: RawAccessor,
+  ) {
+    assertShape(g);
+    this.hookCommits();
+    this.hookReads();
+    this.hookPagination();
+  }
+
+  /** Timestamp of the latest commit (Unix nanoseconds, 0 for an empty database). */
+  lastCommitTs(): bigint {
+    return this.g.transactionManager._lastCommitTs;
+  }
+
+  /** Called synchronously inside every top-level commit that wrote something. */
+  onCommit(listener: (writes: WriteSet, ts: bigint) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  /**
+   * Run `fn` (a query) recording what it reads and applying / recording
+   * pagination journals. Failures are captured too: a failed query is re-run
+   * when what it read changes, like any other.
+   */
+  async trackSettled<T>(
+    journal: JournalEntries,
+    fn: () => Promise<T>,
+  ): Promise<{ outcome: { ok: true; value: T } | { ok: false; error: unknown }; reads: ReadSet; journal: JournalEntries }> {
+    const reads = new ReadSet();
+    const context: JournalContext = { previous: journal, recorded: {} };
+    const outcome = await this.readTracker.run(reads, () =>
+      this.journalTracker.run(context, async () => {
+        try {
+          return { ok: true as const, value: await fn() };
+        } catch (error) {
+          return { ok: false as const, error };
+        }
+      }),
+    );
+    return { outcome, reads, journal: context.recorded };
+  }
+
+  /**
+   * The registered function exported at `udfPath` of the app (root component),
+   * or a reason it cannot be called by a client.
+   */
+  async publicFunction(udfPath: string, kind: "query" | "mutation" | "action"): Promise<string | null> {
+    const [modulePath, exportName = "default"] = udfPath.split(":");
+    let module: Record<string, unknown>;
+    try {
+      module = await this.g.components[""]!.modules(modulePath ?? "");
+    } catch {
+      return `Could not find public function for '${udfPath}'.`;
+    }
+    const fn = module[exportName] as RegisteredFunction | undefined;
+    if (typeof fn !== "function" || fn.isPublic !== true) return `Could not find public function for '${udfPath}'.`;
+    const isKind = kind === "query" ? fn.isQuery : kind === "mutation" ? fn.isMutation : fn.isAction;
+    if (isKind !== true) return `Trying to execute ${udfPath} as ${kind}, but it is defined as a different kind of function.`;
+    return null;
+  }
+
+  /** Whether the app exports `udfPath` as an internal mutation (for the seed hook). */
+  async hasInternalMutation(udfPath: string): Promise<boolean> {
+    const [modulePath, exportName = "default"] = udfPath.split(":");
+    try {
+      const module = await this.g.components[""]!.modules(modulePath ?? "");
+      const fn = module[exportName] as RegisteredFunction | undefined;
+      return typeof fn === "function" && fn.isInternal === true && fn.isMutation === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether the app has `convex/http.ts`. */
+  async hasHttpRouter(): Promise<boolean> {
+    try {
+      const module = await this.g.components[""]!.modules("http");
+      return module["default"] !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  isEmpty(): boolean {
+    return Object.keys(this.g.components[""]!.db._documents).length === 0;
+  }
+
+  // --- persistence -------------------------------------------------------
+
+  /**
+   * The committed state of every component, read synchronously (commits are
+   * synchronous, so this is a consistent cut between transactions). Blobs are
+   * immutable once stored, so encoding them afterwards is still consistent.
+   */
+  async snapshot(): Promise<SnapshotFile> {
+    const pendingBlobs: Array<{ target: Record<string, { type: string; base64: string }>; id: string; blob: Blob }> = [];
+    const components: SnapshotFile["components"] = {};
+    for (const [path, { db }] of Object.entries(this.g.components)) {
+      const storage: Record<string, { type: string; base64: string }> = {};
+      for (const [id, blob] of Object.entries(db._storage)) pendingBlobs.push({ target: storage, id, blob });
+      components[path] = {
+        nextDocId: db._nextDocId,
+        lastCreationTime: db._lastCreationTime,
+        documents: Object.values(db._documents).map((doc) => convexToJson(doc)),
+        storage,
+      };
+    }
+    const lastCommitTs = this.lastCommitTs().toString();
+    for (const { target, id, blob } of pendingBlobs) {
+      let base64 = this.blobBase64.get(blob);
+      if (base64 === undefined) {
+        base64 = Buffer.from(await blob.arrayBuffer()).toString("base64");
+        this.blobBase64.set(blob, base64);
+      }
+      target[id] = { type: blob.type, base64 };
+    }
+    return { format: "local-engine/convex-test-0.0.60", version: 1, savedAt: new Date().toISOString(), lastCommitTs, components };
+  }
+
+  /** Load a snapshot into a fresh instance (before anything has run). Returns the component paths it skipped. */
+  restore(snapshot: SnapshotFile): { skipped: string[]; documents: number } {
+    if (snapshot.format !== "local-engine/convex-test-0.0.60" || snapshot.version !== 1) {
+      throw new Error(`Unknown snapshot format ${String(snapshot.format)}/${String(snapshot.version)}`);
+    }
+    const skipped: string[] = [];
+    let documents = 0;
+    for (const [path, saved] of Object.entries(snapshot.components)) {
+      const component = this.g.components[path];
+      if (component === undefined) {
+        skipped.push(path);
+        continue;
+      }
+      const db = component.db;
+      db._documents = {};
+      let maxCounter = 0;
+      for (const json of saved.documents) {
+        const doc = jsonToConvex(json) as Doc;
+        db._documents[doc._id] = doc;
+        maxCounter = Math.max(maxCounter, Number.parseInt(doc._id, 10) || 0);
+        documents++;
+      }
+      db._storage = {};
+      for (const [id, { type, base64 }] of Object.entries(saved.storage)) {
+        db._storage[id] = new Blob([Buffer.from(base64, "base64")], { type });
+      }
+      db._nextDocId = Math.max(db._nextDocId, saved.nextDocId, maxCounter + 1);
+      db._lastCreationTime = Math.max(db._lastCreationTime, saved.lastCreationTime);
+    }
+    const ts = BigInt(snapshot.lastCommitTs);
+    if (ts > this.g.transactionManager._lastCommitTs) this.g.transactionManager._lastCommitTs = ts;
+    return { skipped, documents };
+  }
+
+  /**
+   * After {@link restore}: scheduled functions have no timers any more.
+   * Pending ones are re-armed and run the way convex-test runs them
+   * (pending -> inProgress -> success | failed, same job id, so components
+   * that watch their job ids, like workpool, keep working). Ones that were
+   * running when the engine stopped are marked failed, as Convex does for an
+   * interrupted action; a mutation half-way through never committed, and
+   * workpool / workflow treat the failure through their own retry logic.
+   */
+  rearmScheduledFunctions(onError: (message: string, error: unknown) => void): { rearmed: number; failed: number } {
+    let rearmed = 0;
+    let failed = 0;
+    for (const [path, { db }] of Object.entries(this.g.components)) {
+      for (const [id, doc] of Object.entries(db._documents)) {
+        if (tableOf(id) !== "_scheduled_functions") continue;
+        const state = doc["state"] as { kind?: string } | undefined;
+        if (state?.kind === "inProgress") {
+          db._documents[id] = { ...doc, state: { kind: "failed" }, completedTime: Date.now() };
+          failed++;
+        } else if (state?.kind === "pending") {
+          const name = String(doc["name"]);
+          const args = (doc["args"] as Value[] | undefined)?.[0] ?? {};
+          this.setLongTimeout(() => void this.runJob(path, id, name, args, onError), Number(doc["scheduledTime"]) - Date.now());
+          rearmed++;
+        }
+      }
+    }
+    return { rearmed, failed };
+  }
+
+  /** Stop re-armed timers (engine shutdown). */
+  dispose(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  // --- hooks -------------------------------------------------------------
+
+  private hookCommits() {
+    const tm = this.g.transactionManager;
+    const commit = tm.commit.bind(tm);
+    tm.commit = (isNested: boolean) => {
+      let writes: WriteSet | null = null;
+      if (!isNested) {
+        writes = new Set();
+        for (const [path, { db }] of Object.entries(this.g.components)) {
+          const layer = db._writes[db._writes.length - 1];
+          if (layer === undefined) continue;
+          for (const id of Object.keys(layer)) {
+            writes.add(docKey(path, id));
+            writes.add(tableKey(path, tableOf(id)));
+          }
+        }
+      }
+      const ts = commit(isNested);
+      if (ts !== null && writes !== null && writes.size > 0) {
+        for (const listener of this.commitListeners) {
+          try {
+            listener(writes, ts);
+          } catch (error) {
+            console.error("[local-engine] commit listener failed", error);
+          }
+        }
+      }
+      return ts;
+    };
+  }
+
+  private hookReads() {
+    const tracker = this.readTracker;
+    for (const [path, { db }] of Object.entries(this.g.components)) {
+      const get = db.get.bind(db);
+      const iterate = db._iterateDocs.bind(db);
+      db.get = (tableName, id) => {
+        const reads = tracker.getStore();
+        if (reads !== undefined && reads.scanDepth === 0 && typeof id === "string") reads.keys.add(docKey(path, id));
+        return get(tableName, id);
+      };
+      db._iterateDocs = (tableName, callback) => {
+        const reads = tracker.getStore();
+        if (reads === undefined) return iterate(tableName, callback);
+        reads.keys.add(tableKey(path, tableName));
+        reads.scanDepth++;
+        try {
+          return iterate(tableName, callback);
+        } finally {
+          reads.scanDepth--;
+        }
+      };
+    }
+  }
+
+  /**
+   * Query journals, as the real backend keeps them: the first run of a
+   * paginated read without an explicit `endCursor` records where the page
+   * ended; re-runs (reactive updates, reconnects) end at the same cursor, so
+   * a page grows or shrinks instead of shifting items into a gap between pages.
+   */
+  private hookPagination() {
+    const asyncSyscall = this.g.asyncSyscall;
+    const journals = this.journalTracker;
+    this.g.asyncSyscall = async (op, jsonArgs) => {
+      const context = journals.getStore();
+      if (op !== "1.0/queryPage" || context === undefined) return await asyncSyscall(op, jsonArgs);
+      const args = JSON.parse(jsonArgs) as { query: unknown; cursor: string | null; endCursor?: string | null };
+      if (args.endCursor !== undefined && args.endCursor !== null) return await asyncSyscall(op, jsonArgs);
+      const key = createHash("sha256").update(JSON.stringify([args.query, args.cursor])).digest("base64url").slice(0, 22);
+      const previous = context.previous[key];
+      const raw = await asyncSyscall(op, previous === undefined ? jsonArgs : JSON.stringify({ ...args, endCursor: previous }));
+      const result = JSON.parse(raw) as { continueCursor?: unknown };
+      context.recorded[key] = previous ?? (typeof result.continueCursor === "string" ? result.continueCursor : "_end_cursor");
+      return raw;
+    };
+  }
+
+  private setLongTimeout(fn: () => void, delayMs: number) {
+    const MAX = 2 ** 31 - 1;
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (delayMs > MAX) this.setLongTimeout(fn, delayMs - MAX);
+        else fn();
+      },
+      Math.max(0, Math.min(delayMs, MAX)),
+    );
+    this.timers.add(timer);
+  }
+
+  /** convex-test's `runScheduledFunction`, for a job restored from a snapshot. */
+  private async runJob(path: string, jobId: string, udfPath: string, args: Value, onError: (message: string, error: unknown) => void) {
+    const db = this.g.components[path]?.db;
+    if (db === undefined) return;
+    const setState = (state: Record<string, Value>, extra: Record<string, Value> = {}) =>
+      this.accessor.runInComponent(path, async () => {
+        db.patch("_scheduled_functions", jobId, { state, ...extra });
+        return null;
+      });
+    try {
+      const start = await this.accessor.runInComponent(path, async () => {
+        const job = db.get("_scheduled_functions", jobId);
+        if (job === null || (job["state"] as { kind?: string }).kind !== "pending") return false;
+        db.patch("_scheduled_functions", jobId, { state: { kind: "inProgress" } });
+        return true;
+      });
+      if (start !== true) return;
+      try {
+        await this.accessor.fun({ componentPath: path, udfPath }, args);
+      } catch (error) {
+        onError(`restored scheduled function ${path === "" ? "" : `${path}:`}${udfPath} failed`, error);
+        await setState({ kind: "failed" }, { completedTime: Date.now() });
+        return;
+      }
+      await setState({ kind: "success" });
+    } catch (error) {
+      onError(`could not run restored scheduled function ${udfPath}`, error);
+    }
+  }
+}
+
+/** Find the state object of the convex-test instance `t` and hook into it. */
+export async function attachInternals(t: RawAccessor): Promise<EngineInternals> {
+  const original = AsyncLocalStorage.prototype.run;
+  let found: ConvexGlobal | undefined;
+  AsyncLocalStorage.prototype.run = function (this: AsyncLocalStorage<unknown>, store: unknown, ...rest: unknown[]) {
+    if (found === undefined && isConvexGlobal(store)) found = store;
+    return (original as (...args: unknown[]) => unknown).call(this, store, ...rest);
+  } as typeof original;
+  try {
+    await t.finishInProgressScheduledFunctions();
+  } finally {
+    AsyncLocalStorage.prototype.run = original;
+  }
+  if (found === undefined) {
+    throw new Error("Could not find convex-test's instance state; see scripts/local-engine/convexTestInternals.ts.");
+  }
+  return new EngineInternals(found, t);
+}

@@ -1,0 +1,308 @@
+// @vitest-environment node
+/**
+ * The local engine end to end: the real `ConvexClient` (convex/browser) over
+ * the sync WebSocket, against the app's real functions.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConvexClient } from "convex/browser";
+import { makeFunctionReference, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
+import { ConvexError } from "convex/values";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import WebSocket from "ws";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { startEngine, type Engine } from "./engine";
+import type { Logger } from "./syncServer";
+
+const SERVICE_SECRET = "local-engine-test-secret";
+process.env["HARNESS_SERVICE_SECRET"] = SERVICE_SECRET;
+
+let dataDir: string;
+let engine: Engine;
+const errors: string[] = [];
+const clients: ConvexClient[] = [];
+
+const logger: Logger = {
+  info: () => {},
+  verbose: () => {},
+  error: (message, error) => errors.push(`${message} ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
+};
+
+function start() {
+  return startEngine({ port: 0, sitePort: 0, dataDir, web: false, seed: false, snapshotDelayMs: 20, snapshotMaxDelayMs: 100, logger });
+}
+
+function connect(): ConvexClient {
+  const client = new ConvexClient(engine.url, {
+    webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket,
+    unsavedChangesWarning: false,
+    logger: false,
+  });
+  clients.push(client);
+  return client;
+}
+
+async function signIn(client: ConvexClient, user: Record<string, string>): Promise<string> {
+  const response = await fetch(`${engine.url}/local-auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(user),
+  });
+  expect(response.status).toBe(200);
+  const { token } = (await response.json()) as { token: string };
+  await new Promise<void>((resolve, reject) => {
+    client.setAuth(
+      async () => token,
+      (isAuthenticated) => (isAuthenticated ? resolve() : reject(new Error("sign-in refused"))),
+    );
+  });
+  return token;
+}
+
+/** Resolves with the first value of the subscription that satisfies `accept`. */
+function waitFor<Query extends FunctionReference<"query">>(
+  client: ConvexClient,
+  query: Query,
+  args: FunctionArgs<Query>,
+  accept: (value: FunctionReturnType<Query>) => boolean,
+  timeoutMs = 5000,
+): Promise<FunctionReturnType<Query>> {
+  type T = FunctionReturnType<Query>;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`timed out waiting on ${JSON.stringify(args)}`));
+    }, timeoutMs);
+    const unsubscribe = client.onUpdate(
+      query,
+      args,
+      (value: T) => {
+        if (!accept(value)) return;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        unsubscribe();
+        reject(error);
+      },
+    );
+  });
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected an error");
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), "local-engine-"));
+  engine = await start();
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.close()));
+  await engine.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("local engine over the sync protocol", () => {
+  let accountId: Id<"accounts">;
+  let alice: ConvexClient;
+  let aliceToken: string;
+
+  test("an anonymous query fails with the ConvexError data intact", async () => {
+    const client = connect();
+    const error = await errorOf(client.query(api.tenancy.viewer.get, {}));
+    expect(error).toBeInstanceOf(ConvexError);
+    expect((error as ConvexError<{ code: string; message: string }>).data).toMatchObject({ code: "unauthenticated" });
+    expect(error.message).toContain("Server Error");
+  });
+
+  test("local sign-in, a mutation, and a subscription", async () => {
+    alice = connect();
+    aliceToken = await signIn(alice, { name: "Alice Admin", email: "alice@example.test", orgId: "org_acme", orgRole: "admin" });
+    const viewer = await alice.mutation(api.tenancy.viewer.sync, {});
+    expect(viewer.name).toBe("Alice Admin");
+    accountId = viewer.activeAccountId!;
+    const seen = await waitFor(alice, api.tenancy.viewer.get, {}, (v) => v.accounts.length === 1);
+    expect(seen.accounts[0]).toMatchObject({ accountId, role: "admin" });
+
+    const users = (await (await fetch(`${engine.url}/local-auth/users`)).json()) as { users: Array<{ name: string; orgId: string }> };
+    expect(users.users[0]).toMatchObject({ name: "Alice Admin", orgId: "org_acme" });
+  });
+
+  test("a mutation from a second client updates the first client's subscription", async () => {
+    const updates: string[] = [];
+    const unsubscribe = alice.onUpdate(api.tenancy.accounts.get, { accountId }, (account) => updates.push(account.name));
+    await waitFor(alice, api.tenancy.accounts.get, { accountId }, () => true);
+
+    const bob = connect();
+    await signIn(bob, { name: "Bob", email: "bob@example.test", orgId: "org_acme", orgRole: "org:admin" });
+    await bob.mutation(api.tenancy.viewer.sync, {});
+    await bob.mutation(api.tenancy.accounts.rename, { accountId, name: "Acme Renamed" });
+    await waitFor(alice, api.tenancy.accounts.get, { accountId }, (a) => a.name === "Acme Renamed");
+    expect(updates.at(-1)).toBe("Acme Renamed");
+    unsubscribe();
+  });
+
+  test("a mutation's promise resolves only once its writes are visible", async () => {
+    await alice.mutation(api.tenancy.accounts.rename, { accountId, name: "Acme Again" });
+    // Served from the client's local state, which already reflects the mutation.
+    expect((await alice.query(api.tenancy.accounts.get, { accountId })).name).toBe("Acme Again");
+  });
+
+  test("other errors are redacted to a request id, logged in full on the server", async () => {
+    const error = await errorOf(alice.mutation(api.tenancy.accounts.rename, { accountId: "not-an-id" as Id<"accounts">, name: "x" }));
+    expect(error).not.toBeInstanceOf(ConvexError);
+    const requestId = /\[Request ID: ([0-9a-f]+)\] Server Error/.exec(error.message)?.[1];
+    expect(requestId).toBeDefined();
+    expect(error.message).not.toContain("not-an-id");
+    const logged = errors.find((line) => line.includes(requestId!));
+    expect(logged).toContain("tenancy/accounts:rename");
+    expect(logged).toContain("not-an-id");
+  });
+
+  test("internal functions and unknown names are not callable by clients", async () => {
+    const internalQuery = makeFunctionReference<"query">("lib/functions:resolveCaller");
+    expect((await errorOf(alice.query(internalQuery, { tokenIdentifier: "x" }))).message).toContain("Could not find public function");
+    const unknownAction = makeFunctionReference<"action">("nowhere:nothing");
+    expect((await errorOf(alice.action(unknownAction, {}))).message).toContain("Could not find public function");
+  });
+
+  test("a token the engine did not sign is refused", async () => {
+    const client = connect();
+    const forged = aliceToken.slice(0, aliceToken.lastIndexOf(".") + 1) + "AAAA";
+    const accepted = await new Promise<boolean>((resolve) => client.setAuth(async () => forged, resolve));
+    expect(accepted).toBe(false);
+  });
+
+  test("a refreshed token re-authenticates the open connection", async () => {
+    const client = connect();
+    let mints = 0;
+    const mint = async () => {
+      mints++;
+      const response = await fetch(`${engine.url}/local-auth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "Dave", orgId: "org_acme", orgRole: "member" }),
+      });
+      return ((await response.json()) as { token: string }).token;
+    };
+    await new Promise<void>((resolve, reject) => client.setAuth(mint, (ok) => (ok ? resolve() : reject(new Error("refused")))));
+    await client.mutation(api.tenancy.viewer.sync, {});
+    // The client confirms the first token, then fetches a fresh one and sends it on the same socket.
+    await expect.poll(() => mints).toBeGreaterThanOrEqual(2);
+    const viewer = await waitFor(client, api.tenancy.viewer.get, {}, () => true);
+    expect(viewer).toMatchObject({ name: "Dave", accounts: [{ accountId, role: "member" }] });
+  });
+
+  test("a change made by a scheduled function reaches subscribers", async () => {
+    const viewer = await waitFor(alice, api.tenancy.viewer.get, {}, () => true);
+    expect(viewer.isPlatformAdmin).toBe(false);
+    const setPlatformAdmin = makeFunctionReference<"mutation">("admin/platform:setPlatformAdmin");
+    await engine.t.run(async (ctx) => {
+      await ctx.scheduler.runAfter(50, setPlatformAdmin, {
+        serviceSecret: SERVICE_SECRET,
+        tokenIdentifier: "local-engine|local_alice_example_test",
+        isPlatformAdmin: true,
+      });
+    });
+    expect((await alice.query(api.tenancy.viewer.get, {})).isPlatformAdmin).toBe(false);
+    await waitFor(alice, api.tenancy.viewer.get, {}, (v) => v.isPlatformAdmin);
+  });
+
+  test("paginated subscriptions keep their page boundaries (query journals)", async () => {
+    const args = { paginationOpts: { numItems: 1, cursor: null } };
+    type Page = { page: Array<{ name: string }>; isDone: boolean };
+    // Held for the whole test: a re-subscription would start a fresh page.
+    const pages: Page[] = [];
+    const unsubscribe = alice.onUpdate(api.admin.platform.listAccounts, args, (page) => pages.push(page));
+    const first = await waitFor(alice, api.admin.platform.listAccounts, args, (p) => p.page.length === 1);
+    expect(first.page[0]!.name).toBe("Acme Again");
+    // A newer account sorts into the first page (newest first): the page grows instead of shifting.
+    const carol = connect();
+    await signIn(carol, { name: "Carol", orgId: "org_globex", orgRole: "admin" });
+    await carol.mutation(api.tenancy.viewer.sync, {});
+    const grown = await waitFor(alice, api.admin.platform.listAccounts, args, (p) => p.page.length === 2);
+    expect(grown.page.map((a) => a.name)).toEqual(["globex", "Acme Again"]);
+    expect(pages.every((page) => page.page.some((a) => a.name === "Acme Again"))).toBe(true);
+    unsubscribe();
+  });
+
+  test("clients reconnect and resubscribe after a dropped connection", async () => {
+    const updates: string[] = [];
+    const unsubscribe = alice.onUpdate(api.tenancy.accounts.get, { accountId }, (account) => updates.push(account.name));
+    await waitFor(alice, api.tenancy.accounts.get, { accountId }, () => true);
+    engine.sync.dropConnections();
+    const other = connect();
+    await signIn(other, { name: "Bob", email: "bob@example.test", orgId: "org_acme", orgRole: "admin" });
+    await other.mutation(api.tenancy.accounts.rename, { accountId, name: "Acme After Reconnect" });
+    await waitFor(alice, api.tenancy.accounts.get, { accountId }, (a) => a.name === "Acme After Reconnect");
+    // A mutation sent by the reconnected client works too.
+    await alice.mutation(api.tenancy.accounts.rename, { accountId, name: "Acme Again" });
+    expect(updates.at(-1)).toBe("Acme Again");
+    unsubscribe();
+  });
+
+  test("HTTP routes are served on the site origin once convex/http.ts exists", async () => {
+    const response = await fetch(`${engine.siteUrl}/v1/health`);
+    if (existsSync(fileURLToPath(new URL("../../convex/http.ts", import.meta.url)))) {
+      expect(response.status).not.toBe(500);
+    } else {
+      expect(response.status).toBe(404);
+      expect(await response.text()).toContain("convex/http.ts");
+    }
+  });
+
+  test("data and pending scheduled functions survive a restart", async () => {
+    const setPlatformAdmin = makeFunctionReference<"mutation">("admin/platform:setPlatformAdmin");
+    const carol = "local-engine|local_carol_local_test";
+    await engine.t.run(async (ctx) => {
+      await ctx.scheduler.runAfter(1500, setPlatformAdmin, { serviceSecret: SERVICE_SECRET, tokenIdentifier: carol, isPlatformAdmin: true });
+    });
+    await engine.flush();
+    const saved = JSON.parse(await readFile(path.join(dataDir, "snapshot.json"), "utf8")) as {
+      components: Record<string, { documents: Array<{ _id: string; name?: string; state?: { kind: string } }> }>;
+    };
+    expect(Object.keys(saved.components)).toEqual(expect.arrayContaining(["", "agent", "workflow", "budget"]));
+    const job = saved.components[""]!.documents.find((doc) => doc._id.endsWith("_scheduled_functions") && doc.name === "admin/platform:setPlatformAdmin" && doc.state?.kind === "pending");
+    expect(job).toBeDefined();
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await engine.close();
+
+    engine = await start();
+    const client = connect();
+    // Same data folder, same signing secret: the old token still works.
+    await new Promise<void>((resolve) => client.setAuth(async () => aliceToken, () => resolve()));
+    const account = await client.query(api.tenancy.accounts.get, { accountId });
+    expect(account.name).toBe("Acme Again");
+    expect((await client.query(api.tenancy.viewer.get, {})).isPlatformAdmin).toBe(true);
+    // New documents do not reuse restored ids.
+    await client.mutation(api.tenancy.accounts.rename, { accountId, name: "After Restart" });
+    expect((await client.query(api.tenancy.accounts.get, { accountId })).name).toBe("After Restart");
+    // The scheduled function re-armed from the snapshot runs in the new engine.
+    const carolIsAdmin = () =>
+      engine.t.run(async (ctx) => (await ctx.db.query("userProfiles").collect()).some((row) => row.tokenIdentifier === carol && row.isPlatformAdmin));
+    expect(await carolIsAdmin()).toBe(false);
+    await expect.poll(carolIsAdmin, { timeout: 5000, interval: 100 }).toBe(true);
+  });
+
+  test("--reset starts from empty data", async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await engine.close();
+    engine = await startEngine({ port: 0, sitePort: 0, dataDir, web: false, seed: false, reset: true, logger });
+    expect(engine.internals.isEmpty()).toBe(true);
+    const users = (await (await fetch(`${engine.url}/local-auth/users`)).json()) as { users: unknown[] };
+    expect(users.users).toEqual([]);
+  });
+});

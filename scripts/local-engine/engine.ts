@@ -1,0 +1,363 @@
+/**
+ * The local engine: the app's `convex/` functions and every component on one
+ * convex-test instance, served to the real Convex clients.
+ *
+ * One HTTP server (default port 3210, like a local Convex backend's API port):
+ *   - `ws://…/api/<client version>/sync`  Convex's sync protocol (syncServer.ts)
+ *   - `POST /local-auth/token`, `GET /local-auth/users`  local sign-in (localAuth.ts)
+ *   - everything else: the SPA (`web/`) through Vite's dev middleware, or a
+ *     placeholder page until `web/index.html` exists.
+ * A second one (default 3211, like a deployment's `.convex.site` origin) serves
+ * the app's HTTP routes (`convex/http.ts`, when it exists) through `t.fetch`.
+ *
+ * The app is loaded through Vite's SSR loader because `convex/test.setup.ts`
+ * (and the components' test helpers) use `import.meta.glob`.
+ *
+ * Production code never imports this folder.
+ */
+import { existsSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { makeFunctionReference, type UserIdentity } from "convex/server";
+import { createServer as createViteServer, type ViteDevServer } from "vite";
+import { WebSocketServer } from "ws";
+import type { Harness as AppHarness } from "../../convex/test.setup";
+import { attachInternals, type EngineInternals, type RawAccessor, type SnapshotFile } from "./convexTestInternals";
+import { newRequestId } from "./errors";
+import { LocalAuth, parseUserInput } from "./localAuth";
+import { dataFiles, readJsonFile, resetData, SnapshotWriter } from "./persistence";
+import { SyncServer, type FunctionRunner, type Logger } from "./syncServer";
+
+export const SEED_FUNCTION = "seed:localDemo";
+
+export type EngineOptions = {
+  /** Project root (holds convex/, web/). Default: this repository. */
+  root?: string;
+  /** Port of the API + SPA server; 0 picks a free one. Default 3210 (the next free one if taken). */
+  port?: number;
+  /** Port of the HTTP-routes server; 0 picks a free one. Default: port + 1. */
+  sitePort?: number;
+  /** Interface to listen on. Default 127.0.0.1 (this machine only). */
+  host?: string;
+  /** Data folder. Default `<root>/.local/engine`. */
+  dataDir?: string;
+  /** Start from empty data (and a new sign-in secret). */
+  reset?: boolean;
+  /** Save snapshots (default true). */
+  persist?: boolean;
+  /** Call `seed:localDemo` when the data is empty (default true). */
+  seed?: boolean;
+  /** Serve the SPA (default true) from `webRoot` (default `<root>/web`). */
+  web?: boolean;
+  webRoot?: string;
+  /** Debounce of snapshot writes after a commit (default 300 ms, at most `snapshotMaxDelayMs`, default 2 s). */
+  snapshotDelayMs?: number;
+  snapshotMaxDelayMs?: number;
+  verbose?: boolean;
+  /** Where log lines go (default: console). */
+  logger?: Logger;
+};
+
+export type Engine = {
+  /** Deployment URL for clients (`new ConvexReactClient(url)`). */
+  url: string;
+  /** Origin of the HTTP routes (a deployment's `.convex.site`). */
+  siteUrl: string;
+  port: number;
+  sitePort: number;
+  dataDir: string;
+  /** The convex-test instance (for tests and tools). */
+  t: AppHarness;
+  internals: EngineInternals;
+  sync: SyncServer;
+  /** Write the snapshot now (no-op when nothing changed). */
+  flush(): Promise<void>;
+  /** Stop serving, write the last snapshot. */
+  close(): Promise<void>;
+};
+
+interface Harness extends FunctionRunner, RawAccessor {
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  withIdentity(identity: Partial<UserIdentity>): Harness;
+}
+
+const defaultRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+function consoleLogger(verbose: boolean): Logger {
+  return {
+    info: (message) => console.log(`[local-engine] ${message}`),
+    error: (message, error) => (error === undefined ? console.error(`[local-engine] ${message}`) : console.error(`[local-engine] ${message}`, error)),
+    verbose: (message) => {
+      if (verbose) console.log(`[local-engine] ${message}`);
+    },
+  };
+}
+
+async function listen(server: Server, port: number, host: string, fallback: boolean): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const candidate = port === 0 ? 0 : port + attempt * 2;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (error: Error) => reject(error);
+        server.once("error", onError);
+        server.listen(candidate, host, () => {
+          server.off("error", onError);
+          resolve();
+        });
+      });
+      return (server.address() as AddressInfo).port;
+    } catch (error) {
+      if (!fallback || port === 0 || attempt >= 10 || (error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    }
+  }
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw Object.assign(new Error("Request body too large"), { status: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+  res.end(JSON.stringify(body));
+}
+
+function placeholderPage(engineUrl: string, siteUrl: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Local engine</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<h1>The SPA is not built yet</h1>
+<p>The local engine is running, but <code>web/index.html</code> does not exist yet. Once it does, this page serves the app (no restart needed).</p>
+<ul>
+<li>Convex deployment URL: <code>${engineUrl}</code> (sync WebSocket at <code>${engineUrl.replace(/^http/, "ws")}/api/&lt;version&gt;/sync</code>)</li>
+<li>HTTP routes (<code>convex/http.ts</code>): <code>${siteUrl}</code></li>
+<li>Local sign-in: <code>POST ${engineUrl}/local-auth/token</code>, users: <code>GET ${engineUrl}/local-auth/users</code></li>
+</ul></body></html>`;
+}
+
+export async function startEngine(options: EngineOptions = {}): Promise<Engine> {
+  const started = Date.now();
+  const root = options.root ?? defaultRoot;
+  const log = options.logger ?? consoleLogger(options.verbose ?? false);
+  const host = options.host ?? "127.0.0.1";
+  const files = dataFiles(path.resolve(options.dataDir ?? path.join(root, ".local", "engine")));
+  const persist = options.persist ?? true;
+  if (options.reset) await resetData(files);
+
+  // --- the app on convex-test, loaded through Vite (import.meta.glob) ------
+  const appLoader = await createViteServer({
+    root,
+    configFile: false,
+    envDir: false,
+    logLevel: "warn",
+    clearScreen: false,
+    appType: "custom",
+    server: { middlewareMode: true, hmr: false, ws: false, watch: null },
+    optimizeDeps: { noDiscovery: true, include: [] },
+  });
+  let setup: { newHarness?: () => unknown };
+  try {
+    setup = (await appLoader.ssrLoadModule("/convex/test.setup.ts")) as typeof setup;
+  } catch (error) {
+    await appLoader.close();
+    throw error;
+  }
+  if (typeof setup.newHarness !== "function") throw new Error("convex/test.setup.ts does not export newHarness()");
+  const t = setup.newHarness() as Harness;
+  const internals = await attachInternals(t);
+
+  // --- persistence --------------------------------------------------------
+  let restoredDocuments = 0;
+  const snapshot = await readJsonFile<SnapshotFile>(files.snapshot).catch((error: unknown) => {
+    throw new Error(`Could not read ${files.snapshot} (${(error as Error).message}); start with --reset to discard it.`);
+  });
+  if (snapshot !== null) {
+    const { skipped, documents } = internals.restore(snapshot);
+    restoredDocuments = documents;
+    if (skipped.length > 0) log.info(`Snapshot has data for components no longer mounted (ignored): ${skipped.join(", ")}`);
+    const { rearmed, failed } = internals.rearmScheduledFunctions((message, error) => log.error(message, error));
+    if (rearmed + failed > 0) log.info(`Scheduled functions: ${rearmed} re-armed, ${failed} interrupted ones marked failed.`);
+  }
+  let closing = false;
+  const writer = new SnapshotWriter(async () => JSON.stringify(await internals.snapshot()), files.snapshot, {
+    delayMs: options.snapshotDelayMs ?? 300,
+    maxDelayMs: options.snapshotMaxDelayMs ?? 2000,
+    onError: (error) => log.error("Could not save the snapshot", error),
+  });
+  if (persist) {
+    internals.onCommit(() => {
+      if (!closing) writer.schedule();
+    });
+  }
+
+  // --- seed ---------------------------------------------------------------
+  if ((options.seed ?? true) && internals.isEmpty()) {
+    if (await internals.hasInternalMutation(SEED_FUNCTION)) {
+      await t.mutation(makeFunctionReference<"mutation">(SEED_FUNCTION), {});
+      log.info(`Seeded the empty database (${SEED_FUNCTION}).`);
+    } else {
+      log.verbose(`No seed hook (${SEED_FUNCTION}); starting empty.`);
+    }
+  }
+
+  const auth = await LocalAuth.open(files);
+  const sync = new SyncServer({ runner: t, internals, auth, log });
+
+  // --- HTTP routes (the deployment's .convex.site origin) -----------------
+  const siteServer = createHttpServer((req, res) => {
+    void (async () => {
+      if (!(await internals.hasHttpRouter())) {
+        res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+        res.end("This app has no HTTP routes yet (convex/http.ts).");
+        return;
+      }
+      const method = req.method ?? "GET";
+      const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req, 20 * 1024 * 1024);
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined || name === "host" || name === "connection") continue;
+        headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+      }
+      const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1];
+      const verified = bearer === undefined ? null : auth.verify(bearer);
+      const runner: Harness = verified?.ok === true ? t.withIdentity(verified.identity) : t;
+      const response = await runner.fetch(req.url ?? "/", { method, headers, ...(body !== undefined ? { body: new Uint8Array(body) } : {}) });
+      const outHeaders: Record<string, string> = {};
+      response.headers.forEach((value, name) => (outHeaders[name] = value));
+      res.writeHead(response.status, response.statusText, outHeaders);
+      if (response.body === null || method === "HEAD") res.end();
+      else Readable.fromWeb(response.body as import("node:stream/web").ReadableStream).pipe(res);
+    })().catch((error: unknown) => {
+      const requestId = newRequestId();
+      log.error(`[Request ID: ${requestId}] HTTP ${req.method} ${req.url} failed:`, error);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+      res.end(`[Request ID: ${requestId}] Server Error`);
+    });
+  });
+
+  // --- API + SPA server ----------------------------------------------------
+  let web: ViteDevServer | null = null;
+  let webStarting: Promise<ViteDevServer> | null = null;
+  const webRoot = options.webRoot ?? path.join(root, "web");
+  const wantWeb = options.web ?? true;
+  const urls = { engine: "", site: "" };
+
+  const apiServer = createHttpServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? "/", "http://local");
+      if (url.pathname === "/local-auth/token") {
+        if (req.method !== "POST") return sendJson(res, 405, { error: "Use POST." });
+        // JSON only: a cross-site form cannot post it without a CORS preflight, which we never allow.
+        if (!(req.headers["content-type"] ?? "").startsWith("application/json")) return sendJson(res, 415, { error: "Send application/json." });
+        let input;
+        try {
+          input = parseUserInput(JSON.parse((await readBody(req, 16 * 1024)).toString("utf8")));
+        } catch (error) {
+          return sendJson(res, 400, { error: (error as Error).message });
+        }
+        const issued = await auth.issue(input);
+        return sendJson(res, 200, issued);
+      }
+      if (url.pathname === "/local-auth/users") {
+        if (req.method !== "GET") return sendJson(res, 405, { error: "Use GET." });
+        return sendJson(res, 200, { users: auth.listUsers() });
+      }
+      if (url.pathname.startsWith("/api/")) return sendJson(res, 404, { code: "NotFound", message: "The local engine serves only the sync WebSocket under /api/." });
+      if (wantWeb && existsSync(path.join(webRoot, "index.html"))) {
+        web ??= await (webStarting ??= startWeb());
+        web.middlewares(req, res, (error?: unknown) => {
+          if (error === undefined) return sendJson(res, 404, { error: "Not found" });
+          // A Vite transform error (the SPA's own code): show it, as Vite's dev server would.
+          res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+          res.end(error instanceof Error ? error.message : String(error));
+        });
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(placeholderPage(urls.engine, urls.site));
+    })().catch((error: unknown) => {
+      log.error(`HTTP ${req.method} ${req.url} failed`, error);
+      if (!res.headersSent) sendJson(res, 500, { error: "Server Error" });
+      else res.end();
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  apiServer.on("upgrade", (req, socket, head) => {
+    const { pathname } = new URL(req.url ?? "/", "http://local");
+    if (/^\/api\/[^/]+\/sync$/.test(pathname)) {
+      wss.handleUpgrade(req, socket, head, (ws) => sync.accept(ws));
+      return;
+    }
+    // Vite's HMR socket (same server) handles its own upgrades.
+    if (web !== null && String(req.headers["sec-websocket-protocol"] ?? "").includes("vite-hmr")) return;
+    socket.destroy();
+  });
+
+  const requestedPort = options.port ?? 3210;
+  const port = await listen(apiServer, requestedPort, host, options.port === undefined);
+  const sitePort = await listen(siteServer, options.sitePort ?? (requestedPort === 0 ? 0 : port + 1), host, options.sitePort === undefined);
+  const displayHost = host === "127.0.0.1" || host === "0.0.0.0" || host === "::" ? "localhost" : host;
+  urls.engine = `http://${displayHost}:${port}`;
+  urls.site = `http://${displayHost}:${sitePort}`;
+
+  async function startWeb(): Promise<ViteDevServer> {
+    // What the SPA reads through import.meta.env (process.env wins over .env files).
+    process.env["VITE_CONVEX_URL"] = urls.engine;
+    process.env["VITE_CONVEX_SITE_URL"] = urls.site;
+    process.env["VITE_LOCAL_AUTH_URL"] = `${urls.engine}/local-auth`;
+    // The engine cannot verify Clerk tokens (no network): force local sign-in even if .env.local has a Clerk key.
+    process.env["VITE_CLERK_PUBLISHABLE_KEY"] = "";
+    const hasConfig = ["vite.config.ts", "vite.config.mts", "vite.config.js", "vite.config.mjs"].some((f) => existsSync(path.join(webRoot, f)));
+    const react = hasConfig ? null : (await import("@vitejs/plugin-react")).default;
+    const server = await createViteServer({
+      root: webRoot,
+      clearScreen: false,
+      appType: "spa",
+      server: { middlewareMode: true, ws: { server: apiServer } },
+      ...(react === null ? {} : { configFile: false, plugins: [react()] }),
+    });
+    log.verbose(`Serving the SPA from ${webRoot}${hasConfig ? " (its vite.config)" : ""}.`);
+    return server;
+  }
+  if (wantWeb && existsSync(path.join(webRoot, "index.html"))) web = await (webStarting = startWeb());
+
+  log.info(
+    `Ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${restoredDocuments > 0 ? `restored ${restoredDocuments} documents` : "empty data"}).`,
+  );
+
+  return {
+    url: urls.engine,
+    siteUrl: urls.site,
+    port,
+    sitePort,
+    dataDir: files.dir,
+    t: t as unknown as AppHarness,
+    internals,
+    sync,
+    flush: () => (persist ? writer.flush() : Promise.resolve()),
+    close: async () => {
+      closing = true;
+      await sync.close();
+      wss.close();
+      const closed = (server: Server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      await Promise.all([closed(apiServer), closed(siteServer)]);
+      internals.dispose();
+      if (persist) await writer.flush();
+      writer.cancel();
+      await Promise.all([appLoader.close(), web?.close()]);
+    },
+  };
+}

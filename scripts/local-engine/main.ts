@@ -1,0 +1,72 @@
+/**
+ * `npm start` (without a real deployment configured): run the local engine.
+ *
+ *   npm start                  serve on http://localhost:3210 (next free port if taken)
+ *   npm start -- --reset       start from empty data (and a new local sign-in secret)
+ *   npm start -- --port 4000 --data-dir .local/other --verbose
+ */
+import { parseArgs } from "node:util";
+import { startEngine } from "./engine";
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    reset: { type: "boolean", default: false },
+    port: { type: "string" },
+    "site-port": { type: "string" },
+    host: { type: "string" },
+    "data-dir": { type: "string" },
+    "no-seed": { type: "boolean", default: false },
+    verbose: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`Usage: npm start -- [--reset] [--port N] [--site-port N] [--host H] [--data-dir DIR] [--no-seed] [--verbose]`);
+  process.exit(0);
+}
+
+const toPort = (text: string | undefined) => {
+  if (text === undefined) return undefined;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Not a port: ${text}`);
+  return port;
+};
+
+const engine = await startEngine({
+  reset: values.reset,
+  port: toPort(values.port ?? process.env["LOCAL_ENGINE_PORT"]),
+  sitePort: toPort(values["site-port"]),
+  host: values.host ?? process.env["LOCAL_ENGINE_HOST"],
+  dataDir: values["data-dir"],
+  seed: !values["no-seed"],
+  verbose: values.verbose,
+});
+
+console.log(`
+  Local engine (convex-test, no account or network needed)${values.reset ? " — started from empty data" : ""}
+
+  Open the app:      ${engine.url}
+  Convex URL:        ${engine.url}   (sync WebSocket at ${engine.url.replace(/^http/, "ws")}/api/<version>/sync)
+  HTTP routes:       ${engine.siteUrl}   (what a deployment serves on .convex.site)
+  Data:              ${engine.dataDir}   (npm start -- --reset to start clean)
+
+  Changes under convex/ take effect after restarting npm start (data is kept).
+`);
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) process.exit(1);
+  stopping = true;
+  console.log(`\n[local-engine] ${signal}: saving data and stopping...`);
+  engine.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error("[local-engine] failed to stop cleanly", error);
+      process.exit(1);
+    },
+  );
+};
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));
