@@ -41,6 +41,7 @@ import type * as models_prices from "../models/prices.js";
 import type * as models_registry from "../models/registry.js";
 import type * as models_testHooks from "../models/testHooks.js";
 import type * as models_text from "../models/text.js";
+import type * as seed from "../seed.js";
 import type * as tenancy_accounts from "../tenancy/accounts.js";
 import type * as tenancy_identity from "../tenancy/identity.js";
 import type * as tenancy_viewer from "../tenancy/viewer.js";
@@ -89,6 +90,7 @@ declare const fullApi: ApiFromModules<{
   "models/registry": typeof models_registry;
   "models/testHooks": typeof models_testHooks;
   "models/text": typeof models_text;
+  seed: typeof seed;
   "tenancy/accounts": typeof tenancy_accounts;
   "tenancy/identity": typeof tenancy_identity;
   "tenancy/viewer": typeof tenancy_viewer;

@@ -116,3 +116,15 @@ test("org role changes in the token are applied; admins cannot demote themselves
   await admin.client.mutation(api.tenancy.accounts.setMemberRole, { accountId: admin.accountId, userId: bob.userId, role: "readonly" });
   expect(await codeOf(bob.client.mutation(api.tenancy.accounts.rename, { accountId: admin.accountId, name: "x" }))).toBe("forbidden");
 });
+
+test("the local demo seed is idempotent and members of org_demo land in it", async () => {
+  const t = newHarness();
+  const { internal } = await import("../_generated/api");
+  const first = await t.mutation(internal.seed.localDemo, {});
+  const second = await t.mutation(internal.seed.localDemo, {});
+  expect(second.accountId).toEqual(first.accountId);
+  const member = await asMember(t, "org_demo", "member");
+  expect(member.accountId).toEqual(first.accountId);
+  const agents = await member.client.query(api.agents.agents.list, { accountId: first.accountId });
+  expect(agents.map((a) => [a.slug, a.modelLabel])).toEqual([["assistant", "Offline model (built-in)"]]);
+});
