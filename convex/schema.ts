@@ -1,6 +1,7 @@
 import { defineSchema } from "convex/server";
 import { agentTables } from "./agents/schema";
 import { chatTables } from "./chat/schema";
+import { knowledgeTables } from "./knowledge/schema";
 import { tenancyTables } from "./tenancy/schema";
 
 /** The app's tables, one domain folder each. */
@@ -8,4 +9,5 @@ export default defineSchema({
   ...tenancyTables,
   ...agentTables,
   ...chatTables,
+  ...knowledgeTables,
 });

@@ -1,0 +1,2 @@
+/** Knowledge tables (see the knowledge issue). */
+export const knowledgeTables = {};
