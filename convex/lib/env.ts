@@ -22,4 +22,9 @@ export const env = {
   embeddingDimension: () => read("HARNESS_EMBEDDING_DIMENSION"),
   /** Model used when an agent names none. */
   defaultModelId: () => read("HARNESS_DEFAULT_MODEL"),
+  /** Pause between the offline model's streamed chunks, so a demo shows text growing. Default 0. */
+  offlineModelChunkDelayMs: () => {
+    const value = Number(read("HARNESS_OFFLINE_MODEL_DELAY_MS") ?? "0");
+    return Number.isFinite(value) && value > 0 ? Math.min(value, 2_000) : 0;
+  },
 };

@@ -121,7 +121,10 @@ export function resolveModel(modelId: string | undefined): ResolvedModel {
   const resolved = { modelId: canonicalId(provider, name), provider, label: labelFor(provider, name) };
   switch (provider) {
     case "offline":
-      return { ...resolved, model: offlineModel(offlineModelOverrides.options) };
+      return {
+        ...resolved,
+        model: offlineModel({ chunkDelayMs: env.offlineModelChunkDelayMs(), ...offlineModelOverrides.options }),
+      };
     case "anthropic":
       return { ...resolved, model: createAnthropic({ apiKey: env.anthropicApiKey() }).languageModel(name) };
     case "openai-compatible": {

@@ -34,6 +34,9 @@ const toPort = (text: string | undefined) => {
   return port;
 };
 
+// The offline model streams in visible steps locally (the deployment default is 0).
+process.env["HARNESS_OFFLINE_MODEL_DELAY_MS"] ??= "60";
+
 const engine = await startEngine({
   reset: values.reset,
   port: toPort(values.port ?? process.env["LOCAL_ENGINE_PORT"]),
