@@ -69,7 +69,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: "convex/(?!_generated/api|_generated/dataModel|lib/errors|shared/)",
+              regex: "^(\\.\\./)+convex/(?!_generated/api|_generated/dataModel|lib/errors|shared/)",
               message: "The SPA imports only convex/_generated/api, dataModel types and convex/shared or lib/errors.",
             },
           ],

@@ -1,0 +1,54 @@
+import { BrowserRouter, Link, Navigate, Route, Routes } from "react-router";
+import { AuthProvider } from "./auth/AuthProvider";
+import { SignInPage } from "./auth/SignInPage";
+import { ChatPage } from "./chat/ChatPage";
+import type { ConvexReactClient } from "./lib/convex";
+import { AccountProvider } from "./shell/AccountProvider";
+import { Layout } from "./shell/Layout";
+import { RequireAuth } from "./shell/RequireAuth";
+
+/**
+ * Routes:
+ *   /                → /chat
+ *   /signin          sign-in (Clerk or local)
+ *   /chat            threads + new thread
+ *   /chat/:threadId  one thread
+ * Later pages (Agents, Runs, Jobs, Knowledge, Usage) go beside /chat under the
+ * signed-in layout; see shell/nav.ts.
+ */
+export function App({ client }: { client: ConvexReactClient }) {
+  return (
+    <BrowserRouter>
+      <AuthProvider client={client}>
+        <Routes>
+          <Route path="/signin" element={<SignInPage />} />
+          <Route
+            element={
+              <RequireAuth>
+                <AccountProvider>
+                  <Layout />
+                </AccountProvider>
+              </RequireAuth>
+            }
+          >
+            <Route index element={<Navigate to="/chat" replace />} />
+            <Route path="chat" element={<ChatPage />} />
+            <Route path="chat/:threadId" element={<ChatPage />} />
+            <Route path="*" element={<NotFound />} />
+          </Route>
+        </Routes>
+      </AuthProvider>
+    </BrowserRouter>
+  );
+}
+
+function NotFound() {
+  return (
+    <main className="page" id="main" data-testid="not-found">
+      <h1>Page not found</h1>
+      <p>
+        <Link to="/chat">Go to your chats</Link>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,14 @@
+/// <reference types="vite/client" />
+
+interface ImportMetaEnv {
+  /** Convex deployment URL (the local engine sets it to itself). */
+  readonly VITE_CONVEX_URL?: string;
+  /** With it set, sign-in goes through Clerk; without, through the local engine's sign-in. */
+  readonly VITE_CLERK_PUBLISHABLE_KEY?: string;
+  /** The local engine's sign-in endpoints (default: `/local-auth` on the page's origin). */
+  readonly VITE_LOCAL_AUTH_URL?: string;
+}
+
+interface ImportMeta {
+  readonly env: ImportMetaEnv;
+}

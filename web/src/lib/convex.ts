@@ -1,0 +1,16 @@
+/** The Convex client libraries the SPA uses, imported in one place. */
+export {
+  ConvexProviderWithAuth,
+  ConvexReactClient,
+  insertAtTop,
+  useConvexAuth,
+  useMutation,
+  usePaginatedQuery,
+  useQueries,
+  useQuery,
+} from "convex/react";
+export { ConvexProviderWithClerk } from "convex/react-clerk";
+export { ConvexError, type Value } from "convex/values";
+ 
+ 
+export { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";

@@ -1,0 +1,53 @@
+/** Errors → words a user understands. */
+import { isHarnessError, type ErrorCode } from "../../../convex/lib/errors";
+
+export { isHarnessError };
+
+/** What to show for an error thrown by a mutation, query or fetch. */
+export function errorText(error: unknown): string {
+  if (isHarnessError(error)) {
+    const { code, message, retryAfterMs } = error.data;
+    if (code === "rate_limited" && retryAfterMs !== undefined && retryAfterMs > 0) {
+      return `${message} (try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s)`;
+    }
+    return message;
+  }
+  if (error instanceof TypeError && /fetch|network/i.test(error.message)) {
+    return "Could not reach the server. Check that it is running and try again.";
+  }
+  // Anything else is redacted by the server ("Server Error", with a request id in its log).
+  return "Something went wrong on the server. Please try again.";
+}
+
+/** The code of a harness error, if it is one. */
+export function errorCodeOf(error: unknown): ErrorCode | undefined {
+  return isHarnessError(error) ? error.data.code : undefined;
+}
+
+export type TurnError = { code: string; message: string };
+
+/** A failed turn's error as a headline plus the backend's own detail. */
+export function turnErrorWords(error: TurnError): { title: string; detail: string | null } {
+  const detail = error.message.trim() === "" ? null : error.message;
+  switch (error.code) {
+    case "budget_exceeded":
+      return { title: "This account's budget is used up, so the agent could not answer. Ask an account admin to raise the budget.", detail };
+    case "rate_limited":
+      return { title: "Slow down: too many requests right now. Wait a moment, then retry.", detail };
+    case "policy_denied":
+      return { title: "The agent is paused or is not allowed to do that.", detail };
+    case "internal_error":
+      return { title: "The model provider failed to answer.", detail: detail === null ? null : `Reason: ${detail}` };
+    case "cancelled":
+      return { title: "You cancelled this reply.", detail: null };
+    case "not_found":
+      return { title: "Something this reply needed no longer exists.", detail };
+    case "forbidden":
+    case "unauthenticated":
+      return { title: "You are not allowed to do that here.", detail };
+    case "bad_request":
+      return { title: "The request could not be carried out.", detail };
+    default:
+      return { title: "The reply failed.", detail };
+  }
+}

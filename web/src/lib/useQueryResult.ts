@@ -1,0 +1,21 @@
+import { useMemo } from "react";
+import { getFunctionName, useQueries, type Value, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "./convex";
+
+/**
+ * Like `useQuery`, but an error comes back as a value instead of being thrown,
+ * for secondary data whose failure should not take the whole view down.
+ */
+export function useQueryResult<Query extends FunctionReference<"query">>(
+  query: Query,
+  args: FunctionArgs<Query> | "skip",
+): { data: FunctionReturnType<Query> | undefined; error: Error | null } {
+  // `api.x.y` builds a new reference object on every access: key on its name and the serialised args.
+  const key = `${getFunctionName(query)}:${args === "skip" ? "skip" : JSON.stringify(args)}`;
+  const requests = useMemo(
+    (): Parameters<typeof useQueries>[0] => (args === "skip" ? {} : { result: { query, args: args as Record<string, Value> } }),
+    [key],
+  );
+  const result: unknown = useQueries(requests)["result"];
+  if (result instanceof Error) return { data: undefined, error: result };
+  return { data: result as FunctionReturnType<Query> | undefined, error: null };
+}
