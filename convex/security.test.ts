@@ -75,7 +75,7 @@ async function idFor(t: Harness, table: string): Promise<string> {
       return ctx.db.insert("interactions", {
         kind: "turn", accountId, userId, agentId: threadDoc.agentId, agentVersion: 1, threadId, promptMessageId: "m", promptText: "p",
         promptOrder: 0, status: "queued", modelId: "offline", modelLabel: "Offline", createdAt: 0, tokensIn: 0, tokensOut: 0,
-        costMicroUsd: 0, llmCalls: 0, stepCount: 0, generation: 0,
+        costMicroUsd: 0, llmCalls: 0, stepCount: 0, generation: 0, depth: 0, lineage: [threadDoc.agentId], treeCostMicroUsd: 0,
       });
     };
     const fixtures: Record<string, () => Promise<string>> = {
@@ -91,6 +91,12 @@ async function idFor(t: Harness, table: string): Promise<string> {
           accountId, threadId: i.threadId, userId, interactionId, workflowId: "w", toolCallId: "c", toolSlug: "save_note", args: "{}", status: "pending",
         });
       },
+      _storage: async () => ctx.storage.store(new Blob(["x"], { type: "text/plain" })),
+      knowledgeDocuments: async () =>
+        ctx.db.insert("knowledgeDocuments", {
+          accountId, scope: "account", scopeKey: `account:${accountId}`, title: "d", format: "text", source: "text", contentHash: "h",
+          bytes: 1, category: "general", locale: "und", status: "ready", modelId: "offline-hash-256", createdBy: userId, updatedAt: 0,
+        }),
     };
     const make = fixtures[table];
     if (!make) throw new Error(`security.test.ts: add a fixture for table ${table}`);

@@ -16,8 +16,11 @@ export const chatTables = {
     /** The @convex-dev/agent thread id. */
     agentThreadId: v.string(),
     title: v.string(),
-    status: v.union(v.literal("active"), v.literal("archived")),
+    /** `delegation`: a child run's sub-thread, never listed in the sidebar. */
+    status: v.union(v.literal("active"), v.literal("archived"), v.literal("delegation")),
     lastMessageAt: v.number(),
+    /** For a delegation's sub-thread: the thread of the run that delegated. */
+    parentThreadId: v.optional(v.id("threads")),
   })
     .index("by_accountId_userId_status_lastMessageAt", ["accountId", "userId", "status", "lastMessageAt"])
     .index("by_agentThreadId", ["agentThreadId"])
@@ -34,6 +37,16 @@ export const chatTables = {
     agentId: v.id("agents"),
     agentVersion: v.number(),
     threadId: v.id("threads"),
+    /** Delegation lineage: the run that delegated, the root of the tree, depth (root = 0), agents from the root down. */
+    parentInteractionId: v.optional(v.id("interactions")),
+    rootInteractionId: v.optional(v.id("interactions")),
+    depth: v.number(),
+    lineage: v.array(v.id("agents")),
+    /** For a delegation: the parent's tool call it answers, and the budget slice it spends from. */
+    parentToolCallId: v.optional(v.string()),
+    budgetSliceKey: v.optional(v.string()),
+    /** Own cost plus every descendant's (the tree's cost, on the root). */
+    treeCostMicroUsd: v.number(),
     /** The user message this run answers, its text and its order in the agent thread. */
     promptMessageId: v.string(),
     promptText: v.string(),
@@ -61,7 +74,8 @@ export const chatTables = {
     generation: v.number(),
   })
     .index("by_threadId", ["threadId"])
-    .index("by_accountId", ["accountId"]),
+    .index("by_accountId", ["accountId"])
+    .index("by_parentInteractionId", ["parentInteractionId"]),
 
   /**
    * One row per step of a run, in order. Written by: the turn workflow. Read by: the run inspector, the chat (tool status).

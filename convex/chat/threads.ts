@@ -11,7 +11,7 @@ export const vPublicThread = v.object({
   threadId: v.id("threads"),
   title: v.string(),
   agentId: v.id("agents"),
-  status: v.union(v.literal("active"), v.literal("archived")),
+  status: v.union(v.literal("active"), v.literal("archived"), v.literal("delegation")),
   lastMessageAt: v.number(),
   createdAt: v.number(),
 });

@@ -165,6 +165,7 @@ export const finishModelCall = internalMutation({
       tokensIn: interaction.tokensIn + usage.inputTokens,
       tokensOut: interaction.tokensOut + usage.outputTokens,
       costMicroUsd: interaction.costMicroUsd + cost.microUsd,
+      treeCostMicroUsd: interaction.treeCostMicroUsd + cost.microUsd,
       llmCalls: interaction.llmCalls + 1,
       openReservationKey: undefined,
     });
