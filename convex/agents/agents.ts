@@ -1,8 +1,28 @@
+/**
+ * Agents, as the agent builder and the chat see them.
+ *
+ * Roles: every member (readonly, member, admin) can read agents, their
+ * versions and tools; only account admins create, edit, pause, resume and
+ * archive them (agents are shared by the whole account and spend its budget).
+ *
+ * `version` tracks the definition (name, description, prompt, model,
+ * capability level, accent colour, tools): every such edit bumps it and
+ * keeps an immutable snapshot. Status changes (pause / resume) do not:
+ * they change whether the agent runs, not what it is. The slug is fixed
+ * once created (tools, delegations and manifests refer to it).
+ */
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
-import { accountQuery } from "../lib/functions";
+import type { QueryCtx } from "../_generated/server";
+import { fail } from "../lib/errors";
+import { accountMutation, accountQuery } from "../lib/functions";
 import { defaultModelId, resolveModel } from "../models/registry";
-import { vAgentStatus } from "./schema";
+import { findAccountTool } from "../tools/catalogue";
+import { permits, vPermission, vToolKind } from "../tools/validators";
+import { archiveAgent, editAgent, insertAgent, loadAgent, loadEditableAgent } from "./builder";
+import { vAgentStatus, vCapabilityLevel } from "./validators";
+import { assignmentsOf, capabilityOf, recordVersion, snapshotFromRow, snapshotOf, vAgentSnapshot, versionsQuery } from "./versions";
 
 export const vPublicAgent = v.object({
   agentId: v.id("agents"),
@@ -14,6 +34,11 @@ export const vPublicAgent = v.object({
   /** What the UI shows for the model, decided by the backend. */
   modelLabel: v.string(),
   accentColor: v.optional(v.string()),
+  /** false when the agent names no model and runs on the deployment's default. */
+  hasOwnModel: v.boolean(),
+  capabilityLevel: vCapabilityLevel,
+  templateSlug: v.optional(v.string()),
+  version: v.number(),
 });
 
 export function publicAgent(agent: Doc<"agents">) {
@@ -33,20 +58,177 @@ export function publicAgent(agent: Doc<"agents">) {
     modelId,
     modelLabel,
     ...(agent.accentColor ? { accentColor: agent.accentColor } : {}),
+    hasOwnModel: agent.modelId !== undefined,
+    capabilityLevel: capabilityOf(agent),
+    ...(agent.templateSlug ? { templateSlug: agent.templateSlug } : {}),
+    version: agent.version,
   };
+}
+
+export const vPublicAssignment = v.object({
+  toolSlug: v.string(),
+  permission: vPermission,
+  needsApproval: v.boolean(),
+  /** null: the tool no longer exists. */
+  toolKind: v.union(vToolKind, v.null()),
+  toolName: v.union(v.string(), v.null()),
+  trustLevel: v.union(vPermission, v.null()),
+  /** Whether the agent can call it now: the tool exists, is active, and the permission covers its trust level. */
+  usable: v.boolean(),
+  /** Delegations: the agent it delegates to, and which of that agent's tools it may use. */
+  delegateToAgentId: v.optional(v.id("agents")),
+  allowedToolSlugs: v.optional(v.array(v.string())),
+});
+
+export async function publicAssignments(ctx: QueryCtx, agent: Doc<"agents">) {
+  const assignments = await assignmentsOf(ctx, agent._id);
+  return await Promise.all(
+    assignments.map(async (a) => {
+      const tool = await findAccountTool(ctx, agent.accountId, a.toolSlug);
+      return {
+        toolSlug: a.toolSlug,
+        permission: a.permission,
+        needsApproval: a.needsApproval,
+        toolKind: tool?.kind ?? null,
+        toolName: tool?.name ?? null,
+        trustLevel: tool?.trustLevel ?? null,
+        usable: tool !== null && tool.status === "active" && permits(a.permission, tool.trustLevel),
+        ...(a.delegateToAgentId ? { delegateToAgentId: a.delegateToAgentId } : {}),
+        ...(a.restrictions?.allowedToolSlugs ? { allowedToolSlugs: a.restrictions.allowedToolSlugs } : {}),
+      };
+    }),
+  );
+}
+
+export const vAgentDetail = v.object({
+  ...vPublicAgent.fields,
+  instructions: v.string(),
+  tools: v.array(vPublicAssignment),
+});
+
+async function detail(ctx: QueryCtx, agent: Doc<"agents">) {
+  return { ...publicAgent(agent), instructions: agent.instructions, tools: await publicAssignments(ctx, agent) };
 }
 
 const MAX_AGENTS = 100;
 
-/** The account's agents that are not archived, by slug. */
+/** The account's agents, by slug; archived ones only when asked. */
 export const list = accountQuery({
-  args: {},
+  args: { includeArchived: v.optional(v.boolean()) },
   returns: v.array(vPublicAgent),
-  handler: async (ctx, { accountId }) => {
+  handler: async (ctx, { accountId, includeArchived }) => {
     const agents = await ctx.db
       .query("agents")
       .withIndex("by_accountId_slug", (q) => q.eq("accountId", accountId))
       .take(MAX_AGENTS);
-    return agents.filter((a) => a.status !== "archived").map(publicAgent);
+    return agents.filter((a) => includeArchived === true || a.status !== "archived").map(publicAgent);
+  },
+});
+
+/** One agent with its prompt and tools. */
+export const get = accountQuery({
+  args: { agentId: v.id("agents") },
+  returns: vAgentDetail,
+  handler: async (ctx, { accountId, agentId }) => await detail(ctx, await loadAgent(ctx, accountId, agentId)),
+});
+
+export const create = accountMutation({
+  minRole: "admin",
+  args: {
+    name: v.string(),
+    slug: v.string(),
+    description: v.optional(v.string()),
+    instructions: v.string(),
+    /** Absent: the deployment's default model. */
+    modelId: v.optional(v.string()),
+    /** Default write. */
+    capabilityLevel: v.optional(vCapabilityLevel),
+    accentColor: v.optional(v.string()),
+  },
+  returns: vAgentDetail,
+  handler: async (ctx, { accountId, ...fields }) => {
+    const agent = await insertAgent(ctx, accountId, fields);
+    await recordVersion(ctx, agent._id, ctx.user._id);
+    return await detail(ctx, agent);
+  },
+});
+
+/** Edit the definition; each change is a new version. `null` clears the model (deployment default) or the colour. */
+export const update = accountMutation({
+  minRole: "admin",
+  args: {
+    agentId: v.id("agents"),
+    name: v.optional(v.string()),
+    description: v.optional(v.string()),
+    instructions: v.optional(v.string()),
+    modelId: v.optional(v.union(v.string(), v.null())),
+    capabilityLevel: v.optional(vCapabilityLevel),
+    accentColor: v.optional(v.union(v.string(), v.null())),
+  },
+  returns: vAgentDetail,
+  handler: async (ctx, { accountId, agentId, ...edit }) => {
+    const agent = await loadEditableAgent(ctx, accountId, agentId);
+    return await detail(ctx, await editAgent(ctx, agent, edit, ctx.user._id));
+  },
+});
+
+/** Stop an agent from taking new messages (its threads stay readable). */
+export const pause = accountMutation({
+  minRole: "admin",
+  args: { agentId: v.id("agents") },
+  returns: vPublicAgent,
+  handler: async (ctx, { accountId, agentId }) => {
+    const agent = await loadEditableAgent(ctx, accountId, agentId);
+    if (agent.status !== "paused") await ctx.db.patch("agents", agentId, { status: "paused", updatedAt: Date.now() });
+    return publicAgent((await ctx.db.get("agents", agentId))!);
+  },
+});
+
+export const resume = accountMutation({
+  minRole: "admin",
+  args: { agentId: v.id("agents") },
+  returns: vPublicAgent,
+  handler: async (ctx, { accountId, agentId }) => {
+    const agent = await loadEditableAgent(ctx, accountId, agentId);
+    if (agent.status !== "active") await ctx.db.patch("agents", agentId, { status: "active", updatedAt: Date.now() });
+    return publicAgent((await ctx.db.get("agents", agentId))!);
+  },
+});
+
+/**
+ * Archive an agent (final): hidden from lists and chats; its delegations are
+ * removed both ways and its agent tool disabled. Its slug stays taken.
+ */
+export const archive = accountMutation({
+  minRole: "admin",
+  args: { agentId: v.id("agents") },
+  returns: vPublicAgent,
+  handler: async (ctx, { accountId, agentId }) => {
+    const agent = await loadAgent(ctx, accountId, agentId);
+    if (agent.status === "archived") return publicAgent(agent);
+    return publicAgent(await archiveAgent(ctx, agent, ctx.user._id));
+  },
+});
+
+/** The agent's versions, newest first. */
+export const versions = accountQuery({
+  args: { agentId: v.id("agents"), paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(vAgentSnapshot),
+  handler: async (ctx, { accountId, agentId, paginationOpts }) => {
+    await loadAgent(ctx, accountId, agentId);
+    const page = await versionsQuery(ctx, agentId).paginate(paginationOpts);
+    return { ...page, page: page.page.map(snapshotFromRow) };
+  },
+});
+
+/** What the agent was at `version` (what a run that recorded it ran with). */
+export const getVersion = accountQuery({
+  args: { agentId: v.id("agents"), version: v.number() },
+  returns: vAgentSnapshot,
+  handler: async (ctx, { accountId, agentId, version }) => {
+    await loadAgent(ctx, accountId, agentId);
+    const snapshot = await snapshotOf(ctx, agentId, version);
+    if (snapshot === null) fail("not_found", `Version ${version} of this agent is not recorded.`);
+    return snapshot;
   },
 });

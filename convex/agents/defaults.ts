@@ -1,27 +1,22 @@
 import type { Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
+import { upsertBuiltinTools } from "../tools/catalogue";
+import { agentBySlug } from "./builder";
+import { DEFAULT_TEMPLATE_SLUG } from "./templateCatalogue";
+import { instantiateTemplate } from "./instantiate";
 
 /**
- * Every new account starts with an Assistant that can tell the time (read,
- * runs freely) and save notes (write, asks first). The agent-builder issue
- * replaces this with platform templates.
+ * Every new account starts with the Assistant template: an Assistant that
+ * tells the time (read, runs freely), saves notes (write, asks first) and
+ * delegates to a Researcher and a Writer (created with it). Safe to call
+ * again: an account that already has an `assistant` agent is left alone.
+ * Also refreshes the platform catalogue rows it relies on (built-in tools,
+ * templates), writing only what changed.
  */
 export async function installDefaultAgents(ctx: MutationCtx, accountId: Id<"accounts">): Promise<void> {
-  const existing = await ctx.db
-    .query("agents")
-    .withIndex("by_accountId_slug", (q) => q.eq("accountId", accountId).eq("slug", "assistant"))
-    .unique();
-  if (existing) return;
-  const agentId = await ctx.db.insert("agents", {
-    accountId,
-    name: "Assistant",
-    slug: "assistant",
-    description: "A general assistant that can tell the time and save notes.",
-    instructions:
-      "You are a helpful assistant. Use the tools you are given when they help; say plainly when something failed.",
-    status: "active",
-    version: 1,
-  });
-  await ctx.db.insert("toolAssignments", { agentId, toolSlug: "current_time", permission: "read", needsApproval: false });
-  await ctx.db.insert("toolAssignments", { agentId, toolSlug: "save_note", permission: "write", needsApproval: true });
+  if (await agentBySlug(ctx, accountId, DEFAULT_TEMPLATE_SLUG)) return;
+  const account = await ctx.db.get("accounts", accountId);
+  if (account === null) throw new Error(`Account ${accountId} not found`);
+  await upsertBuiltinTools(ctx);
+  await instantiateTemplate(ctx, account, DEFAULT_TEMPLATE_SLUG);
 }

@@ -10,6 +10,7 @@ import { v } from "convex/values";
 import { components, internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalAction, internalQuery, type ActionCtx } from "../_generated/server";
+import { retrieveContext } from "../knowledge/search";
 import { errorCode, isHarnessError } from "../lib/errors";
 import { resolveModel } from "../models/registry";
 import { modelStepCrashes } from "../models/testHooks";
@@ -51,6 +52,9 @@ export const callContext = internalQuery({
       .map(({ definition }) => ({ slug: definition!.slug, description: definition!.description, parameters: definition!.parameters }));
     return {
       status: interaction.status,
+      accountId: interaction.accountId,
+      agentId: interaction.agentId,
+      promptText: interaction.promptText,
       userId: interaction.userId,
       modelId: interaction.modelId,
       promptMessageId: interaction.promptMessageId,
@@ -65,6 +69,9 @@ export const callContext = internalQuery({
 
 type CallContext = {
   status: string;
+  accountId: Id<"accounts">;
+  agentId: Id<"agents">;
+  promptText: string;
   userId: Id<"userProfiles">;
   modelId: string;
   promptMessageId: string;
@@ -146,10 +153,23 @@ export const call = internalAction({
       for (const t of context.tools) {
         tools[t.slug] = declaredTool(t.description, t.parameters);
       }
+      // Context assembly: what the caller's and the agent's knowledge says about the message.
+      const knowledge = await retrieveContext(ctx, {
+        accountId: context.accountId,
+        userId: context.userId,
+        agentId: context.agentId,
+        query: context.promptText,
+      });
+      const contextEntries = knowledge.entries.map((e) => ({
+        entryId: e.entryId,
+        title: e.title,
+        score: e.score,
+        ...(e.documentId ? { documentId: e.documentId } : {}),
+      }));
       const config = {
         name: context.agentName,
         languageModel: resolved.model,
-        instructions: context.instructions,
+        instructions: knowledge.promptSection ? `${context.instructions}\n\n${knowledge.promptSection}` : context.instructions,
         contextOptions: { recentMessages: 30, excludeToolMessages: false },
       };
       // `as never`: TypeScript 5.9 cannot check the agent's Config type ("union type too complex").
@@ -182,6 +202,7 @@ export const call = internalAction({
         call: callIndex,
         usage: { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 },
         toolCalls: toolCalls.length,
+        contextEntries,
       });
       return { kind: "ok", toolCalls };
     } catch (error) {

@@ -99,6 +99,8 @@ export const chatTables = {
     toolCallId: v.optional(v.string()),
     error: v.optional(vErrorInfo),
     detail: v.optional(v.string()),
+    /** LLM steps: the knowledge entries put in the prompt (cited as [1], [2]…). */
+    contextEntries: v.optional(v.array(v.object({ entryId: v.string(), title: v.string(), score: v.number(), documentId: v.optional(v.string()) }))),
     /** LLM steps: the last stepOrder in the agent thread before the first attempt (replay detection). */
     baselineStepOrder: v.optional(v.number()),
   })

@@ -142,9 +142,12 @@ export const finishModelCall = internalMutation({
     call: v.number(),
     usage: v.object({ inputTokens: v.number(), outputTokens: v.number() }),
     toolCalls: v.number(),
+    contextEntries: v.optional(
+      v.array(v.object({ entryId: v.string(), title: v.string(), score: v.number(), documentId: v.optional(v.string()) })),
+    ),
   },
   returns: v.null(),
-  handler: async (ctx, { interactionId, stepId, call, usage, toolCalls }) => {
+  handler: async (ctx, { interactionId, stepId, call, usage, toolCalls, contextEntries }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     const step = await ctx.db.get("steps", stepId);
     if (step === null || step.status === "succeeded") return null;
@@ -161,6 +164,7 @@ export const finishModelCall = internalMutation({
       costMicroUsd: cost.microUsd,
       detail: toolCalls > 0 ? `asked for ${toolCalls} tool call(s)` : "answered",
     });
+    if (contextEntries && contextEntries.length > 0) await ctx.db.patch("steps", stepId, { contextEntries });
     await ctx.db.patch("interactions", interactionId, {
       tokensIn: interaction.tokensIn + usage.inputTokens,
       tokensOut: interaction.tokensOut + usage.outputTokens,

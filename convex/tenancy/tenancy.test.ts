@@ -126,5 +126,10 @@ test("the local demo seed is idempotent and members of org_demo land in it", asy
   const member = await asMember(t, "org_demo", "member");
   expect(member.accountId).toEqual(first.accountId);
   const agents = await member.client.query(api.agents.agents.list, { accountId: first.accountId });
-  expect(agents.map((a) => [a.slug, a.modelLabel])).toEqual([["assistant", "Offline model (built-in)"]]);
+  // The Assistant template: the Assistant and the Researcher and Writer it delegates to.
+  expect(agents.map((a) => [a.slug, a.modelLabel])).toEqual([
+    ["assistant", "Offline model (built-in)"],
+    ["researcher", "Offline model (built-in)"],
+    ["writer", "Offline model (built-in)"],
+  ]);
 });

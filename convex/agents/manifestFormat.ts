@@ -1,0 +1,162 @@
+/**
+ * The agent manifest: an agent as JSON, in the capability-manifest shape.
+ *
+ * ```json
+ * { "version": 1, "kind": "agent", "name": "Researcher", "slug": "researcher",
+ *   "description": "...", "execution": { "model": null, "instructions": "..." },
+ *   "capability_level": "read",
+ *   "tools": [{ "slug": "current_time", "permission": "read", "needs_approval": false }],
+ *   "channels": [], "metadata": { "accent_color": "#0891b2" } }
+ * ```
+ *
+ * `execution.model` null = the deployment's default model. A delegation is
+ * a tool entry for the target's agent tool (`delegate_<slug>`), optionally
+ * with `allowed_tools` (the composition's restriction). Pure: parsing and
+ * shape checks only; the account-dependent checks happen in manifests.ts.
+ */
+import { v, type Infer } from "convex/values";
+import { fail } from "../lib/errors";
+import { isPermission, vPermission, type Permission } from "../tools/validators";
+import {
+  accentColorProblem,
+  descriptionProblem,
+  instructionsProblem,
+  LIMITS,
+  nameProblem,
+  slugProblem,
+  vCapabilityLevel,
+  type CapabilityLevel,
+} from "./validators";
+
+export const MANIFEST_VERSION = 1;
+const MAX_MANIFEST_CHARS = 64_000;
+
+export const vAgentManifest = v.object({
+  version: v.number(),
+  kind: v.literal("agent"),
+  name: v.string(),
+  slug: v.string(),
+  description: v.string(),
+  execution: v.object({ model: v.union(v.string(), v.null()), instructions: v.string() }),
+  capability_level: vCapabilityLevel,
+  tools: v.array(
+    v.object({
+      slug: v.string(),
+      permission: vPermission,
+      needs_approval: v.boolean(),
+      allowed_tools: v.optional(v.array(v.string())),
+    }),
+  ),
+  channels: v.array(v.any()),
+  metadata: v.object({
+    accent_color: v.optional(v.string()),
+    template_slug: v.optional(v.string()),
+    agent_version: v.optional(v.number()),
+  }),
+});
+export type AgentManifest = Infer<typeof vAgentManifest>;
+
+export type ParsedManifest = {
+  name: string;
+  slug: string;
+  description: string;
+  instructions: string;
+  /** undefined: the deployment's default. */
+  model?: string;
+  capabilityLevel: CapabilityLevel;
+  accentColor?: string;
+  tools: { slug: string; permission: Permission; needsApproval?: boolean; allowedTools?: string[] }[];
+};
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function bad(message: string): never {
+  fail("bad_request", `Invalid agent manifest: ${message}.`);
+}
+
+function problem(field: string, found: string | null) {
+  if (found !== null) bad(`${field} ${found}`);
+}
+
+/** Parse (JSON text or object) and check the manifest's shape, or throw `bad_request` naming the field. */
+export function parseAgentManifest(input: unknown): ParsedManifest {
+  let manifest: unknown = input;
+  if (typeof input === "string") {
+    if (input.length > MAX_MANIFEST_CHARS) bad(`it must be at most ${MAX_MANIFEST_CHARS} characters`);
+    try {
+      manifest = JSON.parse(input);
+    } catch {
+      bad("it is not valid JSON");
+    }
+  }
+  if (!isPlainObject(manifest)) bad("it must be a JSON object");
+  const m = manifest;
+  if (m.version !== MANIFEST_VERSION && m.version !== "1" && m.version !== "1.0") bad(`version must be ${MANIFEST_VERSION}`);
+  if (m.kind !== "agent") bad('kind must be "agent"');
+  if (typeof m.name !== "string") bad("name must be a string");
+  problem("name", nameProblem(m.name));
+  if (typeof m.slug !== "string") bad("slug must be a string");
+  problem("slug", slugProblem(m.slug));
+  const description = m.description ?? "";
+  if (typeof description !== "string") bad("description must be a string");
+  problem("description", descriptionProblem(description));
+
+  if (!isPlainObject(m.execution)) bad("execution must be an object with model and instructions");
+  const { model, instructions } = m.execution;
+  if (typeof instructions !== "string") bad("execution.instructions must be a string");
+  problem("execution.instructions", instructionsProblem(instructions));
+  if (model !== undefined && model !== null && typeof model !== "string") bad("execution.model must be a model id or null");
+
+  const capability = m.capability_level ?? "write";
+  if (!isPermission(capability)) bad("capability_level must be read, write or admin");
+
+  const toolsInput = m.tools ?? [];
+  if (!Array.isArray(toolsInput)) bad("tools must be an array");
+  if (toolsInput.length > LIMITS.toolsPerAgent) bad(`tools must have at most ${LIMITS.toolsPerAgent} entries`);
+  const tools: ParsedManifest["tools"] = [];
+  const seen = new Set<string>();
+  toolsInput.forEach((entry: unknown, i) => {
+    const at = `tools[${i}]`;
+    if (!isPlainObject(entry)) bad(`${at} must be an object with slug, permission and needs_approval`);
+    if (typeof entry.slug !== "string" || entry.slug === "") bad(`${at}.slug must be a tool slug`);
+    if (seen.has(entry.slug)) bad(`${at}.slug repeats "${entry.slug}"`);
+    seen.add(entry.slug);
+    if (!isPermission(entry.permission)) bad(`${at}.permission must be read, write or admin`);
+    if (entry.needs_approval !== undefined && typeof entry.needs_approval !== "boolean") bad(`${at}.needs_approval must be true or false`);
+    const allowed = entry.allowed_tools;
+    if (allowed !== undefined && (!Array.isArray(allowed) || !allowed.every((s) => typeof s === "string"))) {
+      bad(`${at}.allowed_tools must be an array of tool slugs`);
+    }
+    tools.push({
+      slug: entry.slug,
+      permission: entry.permission,
+      ...(entry.needs_approval !== undefined ? { needsApproval: entry.needs_approval } : {}),
+      ...(allowed !== undefined ? { allowedTools: allowed as string[] } : {}),
+    });
+  });
+
+  const channels = m.channels ?? [];
+  if (!Array.isArray(channels)) bad("channels must be an array");
+  if (channels.length > 0) bad("channels must be empty (channels are not supported yet)");
+
+  const metadata = m.metadata ?? {};
+  if (!isPlainObject(metadata)) bad("metadata must be an object");
+  const accent = metadata.accent_color;
+  if (accent !== undefined) {
+    if (typeof accent !== "string") bad("metadata.accent_color must be a string");
+    problem("metadata.accent_color", accentColorProblem(accent));
+  }
+
+  return {
+    name: m.name.trim(),
+    slug: m.slug,
+    description: description.trim(),
+    instructions: instructions.trim(),
+    ...(typeof model === "string" && model.trim() !== "" ? { model } : {}),
+    capabilityLevel: capability,
+    ...(typeof accent === "string" ? { accentColor: accent } : {}),
+    tools,
+  };
+}

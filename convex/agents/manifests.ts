@@ -1,0 +1,140 @@
+/**
+ * Export an agent as a JSON manifest (any member), import one as a new agent
+ * (admins). Import checks everything before writing: a bad field is
+ * `bad_request` naming it ("tools[2].permission must be read, write or
+ * admin"), a taken slug is `conflict`, and nothing is written on any error.
+ */
+import { v } from "convex/values";
+import type { Doc } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+import { fail } from "../lib/errors";
+import { accountMutation, accountQuery } from "../lib/functions";
+import { DELEGATE_PREFIX, findAccountTool, type ToolInfo } from "../tools/catalogue";
+import { publicAgent, vPublicAgent } from "./agents";
+import {
+  agentBySlug,
+  assertCanCreate,
+  assertPermission,
+  assignTool,
+  canonicalModelId,
+  composeDelegation,
+  insertAgent,
+  loadAgent,
+  withField,
+} from "./builder";
+import { MANIFEST_VERSION, parseAgentManifest, vAgentManifest, type AgentManifest, type ParsedManifest } from "./manifestFormat";
+import { assignmentsOf, capabilityOf, recordVersion } from "./versions";
+
+export const exportManifest = accountQuery({
+  args: { agentId: v.id("agents") },
+  returns: vAgentManifest,
+  handler: async (ctx, { accountId, agentId }): Promise<AgentManifest> => {
+    const agent = await loadAgent(ctx, accountId, agentId);
+    const assignments = await assignmentsOf(ctx, agentId);
+    return {
+      version: MANIFEST_VERSION,
+      kind: "agent",
+      name: agent.name,
+      slug: agent.slug,
+      description: agent.description,
+      execution: { model: agent.modelId ?? null, instructions: agent.instructions },
+      capability_level: capabilityOf(agent),
+      tools: assignments.map((a) => ({
+        slug: a.toolSlug,
+        permission: a.permission,
+        needs_approval: a.needsApproval,
+        ...(a.restrictions?.allowedToolSlugs ? { allowed_tools: a.restrictions.allowedToolSlugs } : {}),
+      })),
+      channels: [],
+      metadata: {
+        ...(agent.accentColor ? { accent_color: agent.accentColor } : {}),
+        ...(agent.templateSlug ? { template_slug: agent.templateSlug } : {}),
+        agent_version: agent.version,
+      },
+    };
+  },
+});
+
+type PlannedTool =
+  | { kind: "tool"; index: number; tool: ToolInfo; entry: ParsedManifest["tools"][number] }
+  | { kind: "delegation"; index: number; to: Doc<"agents">; entry: ParsedManifest["tools"][number] };
+
+/** Resolve and check every tool entry against the account before anything is written. */
+async function planTools(
+  ctx: MutationCtx,
+  accountId: Doc<"accounts">["_id"],
+  manifest: ParsedManifest,
+  capabilityHolder: Pick<Doc<"agents">, "name" | "capabilityLevel">,
+) {
+  const planned: PlannedTool[] = [];
+  for (const [index, entry] of manifest.tools.entries()) {
+    const at = `Invalid agent manifest: tools[${index}]`;
+    const tool = await findAccountTool(ctx, accountId, entry.slug);
+    // A delegation to an agent nobody delegates to yet: its agent tool is made on import.
+    const target =
+      tool?.kind === "agent" && tool.agentId
+        ? await ctx.db.get("agents", tool.agentId)
+        : tool === null && entry.slug.startsWith(DELEGATE_PREFIX)
+          ? await agentBySlug(ctx, accountId, entry.slug.slice(DELEGATE_PREFIX.length))
+          : null;
+    if (tool === null && target === null) fail("bad_request", `${at}.slug: no tool "${entry.slug}" in this account.`);
+    if (tool !== null && tool.status !== "active") fail("bad_request", `${at}.slug: the tool ${entry.slug} is disabled.`);
+    if (target !== null) {
+      if (target.status === "archived") fail("bad_request", `${at}.slug: ${entry.slug} delegates to an archived agent.`);
+      await withField(`${at}.permission`, () => assertPermission(capabilityHolder, agentToolInfo(entry.slug), entry.permission));
+      if (entry.allowedTools !== undefined) {
+        const has = new Set((await assignmentsOf(ctx, target._id)).map((a) => a.toolSlug));
+        entry.allowedTools.forEach((slug, i) => {
+          if (!has.has(slug)) fail("bad_request", `${at}.allowed_tools[${i}]: ${target.name} has no tool "${slug}".`);
+        });
+      }
+      planned.push({ kind: "delegation", index, to: target, entry });
+    } else {
+      if (entry.allowedTools !== undefined) fail("bad_request", `${at}.allowed_tools applies only to delegations (agent tools).`);
+      await withField(`${at}.permission`, () => assertPermission(capabilityHolder, tool!, entry.permission));
+      planned.push({ kind: "tool", index, tool: tool!, entry });
+    }
+  }
+  return planned;
+}
+
+/** The trust level every agent tool has (read), for the permission check of an agent tool not made yet. */
+function agentToolInfo(slug: string): ToolInfo {
+  return { toolId: null, accountId: null, slug, kind: "agent", name: slug, description: "", parameters: {}, trustLevel: "read", status: "active" };
+}
+
+export const importManifest = accountMutation({
+  minRole: "admin",
+  // JSON text or an object, checked field by field (text keeps unusual keys out of argument validation).
+  args: { manifest: v.any() },
+  returns: vPublicAgent,
+  handler: async (ctx, { accountId, manifest }) => {
+    const parsed = parseAgentManifest(manifest);
+    const model = canonicalModelId(parsed.model, "Invalid agent manifest: execution.model");
+    await assertCanCreate(ctx, accountId, parsed.slug);
+    // Every tool is checked (against the manifest's capability level) before anything is written.
+    const planned = await planTools(ctx, accountId, parsed, { name: parsed.name, capabilityLevel: parsed.capabilityLevel });
+
+    const agent = await insertAgent(ctx, accountId, {
+      name: parsed.name,
+      slug: parsed.slug,
+      description: parsed.description,
+      instructions: parsed.instructions,
+      ...(model !== undefined ? { modelId: model } : {}),
+      capabilityLevel: parsed.capabilityLevel,
+      ...(parsed.accentColor !== undefined ? { accentColor: parsed.accentColor } : {}),
+    });
+    for (const item of planned) {
+      const at = `Invalid agent manifest: tools[${item.index}]`;
+      const options = { permission: item.entry.permission, ...(item.entry.needsApproval !== undefined ? { needsApproval: item.entry.needsApproval } : {}) };
+      if (item.kind === "tool") {
+        await withField(at, () => assignTool(ctx, agent, item.tool, options, ctx.user._id, false));
+      } else {
+        const allowed = item.entry.allowedTools !== undefined ? { allowedToolSlugs: item.entry.allowedTools } : {};
+        await withField(at, () => composeDelegation(ctx, ctx.account, agent, item.to, { ...options, ...allowed }, ctx.user._id, false));
+      }
+    }
+    await recordVersion(ctx, agent._id, ctx.user._id);
+    return publicAgent((await ctx.db.get("agents", agent._id))!);
+  },
+});

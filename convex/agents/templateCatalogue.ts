@@ -1,0 +1,74 @@
+/**
+ * The platform's agent templates, in code. `agents/templates:seed` mirrors
+ * them into the `agentTemplates` table (upsert by slug); instantiating one
+ * creates the agent, its tools and its delegations (instantiating the
+ * templates it delegates to first, or reusing agents already made from them).
+ */
+import type { Permission } from "../tools/validators";
+import type { CapabilityLevel } from "./validators";
+
+export type AgentTemplate = {
+  slug: string;
+  name: string;
+  description: string;
+  instructions: string;
+  capabilityLevel: CapabilityLevel;
+  accentColor?: string;
+  /** Built-in (or other non-agent) tools. */
+  tools: { slug: string; permission: Permission; needsApproval: boolean }[];
+  /** Agents (by template) this one may delegate to. */
+  delegations: { templateSlug: string; allowedToolSlugs?: string[] }[];
+};
+
+/** The template every new account starts with. */
+export const DEFAULT_TEMPLATE_SLUG = "assistant";
+
+export const PLATFORM_TEMPLATES: readonly AgentTemplate[] = [
+  {
+    slug: "assistant",
+    name: "Assistant",
+    description: "A general assistant that can tell the time, save notes, and ask the Researcher and the Writer for help.",
+    instructions: [
+      "You are a helpful assistant. Use the tools you are given when they help; say plainly when something failed.",
+      "For questions that need looking into, delegate to the Researcher (delegate_researcher); for drafting or polishing text, delegate to the Writer (delegate_writer).",
+      "Give a delegate a clear task and the context it needs, then answer the user with what it returned.",
+    ].join("\n"),
+    capabilityLevel: "write",
+    accentColor: "#4f46e5",
+    tools: [
+      { slug: "current_time", permission: "read", needsApproval: false },
+      { slug: "save_note", permission: "write", needsApproval: true },
+    ],
+    delegations: [{ templateSlug: "researcher" }, { templateSlug: "writer" }],
+  },
+  {
+    slug: "researcher",
+    name: "Researcher",
+    description: "Looks things up and reports findings as short, sourced facts.",
+    instructions: [
+      "You are a researcher working for another agent. You receive a task and, sometimes, context.",
+      "Find out what is asked, using your tools when they help, and report concise findings. Say what you could not establish.",
+    ].join("\n"),
+    capabilityLevel: "read",
+    accentColor: "#0891b2",
+    tools: [{ slug: "current_time", permission: "read", needsApproval: false }],
+    delegations: [],
+  },
+  {
+    slug: "writer",
+    name: "Writer",
+    description: "Drafts and polishes text: summaries, emails, announcements.",
+    instructions: [
+      "You are a writer working for another agent. You receive a task and, sometimes, context.",
+      "Write what is asked, in plain and friendly language, and return only the text.",
+    ].join("\n"),
+    capabilityLevel: "read",
+    accentColor: "#c026d3",
+    tools: [],
+    delegations: [],
+  },
+];
+
+export function codeTemplate(slug: string): AgentTemplate | undefined {
+  return PLATFORM_TEMPLATES.find((t) => t.slug === slug);
+}

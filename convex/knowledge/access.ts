@@ -1,0 +1,101 @@
+/**
+ * Who may read and write which knowledge scope, checked in one place.
+ * Another account's data (an agent, a document) answers `not_found`, exactly
+ * like data that does not exist; a scope the caller may see but not write
+ * answers `forbidden`.
+ */
+import type { Doc, Id } from "../_generated/dataModel";
+import type { QueryCtx } from "../_generated/server";
+import { fail } from "../lib/errors";
+import { roleAtLeast, type Role } from "../lib/validators";
+import { scopeKey } from "./scopes";
+import type { ScopeArg, ScopeKind } from "./validators";
+
+export type KnowledgeCaller = {
+  userId: Id<"userProfiles">;
+  role: Role;
+  isPlatformAdmin: boolean;
+};
+
+export function callerOf(ctx: { user: Doc<"userProfiles">; membership: Doc<"memberships"> }): KnowledgeCaller {
+  return { userId: ctx.user._id, role: ctx.membership.role, isPlatformAdmin: ctx.user.isPlatformAdmin };
+}
+
+export type ResolvedScope = {
+  kind: ScopeKind;
+  scopeKey: string;
+  userId?: Id<"userProfiles">;
+  agentId?: Id<"agents">;
+};
+
+async function agentOfAccount(ctx: QueryCtx, accountId: Id<"accounts">, agentId: Id<"agents">) {
+  const agent = await ctx.db.get("agents", agentId);
+  if (agent === null || agent.accountId !== accountId) fail("not_found", "Agent not found.");
+  return agent;
+}
+
+/** The scope `scope` names, for reading (listing, searching) by `caller` in `accountId`. */
+export async function readableScope(ctx: QueryCtx, caller: KnowledgeCaller, accountId: Id<"accounts">, scope: ScopeArg): Promise<ResolvedScope> {
+  switch (scope.kind) {
+    case "platform":
+      return { kind: "platform", scopeKey: scopeKey({ kind: "platform" }) };
+    case "account":
+      return { kind: "account", scopeKey: scopeKey({ kind: "account", accountId }) };
+    case "user":
+      return { kind: "user", scopeKey: scopeKey({ kind: "user", accountId, userId: caller.userId }), userId: caller.userId };
+    case "agent": {
+      await agentOfAccount(ctx, accountId, scope.agentId);
+      return { kind: "agent", scopeKey: scopeKey({ kind: "agent", accountId, agentId: scope.agentId }), agentId: scope.agentId };
+    }
+  }
+}
+
+/**
+ * The scope `scope` names, if `caller` may add documents to it: their own
+ * user scope (members), the account's or one of its agents' (admins), the
+ * platform's (platform admins).
+ */
+export async function writableScope(ctx: QueryCtx, caller: KnowledgeCaller, accountId: Id<"accounts">, scope: ScopeArg): Promise<ResolvedScope> {
+  const resolved = await readableScope(ctx, caller, accountId, scope);
+  switch (resolved.kind) {
+    case "platform":
+      if (!caller.isPlatformAdmin) fail("forbidden", "Only platform admins can add platform knowledge.");
+      break;
+    case "account":
+    case "agent":
+      if (!roleAtLeast(caller.role, "admin")) fail("forbidden", `Only account admins can add ${resolved.kind} knowledge.`);
+      break;
+    case "user":
+      if (!roleAtLeast(caller.role, "member")) fail("forbidden", "Read-only members cannot add knowledge.");
+      break;
+    case "team":
+      fail("bad_request", "Team knowledge is not available yet.");
+  }
+  return resolved;
+}
+
+/** A document `caller` may see (`read`) or change (`write`) in `accountId`. */
+export async function accessibleDocument(
+  ctx: QueryCtx,
+  caller: KnowledgeCaller,
+  accountId: Id<"accounts">,
+  documentId: Id<"knowledgeDocuments">,
+  mode: "read" | "write",
+): Promise<Doc<"knowledgeDocuments">> {
+  const document = await ctx.db.get("knowledgeDocuments", documentId);
+  const visible =
+    document !== null &&
+    (document.scope === "platform" ||
+      (document.accountId === accountId && (document.scope !== "user" || document.userId === caller.userId)));
+  if (!visible) fail("not_found", "Document not found.");
+  if (mode === "write") {
+    const allowed =
+      document.scope === "platform"
+        ? caller.isPlatformAdmin
+        : document.scope === "user"
+          ? roleAtLeast(caller.role, "member")
+          : roleAtLeast(caller.role, "admin");
+    if (!allowed) fail("forbidden", `You cannot change ${document.scope} knowledge.`);
+  }
+  return document;
+}

@@ -1,0 +1,176 @@
+/**
+ * Durable document ingestion, run by the RAG component's async add:
+ *
+ *   documents.startIngestion ──rag.addAsync──► RAG workpool (3 attempts, backoff 1 s, 2 s)
+ *       └─► chunkDocument (this file): chunk, embed, insert chunks, swap in over the old version
+ *   RAG: promote the entry to ready (or give up) ──► ingestionComplete: document ready / failed with the reason
+ *
+ * A failing embedding call throws, so the workpool retries the whole
+ * chunker (chunk inserts are idempotent by position); after the last attempt
+ * the document is marked failed with the provider's reason and its partial
+ * entry is dropped. Search only ever sees ready entries of live documents.
+ */
+import { getModelId, vEntry, vNamespaceId, vOnCompleteArgs, type EntryId } from "@convex-dev/rag";
+import { embedMany } from "ai";
+import { v } from "convex/values";
+import { components, internal } from "../_generated/api";
+import type { Id } from "../_generated/dataModel";
+import { internalAction, internalMutation, internalQuery } from "../_generated/server";
+import { resolveEmbeddingModel, type ResolvedEmbeddingModel } from "../models/embeddings";
+import { chunkText } from "./chunking";
+import { knowledgeRag } from "./rag";
+import { takeEmbeddingFault } from "./testHooks";
+
+/** Chunks embedded and inserted per transaction (RAG's own batch size). */
+const CHUNK_BATCH = 100;
+
+/** The namespace the RAG component hands a chunker (its `vNamespace`, which it does not export). */
+const vRagNamespace = v.object({
+  namespaceId: vNamespaceId,
+  createdAt: v.number(),
+  namespace: v.string(),
+  status: v.union(v.literal("pending"), v.literal("ready"), v.literal("replaced")),
+  filterNames: v.array(v.string()),
+  dimension: v.number(),
+  modelId: v.string(),
+  version: v.number(),
+});
+
+/** Embeddings for document chunks. Provider retries are the workpool's (journaled, visible), not the SDK's. */
+async function embedChunks(resolved: ResolvedEmbeddingModel, values: string[]): Promise<number[][]> {
+  if (takeEmbeddingFault()) throw new Error("The embedding provider is unavailable (injected test fault).");
+  const { embeddings } = await embedMany({ model: resolved.model, values, maxRetries: 0 });
+  return embeddings;
+}
+
+/** The text to ingest for `entryId`, or null when the document is gone or moved on to another version. */
+export const bodyForEntry = internalQuery({
+  args: { documentId: v.string(), entryId: v.string() },
+  returns: v.union(v.null(), v.object({ documentId: v.id("knowledgeDocuments"), text: v.string() })),
+  handler: async (ctx, { documentId, entryId }) => {
+    const id = ctx.db.normalizeId("knowledgeDocuments", documentId);
+    const document = id === null ? null : await ctx.db.get("knowledgeDocuments", id);
+    if (document === null || document.pendingEntryId !== entryId) return null;
+    const body = await ctx.db
+      .query("knowledgeDocumentBodies")
+      .withIndex("by_documentId", (q) => q.eq("documentId", document._id))
+      .unique();
+    return body === null ? null : { documentId: document._id, text: body.text };
+  },
+});
+
+/** The chunker action of RAG's async add (runs in its workpool, retried on throw). */
+export const chunkDocument = internalAction({
+  args: { namespace: vRagNamespace, entry: vEntry, insertChunks: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { namespace, entry }) => {
+    const documentId = entry.metadata?.documentId;
+    const body: { documentId: Id<"knowledgeDocuments">; text: string } | null =
+      typeof documentId === "string"
+        ? await ctx.runQuery(internal.knowledge.ingest.bodyForEntry, { documentId, entryId: entry.entryId })
+        : null;
+    if (body === null) return null; // deleted meanwhile; ingestionComplete drops the entry
+    const resolved = resolveEmbeddingModel();
+    if (getModelId(resolved.model) !== namespace.modelId || resolved.dimension !== namespace.dimension) {
+      throw new Error(`The embedding model changed to ${resolved.modelId} while this document was queued; add it again.`);
+    }
+    const chunks = chunkText(body.text);
+    if (chunks.length === 0) throw new Error("The document has no text to index.");
+    let replacesOlderVersion = false;
+    for (let start = 0; start < chunks.length; start += CHUNK_BATCH) {
+      const batch = chunks.slice(start, start + CHUNK_BATCH);
+      const embeddings = await embedChunks(resolved, batch);
+      const { status } = await ctx.runMutation(components.rag.chunks.insert, {
+        entryId: entry.entryId,
+        startOrder: start,
+        chunks: batch.map((text, index) => ({ content: { text }, embedding: embeddings[index]!, searchableText: text })),
+      });
+      if (status === "pending") replacesOlderVersion = true;
+    }
+    // A new version of a document: swap its vectors in for the old version's, page by page.
+    if (replacesOlderVersion) {
+      let startOrder = 0;
+      for (;;) {
+        const page = await ctx.runMutation(components.rag.chunks.replaceChunksPage, { entryId: entry.entryId, startOrder });
+        if (page.status !== "pending") break;
+        startOrder = page.nextStartOrder;
+      }
+    }
+    await ctx.runMutation(internal.knowledge.ingest.recordChunks, {
+      documentId: body.documentId,
+      entryId: entry.entryId,
+      chunkCount: chunks.length,
+    });
+    return null;
+  },
+});
+
+export const recordChunks = internalMutation({
+  args: { documentId: v.id("knowledgeDocuments"), entryId: v.string(), chunkCount: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { documentId, entryId, chunkCount }) => {
+    const document = await ctx.db.get("knowledgeDocuments", documentId);
+    if (document?.pendingEntryId === entryId) await ctx.db.patch("knowledgeDocuments", documentId, { chunkCount });
+    return null;
+  },
+});
+
+/** RAG's onComplete for a document entry: ready, or failed with the reason. */
+export const ingestionComplete = internalMutation({
+  args: vOnCompleteArgs,
+  returns: v.null(),
+  handler: async (ctx, { entry, replacedEntry, error }) => {
+    const raw = entry.metadata?.documentId;
+    const id = typeof raw === "string" ? ctx.db.normalizeId("knowledgeDocuments", raw) : null;
+    const document = id === null ? null : await ctx.db.get("knowledgeDocuments", id);
+    const drop: string[] = [];
+    if (document === null || document.pendingEntryId !== entry.entryId) {
+      // The document was deleted (or moved on) while this version was ingested.
+      if (entry.entryId !== document?.entryId) drop.push(entry.entryId);
+      if (replacedEntry && replacedEntry.entryId !== document?.entryId) drop.push(replacedEntry.entryId);
+    } else if (error !== undefined) {
+      console.warn(JSON.stringify({ event: "knowledge_ingestion_failed", documentId: document._id, error }));
+      await ctx.db.patch("knowledgeDocuments", document._id, {
+        status: "failed",
+        error: `Ingestion failed after retries: ${error}`,
+        pendingEntryId: undefined,
+        updatedAt: Date.now(),
+      });
+      drop.push(entry.entryId);
+    } else {
+      await ctx.db.patch("knowledgeDocuments", document._id, {
+        status: "ready",
+        entryId: entry.entryId,
+        pendingEntryId: undefined,
+        error: undefined,
+        updatedAt: Date.now(),
+      });
+      if (replacedEntry && replacedEntry.entryId !== entry.entryId) drop.push(replacedEntry.entryId);
+    }
+    if (drop.length > 0) await ctx.scheduler.runAfter(0, internal.knowledge.ingest.dropEntries, { entryIds: drop });
+    return null;
+  },
+});
+
+/**
+ * Delete RAG entries and their chunks, one entry at a time (each in its own
+ * bounded transactions). Entries already gone are skipped, so running it
+ * twice for the same entries is harmless.
+ */
+export const dropEntries = internalAction({
+  args: { entryIds: v.array(v.string()) },
+  returns: v.null(),
+  handler: async (ctx, { entryIds }) => {
+    const rag = knowledgeRag();
+    for (const entryId of entryIds as EntryId[]) {
+      try {
+        if ((await rag.getEntry(ctx, { entryId })) === null) continue;
+        await rag.delete(ctx, { entryId });
+      } catch (error) {
+        // Another deletion of the same entry won the race.
+        if ((await rag.getEntry(ctx, { entryId })) !== null) throw error;
+      }
+    }
+    return null;
+  },
+});
