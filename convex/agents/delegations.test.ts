@@ -206,7 +206,14 @@ test("decompose and archive remove delegations; the graph and the delegating age
     "not_found",
   );
   let assistant = await reader.client.query(api.agents.agents.get, { accountId, agentId: id("assistant") });
-  expect(assistant.tools.map((tool) => tool.toolSlug)).toEqual(["current_time", "delegate_researcher", "save_note"]);
+  expect(assistant.tools.map((tool) => tool.toolSlug)).toEqual([
+    "current_time",
+    "delegate_researcher",
+    "knowledge_search",
+    "memory_search",
+    "memory_store",
+    "save_note",
+  ]);
   expect(assistant.version).toBe(assistantVersion + 1);
 
   await admin.client.mutation(api.agents.agents.archive, { accountId, agentId: id("researcher") });
@@ -214,7 +221,7 @@ test("decompose and archive remove delegations; the graph and the delegating age
   expect(after.edges).toEqual([]);
   expect(after.nodes.map((n) => n.slug)).toEqual(["assistant", "writer"]);
   assistant = await reader.client.query(api.agents.agents.get, { accountId, agentId: id("assistant") });
-  expect(assistant.tools.map((tool) => tool.toolSlug)).toEqual(["current_time", "save_note"]);
+  expect(assistant.tools.map((tool) => tool.toolSlug)).toEqual(["current_time", "knowledge_search", "memory_search", "memory_store", "save_note"]);
   const researcherTool = await reader.client.query(api.tools.tools.get, { accountId, slug: "delegate_researcher" });
   expect(researcherTool.status).toBe("disabled");
   expect(await codeOf(admin.client.mutation(api.agents.delegations.compose, { accountId, fromAgentId: id("assistant"), toAgentId: id("researcher") }))).toBe(

@@ -48,6 +48,9 @@ test("export gives the capability-manifest shape; any member can export", async 
     { slug: "current_time", permission: "read", needs_approval: false },
     { slug: "delegate_researcher", permission: "read", needs_approval: false },
     { slug: "delegate_writer", permission: "read", needs_approval: false },
+    { slug: "knowledge_search", permission: "read", needs_approval: false },
+    { slug: "memory_search", permission: "read", needs_approval: false },
+    { slug: "memory_store", permission: "write", needs_approval: false },
     { slug: "save_note", permission: "write", needs_approval: true },
   ]);
 });
@@ -73,7 +76,7 @@ test("a manifest round trip: export, import under a new slug (as text or object)
     accountId: other.accountId,
     manifest: { ...original, slug: "imported", metadata: {} },
   });
-  expect((await other.admin.client.query(api.agents.agents.get, { accountId: other.accountId, agentId: moved.agentId })).tools.length).toBe(4);
+  expect((await other.admin.client.query(api.agents.agents.get, { accountId: other.accountId, agentId: moved.agentId })).tools.length).toBe(7);
 });
 
 test("import refuses bad manifests with field-specific messages and writes nothing", async () => {

@@ -38,6 +38,10 @@ export const PLATFORM_TEMPLATES: readonly AgentTemplate[] = [
     tools: [
       { slug: "current_time", permission: "read", needsApproval: false },
       { slug: "save_note", permission: "write", needsApproval: true },
+      // The user's own memory: written without a prompt each time (idempotent, user scope only).
+      { slug: "memory_store", permission: "write", needsApproval: false },
+      { slug: "memory_search", permission: "read", needsApproval: false },
+      { slug: "knowledge_search", permission: "read", needsApproval: false },
     ],
     delegations: [{ templateSlug: "researcher" }, { templateSlug: "writer" }],
   },
@@ -51,7 +55,10 @@ export const PLATFORM_TEMPLATES: readonly AgentTemplate[] = [
     ].join("\n"),
     capabilityLevel: "read",
     accentColor: "#0891b2",
-    tools: [{ slug: "current_time", permission: "read", needsApproval: false }],
+    tools: [
+      { slug: "current_time", permission: "read", needsApproval: false },
+      { slug: "knowledge_search", permission: "read", needsApproval: false },
+    ],
     delegations: [],
   },
   {

@@ -34,6 +34,9 @@ test("the catalogue lists the Assistant, which delegates to the Researcher and t
   expect(assistant.tools).toEqual([
     { slug: "current_time", permission: "read", needsApproval: false },
     { slug: "save_note", permission: "write", needsApproval: true },
+    { slug: "memory_store", permission: "write", needsApproval: false },
+    { slug: "memory_search", permission: "read", needsApproval: false },
+    { slug: "knowledge_search", permission: "read", needsApproval: false },
   ]);
 });
 
@@ -51,10 +54,21 @@ test("a new account gets the Assistant template: Assistant + Researcher + Writer
     ["current_time", "read", false, "builtin", true],
     ["delegate_researcher", "read", false, "agent", true],
     ["delegate_writer", "read", false, "agent", true],
+    ["knowledge_search", "read", false, "builtin", true],
+    ["memory_search", "read", false, "builtin", true],
+    ["memory_store", "write", false, "builtin", true],
     ["save_note", "write", true, "builtin", true],
   ]);
   const v1 = await admin.client.query(api.agents.agents.getVersion, { accountId, agentId: assistant.agentId, version: 1 });
-  expect(v1.tools.map((tool) => tool.toolSlug)).toEqual(["current_time", "delegate_researcher", "delegate_writer", "save_note"]);
+  expect(v1.tools.map((tool) => tool.toolSlug)).toEqual([
+    "current_time",
+    "delegate_researcher",
+    "delegate_writer",
+    "knowledge_search",
+    "memory_search",
+    "memory_store",
+    "save_note",
+  ]);
   // The seed's second run (and any later provisioning) leaves the account alone.
   const { accountId: demo } = await t.mutation(internal.seed.localDemo, {});
   await t.mutation(internal.seed.localDemo, {});
@@ -118,5 +132,5 @@ test("a fresh account in a fresh deployment gets the Assistant even before any s
     templates: (await ctx.db.query("agentTemplates").withIndex("by_slug").collect()).length,
     builtins: (await ctx.db.query("tools").withIndex("by_accountId_slug", (q) => q.eq("accountId", null)).collect()).length,
   }));
-  expect(rows).toEqual({ templates: 3, builtins: 2 });
+  expect(rows).toEqual({ templates: 3, builtins: 5 });
 });

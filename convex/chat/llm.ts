@@ -10,7 +10,7 @@ import { v } from "convex/values";
 import { components, internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalAction, internalQuery, type ActionCtx } from "../_generated/server";
-import { retrieveContext } from "../knowledge/search";
+import { retrieveContext } from "../knowledge/retrieval";
 import { errorCode, isHarnessError } from "../lib/errors";
 import { resolveModel } from "../models/registry";
 import { modelStepCrashes } from "../models/testHooks";

@@ -4,7 +4,7 @@ import type { Id } from "../_generated/dataModel";
 import { planOfflineReply } from "../models/offlineReply";
 import { asMember, asUser, newHarness, type Harness } from "../test.setup";
 import { probe, probeModules } from "./probe.testing";
-import { contextSection } from "./search";
+import { contextSection } from "./retrieval";
 
 beforeEach(() => {
   vi.useFakeTimers();

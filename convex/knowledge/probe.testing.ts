@@ -12,7 +12,7 @@ import { internalAction } from "../_generated/server";
 import { storeFact, type StoreFactArgs } from "./facts";
 import { knowledgeRag } from "./rag";
 import { namespaceFor, scopeKey, type KnowledgeScope } from "./scopes";
-import { retrieveContext, searchKnowledge, type SearchKnowledgeArgs } from "./search";
+import { retrieveContext, searchKnowledge, type SearchKnowledgeArgs } from "./retrieval";
 import { KNOWLEDGE_TOOLS } from "./tools";
 import { resolveEmbeddingModel } from "../models/embeddings";
 

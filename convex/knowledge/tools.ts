@@ -11,9 +11,10 @@
  * predicate, so a retried call (or the same fact twice) is one entry.
  */
 import { isHarnessError } from "../lib/errors";
-import { ToolInputError, type ToolDefinition, type ToolRunContext } from "../tools/registry";
+import type { ToolDefinition, ToolRunContext } from "../tools/registry";
+import { ToolInputError } from "../tools/toolInputError";
 import { parseFact, storeFact, type FactScope } from "./facts";
-import { searchKnowledge, type SearchKnowledgeArgs } from "./search";
+import { searchKnowledge, type SearchKnowledgeArgs } from "./retrieval";
 
 function optionalString(args: Record<string, unknown>, name: string): string | undefined {
   const value = args[name];

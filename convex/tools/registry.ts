@@ -13,6 +13,7 @@ import type { ActionCtx } from "../_generated/server";
 import type { Permission } from "./validators";
 import { currentTime } from "./builtins/currentTime";
 import { saveNote } from "./builtins/saveNote";
+import { knowledgeSearch, memorySearch, memoryStore } from "../knowledge/tools";
 
 /** Everything a tool may know about the call it serves. */
 export type ToolRunContext = {
@@ -38,10 +39,9 @@ export type ToolDefinition = {
   execute: (run: ToolRunContext, args: Record<string, unknown>) => Promise<unknown>;
 };
 
-/** A tool refused its input: reported to the model as a tool error, not retried. */
-export class ToolInputError extends Error {}
+export { ToolInputError } from "./toolInputError";
 
-export const BUILTIN_TOOLS: readonly ToolDefinition[] = [currentTime, saveNote];
+export const BUILTIN_TOOLS: readonly ToolDefinition[] = [currentTime, saveNote, memoryStore, memorySearch, knowledgeSearch];
 
 const bySlug = new Map(BUILTIN_TOOLS.map((tool) => [tool.slug, tool]));
 

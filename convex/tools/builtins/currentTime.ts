@@ -1,4 +1,5 @@
-import { ToolInputError, type ToolDefinition } from "../registry";
+import type { ToolDefinition } from "../registry";
+import { ToolInputError } from "../toolInputError";
 
 function isTimeZone(zone: string): boolean {
   try {

@@ -1,5 +1,6 @@
 import { internal } from "../../_generated/api";
-import { ToolInputError, type ToolDefinition } from "../registry";
+import type { ToolDefinition } from "../registry";
+import { ToolInputError } from "../toolInputError";
 
 const MAX_NOTE_LENGTH = 2_000;
 
