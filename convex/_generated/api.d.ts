@@ -29,6 +29,7 @@ import type * as agents_validators from "../agents/validators.js";
 import type * as agents_versions from "../agents/versions.js";
 import type * as chat_access from "../chat/access.js";
 import type * as chat_approvals from "../chat/approvals.js";
+import type * as chat_delegation from "../chat/delegation.js";
 import type * as chat_llm from "../chat/llm.js";
 import type * as chat_messages from "../chat/messages.js";
 import type * as chat_runs from "../chat/runs.js";
@@ -107,6 +108,7 @@ declare const fullApi: ApiFromModules<{
   "agents/versions": typeof agents_versions;
   "chat/access": typeof chat_access;
   "chat/approvals": typeof chat_approvals;
+  "chat/delegation": typeof chat_delegation;
   "chat/llm": typeof chat_llm;
   "chat/messages": typeof chat_messages;
   "chat/runs": typeof chat_runs;

@@ -14,6 +14,8 @@ import { retrieveContext } from "../knowledge/retrieval";
 import { errorCode, isHarnessError } from "../lib/errors";
 import { resolveModel } from "../models/registry";
 import { modelStepCrashes } from "../models/testHooks";
+import { delegateMayCall } from "../agents/runtime";
+import { findAccountTool } from "../tools/catalogue";
 import { findTool } from "../tools/registry";
 import { permits } from "../tools/validators";
 import { MAX_OUTPUT_TOKENS } from "./turnSteps";
@@ -45,11 +47,23 @@ export const callContext = internalQuery({
       .query("toolAssignments")
       .withIndex("by_agentId_toolSlug", (q) => q.eq("agentId", agent._id))
       .take(50);
-    // Only tools the assignment's permission level covers are offered at all.
-    const tools = assignments
-      .map((a) => ({ assignment: a, definition: findTool(a.toolSlug) }))
-      .filter(({ assignment, definition }) => definition && permits(assignment.permission, definition.trustLevel))
-      .map(({ definition }) => ({ slug: definition!.slug, description: definition!.description, parameters: definition!.parameters }));
+    // Only tools the assignment's permission level covers (and, for a delegate,
+    // what its composition lends) are offered at all.
+    const limits = interaction.delegationLimits;
+    const tools: CallContext["tools"] = [];
+    for (const assignment of assignments) {
+      if (assignment.delegateToAgentId !== undefined) {
+        const agentTool = await findAccountTool(ctx, interaction.accountId, assignment.toolSlug);
+        if (agentTool?.kind !== "agent" || agentTool.status !== "active") continue;
+        if (limits && !delegateMayCall(limits, assignment.toolSlug, agentTool.trustLevel)) continue;
+        tools.push({ slug: agentTool.slug, description: agentTool.description, parameters: agentTool.parameters as never });
+        continue;
+      }
+      const definition = findTool(assignment.toolSlug);
+      if (!definition || !permits(assignment.permission, definition.trustLevel)) continue;
+      if (limits && !delegateMayCall(limits, definition.slug, definition.trustLevel)) continue;
+      tools.push({ slug: definition.slug, description: definition.description, parameters: definition.parameters });
+    }
     return {
       status: interaction.status,
       accountId: interaction.accountId,

@@ -1,5 +1,6 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
+import { vPermission } from "../tools/validators";
 import { vErrorInfo, vInteractionStatus, vStepKind, vStepStatus, vToolCallStatus } from "./validators";
 
 export const chatTables = {
@@ -45,6 +46,8 @@ export const chatTables = {
     /** For a delegation: the parent's tool call it answers, and the budget slice it spends from. */
     parentToolCallId: v.optional(v.string()),
     budgetSliceKey: v.optional(v.string()),
+    /** What the delegating composition lends: tools at or below `permission`, only `allowedToolSlugs` when set. */
+    delegationLimits: v.optional(v.object({ permission: vPermission, allowedToolSlugs: v.optional(v.array(v.string())) })),
     /** Own cost plus every descendant's (the tree's cost, on the root). */
     treeCostMicroUsd: v.number(),
     /** The user message this run answers, its text and its order in the agent thread. */

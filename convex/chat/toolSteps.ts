@@ -12,6 +12,7 @@ import { internalAction, internalMutation, internalQuery, type MutationCtx } fro
 import { findTool, ToolInputError } from "../tools/registry";
 import { takeToolFault, toolExecutions } from "../tools/testHooks";
 import { permits } from "../tools/validators";
+import { delegateMayCall, delegationFor } from "../agents/runtime";
 import { beginStepRow, endStepRow, logRun, stepByKey } from "./stepRows";
 import { isEnded, loadInteraction } from "./turnSteps";
 import { vToolCallRequest } from "./llm";
@@ -23,7 +24,7 @@ export function toolCallKey(interactionId: Id<"interactions">, toolCallId: strin
 }
 
 /** Saves the tool-result message the model will read next. */
-async function saveToolResult(
+export async function saveToolResult(
   ctx: MutationCtx,
   interaction: Doc<"interactions">,
   call: { toolCallId: string; toolName: string },
@@ -49,36 +50,50 @@ export const prepare = internalMutation({
   args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest },
   returns: v.union(
     v.object({ decision: v.literal("refused") }),
-    v.object({ decision: v.literal("run") }),
-    v.object({ decision: v.literal("approval"), approvalId: v.id("approvals") }),
+    v.object({ decision: v.union(v.literal("run"), v.literal("delegate")) }),
+    v.object({ decision: v.literal("approval"), approvalId: v.id("approvals"), then: v.union(v.literal("run"), v.literal("delegate")) }),
   ),
   handler: async (ctx, { interactionId, toolCall }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     if (isEnded(interaction)) return { decision: "refused" as const };
-    const definition = findTool(toolCall.toolName);
     const assignment = await ctx.db
       .query("toolAssignments")
       .withIndex("by_agentId_toolSlug", (q) => q.eq("agentId", interaction.agentId).eq("toolSlug", toolCall.toolName))
       .unique();
-    const key = `tool#${toolCall.toolCallId}`;
-    if (!definition || !assignment || !permits(assignment.permission, definition.trustLevel)) {
+    const delegation = assignment?.delegateToAgentId !== undefined ? await delegationFor(ctx, interaction.agentId, toolCall.toolName) : null;
+    const definition = delegation ? undefined : findTool(toolCall.toolName);
+    const limits = interaction.delegationLimits;
+    let refusal: string | null = null;
+    if (!assignment || (!delegation && !definition)) {
+      refusal = `The tool "${toolCall.toolName}" is not available to this agent.`;
+    } else if (delegation && !delegation.toolActive) {
+      refusal = `Delegating with "${toolCall.toolName}" is disabled.`;
+    } else if (definition && !permits(assignment.permission, definition.trustLevel)) {
+      refusal = `The tool "${toolCall.toolName}" needs ${definition.trustLevel} permission; this agent has ${assignment.permission}.`;
+    } else if (limits && !delegateMayCall(limits, toolCall.toolName, definition?.trustLevel ?? "read")) {
+      refusal = `The tool "${toolCall.toolName}" is not allowed in this delegation (it lends ${limits.permission} permission).`;
+    }
+    if (refusal !== null || !assignment) {
       // The model asked for something this agent may not do (G2): refuse, no side effect.
-      const step = await beginStepRow(ctx, interaction, { key, kind: "tool", name: toolCall.toolName });
-      const message = `The tool "${toolCall.toolName}" is not available to this agent.`;
+      const message = refusal ?? "Not available.";
+      const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName });
       await endStepRow(ctx, step, { status: "failed", error: { code: "policy_denied", message } });
       await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: message });
       logRun(interactionId, "tool_refused", { tool: toolCall.toolName });
       return { decision: "refused" as const };
     }
-    if (!assignment.needsApproval) return { decision: "run" as const };
+    const then = delegation ? ("delegate" as const) : ("run" as const);
+    if (!assignment.needsApproval) return { decision: then };
     const existing = await ctx.db
       .query("approvals")
       .withIndex("by_interactionId_toolCallId", (q) => q.eq("interactionId", interactionId).eq("toolCallId", toolCall.toolCallId))
       .unique();
-    if (existing) return { decision: "approval" as const, approvalId: existing._id };
+    if (existing) return { decision: "approval" as const, approvalId: existing._id, then };
+    // Approvals show in the thread the person is watching: the root run's.
+    const root = interaction.rootInteractionId ? await ctx.db.get("interactions", interaction.rootInteractionId) : null;
     const approvalId = await ctx.db.insert("approvals", {
       accountId: interaction.accountId,
-      threadId: interaction.threadId,
+      threadId: root?.threadId ?? interaction.threadId,
       userId: interaction.userId,
       interactionId,
       workflowId: interaction.workflowId!,
@@ -90,7 +105,7 @@ export const prepare = internalMutation({
     await beginStepRow(ctx, interaction, { key: `approval#${toolCall.toolCallId}`, kind: "wait", name: `Approval: ${toolCall.toolName}`, status: "waiting" });
     await ctx.db.patch("interactions", interactionId, { status: "waiting" });
     logRun(interactionId, "approval_requested", { tool: toolCall.toolName, approvalId });
-    return { decision: "approval" as const, approvalId };
+    return { decision: "approval" as const, approvalId, then };
   },
 });
 

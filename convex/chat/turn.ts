@@ -10,12 +10,13 @@
  */
 import { vResultValidator } from "@convex-dev/workpool";
 import { vWorkflowId, type WorkflowCtx } from "@convex-dev/workflow";
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { internalMutation } from "../_generated/server";
+import { internalMutation, type MutationCtx } from "../_generated/server";
 import { PROVIDER_RETRY, TOOL_RETRY, workflow } from "../lib/workflow";
 import type { ToolCallRequest } from "./llm";
+import { childEventName, notifyParent, vChildOutcome } from "./delegation";
 import { endRun, isEnded, loadInteraction } from "./turnSteps";
 import { MAX_LLM_CALLS_PER_TURN } from "./validators";
 
@@ -28,6 +29,7 @@ export function approvalEventName(approvalId: string) {
 async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: ToolCallRequest): Promise<void> {
   const policy = await step.runMutation(internal.chat.toolSteps.prepare, { interactionId: id, toolCall }, { name: `policy#${toolCall.toolCallId}`, inline: true });
   if (policy.decision === "refused") return;
+  const action = policy.decision === "approval" ? policy.then : policy.decision;
   if (policy.decision === "approval") {
     const decision = await step.awaitEvent({ name: approvalEventName(policy.approvalId), validator: vApprovalDecision });
     await step.runMutation(
@@ -36,6 +38,18 @@ async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: 
       { name: `settle#${toolCall.toolCallId}`, inline: true },
     );
     if (!decision.approved) return;
+  }
+  if (action === "delegate") {
+    const started = await step.runMutation(internal.chat.delegation.startChild, { interactionId: id, toolCall }, { name: `delegate#${toolCall.toolCallId}`, inline: true });
+    if (!started.ok) return;
+    // The child runs as its own workflow; its onComplete sends this event.
+    await step.awaitEvent({ name: childEventName(toolCall.toolCallId), validator: vChildOutcome });
+    await step.runMutation(
+      internal.chat.delegation.finishChild,
+      { interactionId: id, toolCall, childId: started.childId },
+      { name: `childDone#${toolCall.toolCallId}`, inline: true },
+    );
+    return;
   }
   try {
     await step.runAction(internal.chat.toolSteps.execute, { interactionId: id, toolCall }, { retry: TOOL_RETRY, name: `tool#${toolCall.toolCallId}` });
@@ -107,7 +121,16 @@ export const onComplete = internalMutation({
   args: { workflowId: vWorkflowId, result: vResultValidator, context: v.object({ interactionId: v.id("interactions") }) },
   returns: v.null(),
   handler: async (ctx, { result, context }) => {
-    const interaction = await loadInteraction(ctx, context.interactionId);
+    await settleRun(ctx, context.interactionId, result);
+    // A delegate's parent is waiting for it; wake it, whatever happened.
+    await notifyParent(ctx, await loadInteraction(ctx, context.interactionId));
+    return null;
+  },
+});
+
+async function settleRun(ctx: MutationCtx, interactionId: Id<"interactions">, result: Infer<typeof vResultValidator>) {
+  {
+    const interaction = await loadInteraction(ctx, interactionId);
     if (isEnded(interaction)) return null;
     if (result.kind === "canceled") {
       await endRun(ctx, interaction, { status: "cancelled" });
@@ -129,5 +152,5 @@ export const onComplete = internalMutation({
       await endRun(ctx, interaction, { status: "failed", error: { code: "internal_error", message: "The run stopped without finishing." } });
     }
     return null;
-  },
-});
+  }
+}

@@ -9,6 +9,7 @@ import { components } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated/server";
 import { budget } from "../lib/budget";
+import { workflow } from "../lib/workflow";
 import { costOfUsage } from "../models/prices";
 import { answersDirectly, triage } from "./triage";
 import { beginStepRow, endStepRow, logRun } from "./stepRows";
@@ -51,6 +52,8 @@ export const begin = internalMutation({
     const interaction = await loadInteraction(ctx, interactionId);
     if (isEnded(interaction)) return { handled: true };
     await ctx.db.patch("interactions", interactionId, { status: "running", startedAt: interaction.startedAt ?? Date.now() });
+    // Triage reads what people type; a delegate's task goes straight to its model.
+    if (interaction.kind === "delegation") return { handled: false };
     const result = triage(interaction.promptText);
     const step = await beginStepRow(ctx, interaction, { key: "triage", kind: "triage", name: "Triage" });
     logRun(interactionId, "triage", { intent: result.intent, confidence: result.confidence });
@@ -75,6 +78,15 @@ export function budgetChain(interaction: Doc<"interactions">) {
   ];
 }
 
+/** An upper bound of one model call's cost: the prompt, a context allowance, the output cap. */
+export function callEstimate(modelId: string, promptChars: number) {
+  const tokens = Math.ceil(promptChars / 4) + CONTEXT_TOKEN_ALLOWANCE + MAX_OUTPUT_TOKENS;
+  return {
+    tokens,
+    microUsd: costOfUsage(modelId, { inputTokens: tokens - MAX_OUTPUT_TOKENS, outputTokens: MAX_OUTPUT_TOKENS }).microUsd,
+  };
+}
+
 export function reservationKey(interaction: Doc<"interactions">, call: number) {
   return `${interaction._id}:llm#${call}:g${interaction.generation}`;
 }
@@ -90,13 +102,14 @@ export const reserveForCall = internalMutation({
     const interaction = await loadInteraction(ctx, interactionId);
     if (isEnded(interaction)) return { ok: false as const, message: "The run has ended." };
     const key = reservationKey(interaction, call);
-    const tokens = Math.ceil(interaction.promptText.length / 4) + CONTEXT_TOKEN_ALLOWANCE + MAX_OUTPUT_TOKENS;
-    const estimate = {
-      tokens,
-      microUsd: costOfUsage(interaction.modelId, { inputTokens: tokens - MAX_OUTPUT_TOKENS, outputTokens: MAX_OUTPUT_TOKENS })
-        .microUsd,
-    };
-    const outcome = await budget.reserve(ctx, { key, chain: budgetChain(interaction), estimate });
+    const estimate = callEstimate(interaction.modelId, interaction.promptText.length);
+    // A delegate spends out of the slice its parent reserved for it.
+    const outcome = await budget.reserve(ctx, {
+      key,
+      chain: budgetChain(interaction),
+      estimate,
+      ...(interaction.budgetSliceKey ? { parentKey: interaction.budgetSliceKey } : {}),
+    });
     if (!outcome.ok) {
       logRun(interactionId, "budget_refused", { call, scope: outcome.scope });
       return { ok: false as const, message: outcome.message };
@@ -223,15 +236,24 @@ export async function endRun(
       reason,
     });
   }
-  const pending = await ctx.db
+  const approvals = await ctx.db
     .query("approvals")
-    .withIndex("by_threadId_status", (q) => q.eq("threadId", interaction.threadId).eq("status", "pending"))
+    .withIndex("by_interactionId_toolCallId", (q) => q.eq("interactionId", interaction._id))
     .take(50);
-  for (const approval of pending) {
-    if (approval.interactionId === interaction._id) {
-      await ctx.db.patch("approvals", approval._id, { status: "cancelled", decidedAt: Date.now() });
-    }
+  for (const approval of approvals) {
+    if (approval.status === "pending") await ctx.db.patch("approvals", approval._id, { status: "cancelled", decidedAt: Date.now() });
   }
+  // Children still running end with their parent (cancel cascades down the tree).
+  const children = await ctx.db
+    .query("interactions")
+    .withIndex("by_parentInteractionId", (q) => q.eq("parentInteractionId", interaction._id))
+    .take(50);
+  for (const child of children) {
+    if (isEnded(child)) continue;
+    if (child.workflowId) await workflow.cancel(ctx, child.workflowId as never);
+    await endRun(ctx, child, { status: "cancelled" });
+  }
+  if (interaction.budgetSliceKey) await budget.release(ctx, { key: interaction.budgetSliceKey });
   // A step still running or waiting ends with the run.
   const open = await ctx.db
     .query("steps")

@@ -68,8 +68,10 @@ export function priceTableId(modelId: string): string {
 }
 
 export function priceOf(modelId: string): ModelPrice | undefined {
-  return MODEL_PRICES[priceTableId(modelId)];
+  return modelPriceOverrides[modelId] ?? MODEL_PRICES[priceTableId(modelId)];
 }
+
+import { modelPriceOverrides } from "./testHooks";
 
 export type TokenUsage = {
   /** All input tokens, including those read from cache. */

@@ -14,3 +14,6 @@ export const offlineModelOverrides: { options: OfflineModelOptions | undefined }
  * before the step recorded it (the R4/R5 window): the next n attempts throw there.
  */
 export const modelStepCrashes = { afterReplySaved: 0 };
+
+/** Test-only prices by model id (e.g. to give the free offline model a price when testing cost roll-ups). */
+export const modelPriceOverrides: Record<string, { input: number; output: number; cachedInput: number }> = {};
