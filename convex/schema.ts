@@ -1,6 +1,8 @@
 import { defineSchema } from "convex/server";
 import { agentTables } from "./agents/schema";
+import { auditTables } from "./audit/schema";
 import { chatTables } from "./chat/schema";
+import { jobTables } from "./jobs/schema";
 import { knowledgeTables } from "./knowledge/schema";
 import { tenancyTables } from "./tenancy/schema";
 
@@ -10,4 +12,6 @@ export default defineSchema({
   ...agentTables,
   ...chatTables,
   ...knowledgeTables,
+  ...auditTables,
+  ...jobTables,
 });

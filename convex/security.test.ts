@@ -91,6 +91,11 @@ async function idFor(t: Harness, table: string): Promise<string> {
           accountId, threadId: i.threadId, userId, interactionId, workflowId: "w", toolCallId: "c", toolSlug: "save_note", args: "{}", status: "pending",
         });
       },
+      jobs: async () =>
+        ctx.db.insert("jobs", {
+          accountId, userId, type: "summarize", state: "pending", source: "api", createdAt: 0, runAt: 0, attempts: 0, timeoutMs: 60_000,
+          hasUsefulOutput: false, generation: 0, stepCount: 0, stepsDone: 0,
+        }),
       _storage: async () => ctx.storage.store(new Blob(["x"], { type: "text/plain" })),
       knowledgeDocuments: async () =>
         ctx.db.insert("knowledgeDocuments", {

@@ -23,6 +23,7 @@ import { permits, vPermission, vToolKind } from "../tools/validators";
 import { archiveAgent, editAgent, insertAgent, loadAgent, loadEditableAgent } from "./builder";
 import { vAgentStatus, vCapabilityLevel } from "./validators";
 import { assignmentsOf, capabilityOf, recordVersion, snapshotFromRow, snapshotOf, vAgentSnapshot, versionsQuery } from "./versions";
+import { cancelPendingJobsForAgent } from "../jobs/model";
 
 export const vPublicAgent = v.object({
   agentId: v.id("agents"),
@@ -180,6 +181,8 @@ export const pause = accountMutation({
   handler: async (ctx, { accountId, agentId }) => {
     const agent = await loadEditableAgent(ctx, accountId, agentId);
     if (agent.status !== "paused") await ctx.db.patch("agents", agentId, { status: "paused", updatedAt: Date.now() });
+    // Kill switch: no new turns (send refuses a paused agent) and its pending jobs are cancelled.
+    await cancelPendingJobsForAgent(ctx, agentId);
     return publicAgent((await ctx.db.get("agents", agentId))!);
   },
 });

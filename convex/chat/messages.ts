@@ -6,6 +6,7 @@ import { budget } from "../lib/budget";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { defaultModelId, resolveModel } from "../models/registry";
+import { isPlatformPaused } from "../jobs/model";
 import { ownThread, usableAgent } from "./access";
 import { MAX_MESSAGE_LENGTH } from "./validators";
 
@@ -25,6 +26,7 @@ export const send = accountMutation({
     if (prompt.length > MAX_MESSAGE_LENGTH) fail("bad_request", `A message is at most ${MAX_MESSAGE_LENGTH} characters.`);
     const thread = await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
     if (thread.status !== "active") fail("conflict", "This thread is archived; restore it to continue.");
+    if (await isPlatformPaused(ctx)) fail("policy_denied", "The platform is paused for maintenance; try again later.");
     const agent = await usableAgent(ctx, accountId, thread.agentId);
     const modelId = agent.modelId ?? defaultModelId();
     const model = resolveModel(modelId); // a model no provider serves: bad_request, nothing written

@@ -77,8 +77,16 @@ export const chatTables = {
     generation: v.number(),
   })
     .index("by_threadId", ["threadId"])
+    // No reader left: the inspector's `by_accountId_createdAt` answers the same queries (drop this one when convenient).
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
     .index("by_accountId", ["accountId"])
-    .index("by_parentInteractionId", ["parentInteractionId"]),
+    .index("by_parentInteractionId", ["parentInteractionId"])
+    // The run inspector's list (convex/inspector/runs.ts): one index per leading filter, newest first by createdAt.
+    .index("by_accountId_createdAt", ["accountId", "createdAt"])
+    .index("by_accountId_status_createdAt", ["accountId", "status", "createdAt"])
+    .index("by_accountId_agentId_createdAt", ["accountId", "agentId", "createdAt"])
+    .index("by_accountId_userId_createdAt", ["accountId", "userId", "createdAt"])
+    .index("by_accountId_kind_createdAt", ["accountId", "kind", "createdAt"]),
 
   /**
    * One row per step of a run, in order. Written by: the turn workflow. Read by: the run inspector, the chat (tool status).
@@ -148,7 +156,9 @@ export const chatTables = {
   })
     .index("by_threadId_status", ["threadId", "status"])
     .index("by_interactionId_toolCallId", ["interactionId", "toolCallId"])
-    .index("by_accountId_status", ["accountId", "status"]),
+    .index("by_accountId_status", ["accountId", "status"])
+    // The approval inbox for a plain member (their own pending approvals across runs and depths).
+    .index("by_accountId_userId_status", ["accountId", "userId", "status"]),
 
   /** Side effects of the demo `notes` tool (a write-level tool), keyed for exactly-once. */
   notes: defineTable({

@@ -14,6 +14,7 @@ import type { Permission } from "./validators";
 import { currentTime } from "./builtins/currentTime";
 import { saveNote } from "./builtins/saveNote";
 import { knowledgeSearch, memorySearch, memoryStore } from "../knowledge/tools";
+import { scheduleJob } from "../jobs/tool";
 
 /** Everything a tool may know about the call it serves. */
 export type ToolRunContext = {
@@ -41,7 +42,7 @@ export type ToolDefinition = {
 
 export { ToolInputError } from "./toolInputError";
 
-export const BUILTIN_TOOLS: readonly ToolDefinition[] = [currentTime, saveNote, memoryStore, memorySearch, knowledgeSearch];
+export const BUILTIN_TOOLS: readonly ToolDefinition[] = [currentTime, saveNote, memoryStore, memorySearch, knowledgeSearch, scheduleJob];
 
 const bySlug = new Map(BUILTIN_TOOLS.map((tool) => [tool.slug, tool]));
 

@@ -1,0 +1,149 @@
+/**
+ * What support staff can do to a run: cancel it, resume it from its failed
+ * step, restart it from the beginning. Each takes a required `reason` and
+ * writes an audit entry (who, when, why) in the same transaction as the
+ * change; a request that changes nothing writes none.
+ *
+ * Cancel and resume reuse the chat runtime's own pieces (`endRun`, the
+ * workflow's cancel / restart), exactly as `chat/runs:cancel` and `retry` do.
+ */
+import { v } from "convex/values";
+import type { Doc } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+import { actorOf, requireReason, writeAudit } from "../audit/log";
+import { endRun, isEnded } from "../chat/turnSteps";
+import { vErrorInfo, vStepKind, vStepStatus } from "../chat/validators";
+import { fail } from "../lib/errors";
+import { workflow } from "../lib/workflow";
+import { Names } from "./names";
+import { failedStepCosts, JOB_REFUSAL, nextCallHoldUsd, recoveryState, type Plan } from "./recovery";
+import { MICRO, publicRun, runInAccount } from "./runRows";
+import { inspectorMutation, inspectorQuery, type Caller } from "./staff";
+import { vRunRow, vRunStatus } from "./validators";
+
+const vPlan = v.union(
+  v.object({ allowed: v.literal(true), from: v.union(v.string(), v.number()), rerun: v.array(v.string()), kept: v.array(v.string()) }),
+  v.object({ allowed: v.literal(false), reason: v.string() }),
+);
+
+export const vResumePreview = v.object({
+  run: vRunRow,
+  spent: v.object({ tokensIn: v.number(), tokensOut: v.number(), llmCalls: v.number(), costUsd: v.number(), treeCostUsd: v.number() }),
+  failedSteps: v.array(
+    v.object({
+      key: v.string(),
+      name: v.string(),
+      kind: vStepKind,
+      status: vStepStatus,
+      attempts: v.number(),
+      failedAttempts: v.number(),
+      error: v.optional(vErrorInfo),
+      /** What the step itself was charged (a failed model call: nothing). */
+      chargedUsd: v.number(),
+      /** Model calls: the budget hold of each generation (each resume is one) and what it was charged. */
+      reservations: v.array(v.object({ generation: v.number(), status: v.string(), heldUsd: v.number(), chargedUsd: v.number() })),
+    }),
+  ),
+  /** What the next model call will hold against the budgets (released if unspent). */
+  nextCallHoldUsd: v.number(),
+  /** `rerun`: journal steps dropped and run again; `kept`: replayed from the journal, not run again. */
+  resume: vPlan,
+  restart: vPlan,
+});
+
+/** Before an operator confirms: what the run has spent, what each failed attempt cost, which steps would run again. */
+export const resumePreview = inspectorQuery({
+  args: { interactionId: v.id("interactions") },
+  returns: vResumePreview,
+  handler: async (ctx, { accountId, interactionId }) => {
+    const run = await runInAccount(ctx, accountId, interactionId);
+    const state = await recoveryState(ctx, run);
+    return {
+      run: await publicRun(run, new Names(ctx)),
+      spent: {
+        tokensIn: run.tokensIn,
+        tokensOut: run.tokensOut,
+        llmCalls: run.llmCalls,
+        costUsd: run.costMicroUsd / MICRO,
+        treeCostUsd: run.treeCostMicroUsd / MICRO,
+      },
+      failedSteps: await failedStepCosts(ctx, run),
+      nextCallHoldUsd: nextCallHoldUsd(run),
+      resume: state.resume,
+      restart: state.restart,
+    };
+  },
+});
+
+async function audit(ctx: MutationCtx, caller: Caller, run: Doc<"interactions">, action: string, reason: string, details: Record<string, string | number | boolean | null>) {
+  await writeAudit(ctx, {
+    accountId: run.accountId,
+    ...actorOf(caller),
+    action,
+    targetKind: "interaction",
+    targetId: run._id,
+    reason,
+    details: { kind: run.kind, statusBefore: run.status, costUsd: run.costMicroUsd / MICRO, treeCostUsd: run.treeCostMicroUsd / MICRO, ...details },
+  });
+}
+
+/** Cancel a run (and, through `endRun`, the runs below it). A run that already ended is left as it is. */
+export const cancelRun = inspectorMutation({
+  args: { interactionId: v.id("interactions"), reason: v.string() },
+  returns: v.object({ cancelled: v.boolean(), status: vRunStatus }),
+  handler: async (ctx, { accountId, interactionId, reason }) => {
+    const why = requireReason(reason);
+    const run = await runInAccount(ctx, accountId, interactionId);
+    if (run.kind === "job") fail("conflict", JOB_REFUSAL);
+    if (isEnded(run)) return { cancelled: false, status: run.status };
+    // The workflow may have finished a moment ago (its onComplete not yet run): cancel only what still runs.
+    if (run.workflowId && (await workflow.status(ctx, run.workflowId as never)).type === "inProgress") {
+      await workflow.cancel(ctx, run.workflowId as never);
+    }
+    await endRun(ctx, run, { status: "cancelled" });
+    await audit(ctx, ctx.caller, run, "run.cancel", why, {});
+    return { cancelled: true, status: "cancelled" as const };
+  },
+});
+
+async function restartFrom(ctx: MutationCtx, run: Doc<"interactions">, plan: Plan): Promise<Extract<Plan, { allowed: true }>> {
+  if (!plan.allowed) fail("conflict", plan.reason);
+  await ctx.db.patch("interactions", run._id, {
+    status: "running",
+    error: undefined,
+    endedAt: undefined,
+    failedStepKey: undefined,
+    // Reservations are keyed by generation: the re-run reserves afresh.
+    generation: run.generation + 1,
+  });
+  await workflow.restart(ctx, run.workflowId as never, { from: plan.from, startAsync: true });
+  return plan;
+}
+
+const vRecoveryResult = v.object({ from: v.union(v.string(), v.number()), rerun: v.array(v.string()), generation: v.number() });
+
+/** Resume a failed run from its failed step: nothing before it runs again. */
+export const resumeRun = inspectorMutation({
+  args: { interactionId: v.id("interactions"), reason: v.string() },
+  returns: vRecoveryResult,
+  handler: async (ctx, { accountId, interactionId, reason }) => {
+    const why = requireReason(reason);
+    const run = await runInAccount(ctx, accountId, interactionId);
+    const plan = await restartFrom(ctx, run, (await recoveryState(ctx, run)).resume);
+    await audit(ctx, ctx.caller, run, "run.resume", why, { from: String(plan.from), generation: run.generation + 1, error: run.error?.message ?? null });
+    return { from: plan.from, rerun: plan.rerun, generation: run.generation + 1 };
+  },
+});
+
+/** Restart a failed run from its first step (refused when an earlier step cannot be repeated safely; see recovery.ts). */
+export const restartRun = inspectorMutation({
+  args: { interactionId: v.id("interactions"), reason: v.string() },
+  returns: vRecoveryResult,
+  handler: async (ctx, { accountId, interactionId, reason }) => {
+    const why = requireReason(reason);
+    const run = await runInAccount(ctx, accountId, interactionId);
+    const plan = await restartFrom(ctx, run, (await recoveryState(ctx, run)).restart);
+    await audit(ctx, ctx.caller, run, "run.restart", why, { from: 0, generation: run.generation + 1, error: run.error?.message ?? null });
+    return { from: plan.from, rerun: plan.rerun, generation: run.generation + 1 };
+  },
+});

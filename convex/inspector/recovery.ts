@@ -1,0 +1,136 @@
+/**
+ * What resuming or restarting a failed run would do, and what the run has
+ * spent so far. The operator sees this before confirming; the mutations
+ * recompute it in their own transaction and refuse when it says no.
+ *
+ * Resume (from the failed step) is the chat's own retry: restart the workflow
+ * `from` the failed step, a failed model call mapped to its budget step so it
+ * reserves afresh. Every journal step before it replays its recorded result.
+ *
+ * Restart (from the beginning) is `workflow.restart(..., { from: 0 })`: the
+ * whole journal is dropped and every step runs again. Restart without `from`
+ * would replay the failed history (and fail again at once). Because every
+ * step runs again, a restart is refused when an earlier step cannot be
+ * repeated safely: a model call that succeeded (its saved reply would be
+ * reused and charged a second time), or a wait that was resolved (an approval
+ * or a delegation's completion event is consumed once and would never come
+ * again). Resume from the failed step covers those runs.
+ */
+import type { Doc } from "../_generated/dataModel";
+import type { QueryCtx } from "../_generated/server";
+import { callEstimate } from "../chat/turnSteps";
+import { budget } from "../lib/budget";
+import { MICRO } from "./runRows";
+import { readJournal, stepRows, workflowState, type JournalStep } from "./timeline";
+
+export type Plan = { allowed: true; from: string | number; rerun: string[]; kept: string[] } | { allowed: false; reason: string };
+
+/** Where a resume starts: the failed step, a failed model call mapped to the budget step before it. */
+export function resumeStepName(run: Doc<"interactions">, journal: JournalStep[]): string | null {
+  if (run.failedStepKey) return run.failedStepKey.startsWith("llm#") ? run.failedStepKey.replace("llm#", "budget#") : run.failedStepKey;
+  // A run the workflow itself ended (`fail` after a refused budget reservation): resume at that reservation.
+  const last = journal.at(-1);
+  const before = journal.at(-2);
+  if (last?.name === "fail" && before?.name.startsWith("budget#")) return before.name;
+  return null;
+}
+
+/** A job's own row and steps live in convex/jobs; its cancel / resume / restart go through that module. */
+export const JOB_REFUSAL = "This run is a background job: cancel, resume or restart it from the jobs module, which keeps the job's own state.";
+
+/** Checks shared by resume and restart. */
+function refusal(run: Doc<"interactions">, workflowStatus: string): string | null {
+  if (run.kind === "job") return JOB_REFUSAL;
+  if (run.status !== "failed") return `Only a failed run can be resumed or restarted; this one is ${run.status}.`;
+  if (run.parentInteractionId !== undefined) {
+    return "This run is a delegation: its parent has already taken its failure as the tool's result. Resume or restart the root run instead.";
+  }
+  if (run.workflowId === undefined) return "This run never started a workflow.";
+  if (workflowStatus === "inProgress") return "The run's workflow is still finishing; try again in a moment.";
+  return null;
+}
+
+function lastIndexOf(journal: JournalStep[], name: string): number {
+  for (let i = journal.length - 1; i >= 0; i--) if (journal[i]!.name === name) return i;
+  return -1;
+}
+
+export function planResume(run: Doc<"interactions">, journal: JournalStep[], workflowStatus: string): Plan {
+  const refused = refusal(run, workflowStatus);
+  if (refused) return { allowed: false, reason: refused };
+  const from = resumeStepName(run, journal);
+  if (from === null) return { allowed: false, reason: "The run has no failed step to resume from; restart it instead." };
+  const at = lastIndexOf(journal, from);
+  if (at < 0) return { allowed: false, reason: `The step ${from} is not in the workflow's journal; restart the run instead.` };
+  return { allowed: true, from, rerun: journal.slice(at).map((s) => s.name), kept: journal.slice(0, at).map((s) => s.name) };
+}
+
+export function planRestart(run: Doc<"interactions">, journal: JournalStep[], workflowStatus: string): Plan {
+  const refused = refusal(run, workflowStatus);
+  if (refused) return { allowed: false, reason: refused };
+  const unrepeatable = journal.find(
+    (s) => s.status === "success" && (/^llm#\d+$/.test(s.name) || s.kind === "event" || s.name.startsWith("delegate#")),
+  );
+  if (unrepeatable) {
+    const what = unrepeatable.kind === "event" ? "a wait that was already resolved" : unrepeatable.name.startsWith("llm#") ? "a model call that succeeded and was paid for" : "a delegation";
+    return { allowed: false, reason: `Restarting would repeat ${what} (${unrepeatable.name}); resume from the failed step instead.` };
+  }
+  return { allowed: true, from: 0, rerun: journal.map((s) => s.name), kept: [] };
+}
+
+/** Everything the preview shows and the mutations check, read in one go. */
+export async function recoveryState(ctx: QueryCtx, run: Doc<"interactions">) {
+  const journal = await readJournal(ctx, run.workflowId);
+  const state = await workflowState(ctx, run.workflowId);
+  return {
+    journal: journal.steps,
+    workflowStatus: state.status,
+    resume: planResume(run, journal.steps, state.status),
+    restart: planRestart(run, journal.steps, state.status),
+  };
+}
+
+/**
+ * What each failed step cost. A model call's attempts within one generation
+ * share one reservation (held before the call, committed on success,
+ * released on failure); each resume is a new generation with its own.
+ */
+export async function failedStepCosts(ctx: QueryCtx, run: Doc<"interactions">) {
+  const { rows } = await stepRows(ctx, run._id);
+  const failed = rows.filter((r) => r.status === "failed" || r.attempt > 1);
+  const out = [];
+  for (const row of failed) {
+    const call = /^llm#(\d+)$/.exec(row.key)?.[1];
+    const reservations = [];
+    if (call !== undefined) {
+      for (let generation = 0; generation <= run.generation; generation++) {
+        const key = `${run._id}:llm#${call}:g${generation}`;
+        const reservation = await budget.getReservation(ctx, { key });
+        if (reservation === null) continue;
+        reservations.push({
+          generation,
+          status: reservation.status,
+          heldUsd: reservation.estimate.microUsd / MICRO,
+          chargedUsd: (reservation.actual?.microUsd ?? 0) / MICRO,
+        });
+      }
+    }
+    out.push({
+      key: row.key,
+      name: row.name,
+      kind: row.kind,
+      status: row.status,
+      attempts: row.attempt,
+      failedAttempts: row.status === "failed" ? row.attempt : row.attempt - 1,
+      ...(row.error ? { error: row.error } : {}),
+      chargedUsd: (row.costMicroUsd ?? 0) / MICRO,
+      reservations,
+    });
+  }
+  return out;
+}
+
+/** What the next model call will hold against the budgets when the run resumes. */
+export function nextCallHoldUsd(run: Doc<"interactions">): number {
+  return callEstimate(run.modelId, run.promptText.length).microUsd / MICRO;
+}

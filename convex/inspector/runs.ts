@@ -1,0 +1,60 @@
+/**
+ * The run inspector's reads, for support staff (platform admins, and account
+ * admins for their own account). All queries: the SPA subscribes, and the
+ * timeline, tree, costs and streamed text update as the run goes.
+ */
+import { listUIMessages, syncStreams, vStreamArgs } from "@convex-dev/agent";
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { v } from "convex/values";
+import { components } from "../_generated/api";
+import { Names } from "./names";
+import { pageOfRuns, publicRun, runInAccount } from "./runRows";
+import { inspectorQuery } from "./staff";
+import { loadTimeline } from "./timeline";
+import { vRunFilters, vRunRow, vRunTimeline } from "./validators";
+
+/**
+ * The account's runs (turns, delegations, jobs), newest first, filtered by
+ * agent, user, status, kind and a `createdAt` range. Reads one index range
+ * of at most `numItems` (≤ 100) runs; with several filters a page may come
+ * back short (see `pageOfRuns`) — keep loading until `isDone`.
+ */
+export const listRuns = inspectorQuery({
+  args: { paginationOpts: paginationOptsValidator, ...vRunFilters },
+  returns: paginationResultValidator(vRunRow),
+  handler: async (ctx, { accountId, paginationOpts, ...filters }) => {
+    const result = await pageOfRuns(ctx, accountId, filters, paginationOpts);
+    const names = new Names(ctx);
+    const page = [];
+    for (const run of result.page) page.push(await publicRun(run, names));
+    return { page, isDone: result.isDone, continueCursor: result.continueCursor };
+  },
+});
+
+/** One run's timeline: steps, delegation tree, messages, agent version, and the workflow journal reconciled with our rows. */
+export const getRun = inspectorQuery({
+  args: { interactionId: v.id("interactions") },
+  returns: vRunTimeline,
+  handler: async (ctx, { accountId, interactionId }) => {
+    const run = await runInAccount(ctx, accountId, interactionId);
+    return await loadTimeline(ctx, run, new Names(ctx));
+  },
+});
+
+/**
+ * The live text of the run's thread for `useUIMessages(..., { stream: true })`:
+ * UI messages newest page first plus the deltas of replies still streaming.
+ * The run's own messages are those at its prompt's `order`.
+ */
+export const runMessages = inspectorQuery({
+  args: { interactionId: v.id("interactions"), paginationOpts: paginationOptsValidator, streamArgs: v.optional(vStreamArgs) },
+  returns: v.any(),
+  handler: async (ctx, { accountId, interactionId, paginationOpts, streamArgs }) => {
+    const run = await runInAccount(ctx, accountId, interactionId);
+    const thread = await ctx.db.get("threads", run.threadId);
+    if (thread === null) return { page: [], isDone: true, continueCursor: "", streams: undefined };
+    const paginated = await listUIMessages(ctx, components.agent, { threadId: thread.agentThreadId, paginationOpts });
+    const streams = await syncStreams(ctx, components.agent, { threadId: thread.agentThreadId, streamArgs });
+    return { ...paginated, streams };
+  },
+});

@@ -1,0 +1,178 @@
+/**
+ * What the run inspector returns, as validators with their types beside
+ * them. Run fields are derived from the `interactions` table's own
+ * validators, so a new run kind or status (e.g. jobs) flows through.
+ */
+import { v, type Infer } from "convex/values";
+import { vAgentSnapshot } from "../agents/versions";
+import { chatTables } from "../chat/schema";
+import { vErrorInfo, vStepKind, vStepStatus, vToolCallStatus } from "../chat/validators";
+
+const runFields = chatTables.interactions.validator.fields;
+export const vRunKind = runFields.kind;
+export type RunKind = Infer<typeof vRunKind>;
+export const vRunStatus = runFields.status;
+export type RunStatus = Infer<typeof vRunStatus>;
+
+/** One row of the run list (and the head of a run's timeline). Money in USD. */
+export const vRunRow = v.object({
+  interactionId: v.id("interactions"),
+  kind: vRunKind,
+  status: vRunStatus,
+  agentId: v.id("agents"),
+  agentName: v.string(),
+  agentVersion: v.number(),
+  userId: v.id("userProfiles"),
+  userName: v.string(),
+  threadId: v.id("threads"),
+  modelLabel: v.string(),
+  createdAt: v.number(),
+  startedAt: v.optional(v.number()),
+  endedAt: v.optional(v.number()),
+  /** From start (or creation) to end; absent while the run is going. */
+  durationMs: v.optional(v.number()),
+  tokensIn: v.number(),
+  tokensOut: v.number(),
+  llmCalls: v.number(),
+  costUsd: v.number(),
+  /** Own cost plus every descendant's that has reported back. */
+  treeCostUsd: v.number(),
+  depth: v.number(),
+  parentInteractionId: v.optional(v.id("interactions")),
+  rootInteractionId: v.optional(v.id("interactions")),
+  error: v.optional(vErrorInfo),
+  failedStepKey: v.optional(v.string()),
+});
+export type RunRow = Infer<typeof vRunRow>;
+
+export const vRunFilters = {
+  agentId: v.optional(v.id("agents")),
+  userId: v.optional(v.id("userProfiles")),
+  status: v.optional(vRunStatus),
+  kind: v.optional(vRunKind),
+  /** Inclusive bounds on `createdAt` (ms since epoch). */
+  from: v.optional(v.number()),
+  to: v.optional(v.number()),
+};
+
+export const vJournalStatus = v.union(v.literal("inProgress"), v.literal("success"), v.literal("failed"), v.literal("canceled"));
+
+/** One of our step rows, with what the workflow's journal says about it. */
+export const vTimelineStep = v.object({
+  stepId: v.id("steps"),
+  index: v.number(),
+  key: v.string(),
+  kind: vStepKind,
+  name: v.string(),
+  status: vStepStatus,
+  /** Attempts so far, across retries, resumes and restarts. */
+  attempt: v.number(),
+  startedAt: v.number(),
+  endedAt: v.optional(v.number()),
+  durationMs: v.optional(v.number()),
+  tokensIn: v.optional(v.number()),
+  tokensOut: v.optional(v.number()),
+  costUsd: v.optional(v.number()),
+  error: v.optional(vErrorInfo),
+  detail: v.optional(v.string()),
+  contextEntries: v.optional(
+    v.array(v.object({ entryId: v.string(), title: v.string(), score: v.number(), documentId: v.optional(v.string()) })),
+  ),
+  /** Tool steps: the idempotency record (arguments, outcome, executions). */
+  toolCall: v.optional(
+    v.object({
+      toolSlug: v.string(),
+      args: v.string(),
+      status: vToolCallStatus,
+      attempts: v.number(),
+      result: v.optional(v.string()),
+      error: v.optional(v.string()),
+    }),
+  ),
+  /** Delegation steps: the child run. */
+  childInteractionId: v.optional(v.id("interactions")),
+  /** The journal step this row matched (absent: none, see `reconciliation.rowsWithoutJournal`). */
+  journal: v.optional(v.object({ stepNumber: v.number(), name: v.string(), status: vJournalStatus })),
+});
+export type TimelineStep = Infer<typeof vTimelineStep>;
+
+/** A run below this one in the delegation tree. */
+export const vTreeNode = v.object({
+  interactionId: v.id("interactions"),
+  parentInteractionId: v.optional(v.id("interactions")),
+  depth: v.number(),
+  agentName: v.string(),
+  status: vRunStatus,
+  tokensIn: v.number(),
+  tokensOut: v.number(),
+  costUsd: v.number(),
+  treeCostUsd: v.number(),
+  createdAt: v.number(),
+  endedAt: v.optional(v.number()),
+  error: v.optional(vErrorInfo),
+  /** The parent's tool call this child answers. */
+  parentToolCallId: v.optional(v.string()),
+});
+export type TreeNode = Infer<typeof vTreeNode>;
+
+/** A message the run produced (its prompt, replies, tool calls and results). */
+export const vRunMessage = v.object({
+  messageId: v.string(),
+  role: v.string(),
+  status: v.string(),
+  stepOrder: v.number(),
+  text: v.string(),
+  tools: v.array(v.object({ type: v.union(v.literal("call"), v.literal("result")), toolName: v.string(), toolCallId: v.string() })),
+  tokensIn: v.optional(v.number()),
+  tokensOut: v.optional(v.number()),
+  createdAt: v.number(),
+});
+export type RunMessage = Infer<typeof vRunMessage>;
+
+/**
+ * One entry of the workflow's journal. `role`: `row` — it has a step row
+ * (`rowKey`); `bookkeeping` — a step that by design writes no row (budget
+ * reservations, policy checks, settles); `missingRow` — it should have one
+ * and has none.
+ */
+export const vJournalEntry = v.object({
+  stepNumber: v.number(),
+  name: v.string(),
+  kind: v.union(v.literal("function"), v.literal("workflow"), v.literal("event"), v.literal("sleep")),
+  status: vJournalStatus,
+  error: v.optional(v.string()),
+  startedAt: v.number(),
+  completedAt: v.optional(v.number()),
+  role: v.union(v.literal("row"), v.literal("bookkeeping"), v.literal("missingRow")),
+  rowKey: v.optional(v.string()),
+});
+export type JournalEntry = Infer<typeof vJournalEntry>;
+
+export const vReconciliation = v.object({
+  matched: v.number(),
+  /** Journal steps that should have a step row and have none. */
+  journalWithoutRow: v.array(v.string()),
+  /** Step rows with no journal step (e.g. a step removed from the journal by a resume, or a crash between the two writes). */
+  rowsWithoutJournal: v.array(v.string()),
+  /** True when the journal or the rows were longer than the bound read. */
+  truncated: v.boolean(),
+});
+
+export const vWorkflowState = v.object({
+  workflowId: v.optional(v.string()),
+  status: v.union(v.literal("none"), v.literal("inProgress"), v.literal("completed"), v.literal("failed"), v.literal("canceled")),
+  error: v.optional(v.string()),
+});
+
+export const vRunTimeline = v.object({
+  run: vRunRow,
+  steps: v.array(vTimelineStep),
+  tree: v.array(vTreeNode),
+  treeTruncated: v.boolean(),
+  messages: v.array(vRunMessage),
+  agentVersion: v.union(vAgentSnapshot, v.null()),
+  workflow: vWorkflowState,
+  journal: v.array(vJournalEntry),
+  reconciliation: vReconciliation,
+});
+export type RunTimeline = Infer<typeof vRunTimeline>;

@@ -1,0 +1,55 @@
+/**
+ * Recurring jobs. A schedule is a job row with `schedule` that runs no steps
+ * itself: every `everyMs` its tick starts one occurrence (a child job with
+ * `parentJobId`) and schedules the next tick. Cancelling the schedule
+ * cancels its live occurrences; a kill switch cancels it like any pending job.
+ */
+import { v } from "convex/values";
+import { internal } from "../_generated/api";
+import { internalMutation } from "../_generated/server";
+import { cancelJob, createJob, endJob, logJob, startRefusal } from "./model";
+
+export const tick = internalMutation({
+  args: { jobId: v.id("jobs"), occurrence: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { jobId, occurrence }) => {
+    const parent = await ctx.db.get("jobs", jobId);
+    // Exactly once per occurrence: a tick for another occurrence (or a cancelled schedule) does nothing.
+    if (parent === null || parent.state !== "pending" || !parent.schedule || parent.schedule.started !== occurrence) return null;
+    const refusal = await startRefusal(ctx, parent.agentId);
+    if (refusal !== null) {
+      await cancelJob(ctx, parent, { kind: "system" }, refusal, "cancel.policy");
+      return null;
+    }
+    const now = Date.now();
+    const childId = await createJob(
+      ctx,
+      {
+        accountId: parent.accountId,
+        userId: parent.userId,
+        type: parent.type,
+        ...(parent.input !== undefined ? { input: parent.input } : {}),
+        source: "schedule",
+        ...(parent.agentId ? { agentId: parent.agentId } : {}),
+        ...(parent.threadId ? { threadId: parent.threadId } : {}),
+        ...(parent.interactionId ? { interactionId: parent.interactionId } : {}),
+        parentJobId: parent._id,
+        runAt: now,
+        timeoutMs: parent.timeoutMs,
+      },
+      { kind: "system" },
+    );
+    const started = occurrence + 1;
+    const { everyMs, times } = parent.schedule;
+    logJob(parent, "schedule_tick", { occurrence: started, childId });
+    if (times !== undefined && started >= times) {
+      await ctx.db.patch("jobs", jobId, { schedule: { ...parent.schedule, started }, startedAt: parent.startedAt ?? now });
+      await endJob(ctx, (await ctx.db.get("jobs", jobId))!, { state: "resolved", result: `Started ${started} run${started === 1 ? "" : "s"}.` });
+      return null;
+    }
+    const next = Math.max(parent.runAt + everyMs, now);
+    await ctx.db.patch("jobs", jobId, { schedule: { ...parent.schedule, started }, runAt: next, startedAt: parent.startedAt ?? now });
+    await ctx.scheduler.runAt(next, internal.jobs.schedule.tick, { jobId, occurrence: started });
+    return null;
+  },
+});

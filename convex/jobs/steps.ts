@@ -1,0 +1,110 @@
+/**
+ * The steps of a `summarize` job. Mutation steps run once (journaled);
+ * the `work` action records each attempt on its step row and may be retried
+ * by the workflow with the type's backoff. Every step first checks the job
+ * has not ended, so a late attempt after a cancel changes nothing.
+ */
+import { v } from "convex/values";
+import { internal } from "../_generated/api";
+import { internalAction, internalMutation } from "../_generated/server";
+import { beginJobStep, endJob, endJobStep, loadJob } from "./model";
+import { countStepRun, takeJobFault } from "./testHooks";
+import { isEnded, MAX_RESULT_CHARS } from "./validators";
+
+/** A deterministic summary (no model needed): length, the opening, the most frequent words. */
+export function summarise(text: string): string {
+  const clean = text.replace(/\s+/g, " ").trim();
+  if (clean === "") return "";
+  const words = clean.split(" ");
+  const counts = new Map<string, number>();
+  for (const word of words) {
+    const w = word.toLowerCase().replace(/[^\p{L}\p{N}'-]/gu, "");
+    if (w.length >= 4) counts.set(w, (counts.get(w) ?? 0) + 1);
+  }
+  const terms = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 5).map(([w]) => w);
+  const opening = clean.length > 300 ? `${clean.slice(0, 297)}…` : clean;
+  return [
+    `Summary of “${opening}”`,
+    `${words.length} word${words.length === 1 ? "" : "s"}${terms.length > 0 ? `; key terms: ${terms.join(", ")}` : ""}.`,
+  ].join(" — ");
+}
+
+export const prepare = internalMutation({
+  args: { jobId: v.id("jobs") },
+  returns: v.object({ ok: v.boolean() }),
+  handler: async (ctx, { jobId }) => {
+    const job = await loadJob(ctx, jobId);
+    if (isEnded(job)) return { ok: false };
+    countStepRun("summarize:prepare");
+    const step = await beginJobStep(ctx, job, { key: "prepare", name: "Prepare", kind: "mutation" });
+    const words = (job.input ?? "").split(/\s+/).filter((w) => w !== "").length;
+    await endJobStep(ctx, step, { status: "succeeded", detail: `${words} word${words === 1 ? "" : "s"} to summarise` });
+    return { ok: true };
+  },
+});
+
+/** An attempt of `work` begins: its row (attempt + 1) and the input, or null when the job has ended. */
+export const beginWork = internalMutation({
+  args: { jobId: v.id("jobs") },
+  returns: v.union(v.null(), v.object({ stepId: v.id("jobSteps"), input: v.string(), attempt: v.number() })),
+  handler: async (ctx, { jobId }) => {
+    const job = await loadJob(ctx, jobId);
+    if (isEnded(job)) return null;
+    const step = await beginJobStep(ctx, job, { key: "work", name: "Work", kind: "action" });
+    return { stepId: step._id, input: job.input ?? "", attempt: step.attempt };
+  },
+});
+
+export const endAttempt = internalMutation({
+  args: {
+    stepId: v.id("jobSteps"),
+    outcome: v.union(v.object({ ok: v.literal(true), detail: v.string() }), v.object({ ok: v.literal(false), message: v.string() })),
+  },
+  returns: v.null(),
+  handler: async (ctx, { stepId, outcome }) => {
+    const step = await ctx.db.get("jobSteps", stepId);
+    if (step === null || step.status !== "running") return null;
+    await endJobStep(
+      ctx,
+      step,
+      outcome.ok ? { status: "succeeded", detail: outcome.detail } : { status: "failed", error: { code: "step_failed", message: outcome.message } },
+    );
+    return null;
+  },
+});
+
+/** The work itself (an action: where calls to the outside world would go). Throws to be retried. */
+export const work = internalAction({
+  args: { jobId: v.id("jobs") },
+  returns: v.union(v.null(), v.object({ summary: v.string() })),
+  handler: async (ctx, { jobId }): Promise<{ summary: string } | null> => {
+    const begun = await ctx.runMutation(internal.jobs.steps.beginWork, { jobId });
+    if (begun === null) return null;
+    countStepRun("summarize:work");
+    let summary: string;
+    try {
+      if (takeJobFault("summarize:work")) throw new Error(`Injected fault in work (attempt ${begun.attempt})`);
+      summary = summarise(begun.input).slice(0, MAX_RESULT_CHARS);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await ctx.runMutation(internal.jobs.steps.endAttempt, { stepId: begun.stepId, outcome: { ok: false, message } });
+      throw error;
+    }
+    await ctx.runMutation(internal.jobs.steps.endAttempt, { stepId: begun.stepId, outcome: { ok: true, detail: `${summary.length} characters` } });
+    return { summary };
+  },
+});
+
+export const finish = internalMutation({
+  args: { jobId: v.id("jobs"), summary: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { jobId, summary }) => {
+    const job = await loadJob(ctx, jobId);
+    if (isEnded(job)) return null;
+    countStepRun("summarize:finish");
+    const step = await beginJobStep(ctx, job, { key: "finish", name: "Finish", kind: "mutation" });
+    await endJobStep(ctx, step, { status: "succeeded" });
+    await endJob(ctx, await loadJob(ctx, jobId), { state: "resolved", result: summary });
+    return null;
+  },
+});

@@ -1,0 +1,60 @@
+/**
+ * Shared steps for job tests: starting jobs, driving the scheduler without
+ * firing far-off timers (a wait's timeout, a later `runAt`), reading rows.
+ */
+import { vi } from "vitest";
+import { api } from "../_generated/api";
+import type { Id } from "../_generated/dataModel";
+import type { Harness } from "../test.setup";
+import type { Caller } from "../chat/testkit.testing";
+
+export const SERVICE_SECRET = "jobs-test-secret";
+
+/** Run every scheduled function to completion, firing every timer (waits time out, `runAt` arrives). */
+export async function settle(t: Harness) {
+  await t.finishAllScheduledFunctions(vi.runAllTimers);
+}
+
+/**
+ * Run what is due now (steps, retries with backoff) but not what is far
+ * off: time moves in 1 s increments and stops once only far timers are left.
+ */
+export async function drive(t: Harness) {
+  await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(1_000), 500);
+}
+
+export async function startJob(
+  user: Caller,
+  args: { type: string; input?: string; threadId?: Id<"threads">; agentId?: Id<"agents">; runAt?: number; everyMs?: number; times?: number; timeoutMs?: number },
+) {
+  const { jobId } = await user.client.mutation(api.jobs.jobs.start, { accountId: user.accountId, ...args });
+  return jobId;
+}
+
+export async function jobRow(t: Harness, jobId: Id<"jobs">) {
+  return (await t.run(async (ctx) => ctx.db.get("jobs", jobId)))!;
+}
+
+export async function stepRows(t: Harness, jobId: Id<"jobs">) {
+  return await t.run(async (ctx) =>
+    ctx.db
+      .query("jobSteps")
+      .withIndex("by_jobId_index", (q) => q.eq("jobId", jobId))
+      .collect(),
+  );
+}
+
+export async function callbackRows(t: Harness, jobId: Id<"jobs">) {
+  return await t.run(async (ctx) => ctx.db.query("jobCallbacks").collect().then((rows) => rows.filter((r) => r.jobId === jobId)));
+}
+
+export async function detail(user: Caller, jobId: Id<"jobs">) {
+  return await user.client.query(api.jobs.jobs.get, { accountId: user.accountId, jobId });
+}
+
+export async function workflowStatus(t: Harness, workflowId: string) {
+  return await t.run(async (ctx) => {
+    const { workflow } = await import("../lib/workflow");
+    return await workflow.status(ctx, workflowId as never);
+  });
+}
