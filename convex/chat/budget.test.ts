@@ -3,7 +3,7 @@ import { api, components } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { codeOf, newHarness, type Harness } from "../test.setup";
 import { lastDays } from "../../components/budget/src/client";
-import { send, settle, userWithThread, type Caller } from "./testkit.testing";
+import { accountUsage, send, settle, userWithThread, type Caller } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -35,7 +35,7 @@ test("20 concurrent turns against a budget that covers 5: at most 5 complete, sp
   const estimate = await reservationEstimate(t);
   // Admits a 5th turn only after 4 have committed; never a 6th.
   const cap = 4 * perTurn + estimate;
-  await first.user.client.mutation(api.usage.budgets.setBudget, { accountId: first.user.accountId, scope: "account", period: "month", capTokens: cap });
+  await first.user.client.mutation(api.usage.budgets.setBudget, { accountId: first.user.accountId, scope: "account", period: "total", capTokens: cap });
 
   // 20 members of the account, one turn each (one user would hit the send rate limit first).
   const threads: { user: Caller; threadId: Id<"threads"> }[] = [{ user: first.user, threadId: first.thread.threadId }];
@@ -63,16 +63,16 @@ test("20 concurrent turns against a budget that covers 5: at most 5 complete, sp
   expect(status!.spentTokens).toBeLessThanOrEqual(cap);
   expect(status!.reservedTokens).toBe(0);
   // The ledger equals the usage counters.
-  const today = await first.user.client.query(api.usage.budgets.daily, { accountId: first.user.accountId, scope: "account", days: 1 });
-  expect(today[0]!.tokens).toBe(spent);
-  expect(today[0]!.turns).toBe(completed.length);
+  const usage = await accountUsage(first.user);
+  expect(usage.tokens).toBe(spent);
+  expect(usage.turns).toBe(completed.length);
 });
 
 test("an account running dry doesn't touch another account", async () => {
   const t = newHarness();
   const poor = await userWithThread(t, { orgId: "org_poor", role: "admin" });
   const rich = await userWithThread(t, { orgId: "org_rich", role: "admin" });
-  await poor.user.client.mutation(api.usage.budgets.setBudget, { accountId: poor.user.accountId, scope: "account", period: "day", capTokens: 10 });
+  await poor.user.client.mutation(api.usage.budgets.setBudget, { accountId: poor.user.accountId, scope: "account", period: "total", capTokens: 10 });
   await send(poor.user, poor.thread.threadId, PROMPT);
   await send(rich.user, rich.thread.threadId, PROMPT);
   await settle(t);

@@ -4,7 +4,7 @@ import type { Id } from "../_generated/dataModel";
 import { newHarness, type Harness } from "../test.setup";
 import { modelPriceOverrides } from "../models/testHooks";
 import { toolExecutions, toolFaults } from "../tools/testHooks";
-import { messagesOf, send, settle, userWithThread, type Caller } from "./testkit.testing";
+import { accountUsage, messagesOf, send, settle, userWithThread, type Caller } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
@@ -76,7 +76,7 @@ test("three levels: lineage, depth and the tree's cost rolled up to the root", a
   // Assistant → Researcher → Writer (the assistant no longer asks the writer itself).
   await user.client.mutation(api.agents.delegations.decompose, { accountId: user.accountId, fromAgentId: ids.assistant!, toAgentId: ids.writer! });
   await user.client.mutation(api.agents.delegations.compose, { accountId: user.accountId, fromAgentId: ids.researcher!, toAgentId: ids.writer! });
-  await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "month", capUsd: 100 });
+  await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "total", capUsd: 100 });
   await send(user, thread.threadId, "Ask the researcher to ask the writer to draft a limerick about budgets");
   await settle(t);
   const all = await runs(t);
@@ -96,8 +96,8 @@ test("three levels: lineage, depth and the tree's cost rolled up to the root", a
   expect(account!.reservedUsd).toBe(0);
   // Usage counted once per model call across the tree.
   const tokens = all.reduce((sum, i) => sum + i.tokensIn + i.tokensOut, 0);
-  const usage = await user.client.query(api.usage.budgets.daily, { accountId: user.accountId, scope: "account", days: 1 });
-  expect(usage[0]!.tokens).toBe(tokens);
+  const usage = await accountUsage(user);
+  expect(usage.tokens).toBe(tokens);
   const [status] = await user.client.query(api.usage.budgets.status, { accountId: user.accountId });
   expect(status?.reservedTokens ?? 0).toBe(0);
 });

@@ -8,7 +8,7 @@ import { api } from "../_generated/api";
 import { offlineModelOverrides } from "../models/testHooks";
 import { newHarness } from "../test.setup";
 import { toolExecutions, toolFaults } from "../tools/testHooks";
-import { messagesOf, send, settle, userWithThread } from "./testkit.testing";
+import { accountUsage, messagesOf, send, settle, userWithThread } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
@@ -144,7 +144,7 @@ test("the model step dies after the reply was saved: the retry reuses the reply 
   expect(turn!.status).toBe("completed");
   expect(turn!.tokensOut).toBeGreaterThan(0);
   // Budget charged once.
-  const usage = await user.client.query(api.usage.budgets.daily, { accountId: user.accountId, scope: "account", days: 1 });
-  expect(usage[0]!.tokens).toBe(turn!.tokensIn + turn!.tokensOut);
-  expect(usage[0]!.turns).toBe(1);
+  const usage = await accountUsage(user);
+  expect(usage.tokens).toBe(turn!.tokensIn + turn!.tokensOut);
+  expect(usage.turns).toBe(1);
 });

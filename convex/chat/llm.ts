@@ -11,6 +11,7 @@ import { components, internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalAction, internalQuery, type ActionCtx } from "../_generated/server";
 import { retrieveContext } from "../knowledge/retrieval";
+import { crashPoint, InjectedCrash } from "../lib/crashPoints";
 import { errorCode, isHarnessError } from "../lib/errors";
 import { resolveModel } from "../models/registry";
 import { modelStepCrashes } from "../models/testHooks";
@@ -126,6 +127,7 @@ export const call = internalAction({
   handler: async (ctx, { interactionId, call: callIndex }): Promise<ModelCallResult> => {
     const context = (await ctx.runQuery(internal.chat.llm.callContext, { interactionId })) as CallContext | null;
     if (context === null || ["completed", "failed", "cancelled"].includes(context.status)) return { kind: "ended" };
+    crashPoint("llm:before");
 
     const before = await turnMessages(ctx, context);
     const latestStepOrder = before.reduce((max, m) => Math.max(max, m.stepOrder), 0);
@@ -200,6 +202,7 @@ export const call = internalAction({
         if (part.type === "error") streamError ??= part.error;
       }
       if (streamError !== undefined) throw streamError;
+      crashPoint("llm:after-reply-saved");
       if (modelStepCrashes.afterReplySaved > 0) {
         modelStepCrashes.afterReplySaved--;
         throw new Error("Injected crash after the reply was saved");
@@ -220,6 +223,7 @@ export const call = internalAction({
       });
       return { kind: "ok", toolCalls };
     } catch (error) {
+      if (error instanceof InjectedCrash) throw error; // a simulated process death records nothing
       const info = describeProviderError(error);
       await ctx.runMutation(internal.chat.turnSteps.failStep, { stepId: started.stepId, error: info });
       // Our own refusals (bad model id...) will not get better by retrying.

@@ -42,3 +42,12 @@ export async function messagesOf(user: Caller, threadId: Id<"threads">): Promise
 export async function send(user: Caller, threadId: Id<"threads">, text: string) {
   return await user.client.mutation(api.chat.messages.send, { accountId: user.accountId, threadId, text });
 }
+
+/**
+ * Usage totals of the account over the last week. Fake timers can carry the
+ * clock past midnight during a test, so never read just "today".
+ */
+export async function accountUsage(user: Caller) {
+  const days = await user.client.query(api.usage.budgets.daily, { accountId: user.accountId, scope: "account", days: 7 });
+  return days.reduce((sum, d) => ({ tokens: sum.tokens + d.tokens, usd: sum.usd + d.usd, turns: sum.turns + d.turns }), { tokens: 0, usd: 0, turns: 0 });
+}

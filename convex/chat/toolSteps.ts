@@ -10,6 +10,7 @@ import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
 import { findTool, ToolInputError } from "../tools/registry";
+import { crashPoint, InjectedCrash } from "../lib/crashPoints";
 import { takeToolFault, toolExecutions } from "../tools/testHooks";
 import { permits } from "../tools/validators";
 import { delegateMayCall, delegationFor } from "../agents/runtime";
@@ -247,15 +248,18 @@ export const execute = internalAction({
     let outcome: { ok: true; result: string } | { ok: false; error: string };
     try {
       const args = JSON.parse(toolCall.input) as Record<string, unknown>;
+      crashPoint("tool:before");
       toolExecutions[definition.slug] = (toolExecutions[definition.slug] ?? 0) + 1;
       if (takeToolFault(definition.slug, "throwBeforeEffect")) throw new Error(`Injected fault before ${definition.slug}`);
       const result = await definition.execute({ ctx, ...owner, interactionId, idempotencyKey: begun.key }, args);
       if (takeToolFault(definition.slug, "throwAfterEffect")) throw new Error(`Injected fault after ${definition.slug}`);
+      crashPoint("tool:after-effect");
       const text = JSON.stringify(result ?? null);
       outcome = text.length > MAX_RESULT_CHARS
         ? { ok: false, error: `The result was larger than ${MAX_RESULT_CHARS} characters.` }
         : { ok: true, result: text };
     } catch (error) {
+      if (error instanceof InjectedCrash) throw error; // a simulated process death records nothing
       if (!(error instanceof ToolInputError) && !(error instanceof SyntaxError)) {
         await ctx.runMutation(internal.chat.toolSteps.attemptFailed, {
           interactionId,

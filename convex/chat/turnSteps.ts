@@ -169,6 +169,8 @@ export const finishModelCall = internalMutation({
     await budget.commit(ctx, {
       key,
       actual: { microUsd: cost.microUsd, tokens: usage.inputTokens + usage.outputTokens },
+      // A turn counts once in the usage totals, on its first model call.
+      countsAsTurn: call === 0,
     });
     await endStepRow(ctx, step, {
       status: "succeeded",

@@ -118,14 +118,14 @@ test("a run the budget refused: raise the budget, then resume at the refused res
   const t = newHarness();
   modelPriceOverrides.offline = { input: 2, output: 8, cachedInput: 0.5 };
   const { user, thread } = await userWithThread(t, { orgId: "org_c", role: "admin" });
-  await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "month", capUsd: 0.000001 });
+  await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "total", capUsd: 0.000001 });
   const { interactionId } = await send(user, thread.threadId, "Give me three facts about tides");
   await settle(t);
   const args = { accountId: user.accountId, interactionId };
   const preview = await user.client.query(api.inspector.controls.resumePreview, args);
   expect(preview.run.error!.code).toBe("budget_exceeded");
   expect(preview.resume).toMatchObject({ allowed: true, from: "budget#0" });
-  await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "month", capUsd: 100 });
+  await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "total", capUsd: 100 });
   await user.client.mutation(api.inspector.controls.resumeRun, { ...args, reason: "budget raised" });
   await settle(t);
   expect((await user.client.query(api.inspector.runs.getRun, args)).run.status).toBe("completed");

@@ -58,7 +58,7 @@ test("a delegation: the tree shows the child with its status and cost; the child
   modelPriceOverrides.offline = { input: 2, output: 8, cachedInput: 0.5 };
   const t = newHarness();
   const { user, thread } = await userWithThread(t, { orgId: "org_t", role: "admin" });
-  await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "month", capUsd: 100 });
+  await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "total", capUsd: 100 });
   const { interactionId } = await send(user, thread.threadId, "Ask the researcher to find three facts about tides");
   await settle(t);
   const root = await user.client.query(api.inspector.runs.getRun, { accountId: user.accountId, interactionId });

@@ -7,6 +7,7 @@
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import { internalAction, internalMutation } from "../_generated/server";
+import { crashPoint, InjectedCrash } from "../lib/crashPoints";
 import { beginJobStep, endJob, endJobStep, loadJob } from "./model";
 import { countStepRun, takeJobFault } from "./testHooks";
 import { isEnded, MAX_RESULT_CHARS } from "./validators";
@@ -80,12 +81,15 @@ export const work = internalAction({
   handler: async (ctx, { jobId }): Promise<{ summary: string } | null> => {
     const begun = await ctx.runMutation(internal.jobs.steps.beginWork, { jobId });
     if (begun === null) return null;
+    crashPoint("job-work:before");
     countStepRun("summarize:work");
     let summary: string;
     try {
       if (takeJobFault("summarize:work")) throw new Error(`Injected fault in work (attempt ${begun.attempt})`);
       summary = summarise(begun.input).slice(0, MAX_RESULT_CHARS);
+      crashPoint("job-work:after-effect");
     } catch (error) {
+      if (error instanceof InjectedCrash) throw error; // a simulated process death records nothing
       const message = error instanceof Error ? error.message : String(error);
       await ctx.runMutation(internal.jobs.steps.endAttempt, { stepId: begun.stepId, outcome: { ok: false, message } });
       throw error;
