@@ -19,6 +19,10 @@
  *   in `_nextDocId` / `_lastCreationTime`, and uncommitted writes in the stack
  *   `_writes` (one layer per nesting level; the top-level layer is index 0).
  *   Scheduled functions are ordinary documents of `_scheduled_functions`.
+ * - `convexGlobal.components[path].modules(modulePath)`: the module loader
+ *   convex-test built from the `import.meta.glob` map it was given; wrapped to
+ *   memoise and to run outside convex-test's contexts, and called for every
+ *   module at start-up (`preloadModules`).
  * - `convexGlobal.transactionManager.commit(isNested)`: every committed
  *   top-level transaction (client calls, scheduled functions, workflow steps,
  *   `t.run`) goes through it; it returns the commit timestamp and
@@ -152,15 +156,66 @@ export class EngineInternals {
   private readonly journalTracker = new AsyncLocalStorage<JournalContext>();
   private readonly blobBase64 = new WeakMap<Blob, string>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /**
+   * Runs a function in the async context this instance was created in (the
+   * engine's start-up): outside every convex-test context, i.e. no component
+   * path, no transaction, and none of the globals convex-test forbids inside
+   * transactions (`setTimeout`, `clearTimeout`, ...).
+   */
+  private readonly outside = AsyncLocalStorage.snapshot();
 
   constructor(
     private readonly g: ConvexGlobal,
     private readonly accessor: RawAccessor,
   ) {
     assertShape(g);
+    this.hookModules();
     this.hookCommits();
     this.hookReads();
     this.hookPagination();
+  }
+
+  /**
+   * Load every function module of the app and of each registered component
+   * now, before anything runs, so no module is ever loaded inside a
+   * transaction (Vite's SSR loader runs timers, which Convex forbids there).
+   * `loaders` are the `import.meta.glob` maps convex-test was given (see
+   * convexTestShim.ts); like the Convex CLI, files whose name has more than
+   * one dot (tests, `*.config.ts`, `*.d.ts`) are not modules.
+   */
+  async preloadModules(
+    loaders: ReadonlyMap<string, Record<string, unknown>>,
+    onError: (message: string, error: unknown) => void,
+  ): Promise<{ loaded: number; failed: number; components: number }> {
+    let loaded = 0;
+    let failed = 0;
+    let components = 0;
+    const loads: Array<Promise<void>> = [];
+    for (const [path, glob] of loaders) {
+      const component = this.g.components[path];
+      if (component === undefined) continue;
+      components++;
+      const keys = Object.keys(glob);
+      // convex-test's own rule (moduleCache / findModulesRoot): module paths are relative to the folder holding _generated.
+      const prefix = keys.find((key) => key.includes("_generated"))?.split("_generated", 2)[0];
+      if (prefix === undefined) continue;
+      const modulePaths = keys
+        .filter((key) => key.startsWith(prefix) && (key.split("/").pop() ?? "").split(".").length === 2)
+        .map((key) => key.slice(prefix.length).replace(/\.[^.]+$/, ""));
+      for (const modulePath of modulePaths) {
+        loads.push(
+          component.modules(modulePath).then(
+            () => void loaded++,
+            (error: unknown) => {
+              failed++;
+              onError(`Could not load module ${path === "" ? "" : `${path}:`}${modulePath}`, error);
+            },
+          ),
+        );
+      }
+    }
+    await Promise.all(loads);
+    return { loaded, failed, components };
   }
 
   /** Timestamp of the latest commit (Unix nanoseconds, 0 for an empty database). */
@@ -346,6 +401,30 @@ export class EngineInternals {
 
   // --- hooks -------------------------------------------------------------
 
+  /**
+   * Each component's module loader, memoised and run outside any
+   * convex-test context: a module is loaded (evaluated) once, and never with
+   * a transaction's forbidden globals in force, so the loader's own timers
+   * (Vite's) work. After {@link preloadModules} nothing is loaded lazily.
+   */
+  private hookModules() {
+    for (const component of Object.values(this.g.components)) {
+      const load = component.modules;
+      const cache = new Map<string, Promise<Record<string, unknown>>>();
+      component.modules = (modulePath: string) => {
+        let module = cache.get(modulePath);
+        if (module === undefined) {
+          const loading = this.outside(() => load(modulePath));
+          // Only what loaded stays cached (clients can name any path; a retry runs outside any context too).
+          loading.catch(() => cache.delete(modulePath));
+          cache.set(modulePath, loading);
+          module = loading;
+        }
+        return module;
+      };
+    }
+  }
+
   private hookCommits() {
     const tm = this.g.transactionManager;
     const commit = tm.commit.bind(tm);
@@ -364,13 +443,19 @@ export class EngineInternals {
       }
       const ts = commit(isNested);
       if (ts !== null && writes !== null && writes.size > 0) {
-        for (const listener of this.commitListeners) {
-          try {
-            listener(writes, ts);
-          } catch (error) {
-            console.error("[local-engine] commit listener failed", error);
+        // Listeners run outside the committing function's context: a commit
+        // made inside a component (a workflow step) must not leak its
+        // component path or its transaction's globals into what they start.
+        const committed = writes;
+        this.outside(() => {
+          for (const listener of this.commitListeners) {
+            try {
+              listener(committed, ts);
+            } catch (error) {
+              console.error("[local-engine] commit listener failed", error);
+            }
           }
-        }
+        });
       }
       return ts;
     };

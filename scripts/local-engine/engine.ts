@@ -26,6 +26,7 @@ import { createServer as createViteServer, type ViteDevServer } from "vite";
 import { WebSocketServer } from "ws";
 import type { Harness as AppHarness } from "../../convex/test.setup";
 import { attachInternals, type EngineInternals, type RawAccessor, type SnapshotFile } from "./convexTestInternals";
+import type { RegisteredModules } from "./convexTestShim";
 import { newRequestId } from "./errors";
 import { LocalAuth, parseUserInput } from "./localAuth";
 import { dataFiles, readJsonFile, resetData, SnapshotWriter } from "./persistence";
@@ -59,6 +60,11 @@ export type EngineOptions = {
   verbose?: boolean;
   /** Where log lines go (default: console). */
   logger?: Logger;
+  /**
+   * Log uncaught exceptions and unhandled rejections (with a request id)
+   * instead of letting them end the process, while the engine runs (default true).
+   */
+  guardProcess?: boolean;
 };
 
 export type Engine = {
@@ -84,7 +90,9 @@ interface Harness extends FunctionRunner, RawAccessor {
   withIdentity(identity: Partial<UserIdentity>): Harness;
 }
 
-const defaultRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const here = path.dirname(fileURLToPath(import.meta.url));
+const defaultRoot = path.resolve(here, "../..");
+const SHIM_FILE = path.join(here, "convexTestShim.ts");
 
 function consoleLogger(verbose: boolean): Logger {
   return {
@@ -162,10 +170,16 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     appType: "custom",
     server: { middlewareMode: true, hmr: false, ws: false, watch: null },
     optimizeDeps: { noDiscovery: true, include: [] },
+    // test.setup.ts's `convex-test` is the shim, which records the module maps
+    // (convexTestShim.ts). An alias, because Vite resolves externalised bare
+    // imports of SSR modules without consulting plugins.
+    resolve: { alias: [{ find: /^convex-test$/, replacement: SHIM_FILE }] },
   });
   let setup: { newHarness?: () => unknown };
+  let shim: { registeredModules?: (t: object) => RegisteredModules | undefined };
   try {
     setup = (await appLoader.ssrLoadModule("/convex/test.setup.ts")) as typeof setup;
+    shim = (await appLoader.ssrLoadModule(SHIM_FILE)) as typeof shim;
   } catch (error) {
     await appLoader.close();
     throw error;
@@ -173,6 +187,21 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   if (typeof setup.newHarness !== "function") throw new Error("convex/test.setup.ts does not export newHarness()");
   const t = setup.newHarness() as Harness;
   const internals = await attachInternals(t);
+
+  // Every module of the app and of each component, loaded before anything runs
+  // (never lazily inside a transaction, where Vite's loader timers would throw).
+  const moduleMaps = shim.registeredModules?.(t);
+  if (moduleMaps === undefined || !moduleMaps.has("")) {
+    log.info("convex/test.setup.ts did not create its instance through convex-test's convexTest(); modules load on first use.");
+  } else {
+    const preloadStarted = Date.now();
+    const preloaded = await internals.preloadModules(moduleMaps, (message, error) => log.error(message, error));
+    log.verbose(
+      `Loaded ${preloaded.loaded} modules of the app and ${preloaded.components - 1} components in ${Date.now() - preloadStarted} ms` +
+        (preloaded.failed > 0 ? ` (${preloaded.failed} failed)` : "") +
+        ".",
+    );
+  }
 
   // --- persistence --------------------------------------------------------
   let restoredDocuments = 0;
@@ -330,6 +359,19 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   }
   if (wantWeb && existsSync(path.join(webRoot, "index.html"))) web = await (webStarting = startWeb());
 
+  // From here on, whatever goes wrong outside a request (a library's timer, a
+  // stray promise) is logged under a request id; the engine keeps serving.
+  const onUncaught = (error: unknown) => {
+    // The terminal or pipe we log to has gone (`npm start | head`): logging this would fail the same way, over and over.
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (code === "EPIPE" || code === "ERR_STREAM_DESTROYED") return;
+    log.error(`[Request ID: ${newRequestId()}] Uncaught error (the engine keeps running):`, error);
+  };
+  if (options.guardProcess ?? true) {
+    process.on("uncaughtException", onUncaught);
+    process.on("unhandledRejection", onUncaught);
+  }
+
   log.info(
     `Ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${restoredDocuments > 0 ? `restored ${restoredDocuments} documents` : "empty data"}).`,
   );
@@ -358,6 +400,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       if (persist) await writer.flush();
       writer.cancel();
       await Promise.all([appLoader.close(), web?.close()]);
+      process.off("uncaughtException", onUncaught);
+      process.off("unhandledRejection", onUncaught);
     },
   };
 }

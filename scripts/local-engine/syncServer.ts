@@ -21,7 +21,12 @@
  * intersects (or that are being evaluated at that moment), and a flush loop
  * re-runs only those and sends only results that changed. So there is no
  * polling and no timer; updates made outside any client request (scheduled
- * work) arrive as promptly as those made by a client.
+ * work) arrive as promptly as those made by a client. Re-runs start only
+ * after the outermost transaction has committed, on a later macrotask
+ * (setImmediate), and outside the committing function's async context (the
+ * commit hook calls listeners from the engine's own context): a workflow step
+ * committing inside a component must not make the app's queries run as that
+ * component's ("Could not find module for: chat/runs").
  * Cost: per commit, O(subscriptions x their read-set size) set look-ups; per
  * change, one re-run of each affected query. Read sets are table-granular for
  * range reads, so a write to a table re-runs every query that scanned any

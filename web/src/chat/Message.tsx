@@ -5,8 +5,10 @@ import { isToolPart, ToolCall } from "./ToolCall";
 /** The text of a reply, growing smoothly while it streams. */
 function ReplyText({ text, streaming }: { text: string; streaming: boolean }) {
   const [visible] = useSmoothText(text, { startStreaming: streaming });
+  // "true" once the reply is complete and all of it is shown (the smoothing has caught up).
+  const settled = !streaming && visible.length === text.length;
   return (
-    <div className="message-text" data-testid="message-text">
+    <div className="message-text" data-testid="message-text" data-settled={settled ? "true" : "false"}>
       {visible}
       {streaming && <span className="caret" aria-hidden="true" />}
     </div>

@@ -1,0 +1,194 @@
+/**
+ * Browser-test helpers: the real `npm start` entry (scripts/start.mjs) in a
+ * child process on free ports with throw-away data, and Debian's Chromium
+ * driven by playwright-core.
+ *
+ * Why a child process and not `startEngine()` in the test worker: it is what
+ * a person runs (argument parsing, the start.mjs mode switch, tsx, the
+ * engine's defaults such as the offline model's streaming delay), its logs
+ * can be checked for server-side errors, and a crash in it cannot take the
+ * test runner down with it.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const SCREENSHOT_DIR = path.join(ROOT, "artifacts", "screenshots");
+export const CHROMIUM_PATH = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+export type App = {
+  /** Where the SPA and the Convex API are served. */
+  url: string;
+  /** Everything the process printed so far (stdout and stderr). */
+  logs(): string;
+  stop(): Promise<void>;
+};
+
+/**
+ * `node scripts/start.mjs --port 0 --reset --data-dir <tmp>`; resolves once it
+ * prints where to open the app.
+ */
+export async function startApp({ timeoutMs = 90_000 }: { timeoutMs?: number } = {}): Promise<App> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "harness-e2e-"));
+  const env: NodeJS.ProcessEnv = { ...process.env, HARNESS_OFFLINE_MODEL_DELAY_MS: "60", FORCE_COLOR: "0" };
+  // As a person's shell would have it: no test-runner variables, no deployment (the local engine).
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("VITEST") || name === "NODE_ENV" || name === "TEST" || /^CONVEX_(DEPLOYMENT|URL|SELF_HOSTED_URL)$/.test(name)) delete env[name];
+  }
+  const child: ChildProcess = spawn(process.execPath, ["scripts/start.mjs", "--port", "0", "--reset", "--data-dir", dataDir], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // Never outlive the test run, even when it ends without calling stop().
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  void exited.then(() => process.off("exit", killOnExit));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`npm start printed no URL within ${timeoutMs} ms`)), timeoutMs);
+      const check = () => {
+        if (output.includes("Using the configured Convex deployment")) {
+          reject(new Error("npm start found a Convex deployment configuration (.env.local?); browser tests need the local engine"));
+        }
+        const match = /Open the app:\s+(http:\/\/\S+)/.exec(output);
+        if (match !== null) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      };
+      child.stdout?.on("data", check);
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`npm start exited (${signal ?? code}) before serving`));
+      });
+    });
+    return { url, logs: () => output, stop };
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}. Its output:\n${output}`);
+  }
+}
+
+export type Browser = {
+  context: BrowserContext;
+  /** Uncaught page errors, from every page of the context. */
+  pageErrors: string[];
+  close(): Promise<void>;
+};
+
+/** Debian's Chromium with a fresh profile. Fails (never skips) when it is not installed. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM_PATH}. The browser tests need it: \`apt-get install -y chromium\` ` +
+        `(.ci/run does this), or set CHROMIUM_PATH to a Chromium binary.`,
+    );
+  }
+  const userDataDir = await mkdtemp(path.join(tmpdir(), "harness-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+    timeout: 60_000,
+  });
+  context.setDefaultTimeout(30_000);
+  const pageErrors: string[] = [];
+  const watch = (page: Page) => page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+  context.pages().forEach(watch);
+  context.on("page", watch);
+  return {
+    context,
+    pageErrors,
+    close: async () => {
+      await context.close();
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Remove this suite's screenshots of an earlier run (names starting with `prefix`). */
+export async function clearScreenshots(prefix: string): Promise<void> {
+  const names = await readdir(SCREENSHOT_DIR).catch(() => [] as string[]);
+  await Promise.all(names.filter((name) => name.startsWith(prefix)).map((name) => rm(path.join(SCREENSHOT_DIR, name), { force: true })));
+}
+
+/** Save `artifacts/screenshots/<name>.png` (gitignored; `npm run screenshots` refreshes docs/screenshots). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
+}
+
+/** What one page shows of the conversation. */
+export type ThreadView = {
+  /** Every message in order: role, status and text (replies: whether all of it is shown). */
+  messages: Array<{ role: string; status: string; text: string; settled: boolean }>;
+  /** Status of every turn footer, oldest first. */
+  turns: string[];
+};
+
+export function readThread(page: Page): Promise<ThreadView> {
+  return page.evaluate(() => ({
+    messages: [...document.querySelectorAll('[data-testid="message"]')].map((message) => {
+      const text = message.querySelector('[data-testid="message-text"]');
+      return {
+        role: message.getAttribute("data-role") ?? "",
+        status: message.getAttribute("data-status") ?? "",
+        text: text?.textContent ?? "",
+        settled: text?.getAttribute("data-settled") === "true",
+      };
+    }),
+    turns: [...document.querySelectorAll('[data-testid="turn"]')].map((turn) => turn.getAttribute("data-status") ?? ""),
+  }));
+}
+
+/** The replies after the (last) prompt `prompt`. */
+export function repliesTo(view: ThreadView, prompt: string) {
+  const index = view.messages.findLastIndex((message) => message.role === "user" && message.text === prompt);
+  if (index < 0) return [];
+  const next = view.messages.findIndex((message, i) => i > index && message.role === "user");
+  return view.messages.slice(index + 1, next < 0 ? undefined : next).filter((message) => message.role === "assistant");
+}
+
+/** Poll `read` until `done` accepts a value (or fail with the last one after `timeoutMs`). */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, { timeoutMs = 30_000, intervalMs = 40, what = "a condition" } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
