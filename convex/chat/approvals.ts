@@ -8,6 +8,7 @@ import { approvalEventName } from "./turn";
 const vPendingApproval = v.object({
   approvalId: v.id("approvals"),
   interactionId: v.id("interactions"),
+  toolCallId: v.string(),
   toolSlug: v.string(),
   args: v.string(),
   requestedAt: v.number(),
@@ -26,6 +27,7 @@ export const pendingForThread = accountQuery({
     return pending.map((a) => ({
       approvalId: a._id,
       interactionId: a.interactionId,
+      toolCallId: a.toolCallId,
       toolSlug: a.toolSlug,
       args: a.args,
       requestedAt: a._creationTime,

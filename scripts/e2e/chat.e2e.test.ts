@@ -154,6 +154,9 @@ describe("the chat app in Chromium against npm start", { timeout: 90_000 }, () =
     await page.locator('[data-testid="streaming-indicator"][data-status="waiting"]').waitFor();
     expect(await page.locator('[data-testid="turn"]').nth(1).getAttribute("data-status")).toBe("waiting");
     expect(await card.getByTestId("approval-args").textContent()).toContain("plumber");
+    // The parked call says it is waiting, not running.
+    const parked = page.locator('[data-testid="tool-call"][data-tool-name="save_note"]');
+    await expect.poll(() => parked.getAttribute("data-state")).toBe("approval-requested");
     await screenshot(page, "chat-07-approval-requested");
 
     await card.getByTestId("approval-approve").click();

@@ -16,7 +16,16 @@ function ReplyText({ text, streaming }: { text: string; streaming: boolean }) {
 }
 
 /** One message: the user's prompt, or the agent's reply with its tool calls (collapsible) above its text. */
-export const Message = memo(function Message({ message, agentName }: { message: UIMessage; agentName: string }) {
+export const Message = memo(function Message({
+  message,
+  agentName,
+  awaitingApproval,
+}: {
+  message: UIMessage;
+  agentName: string;
+  /** Tool call ids waiting for the user's approval. */
+  awaitingApproval?: ReadonlySet<string>;
+}) {
   const streaming = message.status === "streaming" || message.status === "pending";
   const isUser = message.role === "user";
   const tools = isUser ? [] : message.parts.filter(isToolPart);
@@ -41,7 +50,7 @@ export const Message = memo(function Message({ message, agentName }: { message: 
         </details>
       )}
       {tools.map((part) => (
-        <ToolCall key={part.toolCallId} part={part} />
+        <ToolCall key={part.toolCallId} part={part} awaitingApproval={awaitingApproval?.has(part.toolCallId) ?? false} />
       ))}
       {isUser ? (
         <div className="message-text" data-testid="message-text">

@@ -46,6 +46,7 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
   // Run status and approvals failing to load must not hide the conversation.
   const { data: turns, error: turnsError } = useQueryResult(api.chat.runs.turnsForThread, { accountId, threadId });
   const { data: approvals, error: approvalsError } = useQueryResult(api.chat.approvals.pendingForThread, { accountId, threadId });
+  const awaitingApproval = useMemo(() => new Set((approvals ?? []).map((a) => a.toolCallId)), [approvals]);
   const setArchived = useRun(useMutation(api.chat.threads.setArchived));
   const composerRef = useRef<ComposerHandle>(null);
 
@@ -136,7 +137,7 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
                   )}
                   {exchange.replies.map((reply) => (
                     <li key={reply.key}>
-                      <Message message={reply} agentName={agentName} />
+                      <Message message={reply} agentName={agentName} awaitingApproval={awaitingApproval} />
                     </li>
                   ))}
                   {turn !== undefined && (

@@ -34,9 +34,10 @@ function pretty(value: unknown): string {
 }
 
 /** A tool call inside an assistant message: name and state in one line, input and result when opened. */
-export function ToolCall({ part }: { part: ToolPart }) {
+export function ToolCall({ part, awaitingApproval = false }: { part: ToolPart; awaitingApproval?: boolean }) {
   const name = part.type === "dynamic-tool" ? (part as { toolName: string }).toolName : part.type.slice("tool-".length);
-  const state: string = part.state;
+  // The harness parks a call needing approval before it runs: say so instead of "running".
+  const state: string = awaitingApproval && part.state === "input-available" ? "approval-requested" : part.state;
   const record = part as { input?: unknown; output?: unknown; errorText?: string };
   const failed = state === "output-error" || state === "output-denied";
   return (
