@@ -78,8 +78,6 @@ export const chatTables = {
   })
     .index("by_threadId", ["threadId"])
     // No reader left: the inspector's `by_accountId_createdAt` answers the same queries (drop this one when convenient).
-    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
-    .index("by_accountId", ["accountId"])
     .index("by_parentInteractionId", ["parentInteractionId"])
     // The run inspector's list (convex/inspector/runs.ts): one index per leading filter, newest first by createdAt.
     .index("by_accountId_createdAt", ["accountId", "createdAt"])

@@ -15,11 +15,11 @@
 import { customCtxAndArgs, customMutation, customQuery } from "convex-helpers/server/customFunctions";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-// eslint-disable-next-line no-restricted-imports -- this module is an auth builder, like convex/lib/functions.ts.
 import { mutation, query, type QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import type { Role } from "../lib/validators";
-import { assertActive, profileByToken, provisionViewer, requireMembership } from "../tenancy/identity";
+import { requireIdentity, requireProfile } from "../lib/functions";
+import { provisionViewer, requireMembership } from "../tenancy/identity";
 
 export type InspectorAccess = "staff" | "member";
 
@@ -33,20 +33,6 @@ export type Caller = {
 };
 
 type Extra = { access?: InspectorAccess };
-
-async function requireIdentity(ctx: { auth: QueryCtx["auth"] }) {
-  const identity = await ctx.auth.getUserIdentity();
-  if (identity === null) fail("unauthenticated", "Sign in to continue.");
-  return identity;
-}
-
-async function requireProfile(ctx: QueryCtx) {
-  const identity = await requireIdentity(ctx);
-  const user = await profileByToken(ctx, identity.tokenIdentifier);
-  if (user === null) fail("unauthenticated", "Your profile is not set up yet; sign in again.");
-  assertActive(user);
-  return user;
-}
 
 /** The one check: who the caller is for this account, or a refusal. */
 export async function resolveCaller(

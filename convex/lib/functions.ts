@@ -31,14 +31,15 @@ import type { Role } from "./validators";
 
 type AccountExtra = { minRole?: Role };
 
-async function requireIdentity(ctx: { auth: QueryCtx["auth"] }) {
+/** The caller's identity, or `unauthenticated`. Shared with the other builder module (inspector/staff.ts). */
+export async function requireIdentity(ctx: { auth: QueryCtx["auth"] }) {
   const identity = await ctx.auth.getUserIdentity();
   if (identity === null) fail("unauthenticated", "Sign in to continue.");
   return identity;
 }
 
 /** Queries cannot create the profile; the SPA calls `tenancy.viewer.sync` once after sign-in. */
-async function requireProfile(ctx: QueryCtx) {
+export async function requireProfile(ctx: QueryCtx) {
   const identity = await requireIdentity(ctx);
   const user = await profileByToken(ctx, identity.tokenIdentifier);
   if (user === null) fail("unauthenticated", "Your profile is not set up yet; sign in again.");
