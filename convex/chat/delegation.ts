@@ -23,7 +23,7 @@ import { defaultModelId, resolveModel } from "../models/registry";
 import { vToolCallRequest } from "./llm";
 import { beginStepRow, endStepRow, logRun, stepByKey } from "./stepRows";
 import { saveToolResult } from "./toolSteps";
-import { budgetChain, callEstimate, isEnded, loadInteraction } from "./turnSteps";
+import { callEstimate, freshRun, isEnded, loadInteraction } from "./turnSteps";
 import { MAX_LLM_CALLS_PER_TURN } from "./validators";
 
 const MAX_TASK_CHARS = 4_000;
@@ -149,20 +149,12 @@ export const startChild = internalMutation({
         permission: delegation.permission,
         ...(delegation.allowedToolSlugs ? { allowedToolSlugs: delegation.allowedToolSlugs } : {}),
       },
-      treeCostMicroUsd: 0,
       promptMessageId: messageId,
       promptText: prompt,
       promptOrder: message.order,
-      status: "queued",
       modelId: model.modelId,
       modelLabel: model.label,
-      createdAt: now,
-      tokensIn: 0,
-      tokensOut: 0,
-      costMicroUsd: 0,
-      llmCalls: 0,
-      stepCount: 0,
-      generation: 0,
+      ...freshRun(now),
     });
     const workflowId = await workflow.start(ctx, internal.chat.turn.run, { interactionId: childId }, {
       onComplete: internal.chat.turn.onComplete,

@@ -8,6 +8,7 @@ import { accountMutation, accountQuery } from "../lib/functions";
 import { defaultModelId, resolveModel } from "../models/registry";
 import { isPlatformPaused } from "../jobs/model";
 import { ownThread, usableAgent } from "./access";
+import { freshRun } from "./turnSteps";
 import { MAX_MESSAGE_LENGTH } from "./validators";
 
 /** Per-user send rate: a burst of 10, then 20 a minute. */
@@ -48,20 +49,12 @@ export const send = accountMutation({
       threadId,
       depth: 0,
       lineage: [agent._id],
-      treeCostMicroUsd: 0,
       promptMessageId: messageId,
       promptText: prompt,
       promptOrder: message.order,
-      status: "queued",
       modelId: model.modelId,
       modelLabel: model.label,
-      createdAt: now,
-      tokensIn: 0,
-      tokensOut: 0,
-      costMicroUsd: 0,
-      llmCalls: 0,
-      stepCount: 0,
-      generation: 0,
+      ...freshRun(now),
     });
     // The workflow starts in its own transaction: starting one writes about
     // nine documents, and the send mutation stays small (fast acknowledgement).

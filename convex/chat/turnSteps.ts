@@ -22,6 +22,21 @@ const CONTEXT_TOKEN_ALLOWANCE = 2_000;
 
 const ENDED = new Set(["completed", "failed", "cancelled"]);
 
+/** A new run's counters, all at zero: what every `interactions` insert starts from. */
+export function freshRun(now: number) {
+  return {
+    status: "queued" as const,
+    createdAt: now,
+    tokensIn: 0,
+    tokensOut: 0,
+    costMicroUsd: 0,
+    treeCostMicroUsd: 0,
+    llmCalls: 0,
+    stepCount: 0,
+    generation: 0,
+  };
+}
+
 export async function loadInteraction(ctx: QueryCtx, interactionId: Id<"interactions">) {
   const interaction = await ctx.db.get("interactions", interactionId);
   if (interaction === null) throw new Error(`Interaction ${interactionId} not found`);
