@@ -2,6 +2,10 @@ import { BrowserRouter, Link, Navigate, Route, Routes } from "react-router";
 import { AuthProvider } from "./auth/AuthProvider";
 import { SignInPage } from "./auth/SignInPage";
 import { ChatPage } from "./chat/ChatPage";
+import { JobsPage } from "./jobs/JobsPage";
+import { RunPage } from "./runs/RunPage";
+import { RunsPage } from "./runs/RunsPage";
+import { UsagePage } from "./usage/UsagePage";
 import type { ConvexReactClient } from "./lib/convex";
 import { AccountProvider } from "./shell/AccountProvider";
 import { Layout } from "./shell/Layout";
@@ -13,6 +17,10 @@ import { RequireAuth } from "./shell/RequireAuth";
  *   /signin          sign-in (Clerk or local)
  *   /chat            threads + new thread
  *   /chat/:threadId  one thread
+ *   /runs            runs list (support staff), filters in the query string
+ *   /runs/:interactionId  one run: timeline, delegation tree, controls, audit
+ *   /usage           budgets, daily usage chart, monthly cap (admins)
+ *   /jobs            the user's background jobs
  * Later pages (Agents, Runs, Jobs, Knowledge, Usage) go beside /chat under the
  * signed-in layout; see shell/nav.ts.
  */
@@ -34,6 +42,10 @@ export function App({ client }: { client: ConvexReactClient }) {
             <Route index element={<Navigate to="/chat" replace />} />
             <Route path="chat" element={<ChatPage />} />
             <Route path="chat/:threadId" element={<ChatPage />} />
+            <Route path="runs" element={<RunsPage />} />
+            <Route path="runs/:interactionId" element={<RunPage />} />
+            <Route path="usage" element={<UsagePage />} />
+            <Route path="jobs" element={<JobsPage />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -8,7 +8,8 @@ import { NAV_ITEMS } from "./nav";
 /** Top bar (sections, account switcher, who is signed in) and the page below. */
 export function Layout() {
   const { displayName, signOut, mode } = useSession();
-  const { viewer } = useAccount();
+  const { viewer, account } = useAccount();
+  const isStaff = viewer.isPlatformAdmin || account.role === "admin";
   const [menuOpen, setMenuOpen] = useState(false);
   const location = useLocation();
   const menuId = useId();
@@ -36,7 +37,7 @@ export function Layout() {
         <div id={menuId} className={`topbar-menu${menuOpen ? " open" : ""}`}>
           <nav aria-label="Sections" className="sections">
             <ul>
-              {NAV_ITEMS.filter((item) => item.ready).map((item) => (
+              {NAV_ITEMS.filter((item) => item.ready && (!item.staffOnly || isStaff)).map((item) => (
                 <li key={item.to}>
                   <NavLink to={item.to} data-testid={`nav-${item.label.toLowerCase()}`}>
                     {item.label}

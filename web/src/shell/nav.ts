@@ -2,13 +2,14 @@
  * The app's sections. Only those with `ready: true` are shown; the others are
  * slots for the pages later issues add (flip `ready` and add the route in App.tsx).
  */
-export type NavItem = { to: string; label: string; ready: boolean };
+/** `staffOnly`: shown only to account admins and platform admins. */
+export type NavItem = { to: string; label: string; ready: boolean; staffOnly?: boolean };
 
 export const NAV_ITEMS: NavItem[] = [
   { to: "/chat", label: "Chat", ready: true },
   { to: "/agents", label: "Agents", ready: false },
-  { to: "/runs", label: "Runs", ready: false },
-  { to: "/jobs", label: "Jobs", ready: false },
+  { to: "/runs", label: "Runs", ready: true, staffOnly: true },
+  { to: "/jobs", label: "Jobs", ready: true },
   { to: "/knowledge", label: "Knowledge", ready: false },
-  { to: "/usage", label: "Usage", ready: false },
+  { to: "/usage", label: "Usage", ready: true },
 ];

@@ -1,0 +1,257 @@
+import { useId, useState, type FormEvent } from "react";
+import { api } from "../../../convex/_generated/api";
+import { useMutation, useQuery, type FunctionReturnType } from "../lib/convex";
+import { usd } from "../lib/format";
+import { useRun } from "../lib/useRun";
+import { useIsStaff } from "../runs/staff";
+import { useAccount } from "../shell/AccountProvider";
+import { PageErrorBoundary } from "../shell/PageError";
+
+type Budget = FunctionReturnType<typeof api.usage.budgets.status>[number];
+type Day = FunctionReturnType<typeof api.usage.budgets.daily>[number];
+const DAYS = 14;
+
+/** Budgets with spend and remaining, the last two weeks of usage, and (admins) the account's monthly cap. */
+export function UsagePage() {
+  const { account } = useAccount();
+  const isAdmin = account.role === "admin";
+  return (
+    <main className="page wide" id="main" data-testid="usage-page">
+      <h1>Usage</h1>
+      <PageErrorBoundary what="the budgets">
+        <Budgets />
+      </PageErrorBoundary>
+      <PageErrorBoundary what="the daily usage">
+        <DailyChart />
+      </PageErrorBoundary>
+      {isAdmin && (
+        <PageErrorBoundary what="the budget form">
+          <SetBudget />
+        </PageErrorBoundary>
+      )}
+    </main>
+  );
+}
+
+function scopeLabel(b: Budget, accountName: string, userId: string): string {
+  if (b.scope === "account") return `Account (${accountName})`;
+  if (b.scope === "user") return b.scopeId === userId ? "You" : "A member";
+  return "Agent";
+}
+
+function Budgets() {
+  const { accountId, account, viewer } = useAccount();
+  const budgets = useQuery(api.usage.budgets.status, { accountId });
+  return (
+    <section aria-labelledby="budgets-heading">
+      <h2 id="budgets-heading">Budgets</h2>
+      {budgets === undefined ? (
+        <p className="muted" role="status" data-testid="budgets-loading">
+          Loading budgets…
+        </p>
+      ) : budgets.length === 0 ? (
+        <p className="muted" data-testid="budgets-empty">
+          No budget is set for this account or for you, so spending is not capped. What was used still shows in the chart below.
+        </p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table" data-testid="budgets">
+            <thead>
+              <tr>
+                <th scope="col">Scope</th>
+                <th scope="col">Period</th>
+                <th scope="col">Spent</th>
+                <th scope="col">Cap</th>
+                <th scope="col">Remaining</th>
+              </tr>
+            </thead>
+            <tbody>
+              {budgets.map((b) => (
+                <tr
+                  key={`${b.scope}:${b.scopeId}:${b.period}`}
+                  data-testid="budget-row"
+                  data-scope={b.scope}
+                  data-period={b.period}
+                  data-spent-tokens={b.spentTokens}
+                  data-spent-usd={b.spentUsd}
+                >
+                  <td>{scopeLabel(b, account.name, viewer.userId)}</td>
+                  <td>
+                    {b.period} <span className="muted small">{b.periodKey}</span>
+                  </td>
+                  <td>
+                    {b.spentTokens.toLocaleString()} tokens · {usd(b.spentUsd)}
+                    {(b.reservedTokens > 0 || b.reservedUsd > 0) && <div className="muted small">{usd(b.reservedUsd)} held for running turns</div>}
+                  </td>
+                  <td>{b.capUsd === null && b.capTokens === null ? "No cap" : [b.capUsd !== null ? usd(b.capUsd) : null, b.capTokens !== null ? `${b.capTokens.toLocaleString()} tokens` : null].filter(Boolean).join(" · ")}</td>
+                  <td>
+                    {b.remainingUsd === null && b.remainingTokens === null ? (
+                      "Unlimited"
+                    ) : (
+                      <>
+                        {[b.remainingUsd !== null ? usd(b.remainingUsd) : null, b.remainingTokens !== null ? `${b.remainingTokens.toLocaleString()} tokens` : null]
+                          .filter(Boolean)
+                          .join(" · ")}
+                        {b.capUsd !== null && b.capUsd > 0 && <Meter value={b.spentUsd} max={b.capUsd} />}
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Meter({ value, max }: { value: number; max: number }) {
+  return <meter className="meter" min={0} max={max} value={Math.min(value, max)} high={max * 0.8} optimum={0} aria-label="Share of the cap spent" />;
+}
+
+function DailyChart() {
+  const { accountId } = useAccount();
+  const days = useQuery(api.usage.budgets.daily, { accountId, scope: "account", days: DAYS });
+  const [metric, setMetric] = useState<"tokens" | "usd">("tokens");
+  const total = days?.reduce((sum, d) => sum + d.tokens, 0) ?? 0;
+  const totalUsd = days?.reduce((sum, d) => sum + d.usd, 0) ?? 0;
+  return (
+    <section aria-labelledby="daily-heading" data-testid="usage-daily" data-total-tokens={total}>
+      <h2 id="daily-heading">Last {DAYS} days (account)</h2>
+      <div className="row" role="radiogroup" aria-label="Show">
+        <label className="chip">
+          <input type="radio" name="metric" checked={metric === "tokens"} onChange={() => setMetric("tokens")} data-testid="usage-metric-tokens" /> Tokens
+        </label>
+        <label className="chip">
+          <input type="radio" name="metric" checked={metric === "usd"} onChange={() => setMetric("usd")} data-testid="usage-metric-usd" /> Dollars
+        </label>
+      </div>
+      {days === undefined ? (
+        <p className="muted" role="status" data-testid="usage-loading">
+          Loading usage…
+        </p>
+      ) : (
+        <>
+          <p data-testid="usage-total">
+            {total.toLocaleString()} tokens · {usd(totalUsd)} · {days.reduce((s, d) => s + d.turns, 0)} turns in the last {DAYS} days
+          </p>
+          {total === 0 && totalUsd === 0 ? (
+            <p className="muted" data-testid="usage-empty">
+              Nothing used in the last {DAYS} days. Chat with an agent and the usage shows here.
+            </p>
+          ) : (
+            <BarChart days={days} metric={metric} />
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+/** A bar per day, with the numbers in a table for screen readers. */
+function BarChart({ days, metric }: { days: Day[]; metric: "tokens" | "usd" }) {
+  const value = (d: Day) => (metric === "tokens" ? d.tokens : d.usd);
+  const max = Math.max(...days.map(value), metric === "tokens" ? 1 : 0.0001);
+  const fmt = (d: Day) => (metric === "tokens" ? `${d.tokens.toLocaleString()} tokens` : usd(d.usd));
+  const width = 560;
+  const height = 180;
+  const gap = 4;
+  const barW = (width - gap * (days.length - 1)) / Math.max(days.length, 1);
+  return (
+    <figure className="chart" data-testid="usage-chart">
+      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={`${metric === "tokens" ? "Tokens" : "Dollars"} per day`}>
+        {days.map((d, i) => {
+          const h = (value(d) / max) * height;
+          const x = i * (barW + gap);
+          return (
+            <g key={d.day}>
+              <rect x={x} y={height - h} width={barW} height={Math.max(h, value(d) > 0 ? 1 : 0)} className="bar" data-testid="usage-bar" data-day={d.day} data-value={value(d)}>
+                <title>{`${d.day}: ${fmt(d)}, ${d.turns} turns`}</title>
+              </rect>
+              {((days.length - 1 - i) % 2 === 0 || days.length <= 7) && (
+                <text x={x + barW / 2} y={height + 14} textAnchor="middle" className="axis">
+                  {d.day.slice(5)}
+                </text>
+              )}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption className="visually-hidden">
+        <table>
+          <tbody>
+            {days.map((d) => (
+              <tr key={d.day}>
+                <th scope="row">{d.day}</th>
+                <td>{fmt(d)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </figcaption>
+    </figure>
+  );
+}
+
+function SetBudget() {
+  const { accountId } = useAccount();
+  const setBudget = useMutation(api.usage.budgets.setBudget);
+  const [capUsd, setCapUsd] = useState("");
+  const [capTokens, setCapTokens] = useState("");
+  const [saved, setSaved] = useState(false);
+  const id = useId();
+  const { run, pending, error } = useRun(async () => {
+    const usdValue = capUsd.trim() === "" ? undefined : Number(capUsd);
+    const tokenValue = capTokens.trim() === "" ? undefined : Number(capTokens);
+    await setBudget({
+      accountId,
+      scope: "account",
+      period: "month",
+      ...(usdValue !== undefined ? { capUsd: usdValue } : {}),
+      ...(tokenValue !== undefined ? { capTokens: tokenValue } : {}),
+    });
+    return true;
+  });
+  const invalid = [capUsd, capTokens].some((value) => value.trim() !== "" && !(Number(value) >= 0));
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    setSaved(false);
+    if (invalid) return;
+    if ((await run()) === true) setSaved(true);
+  };
+  return (
+    <section aria-labelledby={`${id}-h`} data-testid="set-budget">
+      <h2 id={`${id}-h`}>Account's monthly budget</h2>
+      <form className="row budget-form" onSubmit={(e) => void onSubmit(e)}>
+        <label className="field">
+          <span>Cap in dollars</span>
+          <input type="number" min={0} step="0.01" inputMode="decimal" value={capUsd} onChange={(e) => setCapUsd(e.target.value)} data-testid="budget-cap-usd" />
+        </label>
+        <label className="field">
+          <span>Cap in tokens</span>
+          <input type="number" min={0} step={1} inputMode="numeric" value={capTokens} onChange={(e) => setCapTokens(e.target.value)} data-testid="budget-cap-tokens" />
+        </label>
+        <button type="submit" className="button primary" disabled={pending || invalid || (capUsd.trim() === "" && capTokens.trim() === "")} data-testid="budget-save">
+          {pending ? "Saving…" : "Save"}
+        </button>
+      </form>
+      <p className="muted small">Leave a box empty to keep no cap of that kind. Members can see the account's budget; only admins can change it.</p>
+      {invalid && (
+        <p className="error" role="alert" data-testid="budget-invalid">
+          A cap must be a number of 0 or more.
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert" data-testid="budget-error">
+          Could not save the budget: {error}
+        </p>
+      )}
+      {saved && (
+        <p role="status" className="small" data-testid="budget-saved">
+          Saved. New turns are checked against this cap.
+        </p>
+      )}
+    </section>
+  );
+}
