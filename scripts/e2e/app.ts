@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOT_DIR = path.join(ROOT, "artifacts", "screenshots");
@@ -191,4 +192,32 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * The hooks every browser-test file needs: start the app and Chromium once
+ * (in parallel), hand them to `ready`, and close both at the end. If either
+ * cannot start, every test fails with that reason (a failing hook would only
+ * skip them); Chromium missing is reported first, as the likelier cause.
+ */
+export function useAppAndBrowser(screenshotPrefix: string, ready: (session: { app: App; browser: Browser; page: Page }) => void): void {
+  let app: App | undefined;
+  let browser: Browser | undefined;
+  let setupError: unknown = null;
+  beforeAll(async () => {
+    await clearScreenshots(screenshotPrefix);
+    const [started, launched] = await Promise.allSettled([startApp(), launchBrowser()]);
+    if (started.status === "fulfilled") app = started.value;
+    if (launched.status === "fulfilled") browser = launched.value;
+    if (launched.status === "rejected") setupError = launched.reason;
+    else if (started.status === "rejected") setupError = started.reason;
+    else ready({ app: app!, browser: browser!, page: await browser!.context.newPage() });
+  }, 120_000);
+  beforeEach(() => {
+    if (setupError !== null) throw setupError;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
 }

@@ -9,36 +9,15 @@
  * screenshots of each state go to artifacts/screenshots/.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { clearScreenshots, launchBrowser, pollUntil, readThread, repliesTo, screenshot, startApp, type App, type Browser, type ThreadView } from "./app";
+import { describe, expect, test } from "vitest";
+import { pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser, type ThreadView } from "./app";
 
-let app: App | undefined;
-let browser: Browser | undefined;
+let app: App;
+let browser: Browser;
 let page: Page;
 let threadUrl: string;
 
-/** Why the app or the browser could not start: every test then fails with it (a failing hook would only skip them). */
-let setupError: unknown = null;
-
-beforeAll(async () => {
-  await clearScreenshots("chat-");
-  const [started, launched] = await Promise.allSettled([startApp(), launchBrowser()]);
-  if (started.status === "fulfilled") app = started.value;
-  if (launched.status === "fulfilled") browser = launched.value;
-  // Chromium missing is the likelier and clearer reason: report it first.
-  if (launched.status === "rejected") setupError = launched.reason;
-  else if (started.status === "rejected") setupError = started.reason;
-  else page = await browser!.context.newPage();
-}, 120_000);
-
-beforeEach(() => {
-  if (setupError !== null) throw setupError;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+useAppAndBrowser("chat-", (session) => ({ app, browser, page } = session));
 
 /** The turn of the last prompt has ended and all of its replies are shown in full. */
 function settled(view: ThreadView, prompt: string, turnIndex: number): boolean {

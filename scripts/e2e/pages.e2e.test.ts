@@ -10,35 +10,15 @@
  * artifacts/screenshots/ (`pages-*`).
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { clearScreenshots, launchBrowser, pollUntil, readThread, repliesTo, screenshot, startApp, type App, type Browser } from "./app";
+import { describe, expect, test } from "vitest";
+import { pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
 
-let app: App | undefined;
-let browser: Browser | undefined;
+let app: App;
+let browser: Browser;
 let page: Page;
 let tokensBefore = 0;
 
-/** Why the app or the browser could not start: every test then fails with it (a failing hook would only skip them). */
-let setupError: unknown = null;
-
-beforeAll(async () => {
-  await clearScreenshots("pages-");
-  const [started, launched] = await Promise.allSettled([startApp(), launchBrowser()]);
-  if (started.status === "fulfilled") app = started.value;
-  if (launched.status === "fulfilled") browser = launched.value;
-  if (launched.status === "rejected") setupError = launched.reason;
-  else if (started.status === "rejected") setupError = started.reason;
-  else page = await browser!.context.newPage();
-}, 120_000);
-
-beforeEach(() => {
-  if (setupError !== null) throw setupError;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+useAppAndBrowser("pages-", (session) => ({ app, browser, page } = session));
 
 const PROMPT = "Ask the researcher to find three facts about tides";
 
