@@ -102,6 +102,7 @@ import type * as tools_builtins_currentTime from "../tools/builtins/currentTime.
 import type * as tools_builtins_saveNote from "../tools/builtins/saveNote.js";
 import type * as tools_catalogue from "../tools/catalogue.js";
 import type * as tools_httpManifest from "../tools/httpManifest.js";
+import type * as tools_manifestInput from "../tools/manifestInput.js";
 import type * as tools_notes from "../tools/notes.js";
 import type * as tools_registry from "../tools/registry.js";
 import type * as tools_testHooks from "../tools/testHooks.js";
@@ -208,6 +209,7 @@ declare const fullApi: ApiFromModules<{
   "tools/builtins/saveNote": typeof tools_builtins_saveNote;
   "tools/catalogue": typeof tools_catalogue;
   "tools/httpManifest": typeof tools_httpManifest;
+  "tools/manifestInput": typeof tools_manifestInput;
   "tools/notes": typeof tools_notes;
   "tools/registry": typeof tools_registry;
   "tools/testHooks": typeof tools_testHooks;

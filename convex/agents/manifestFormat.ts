@@ -16,6 +16,7 @@
  */
 import { v, type Infer } from "convex/values";
 import { fail } from "../lib/errors";
+import { isPlainObject, readManifestObject } from "../tools/manifestInput";
 import { isPermission, vPermission, type Permission } from "../tools/validators";
 import {
   accentColorProblem,
@@ -68,10 +69,6 @@ export type ParsedManifest = {
   tools: { slug: string; permission: Permission; needsApproval?: boolean; allowedTools?: string[] }[];
 };
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function bad(message: string): never {
   fail("bad_request", `Invalid agent manifest: ${message}.`);
 }
@@ -82,17 +79,7 @@ function problem(field: string, found: string | null) {
 
 /** Parse (JSON text or object) and check the manifest's shape, or throw `bad_request` naming the field. */
 export function parseAgentManifest(input: unknown): ParsedManifest {
-  let manifest: unknown = input;
-  if (typeof input === "string") {
-    if (input.length > MAX_MANIFEST_CHARS) bad(`it must be at most ${MAX_MANIFEST_CHARS} characters`);
-    try {
-      manifest = JSON.parse(input);
-    } catch {
-      bad("it is not valid JSON");
-    }
-  }
-  if (!isPlainObject(manifest)) bad("it must be a JSON object");
-  const m = manifest;
+  const m = readManifestObject(input, MAX_MANIFEST_CHARS, bad);
   if (m.version !== MANIFEST_VERSION && m.version !== "1" && m.version !== "1.0") bad(`version must be ${MANIFEST_VERSION}`);
   if (m.kind !== "agent") bad('kind must be "agent"');
   if (typeof m.name !== "string") bad("name must be a string");

@@ -1,7 +1,7 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { vPermission } from "../tools/validators";
-import { vErrorInfo, vInteractionStatus, vStepKind, vStepStatus, vToolCallStatus } from "./validators";
+import { vContextEntry, vErrorInfo, vInteractionStatus, vStepKind, vStepStatus, vToolCallStatus } from "./validators";
 
 export const chatTables = {
   /**
@@ -109,7 +109,7 @@ export const chatTables = {
     error: v.optional(vErrorInfo),
     detail: v.optional(v.string()),
     /** LLM steps: the knowledge entries put in the prompt (cited as [1], [2]…). */
-    contextEntries: v.optional(v.array(v.object({ entryId: v.string(), title: v.string(), score: v.number(), documentId: v.optional(v.string()) }))),
+    contextEntries: v.optional(v.array(vContextEntry)),
     /** LLM steps: the last stepOrder in the agent thread before the first attempt (replay detection). */
     baselineStepOrder: v.optional(v.number()),
   })

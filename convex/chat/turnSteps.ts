@@ -13,7 +13,7 @@ import { workflow } from "../lib/workflow";
 import { costOfUsage } from "../models/prices";
 import { answersDirectly, triage } from "./triage";
 import { beginStepRow, endStepRow, logRun } from "./stepRows";
-import { vErrorInfo, vStepKind } from "./validators";
+import { vContextEntry, vErrorInfo, vStepKind } from "./validators";
 
 /** Upper bound of output tokens per model call; reservations use it. */
 export const MAX_OUTPUT_TOKENS = 1_024;
@@ -170,9 +170,7 @@ export const finishModelCall = internalMutation({
     call: v.number(),
     usage: v.object({ inputTokens: v.number(), outputTokens: v.number() }),
     toolCalls: v.number(),
-    contextEntries: v.optional(
-      v.array(v.object({ entryId: v.string(), title: v.string(), score: v.number(), documentId: v.optional(v.string()) })),
-    ),
+    contextEntries: v.optional(v.array(vContextEntry)),
   },
   returns: v.null(),
   handler: async (ctx, { interactionId, stepId, call, usage, toolCalls, contextEntries }) => {

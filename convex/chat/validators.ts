@@ -37,6 +37,9 @@ export const vToolCallStatus = v.union(
   v.literal("unknown"),
 );
 
+/** A knowledge entry put in a model call's prompt (recorded on its step). */
+export const vContextEntry = v.object({ entryId: v.string(), title: v.string(), score: v.number(), documentId: v.optional(v.string()) });
+
 export const vErrorInfo = v.object({ code: v.string(), message: v.string() });
 export type ErrorInfo = Infer<typeof vErrorInfo>;
 

@@ -6,7 +6,7 @@
 import { v, type Infer } from "convex/values";
 import { vAgentSnapshot } from "../agents/versions";
 import { chatTables } from "../chat/schema";
-import { vErrorInfo, vStepKind, vStepStatus, vToolCallStatus } from "../chat/validators";
+import { vContextEntry, vErrorInfo, vStepKind, vStepStatus, vToolCallStatus } from "../chat/validators";
 
 const runFields = chatTables.interactions.validator.fields;
 export const vRunKind = runFields.kind;
@@ -75,9 +75,7 @@ export const vTimelineStep = v.object({
   costUsd: v.optional(v.number()),
   error: v.optional(vErrorInfo),
   detail: v.optional(v.string()),
-  contextEntries: v.optional(
-    v.array(v.object({ entryId: v.string(), title: v.string(), score: v.number(), documentId: v.optional(v.string()) })),
-  ),
+  contextEntries: v.optional(v.array(vContextEntry)),
   /** Tool steps: the idempotency record (arguments, outcome, executions). */
   toolCall: v.optional(
     v.object({

@@ -10,6 +10,7 @@
  * ```
  */
 import { fail } from "../lib/errors";
+import { isPlainObject, readManifestObject } from "./manifestInput";
 import { DELEGATE_PREFIX, parameterSchemaProblem, TOOL_SLUG_PATTERN } from "./catalogue";
 import { HTTP_METHODS, isPermission, type HttpMethod, type Permission } from "./validators";
 
@@ -24,27 +25,13 @@ export type HttpToolManifest = {
 
 const MAX_MANIFEST_CHARS = 32_000;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function bad(message: string): never {
   fail("bad_request", `Invalid tool manifest: ${message}.`);
 }
 
 /** Parse (JSON text or object) and validate a tool manifest, or throw `bad_request` naming the field. */
 export function parseHttpToolManifest(input: unknown): HttpToolManifest {
-  let manifest: unknown = input;
-  if (typeof input === "string") {
-    if (input.length > MAX_MANIFEST_CHARS) bad(`it must be at most ${MAX_MANIFEST_CHARS} characters`);
-    try {
-      manifest = JSON.parse(input);
-    } catch {
-      bad("it is not valid JSON");
-    }
-  }
-  if (!isPlainObject(manifest)) bad("it must be a JSON object");
-  const m = manifest;
+  const m = readManifestObject(input, MAX_MANIFEST_CHARS, bad);
   if (m.version !== undefined && m.version !== 1 && m.version !== "1") bad("version must be 1");
   if (m.kind !== "tool") bad('kind must be "tool"');
 
