@@ -9,6 +9,8 @@ const app = defineApp();
 app.use(agent, { name: "agent" });
 app.use(workflow, { name: "workflow" });
 app.use(workpool, { name: "toolPool" });
+// Outbound webhook deliveries: retries with backoff, bounded parallelism.
+app.use(workpool, { name: "webhookPool" });
 app.use(rag, { name: "rag" });
 app.use(budget, { name: "budget" });
 export default app;

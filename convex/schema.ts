@@ -5,6 +5,10 @@ import { chatTables } from "./chat/schema";
 import { jobTables } from "./jobs/schema";
 import { knowledgeTables } from "./knowledge/schema";
 import { tenancyTables } from "./tenancy/schema";
+import { clerkTables } from "./clerk/schema";
+import { httpApiTables } from "./httpApi/schema";
+import { outboundTables } from "./outbound/schema";
+import { opsTables } from "./ops/schema";
 
 /** The app's tables, one domain folder each. */
 export default defineSchema({
@@ -14,4 +18,8 @@ export default defineSchema({
   ...knowledgeTables,
   ...auditTables,
   ...jobTables,
+  ...clerkTables,
+  ...httpApiTables,
+  ...outboundTables,
+  ...opsTables,
 });

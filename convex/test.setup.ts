@@ -27,6 +27,7 @@ export function newHarness(extraModules: Record<string, () => Promise<unknown>> 
   agentTest.register(t, "agent");
   workflowTest.register(t, "workflow");
   workpoolTest.register(t, "toolPool");
+  workpoolTest.register(t, "webhookPool");
   ragTest.register(t, "rag");
   budgetTest.register(t, "budget");
   return t;

@@ -1,0 +1,2 @@
+/** Tables of the clerk domain (spread into convex/schema.ts). */
+export const clerkTables = {};

@@ -1,0 +1,2 @@
+/** Tables of the httpApi domain (spread into convex/schema.ts). */
+export const httpApiTables = {};

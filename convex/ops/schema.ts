@@ -1,0 +1,2 @@
+/** Tables of the ops domain (spread into convex/schema.ts). */
+export const opsTables = {};

@@ -1,0 +1,2 @@
+/** Tables of the outbound domain (spread into convex/schema.ts). */
+export const outboundTables = {};
