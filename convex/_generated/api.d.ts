@@ -34,6 +34,7 @@ import type * as chat_delegation from "../chat/delegation.js";
 import type * as chat_llm from "../chat/llm.js";
 import type * as chat_messages from "../chat/messages.js";
 import type * as chat_runs from "../chat/runs.js";
+import type * as chat_startTurn from "../chat/startTurn.js";
 import type * as chat_stepRows from "../chat/stepRows.js";
 import type * as chat_threads from "../chat/threads.js";
 import type * as chat_toolSteps from "../chat/toolSteps.js";
@@ -146,6 +147,7 @@ declare const fullApi: ApiFromModules<{
   "chat/llm": typeof chat_llm;
   "chat/messages": typeof chat_messages;
   "chat/runs": typeof chat_runs;
+  "chat/startTurn": typeof chat_startTurn;
   "chat/stepRows": typeof chat_stepRows;
   "chat/threads": typeof chat_threads;
   "chat/toolSteps": typeof chat_toolSteps;

@@ -1,0 +1,69 @@
+import { saveMessage } from "@convex-dev/agent";
+import { components, internal } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+import { budget } from "../lib/budget";
+import { fail } from "../lib/errors";
+import { isPlatformPaused } from "../jobs/model";
+import { defaultModelId, resolveModel } from "../models/registry";
+import { usableAgent } from "./access";
+import { freshRun } from "./turnSteps";
+import { MAX_MESSAGE_LENGTH } from "./validators";
+
+/** A token bucket the caller is charged against before anything is written. */
+export type SendRate = { name: string; key: string; rate: number; periodMs: number; capacity: number; message: string };
+
+/**
+ * Start one chat turn in a thread the caller may use: validates the prompt,
+ * checks the platform and agent may run, takes one token from `rate`, saves
+ * the user message, writes the `interactions` row and schedules the turn's
+ * workflow. Every refusal happens before the first write.
+ *
+ * Shared by the SPA's `messages.send` and the HTTP API's channels/agent events;
+ * callers have already checked that `thread` belongs to `userId` in `accountId`.
+ */
+export async function startTurn(
+  ctx: MutationCtx,
+  args: { accountId: Id<"accounts">; userId: Id<"userProfiles">; thread: Doc<"threads">; text: string; rate: SendRate },
+): Promise<{ interactionId: Id<"interactions">; messageId: string }> {
+  const { accountId, userId, thread } = args;
+  const prompt = args.text.trim();
+  if (prompt === "") fail("bad_request", "A message cannot be empty.");
+  if (prompt.length > MAX_MESSAGE_LENGTH) fail("bad_request", `A message is at most ${MAX_MESSAGE_LENGTH} characters.`);
+  if (thread.status !== "active") fail("conflict", "This thread is archived; restore it to continue.");
+  if (await isPlatformPaused(ctx)) fail("policy_denied", "The platform is paused for maintenance; try again later.");
+  const agent = await usableAgent(ctx, accountId, thread.agentId);
+  const modelId = agent.modelId ?? defaultModelId();
+  const model = resolveModel(modelId); // a model no provider serves: bad_request, nothing written
+  const { message: rateMessage, ...bucket } = args.rate;
+  const rate = await budget.consumeRate(ctx, bucket);
+  if (!rate.ok) fail("rate_limited", rateMessage, { retryAfterMs: rate.retryAfterMs });
+
+  const { messageId, message } = await saveMessage(ctx, components.agent, {
+    threadId: thread.agentThreadId,
+    userId,
+    prompt,
+  });
+  const now = Date.now();
+  const interactionId = await ctx.db.insert("interactions", {
+    kind: "turn",
+    accountId,
+    userId,
+    agentId: agent._id,
+    agentVersion: agent.version,
+    threadId: thread._id,
+    depth: 0,
+    lineage: [agent._id],
+    promptMessageId: messageId,
+    promptText: prompt,
+    promptOrder: message.order,
+    modelId: model.modelId,
+    modelLabel: model.label,
+    ...freshRun(now),
+  });
+  // The workflow starts in its own transaction: starting one writes about
+  // nine documents, and the send mutation stays small (fast acknowledgement).
+  await ctx.scheduler.runAfter(0, internal.chat.turn.start, { interactionId });
+  await ctx.db.patch("threads", thread._id, { lastMessageAt: now });
+  return { interactionId, messageId };
+}
