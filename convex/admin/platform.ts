@@ -1,6 +1,8 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
-import { platformAdminQuery, serviceMutation } from "../lib/functions";
+import type { Id } from "../_generated/dataModel";
+import { platformAdminMutation, platformAdminQuery, serviceMutation } from "../lib/functions";
+import { setAccountSuspension, setUserSuspension, vSuspensionResult } from "../tenancy/suspension";
 import { fail } from "../lib/errors";
 import { vAccountKind, vAccountStatus } from "../lib/validators";
 
@@ -42,4 +44,32 @@ export const setPlatformAdmin = serviceMutation({
     await ctx.db.patch("userProfiles", user._id, { isPlatformAdmin });
     return null;
   },
+});
+
+// --- suspension (tenancy/suspension.ts): refused by every auth builder, audited, a reason required ---
+
+const asPlatformAdmin = (user: { _id: Id<"userProfiles"> }) => ({ actorUserId: user._id, actorRole: "platform_admin" });
+
+export const suspendAccount = platformAdminMutation({
+  args: { accountId: v.id("accounts"), reason: v.string() },
+  returns: vSuspensionResult,
+  handler: async (ctx, { accountId, reason }) => await setAccountSuspension(ctx, accountId, true, asPlatformAdmin(ctx.user), reason),
+});
+
+export const resumeAccount = platformAdminMutation({
+  args: { accountId: v.id("accounts"), reason: v.string() },
+  returns: vSuspensionResult,
+  handler: async (ctx, { accountId, reason }) => await setAccountSuspension(ctx, accountId, false, asPlatformAdmin(ctx.user), reason),
+});
+
+export const suspendUser = platformAdminMutation({
+  args: { userId: v.id("userProfiles"), reason: v.string() },
+  returns: vSuspensionResult,
+  handler: async (ctx, { userId, reason }) => await setUserSuspension(ctx, userId, true, asPlatformAdmin(ctx.user), reason),
+});
+
+export const resumeUser = platformAdminMutation({
+  args: { userId: v.id("userProfiles"), reason: v.string() },
+  returns: vSuspensionResult,
+  handler: async (ctx, { userId, reason }) => await setUserSuspension(ctx, userId, false, asPlatformAdmin(ctx.user), reason),
 });

@@ -12,7 +12,7 @@ import { fail, isHarnessError } from "../lib/errors";
 import { resolveModel } from "../models/registry";
 import { ensureAgentTool, findAccountTool, infoOf, type ToolInfo } from "../tools/catalogue";
 import { permits, type Permission } from "../tools/validators";
-import { checkComposition, describeRefusal } from "./graph";
+import { checkComposition, describeRefusal, refusedChain } from "./graph";
 import {
   accentColorProblem,
   check,
@@ -370,7 +370,7 @@ export async function composeDelegation(
   );
   if (!checked.ok) {
     const nameOf = await agentNames(ctx, checked.reason === "cycle" ? checked.cycle : checked.chain);
-    fail("conflict", describeRefusal(checked, nameOf, account.maxDelegationDepth));
+    fail("conflict", describeRefusal(checked, nameOf, account.maxDelegationDepth), { chain: refusedChain(checked, nameOf) });
   }
 
   const tool = await ensureAgentTool(ctx, to);

@@ -23,14 +23,19 @@ async function agent(client: Client, accountId: Id<"accounts">, name: string) {
   return created.agentId;
 }
 
-async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+type Refusal = { code: string; message: string; chain?: { reason: string; agents: { agentId: string; name: string }[] } };
+
+async function refusal(promise: Promise<unknown>): Promise<Refusal> {
   try {
     await promise;
   } catch (error) {
-    return (error as { data: { code: string; message: string } }).data;
+    return (error as { data: Refusal }).data;
   }
   return { code: "no error", message: "" };
 }
+
+/** The `chain` a refused composition carries: the agents, in order, for the builder to highlight. */
+const chainOf = (reason: string, agents: [Id<"agents">, string][]) => ({ reason, agents: agents.map(([agentId, name]) => ({ agentId, name })) });
 
 async function edgeCount(t: Harness, accountId: Id<"accounts">) {
   return (
@@ -122,9 +127,11 @@ test("a delegation that would close a cycle is refused with conflict naming it (
   await admin.client.mutation(api.agents.delegations.compose, { accountId, fromAgentId: b, toAgentId: c });
   const before = await edgeCount(t, accountId);
 
+  const cycle = chainOf("cycle", [[a, "A"], [b, "B"], [c, "C"], [a, "A"]]);
   expect(await refusal(admin.client.mutation(api.agents.delegations.compose, { accountId, fromAgentId: c, toAgentId: a }))).toEqual({
     code: "conflict",
     message: "This delegation would create a cycle: A → B → C → A.",
+    chain: cycle,
   });
   // The same check applies when the agent tool is assigned directly.
   expect(await refusal(admin.client.mutation(api.tools.assignments.assign, { accountId, agentId: c, toolSlug: "delegate_agent-a" }))).toMatchObject({
@@ -134,10 +141,12 @@ test("a delegation that would close a cycle is refused with conflict naming it (
   expect(await refusal(admin.client.mutation(api.tools.assignments.assign, { accountId, agentId: c, toolSlug: "delegate_agent-a" }))).toEqual({
     code: "conflict",
     message: "This delegation would create a cycle: A → B → C → A.",
+    chain: cycle,
   });
   expect(await refusal(admin.client.mutation(api.agents.delegations.compose, { accountId, fromAgentId: a, toAgentId: a }))).toEqual({
     code: "conflict",
     message: "This delegation would create a cycle: A → A.",
+    chain: chainOf("cycle", [[a, "A"], [a, "A"]]),
   });
   expect(await edgeCount(t, accountId)).toBe(before + 1);
   expect((await admin.client.query(api.agents.agents.get, { accountId, agentId: c })).tools).toEqual([]);
@@ -157,11 +166,12 @@ test("a delegation whose chain would exceed the account's max depth is refused n
   expect(await refusal(admin.client.mutation(api.agents.delegations.compose, { accountId, fromAgentId: d, toAgentId: e }))).toEqual({
     code: "conflict",
     message: "This delegation would create a chain of 4 delegations (A → B → C → D → E), over this account's limit of 3.",
+    chain: chainOf("depth", [[a, "A"], [b, "B"], [c, "C"], [d, "D"], [e, "E"]]),
   });
   // Adding at the front is measured the same way.
-  expect((await refusal(admin.client.mutation(api.agents.delegations.compose, { accountId, fromAgentId: e, toAgentId: a }))).message).toContain(
-    "(E → A → B → C → D)",
-  );
+  const front = await refusal(admin.client.mutation(api.agents.delegations.compose, { accountId, fromAgentId: e, toAgentId: a }));
+  expect(front.message).toContain("(E → A → B → C → D)");
+  expect(front.chain).toEqual(chainOf("depth", [[e, "E"], [a, "A"], [b, "B"], [c, "C"], [d, "D"]]));
   await admin.client.mutation(api.tenancy.accounts.setMaxDelegationDepth, { accountId, maxDelegationDepth: 4 });
   await admin.client.mutation(api.agents.delegations.compose, { accountId, fromAgentId: d, toAgentId: e });
   expect((await admin.client.query(api.agents.delegations.delegationGraph, { accountId })).depth).toBe(4);

@@ -8,6 +8,7 @@ import {
   graphDepth,
   longestChain,
   longestChainThrough,
+  refusedChain,
   type Edge,
 } from "./graph";
 
@@ -88,6 +89,10 @@ describe("checkComposition", () => {
     expect(result).toEqual({ ok: false, reason: "cycle", cycle: ["a", "b", "c", "d", "a"] });
     if (result.ok) throw new Error("expected a refusal");
     expect(describeRefusal(result, upper, 10)).toBe("This delegation would create a cycle: A → B → C → D → A.");
+    expect(refusedChain(result, upper)).toEqual({
+      reason: "cycle",
+      agents: ["a", "b", "c", "d", "a"].map((agentId) => ({ agentId, name: agentId.toUpperCase() })),
+    });
   });
 
   test("re-checking an existing edge ignores that edge", () => {

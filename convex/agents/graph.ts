@@ -154,3 +154,12 @@ export function describeRefusal<N extends string>(
   const depth = check.chain.length - 1;
   return `This delegation would create a chain of ${depth} delegations (${formatChain(check.chain, nameOf)}), over this account's limit of ${maxDepth}.`;
 }
+
+/** The refusal as data (the `chain` of the `conflict` error), so the builder can highlight the agents in it. */
+export function refusedChain<N extends string>(
+  check: Exclude<CompositionCheck<N>, { ok: true }>,
+  nameOf: (node: N) => string,
+): { reason: "cycle" | "depth"; agents: { agentId: N; name: string }[] } {
+  const nodes = check.reason === "cycle" ? check.cycle : check.chain;
+  return { reason: check.reason, agents: nodes.map((agentId) => ({ agentId, name: nameOf(agentId) })) };
+}

@@ -153,6 +153,14 @@ test("importing a delegation whose chain would be too deep is refused as a confl
   expect(refused).toEqual({
     code: "conflict",
     message: "This delegation would create a chain of 2 delegations (Assistant → Writer → Researcher), over this account's limit of 1.",
+    chain: {
+      reason: "depth",
+      agents: [
+        { agentId: idOf("assistant"), name: "Assistant" },
+        { agentId: idOf("writer"), name: "Writer" },
+        { agentId: idOf("researcher"), name: "Researcher" },
+      ],
+    },
   });
   // A new agent delegating to the Assistant: New → Assistant → Researcher.
   const base = await admin.client.query(api.agents.manifests.exportManifest, { accountId, agentId: idOf("writer") });
@@ -165,5 +173,9 @@ test("importing a delegation whose chain would be too deep is refused as a confl
   );
   expect(result.code).toBe("conflict");
   expect(result.message).toMatch(/^Invalid agent manifest: tools\[0\]: This delegation would create a chain of 2 delegations \(Boss → Assistant → (Researcher|Writer)\)/);
+  // The field prefix keeps the structured chain the builder highlights.
+  const chain = (result as { chain?: { reason: string; agents: { name: string }[] } }).chain;
+  expect(chain?.reason).toBe("depth");
+  expect(chain?.agents.map((a) => a.name).slice(0, 2)).toEqual(["Boss", "Assistant"]);
   expect(await agentRows(t, accountId)).toEqual(before);
 });

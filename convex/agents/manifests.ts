@@ -108,33 +108,42 @@ export const importManifest = accountMutation({
   // JSON text or an object, checked field by field (text keeps unusual keys out of argument validation).
   args: { manifest: v.any() },
   returns: vPublicAgent,
-  handler: async (ctx, { accountId, manifest }) => {
-    const parsed = parseAgentManifest(manifest);
-    const model = canonicalModelId(parsed.model, "Invalid agent manifest: execution.model");
-    await assertCanCreate(ctx, accountId, parsed.slug);
-    // Every tool is checked (against the manifest's capability level) before anything is written.
-    const planned = await planTools(ctx, accountId, parsed, { name: parsed.name, capabilityLevel: parsed.capabilityLevel });
-
-    const agent = await insertAgent(ctx, accountId, {
-      name: parsed.name,
-      slug: parsed.slug,
-      description: parsed.description,
-      instructions: parsed.instructions,
-      ...(model !== undefined ? { modelId: model } : {}),
-      capabilityLevel: parsed.capabilityLevel,
-      ...(parsed.accentColor !== undefined ? { accentColor: parsed.accentColor } : {}),
-    });
-    for (const item of planned) {
-      const at = `Invalid agent manifest: tools[${item.index}]`;
-      const options = { permission: item.entry.permission, ...(item.entry.needsApproval !== undefined ? { needsApproval: item.entry.needsApproval } : {}) };
-      if (item.kind === "tool") {
-        await withField(at, () => assignTool(ctx, agent, item.tool, options, ctx.user._id, false));
-      } else {
-        const allowed = item.entry.allowedTools !== undefined ? { allowedToolSlugs: item.entry.allowedTools } : {};
-        await withField(at, () => composeDelegation(ctx, ctx.account, agent, item.to, { ...options, ...allowed }, ctx.user._id, false));
-      }
-    }
-    await recordVersion(ctx, agent._id, ctx.user._id);
-    return publicAgent((await ctx.db.get("agents", agent._id))!);
-  },
+  handler: async (ctx, { manifest }) => await importAgentManifest(ctx, ctx.account, ctx.user._id, manifest),
 });
+
+/** `importManifest`'s logic, shared with the HTTP API (`POST /v1/capabilities`); `userId` is who imports. */
+export async function importAgentManifest(
+  ctx: MutationCtx,
+  account: Doc<"accounts">,
+  userId: Doc<"userProfiles">["_id"],
+  manifest: unknown,
+) {
+  const accountId = account._id;
+  const parsed = parseAgentManifest(manifest);
+  const model = canonicalModelId(parsed.model, "Invalid agent manifest: execution.model");
+  await assertCanCreate(ctx, accountId, parsed.slug);
+  // Every tool is checked (against the manifest's capability level) before anything is written.
+  const planned = await planTools(ctx, accountId, parsed, { name: parsed.name, capabilityLevel: parsed.capabilityLevel });
+
+  const agent = await insertAgent(ctx, accountId, {
+    name: parsed.name,
+    slug: parsed.slug,
+    description: parsed.description,
+    instructions: parsed.instructions,
+    ...(model !== undefined ? { modelId: model } : {}),
+    capabilityLevel: parsed.capabilityLevel,
+    ...(parsed.accentColor !== undefined ? { accentColor: parsed.accentColor } : {}),
+  });
+  for (const item of planned) {
+    const at = `Invalid agent manifest: tools[${item.index}]`;
+    const options = { permission: item.entry.permission, ...(item.entry.needsApproval !== undefined ? { needsApproval: item.entry.needsApproval } : {}) };
+    if (item.kind === "tool") {
+      await withField(at, () => assignTool(ctx, agent, item.tool, options, userId, false));
+    } else {
+      const allowed = item.entry.allowedTools !== undefined ? { allowedToolSlugs: item.entry.allowedTools } : {};
+      await withField(at, () => composeDelegation(ctx, account, agent, item.to, { ...options, ...allowed }, userId, false));
+    }
+  }
+  await recordVersion(ctx, agent._id, userId);
+  return publicAgent((await ctx.db.get("agents", agent._id))!);
+}

@@ -6,8 +6,8 @@ import { accountMutation, accountQuery } from "../lib/functions";
 import { ownThread } from "./access";
 import { startTurn } from "./startTurn";
 
-/** Per-user send rate: a burst of 10, then 20 a minute. */
-const SEND_RATE = { rate: 20, periodMs: 60_000, capacity: 10 };
+/** Per-user send rate: a burst of 10, then 20 a minute (the Usage page shows what is left). */
+export const SEND_RATE = { rate: 20, periodMs: 60_000, capacity: 10 };
 
 /**
  * Send a message: saves it and starts the turn's workflow. Returns at once;

@@ -22,6 +22,8 @@ export const chatTables = {
     lastMessageAt: v.number(),
     /** For a delegation's sub-thread: the thread of the run that delegated. */
     parentThreadId: v.optional(v.id("threads")),
+    /** `api`: a conversation started through the HTTP API (convex/httpApi), owned by the key's creator. */
+    source: v.optional(v.literal("api")),
   })
     .index("by_accountId_userId_status_lastMessageAt", ["accountId", "userId", "status", "lastMessageAt"])
     .index("by_agentThreadId", ["agentThreadId"])
@@ -75,6 +77,8 @@ export const chatTables = {
     stepCount: v.number(),
     /** Bumped by retry; reservations are keyed by it so a retried call reserves afresh. */
     generation: v.number(),
+    /** Saved during maintenance and not started yet (status `queued`); cleared when ops/maintenance.ts releases it. */
+    heldForMaintenance: v.optional(v.boolean()),
   })
     .index("by_threadId", ["threadId"])
     // No reader left: the inspector's `by_accountId_createdAt` answers the same queries (drop this one when convenient).

@@ -5,6 +5,7 @@ import type { MutationCtx } from "../_generated/server";
 import { budget } from "../lib/budget";
 import { fail } from "../lib/errors";
 import { isPlatformPaused } from "../jobs/model";
+import { holdTurn, isMaintenanceOn } from "../ops/maintenance";
 import { defaultModelId, resolveModel } from "../models/registry";
 import { usableAgent } from "./access";
 import { freshRun } from "./turnSteps";
@@ -45,6 +46,8 @@ export async function startTurn(
     prompt,
   });
   const now = Date.now();
+  // Maintenance: the message and its run are saved, the run waits (queued) until maintenance ends.
+  const held = await isMaintenanceOn(ctx);
   const interactionId = await ctx.db.insert("interactions", {
     kind: "turn",
     accountId,
@@ -60,10 +63,12 @@ export async function startTurn(
     modelId: model.modelId,
     modelLabel: model.label,
     ...freshRun(now),
+    ...(held ? { heldForMaintenance: true } : {}),
   });
   // The workflow starts in its own transaction: starting one writes about
   // nine documents, and the send mutation stays small (fast acknowledgement).
-  await ctx.scheduler.runAfter(0, internal.chat.turn.start, { interactionId });
+  if (held) await holdTurn(ctx, interactionId);
+  else await ctx.scheduler.runAfter(0, internal.chat.turn.start, { interactionId });
   await ctx.db.patch("threads", thread._id, { lastMessageAt: now });
   return { interactionId, messageId };
 }

@@ -5,6 +5,7 @@
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
+import { recordStepEnded } from "../ops/metrics";
 import type { ErrorInfo, StepKind } from "./validators";
 
 export async function stepByKey(ctx: MutationCtx, interactionId: Id<"interactions">, key: string) {
@@ -56,6 +57,7 @@ export async function endStepRow(
 ): Promise<void> {
   const now = Date.now();
   await ctx.db.patch("steps", step._id, { ...outcome, endedAt: now, durationMs: now - step.startedAt });
+  await recordStepEnded(ctx, step, outcome, now - step.startedAt); // /metrics: model and tool call durations, cost
 }
 
 /** Log line for a run: structured, always with the interaction id. */

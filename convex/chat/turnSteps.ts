@@ -11,6 +11,8 @@ import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated
 import { budget } from "../lib/budget";
 import { workflow } from "../lib/workflow";
 import { costOfUsage } from "../models/prices";
+import { recordRunEnded, recordTriage } from "../ops/metrics";
+import { emitRunEnded } from "../outbound/events";
 import { answersDirectly, triage } from "./triage";
 import { beginStepRow, endStepRow, logRun } from "./stepRows";
 import { vContextEntry, vErrorInfo, vStepKind } from "./validators";
@@ -72,6 +74,7 @@ export const begin = internalMutation({
     const result = triage(interaction.promptText);
     const step = await beginStepRow(ctx, interaction, { key: "triage", kind: "triage", name: "Triage" });
     logRun(interactionId, "triage", { intent: result.intent, confidence: result.confidence });
+    await recordTriage(ctx, result.intent);
     await ctx.db.patch("interactions", interactionId, { triage: { intent: result.intent, confidence: result.confidence } });
     if (!answersDirectly(result)) {
       await endStepRow(ctx, step, { status: "succeeded", detail: `intent ${result.intent} (${result.confidence}); to the model` });
@@ -80,7 +83,10 @@ export const begin = internalMutation({
     const thread = (await ctx.db.get("threads", interaction.threadId))!;
     await saveAssistantText(ctx, interaction, thread, result.reply);
     await endStepRow(ctx, step, { status: "succeeded", detail: `answered directly: ${result.intent} (${result.confidence})` });
-    await ctx.db.patch("interactions", interactionId, { status: "completed", endedAt: Date.now() });
+    const endedAt = Date.now();
+    await ctx.db.patch("interactions", interactionId, { status: "completed", endedAt });
+    await recordRunEnded(ctx, interactionId, "completed", endedAt);
+    await emitRunEnded(ctx, interactionId);
     return { handled: true };
   },
 });
@@ -226,7 +232,10 @@ export const complete = internalMutation({
   handler: async (ctx, { interactionId }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     if (isEnded(interaction)) return null;
-    await ctx.db.patch("interactions", interactionId, { status: "completed", endedAt: Date.now(), error: undefined });
+    const endedAt = Date.now();
+    await ctx.db.patch("interactions", interactionId, { status: "completed", endedAt, error: undefined });
+    await recordRunEnded(ctx, interactionId, "completed", endedAt);
+    await emitRunEnded(ctx, interactionId);
     logRun(interactionId, "completed", { tokensIn: interaction.tokensIn, tokensOut: interaction.tokensOut });
     return null;
   },
@@ -282,12 +291,15 @@ export async function endRun(
         : { status: "failed", error: outcome.error });
     }
   }
+  const endedAt = Date.now();
   await ctx.db.patch("interactions", interaction._id, {
     status: outcome.status,
-    endedAt: Date.now(),
+    endedAt,
     openReservationKey: undefined,
     ...(outcome.status === "failed" ? { error: outcome.error, failedStepKey: outcome.failedStepKey } : {}),
   });
+  await recordRunEnded(ctx, interaction._id, outcome.status, endedAt);
+  await emitRunEnded(ctx, interaction._id);
   logRun(interaction._id, outcome.status, outcome.status === "failed" ? outcome.error : {});
 }
 

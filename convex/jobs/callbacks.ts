@@ -14,6 +14,8 @@ import { internalMutation, type MutationCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { serviceMutation } from "../lib/functions";
 import { workflow } from "../lib/workflow";
+import { recordJobState } from "../ops/metrics";
+import { emitJobStateChanged } from "../outbound/events";
 import { beginJobStep, endJob, endJobStep, loadJob, logJob, stepByKey } from "./model";
 import { jobType } from "./types";
 import {
@@ -63,6 +65,8 @@ export const register = internalMutation({
     });
     await ctx.scheduler.runAfter(timeoutMs, internal.jobs.callbacks.expire, { callbackId });
     await ctx.db.patch("jobs", jobId, { state: "waiting" });
+    await recordJobState(ctx, job.state, "waiting");
+    await emitJobStateChanged(ctx, jobId, job.state);
     logJob(job, "callback_registered", { callId, timeoutMs });
     return { ok: true as const, eventId, callId };
   },
@@ -100,6 +104,8 @@ export const settleWait = internalMutation({
       return { next: "stop" as const };
     }
     await ctx.db.patch("jobs", jobId, { state: "running" });
+    await recordJobState(ctx, job.state, "running");
+    await emitJobStateChanged(ctx, jobId, job.state);
     logJob(job, "callback_timed_out_retrying", { stepKey });
     return { next: "retry" as const };
   },
@@ -131,25 +137,36 @@ export const resolveCallback = serviceMutation({
     status: vCallbackStatus,
     jobId: v.id("jobs"),
   }),
-  handler: async (ctx, { callId, result, error }) => {
-    if ((result === undefined) === (error === undefined)) fail("bad_request", "Send exactly one of result or error.");
-    const payload = result ?? error ?? "";
-    if (payload.length > MAX_CALLBACK_CHARS) fail("bad_request", `A callback carries at most ${MAX_CALLBACK_CHARS} characters.`);
-    const callback = await ctx.db
-      .query("jobCallbacks")
-      .withIndex("by_callId", (q) => q.eq("callId", callId))
-      .unique();
-    if (callback === null) fail("not_found", "No such callback.");
-    if (callback.status !== "pending") {
-      return { accepted: false, alreadyResolved: callback.status === "resolved", status: callback.status, jobId: callback.jobId };
-    }
-    await ctx.db.patch("jobCallbacks", callback._id, {
-      status: "resolved",
-      resolvedAt: Date.now(),
-      ...(result !== undefined ? { result } : { error }),
-    });
-    await sendOutcome(ctx, callback, result !== undefined ? { kind: "result", result } : { kind: "error", error: error ?? "" });
-    logJob({ _id: callback.jobId, interactionId: undefined }, "callback_resolved", { callId, ok: result !== undefined });
-    return { accepted: true, alreadyResolved: false, status: "resolved" as const, jobId: callback.jobId };
-  },
+  handler: async (ctx, { callId, result, error }) => await deliverCallback(ctx, { callId, result, error }),
 });
+
+/**
+ * `resolveCallback`'s logic, shared with the HTTP API (`POST /v1/callbacks/{callId}`).
+ * `visible` hides callbacks the caller may not reach (another account): they
+ * answer `not_found` exactly like unknown call ids.
+ */
+export async function deliverCallback(
+  ctx: MutationCtx,
+  { callId, result, error }: { callId: string; result?: string; error?: string },
+  visible: (callback: Doc<"jobCallbacks">) => Promise<boolean> = async () => true,
+) {
+  if ((result === undefined) === (error === undefined)) fail("bad_request", "Send exactly one of result or error.");
+  const payload = result ?? error ?? "";
+  if (payload.length > MAX_CALLBACK_CHARS) fail("bad_request", `A callback carries at most ${MAX_CALLBACK_CHARS} characters.`);
+  const callback = await ctx.db
+    .query("jobCallbacks")
+    .withIndex("by_callId", (q) => q.eq("callId", callId))
+    .unique();
+  if (callback === null || !(await visible(callback))) fail("not_found", "No such callback.");
+  if (callback.status !== "pending") {
+    return { accepted: false, alreadyResolved: callback.status === "resolved", status: callback.status, jobId: callback.jobId };
+  }
+  await ctx.db.patch("jobCallbacks", callback._id, {
+    status: "resolved",
+    resolvedAt: Date.now(),
+    ...(result !== undefined ? { result } : { error }),
+  });
+  await sendOutcome(ctx, callback, result !== undefined ? { kind: "result", result } : { kind: "error", error: error ?? "" });
+  logJob({ _id: callback.jobId, interactionId: undefined }, "callback_resolved", { callId, ok: result !== undefined });
+  return { accepted: true, alreadyResolved: false, status: "resolved" as const, jobId: callback.jobId };
+}

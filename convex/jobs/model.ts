@@ -12,6 +12,8 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { writeAudit } from "../audit/log";
+import { recordJobState } from "../ops/metrics";
+import { emitJobStateChanged } from "../outbound/events";
 import { workflow } from "../lib/workflow";
 import { jobType } from "./types";
 import { isEnded, type JobError, type JobState } from "./validators";
@@ -126,6 +128,8 @@ export async function createJob(ctx: MutationCtx, spec: NewJob, actor: Actor): P
     stepsDone: 0,
     ...(schedule ? { schedule: { ...schedule, started: 0 } } : {}),
   });
+  await recordJobState(ctx, null, "pending");
+  await emitJobStateChanged(ctx, jobId, null);
   if (schedule) {
     await ctx.scheduler.runAt(runAt, internal.jobs.schedule.tick, { jobId, occurrence: 0 });
   } else {
@@ -256,6 +260,8 @@ export async function endJob(ctx: MutationCtx, job: Doc<"jobs">, outcome: JobOut
         ? { error: { code: "cancelled", message: outcome.reason } }
         : { error: outcome.error, ...(outcome.error.step !== undefined ? { failedStepKey: outcome.error.step } : {}) }),
   });
+  await recordJobState(ctx, current.state, state);
+  await emitJobStateChanged(ctx, job._id, current.state);
   const ended = (await ctx.db.get("jobs", current._id))!;
   logJob(ended, `job_${state}`, outcome.state === "resolved" ? {} : { error: ended.error });
   await notifyObservers(ctx, ended);
@@ -409,6 +415,8 @@ export async function resumeJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Actor
     attempts: job.attempts + 1,
     deadlineAt: now + job.timeoutMs,
   });
+  await recordJobState(ctx, job.state, "running");
+  await emitJobStateChanged(ctx, job._id, job.state);
   await workflow.restart(ctx, job.workflowId as WorkflowId, { from: fromStep, startAsync: true });
   await recordJobEvent(ctx, job, { actor, action: "resume", reason, detail: `from step ${fromStep}` });
   logJob(job, "job_resumed", { fromStep });
@@ -437,6 +445,8 @@ export async function restartJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Acto
     runAt: Date.now(),
     ...(job.workflowId !== undefined ? { attempts: job.attempts + 1 } : {}),
   });
+  await recordJobState(ctx, job.state, "pending");
+  await emitJobStateChanged(ctx, job._id, job.state);
   if (job.workflowId !== undefined) {
     await workflow.restart(ctx, job.workflowId as WorkflowId, { from: 0, startAsync: true });
   } else {

@@ -7,9 +7,11 @@
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import { internalMutation } from "../_generated/server";
+import { internalMutation, type MutationCtx } from "../_generated/server";
 import { platformAdminMutation, userQuery } from "../lib/functions";
 import { fail } from "../lib/errors";
+import { writePlatformAudit, type OpsActor } from "../ops/audit";
+import { releaseHeldTurns } from "../ops/maintenance";
 import { cancelJob, cancelPendingJobsForAgent, isPlatformPaused, KILL_BATCH } from "./model";
 import { MAX_REASON_CHARS } from "./validators";
 
@@ -17,22 +19,44 @@ import { MAX_REASON_CHARS } from "./validators";
 export const setPlatformPaused = platformAdminMutation({
   args: { paused: v.boolean(), reason: v.optional(v.string()) },
   returns: v.object({ paused: v.boolean(), changed: v.boolean() }),
-  handler: async (ctx, { paused, reason }) => {
-    const why = reason?.trim();
-    if (why !== undefined && why.length > MAX_REASON_CHARS) fail("bad_request", `A reason is at most ${MAX_REASON_CHARS} characters.`);
-    const settings = await ctx.db
-      .query("platformSettings")
-      .withIndex("by_key", (q) => q.eq("key", "platform"))
-      .unique();
-    const changed = (settings?.paused ?? false) !== paused;
-    const fields = { paused, reason: why || undefined, updatedAt: Date.now(), updatedBy: ctx.user._id };
-    if (settings) await ctx.db.patch("platformSettings", settings._id, fields);
-    else await ctx.db.insert("platformSettings", { key: "platform", ...fields });
-    if (paused) await ctx.scheduler.runAfter(0, internal.jobs.platform.cancelPendingBatch, {});
-    console.log(JSON.stringify({ event: paused ? "platform_paused" : "platform_resumed", by: ctx.user._id, reason: why }));
-    return { paused, changed };
-  },
+  handler: async (ctx, args) => await setPlatformPause(ctx, args, { kind: "platform_admin", userId: ctx.user._id }),
 });
+
+/**
+ * The pause itself, shared by `setPlatformPaused` and the CLI (ops/cli.ts);
+ * every change is audited in the platform audit log. Un-pausing lets turns held by
+ * maintenance start (if maintenance is off too).
+ */
+export async function setPlatformPause(
+  ctx: MutationCtx,
+  { paused, reason }: { paused: boolean; reason?: string },
+  actor: OpsActor,
+): Promise<{ paused: boolean; changed: boolean }> {
+  const why = reason?.trim();
+  if (why !== undefined && why.length > MAX_REASON_CHARS) fail("bad_request", `A reason is at most ${MAX_REASON_CHARS} characters.`);
+  const settings = await ctx.db
+    .query("platformSettings")
+    .withIndex("by_key", (q) => q.eq("key", "platform"))
+    .unique();
+  const changed = (settings?.paused ?? false) !== paused;
+  const by = actor.kind === "platform_admin" ? actor.userId : undefined;
+  const fields = { paused, reason: why || undefined, updatedAt: Date.now(), updatedBy: by };
+  if (settings) await ctx.db.patch("platformSettings", settings._id, fields);
+  else await ctx.db.insert("platformSettings", { key: "platform", ...fields });
+  if (paused) await ctx.scheduler.runAfter(0, internal.jobs.platform.cancelPendingBatch, {});
+  else await releaseHeldTurns(ctx);
+  if (changed || (settings?.reason ?? "") !== (why ?? "")) {
+    await writePlatformAudit(ctx, actor, {
+      action: paused ? "platform.pause" : "platform.resume",
+      targetKind: "platform",
+      targetId: "platform",
+      reason: why ?? "",
+      details: { changed },
+    });
+  }
+  console.log(JSON.stringify({ event: paused ? "platform_paused" : "platform_resumed", by: by ?? actor.kind, reason: why }));
+  return { paused, changed };
+}
 
 /** Whether the platform is paused (the SPA shows a banner and disables sending). */
 export const status = userQuery({

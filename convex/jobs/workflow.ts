@@ -13,6 +13,8 @@ import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation } from "../_generated/server";
 import { workflow } from "../lib/workflow";
+import { recordJobState } from "../ops/metrics";
+import { emitJobStateChanged } from "../outbound/events";
 import { cancelJob, endJob, loadJob, notifyObservers, openStep, startRefusal, stepByKey } from "./model";
 import { jobType, type JobTypeSpec } from "./types";
 import { isEnded, vCallbackOutcome } from "./validators";
@@ -111,6 +113,8 @@ export const begin = internalMutation({
     if (isEnded(job)) return { ok: false as const };
     const now = Date.now();
     await ctx.db.patch("jobs", jobId, { state: "running", workflowId, startedAt: job.startedAt ?? now, deadlineAt: now + job.timeoutMs });
+    await recordJobState(ctx, job.state, "running");
+    await emitJobStateChanged(ctx, jobId, job.state);
     return { ok: true as const, type: job.type };
   },
 });

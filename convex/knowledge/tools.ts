@@ -111,6 +111,8 @@ async function runSearch(run: ToolRunContext, args: Record<string, unknown>, opt
       scope: hit.scope,
       source: hit.source,
       score: Math.round(hit.score * 1000) / 1000,
+      // Lets the chat link an answer's [n] to the document it came from.
+      ...(hit.documentId !== undefined ? { documentId: hit.documentId } : {}),
     })),
   };
 }

@@ -10,8 +10,15 @@ function read(name: string): string | undefined {
 export const env = {
   /** Shared secret for trusted service callers (CLI scripts, webhooks relays). Unset = service calls refused. */
   serviceSecret: () => read("HARNESS_SERVICE_SECRET"),
+  /** Bearer token the scraper sends to `GET /metrics`. Unset = /metrics refuses every request. */
+  metricsToken: () => read("HARNESS_METRICS_TOKEN"),
   /** Clerk issuer, also read by `auth.config.ts`. */
   clerkIssuerDomain: () => read("CLERK_JWT_ISSUER_DOMAIN"),
+  /**
+   * Signing secrets of the Clerk webhook endpoint (`whsec_...`), separated by
+   * spaces or commas while one is being rotated. None = the webhook refuses everything.
+   */
+  clerkWebhookSecrets: (): string[] => (read("CLERK_WEBHOOK_SECRET") ?? "").split(/[\s,]+/).filter((s) => s !== ""),
   /** OpenAI-compatible endpoint (OpenAI, OpenRouter, Ollama...). */
   openAiCompatibleBaseUrl: () => read("OPENAI_COMPATIBLE_BASE_URL"),
   openAiCompatibleApiKey: () => read("OPENAI_COMPATIBLE_API_KEY"),
@@ -22,9 +29,24 @@ export const env = {
   embeddingDimension: () => read("HARNESS_EMBEDDING_DIMENSION"),
   /** Model used when an agent names none. */
   defaultModelId: () => read("HARNESS_DEFAULT_MODEL"),
+  /** HTTP API: how long `POST /v1/channels/{id}/messages` waits for the answer before answering 202 (default 2500 ms, 0–10 s). */
+  apiAnswerWaitMs: () => {
+    const value = Number(read("HARNESS_API_WAIT_MS") ?? "2500");
+    return Number.isFinite(value) ? Math.min(Math.max(Math.round(value), 0), 10_000) : 2_500;
+  },
   /** Pause between the offline model's streamed chunks, so a demo shows text growing. Default 0. */
   offlineModelChunkDelayMs: () => {
     const value = Number(read("HARNESS_OFFLINE_MODEL_DELAY_MS") ?? "0");
     return Number.isFinite(value) && value > 0 ? Math.min(value, 2_000) : 0;
   },
+  /** Outbound webhooks: attempts per delivery (default 5, 1–10). */
+  webhookMaxAttempts: () => boundedInt(read("HARNESS_WEBHOOK_MAX_ATTEMPTS"), 5, 1, 10),
+  /** Outbound webhooks: wait before the first retry, doubling after (default 30 s, 10 ms–10 min). */
+  webhookInitialBackoffMs: () => boundedInt(read("HARNESS_WEBHOOK_BACKOFF_MS"), 30_000, 10, 600_000),
 };
+
+/** An integer setting: `fallback` when unset or not a number, clamped to [min, max]. */
+function boundedInt(raw: string | undefined, fallback: number, min: number, max: number): number {
+  const value = raw === undefined ? NaN : Math.round(Number(raw));
+  return Number.isFinite(value) ? Math.min(Math.max(value, min), max) : fallback;
+}

@@ -23,10 +23,21 @@ export type HarnessErrorData = {
   message: string;
   /** For `rate_limited`: how long to wait before trying again. */
   retryAfterMs?: number;
+  /**
+   * For a refused delegation (`conflict`): the agents of the cycle it would
+   * close or of the chain that would be too deep, in order, so the builder
+   * can highlight them (a cycle starts and ends with the same agent).
+   */
+  chain?: RefusedChain;
 };
 
+export type RefusedChain = { reason: "cycle" | "depth"; agents: { agentId: string; name: string }[] };
+
+/** Structured details a refusal may carry besides its code and message. */
+export type ErrorExtra = Pick<HarnessErrorData, "retryAfterMs" | "chain">;
+
 /** Throw a client-visible error. */
-export function fail(code: ErrorCode, message: string, extra?: { retryAfterMs?: number }): never {
+export function fail(code: ErrorCode, message: string, extra?: ErrorExtra): never {
   throw new ConvexError<HarnessErrorData>({ code, message, ...extra });
 }
 

@@ -2,6 +2,7 @@ import type { UserIdentity } from "convex/server";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { installDefaultAgents } from "../agents/defaults";
+import { claimOrCreateProfile } from "./profiles";
 import { fail } from "../lib/errors";
 import { roleAtLeast, type Role } from "../lib/validators";
 
@@ -39,7 +40,7 @@ export function assertActive(user: Doc<"userProfiles">): void {
   if (user.status !== "active") fail("forbidden", "This user is suspended or deleted.");
 }
 
-function slugify(text: string): string {
+export function slugify(text: string): string {
   const slug = text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   return slug === "" ? "account" : slug.slice(0, 48);
 }
@@ -56,15 +57,8 @@ export async function provisionViewer(
 ): Promise<{ user: Doc<"userProfiles">; accountId: Id<"accounts"> }> {
   let user = await profileByToken(ctx, identity.tokenIdentifier);
   if (user === null) {
-    const userId = await ctx.db.insert("userProfiles", {
-      tokenIdentifier: identity.tokenIdentifier,
-      subject: identity.subject,
-      ...(identity.email !== undefined ? { email: identity.email } : {}),
-      ...(identity.name !== undefined ? { name: identity.name } : {}),
-      isPlatformAdmin: false,
-      status: "active",
-    });
-    user = (await ctx.db.get("userProfiles", userId))!;
+    // The Clerk webhook may have created this user's profile already.
+    user = await claimOrCreateProfile(ctx, identity);
   } else if (
     (identity.email !== undefined && identity.email !== user.email) ||
     (identity.name !== undefined && identity.name !== user.name)
@@ -109,8 +103,9 @@ async function provisionOrgAccount(ctx: MutationCtx, user: Doc<"userProfiles">, 
       role: claims.orgRole,
       status: "active",
     });
-  } else if (membership.status === "active" && membership.role !== claims.orgRole) {
-    // The identity provider is the authority on org roles.
+  } else if (membership.status === "active" && membership.role !== claims.orgRole && membership.clerkUpdatedAt === undefined) {
+    // The identity provider is the authority on org roles; once its webhook
+    // has set the membership, a token minted earlier cannot change the role back.
     await ctx.db.patch("memberships", membership._id, { role: claims.orgRole });
   }
   // A revoked membership stays revoked: a token minted before the revocation
@@ -158,7 +153,8 @@ export async function requireMembership(
 ): Promise<{ account: Doc<"accounts">; membership: Doc<"memberships"> }> {
   const membership = await membershipOf(ctx, user._id, accountId);
   const account = membership?.status === "active" ? await ctx.db.get("accounts", accountId) : null;
-  if (membership === null || membership.status !== "active" || account === null) {
+  // A deleted organisation's account is a tombstone: as absent as any other.
+  if (membership === null || membership.status !== "active" || account === null || account.deletedAt !== undefined) {
     fail("not_found", "Account not found.");
   }
   if (account.status !== "active") fail("forbidden", "This account is suspended.");

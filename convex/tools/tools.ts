@@ -53,29 +53,32 @@ export const register = accountMutation({
   // A manifest is free-form JSON, validated field by field (text keeps "$" keys out of argument validation).
   args: { manifest: v.any() },
   returns: vPublicTool,
-  handler: async (ctx, { accountId, manifest }) => {
-    const parsed = parseHttpToolManifest(manifest);
-    if (await findAccountTool(ctx, accountId, parsed.slug)) fail("conflict", `A tool with the slug "${parsed.slug}" already exists.`);
-    const count = await ctx.db
-      .query("tools")
-      .withIndex("by_accountId_slug", (q) => q.eq("accountId", accountId))
-      .take(MAX_ACCOUNT_TOOLS);
-    if (count.length >= MAX_ACCOUNT_TOOLS) fail("conflict", `An account can have at most ${MAX_ACCOUNT_TOOLS} tools.`);
-    const toolId = await ctx.db.insert("tools", {
-      accountId,
-      slug: parsed.slug,
-      kind: "http",
-      name: parsed.name,
-      description: parsed.description,
-      parameters: parsed.parameters,
-      trustLevel: parsed.trustLevel,
-      status: "active",
-      http: parsed.http,
-      updatedAt: Date.now(),
-    });
-    return publicTool(infoOf((await ctx.db.get("tools", toolId))!));
-  },
+  handler: async (ctx, { accountId, manifest }) => await registerHttpTool(ctx, accountId, manifest),
 });
+
+/** `register`'s logic, shared with the HTTP API (`POST /v1/capabilities`). */
+export async function registerHttpTool(ctx: MutationCtx, accountId: Id<"accounts">, manifest: unknown) {
+  const parsed = parseHttpToolManifest(manifest);
+  if (await findAccountTool(ctx, accountId, parsed.slug)) fail("conflict", `A tool with the slug "${parsed.slug}" already exists.`);
+  const count = await ctx.db
+    .query("tools")
+    .withIndex("by_accountId_slug", (q) => q.eq("accountId", accountId))
+    .take(MAX_ACCOUNT_TOOLS);
+  if (count.length >= MAX_ACCOUNT_TOOLS) fail("conflict", `An account can have at most ${MAX_ACCOUNT_TOOLS} tools.`);
+  const toolId = await ctx.db.insert("tools", {
+    accountId,
+    slug: parsed.slug,
+    kind: "http",
+    name: parsed.name,
+    description: parsed.description,
+    parameters: parsed.parameters,
+    trustLevel: parsed.trustLevel,
+    status: "active",
+    http: parsed.http,
+    updatedAt: Date.now(),
+  });
+  return publicTool(infoOf((await ctx.db.get("tools", toolId))!));
+}
 
 async function setStatus(ctx: MutationCtx, accountId: Id<"accounts">, slug: string, status: "active" | "disabled") {
   const tool = await ctx.db

@@ -43,16 +43,18 @@ export type App = {
 
 /**
  * `node scripts/start.mjs --port 0 --reset --data-dir <tmp>`; resolves once it
- * prints where to open the app.
+ * prints where to open the app. `testFaults` adds `--enable-test-faults`
+ * (`POST <url>/local-test/faults`, see scripts/local-engine/testFaults.ts).
  */
-export async function startApp({ timeoutMs = 90_000 }: { timeoutMs?: number } = {}): Promise<App> {
+export async function startApp({ timeoutMs = 90_000, testFaults = false }: { timeoutMs?: number; testFaults?: boolean } = {}): Promise<App> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "harness-e2e-"));
   const env: NodeJS.ProcessEnv = { ...process.env, HARNESS_OFFLINE_MODEL_DELAY_MS: "60", FORCE_COLOR: "0" };
   // As a person's shell would have it: no test-runner variables, no deployment (the local engine).
   for (const name of Object.keys(env)) {
     if (name.startsWith("VITEST") || name === "NODE_ENV" || name === "TEST" || /^CONVEX_(DEPLOYMENT|URL|SELF_HOSTED_URL)$/.test(name)) delete env[name];
   }
-  const child: ChildProcess = spawn(process.execPath, ["scripts/start.mjs", "--port", "0", "--reset", "--data-dir", dataDir], {
+  const flags = testFaults ? ["--enable-test-faults"] : [];
+  const child: ChildProcess = spawn(process.execPath, ["scripts/start.mjs", "--port", "0", "--reset", "--data-dir", dataDir, ...flags], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -200,13 +202,17 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
  * cannot start, every test fails with that reason (a failing hook would only
  * skip them); Chromium missing is reported first, as the likelier cause.
  */
-export function useAppAndBrowser(screenshotPrefix: string, ready: (session: { app: App; browser: Browser; page: Page }) => void): void {
+export function useAppAndBrowser(
+  screenshotPrefix: string,
+  ready: (session: { app: App; browser: Browser; page: Page }) => void,
+  options: { testFaults?: boolean } = {},
+): void {
   let app: App | undefined;
   let browser: Browser | undefined;
   let setupError: unknown = null;
   beforeAll(async () => {
     await clearScreenshots(screenshotPrefix);
-    const [started, launched] = await Promise.allSettled([startApp(), launchBrowser()]);
+    const [started, launched] = await Promise.allSettled([startApp(options), launchBrowser()]);
     if (started.status === "fulfilled") app = started.value;
     if (launched.status === "fulfilled") browser = launched.value;
     if (launched.status === "rejected") setupError = launched.reason;

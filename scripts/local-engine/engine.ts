@@ -5,6 +5,7 @@
  * One HTTP server (default port 3210, like a local Convex backend's API port):
  *   - `ws://…/api/<client version>/sync`  Convex's sync protocol (syncServer.ts)
  *   - `POST /local-auth/token`, `GET /local-auth/users`  local sign-in (localAuth.ts)
+ *   - `/local-test/faults`  test-only fault injection (testFaults.ts), 404 unless `testFaults`
  *   - everything else: the SPA (`web/`) through Vite's dev middleware, or a
  *     placeholder page until `web/index.html` exists.
  * A second one (default 3211, like a deployment's `.convex.site` origin) serves
@@ -29,6 +30,7 @@ import { attachInternals, type EngineInternals, type RawAccessor, type SnapshotF
 import type { RegisteredModules } from "./convexTestShim";
 import { newRequestId } from "./errors";
 import { LocalAuth, parseUserInput } from "./localAuth";
+import { applyModelFaults, currentModelFaults, FaultRequestError, parseFaultRequest, type OfflineModelHooks } from "./testFaults";
 import { dataFiles, readJsonFile, resetData, SnapshotWriter } from "./persistence";
 import { SyncServer, type FunctionRunner, type Logger } from "./syncServer";
 
@@ -65,6 +67,12 @@ export type EngineOptions = {
    * instead of letting them end the process, while the engine runs (default true).
    */
   guardProcess?: boolean;
+  /**
+   * Serve `POST /local-test/faults` (browser tests make the offline model fail).
+   * Off unless asked for (`npm start -- --enable-test-faults`); when off, every
+   * `/local-test/*` path answers 404.
+   */
+  testFaults?: boolean;
 };
 
 export type Engine = {
@@ -237,6 +245,13 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     }
   }
 
+  // The offline model's test hook, as the app's own modules see it (the same Vite module instance).
+  const modelHooks =
+    options.testFaults === true
+      ? ((await appLoader.ssrLoadModule("/convex/models/testHooks.ts")) as { offlineModelOverrides: OfflineModelHooks }).offlineModelOverrides
+      : null;
+  if (modelHooks !== null) log.info("Test faults enabled: POST /local-test/faults can make the offline model fail.");
+
   const auth = await LocalAuth.open(files);
   const sync = new SyncServer({ runner: t, internals, auth, log });
 
@@ -298,6 +313,21 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       if (url.pathname === "/local-auth/users") {
         if (req.method !== "GET") return sendJson(res, 405, { error: "Use GET." });
         return sendJson(res, 200, { users: auth.listUsers() });
+      }
+      if (url.pathname.startsWith("/local-test/")) {
+        if (modelHooks === null || url.pathname !== "/local-test/faults") return sendJson(res, 404, { error: "Not found" });
+        if (req.method === "GET") return sendJson(res, 200, { model: currentModelFaults(modelHooks) });
+        if (req.method !== "POST") return sendJson(res, 405, { error: "Use GET or POST." });
+        if (!(req.headers["content-type"] ?? "").startsWith("application/json")) return sendJson(res, 415, { error: "Send application/json." });
+        try {
+          const { model } = parseFaultRequest(JSON.parse((await readBody(req, 16 * 1024)).toString("utf8")));
+          applyModelFaults(modelHooks, model);
+          log.info(`Test faults: offline model ${model === null ? "cleared" : JSON.stringify(model)}.`);
+          return sendJson(res, 200, { model: currentModelFaults(modelHooks) });
+        } catch (error) {
+          if (error instanceof FaultRequestError || error instanceof SyntaxError) return sendJson(res, 400, { error: error.message });
+          throw error;
+        }
       }
       if (url.pathname.startsWith("/api/")) return sendJson(res, 404, { code: "NotFound", message: "The local engine serves only the sync WebSocket under /api/." });
       if (wantWeb && existsSync(path.join(webRoot, "index.html"))) {

@@ -18,12 +18,14 @@ const { values } = parseArgs({
     "data-dir": { type: "string" },
     "no-seed": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
+    // Browser tests only: serve POST /local-test/faults (see testFaults.ts).
+    "enable-test-faults": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 
 if (values.help) {
-  console.log(`Usage: npm start -- [--reset] [--port N] [--site-port N] [--host H] [--data-dir DIR] [--no-seed] [--verbose]`);
+  console.log(`Usage: npm start -- [--reset] [--port N] [--site-port N] [--host H] [--data-dir DIR] [--no-seed] [--verbose] [--enable-test-faults]`);
   process.exit(0);
 }
 
@@ -45,6 +47,7 @@ const engine = await startEngine({
   dataDir: values["data-dir"],
   seed: !values["no-seed"],
   verbose: values.verbose,
+  testFaults: values["enable-test-faults"],
 });
 
 console.log(`
@@ -53,7 +56,7 @@ console.log(`
   Open the app:      ${engine.url}
   Convex URL:        ${engine.url}   (sync WebSocket at ${engine.url.replace(/^http/, "ws")}/api/<version>/sync)
   HTTP routes:       ${engine.siteUrl}   (what a deployment serves on .convex.site)
-  Data:              ${engine.dataDir}   (npm start -- --reset to start clean)
+  Data:              ${engine.dataDir}   (npm start -- --reset to start clean)${values["enable-test-faults"] ? `\n  Test faults:       ON — ${engine.url}/local-test/faults (for browser tests; never use this for real work)` : ""}
 
   Changes under convex/ take effect after restarting npm start (data is kept).
 `);

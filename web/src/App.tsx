@@ -1,8 +1,11 @@
 import { BrowserRouter, Link, Navigate, Route, Routes } from "react-router";
 import { AuthProvider } from "./auth/AuthProvider";
+import { AdminPage } from "./admin/AdminPage";
+import { AgentPage, AgentsPage, DelegationsRoute, ImportPage } from "./agents/routes";
 import { SignInPage } from "./auth/SignInPage";
 import { ChatPage } from "./chat/ChatPage";
 import { JobsPage } from "./jobs/JobsPage";
+import { KnowledgePage } from "./knowledge/KnowledgePage";
 import { RunPage } from "./runs/RunPage";
 import { RunsPage } from "./runs/RunsPage";
 import { UsagePage } from "./usage/UsagePage";
@@ -17,10 +20,14 @@ import { RequireAuth } from "./shell/RequireAuth";
  *   /signin          sign-in (Clerk or local)
  *   /chat            threads + new thread
  *   /chat/:threadId  one thread
+ *   /agents          agent builder: list, create, templates (/agents/graph delegations, /agents/import manifests)
+ *   /agents/:agentId one agent: definition, status, tools, manifest, versions
  *   /runs            runs list (support staff), filters in the query string
  *   /runs/:interactionId  one run: timeline, delegation tree, controls, audit
+ *   /knowledge       scopes, documents (status, upload, delete), facts, search; ?scope=…&document=<id>
  *   /usage           budgets, daily usage chart, monthly cap (admins)
  *   /jobs            the user's background jobs
+ *   /admin           platform admins: pause, maintenance, accounts, feature flags, platform audit log
  * Later pages (Agents, Runs, Jobs, Knowledge, Usage) go beside /chat under the
  * signed-in layout; see shell/nav.ts.
  */
@@ -42,10 +49,16 @@ export function App({ client }: { client: ConvexReactClient }) {
             <Route index element={<Navigate to="/chat" replace />} />
             <Route path="chat" element={<ChatPage />} />
             <Route path="chat/:threadId" element={<ChatPage />} />
+            <Route path="agents" element={<AgentsPage />} />
+            <Route path="agents/graph" element={<DelegationsRoute />} />
+            <Route path="agents/import" element={<ImportPage />} />
+            <Route path="agents/:agentId" element={<AgentPage />} />
             <Route path="runs" element={<RunsPage />} />
             <Route path="runs/:interactionId" element={<RunPage />} />
+            <Route path="knowledge" element={<KnowledgePage />} />
             <Route path="usage" element={<UsagePage />} />
             <Route path="jobs" element={<JobsPage />} />
+            <Route path="admin" element={<AdminPage />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -137,7 +137,7 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
                   )}
                   {exchange.replies.map((reply) => (
                     <li key={reply.key}>
-                      <Message message={reply} agentName={agentName} awaitingApproval={awaitingApproval} />
+                      <Message message={reply} agentName={agentName} awaitingApproval={awaitingApproval} interactionId={turn?.interactionId} />
                     </li>
                   ))}
                   {turn !== undefined && (

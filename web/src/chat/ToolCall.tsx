@@ -7,6 +7,11 @@ export function isToolPart(part: Part): part is ToolPart {
   return part.type.startsWith("tool-") || part.type === "dynamic-tool";
 }
 
+/** The tool's name (`tool-current_time` → `current_time`). */
+export function toolNameOf(part: ToolPart): string {
+  return part.type === "dynamic-tool" ? (part as { toolName: string }).toolName : part.type.slice("tool-".length);
+}
+
 const STATE_WORDS: Record<string, string> = {
   "input-streaming": "preparing…",
   "input-available": "running…",
@@ -35,7 +40,7 @@ function pretty(value: unknown): string {
 
 /** A tool call inside an assistant message: name and state in one line, input and result when opened. */
 export function ToolCall({ part, awaitingApproval = false }: { part: ToolPart; awaitingApproval?: boolean }) {
-  const name = part.type === "dynamic-tool" ? (part as { toolName: string }).toolName : part.type.slice("tool-".length);
+  const name = toolNameOf(part);
   // The harness parks a call needing approval before it runs: say so instead of "running".
   const state: string = awaitingApproval && part.state === "input-available" ? "approval-requested" : part.state;
   const record = part as { input?: unknown; output?: unknown; errorText?: string };

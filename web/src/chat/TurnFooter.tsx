@@ -1,7 +1,9 @@
+import { Link } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import { useMutation, type FunctionReturnType } from "../lib/convex";
 import { turnErrorWords } from "../lib/errors";
 import { useRun } from "../lib/useRun";
+import { useIsStaff } from "../runs/staff";
 import { useAccount } from "../shell/AccountProvider";
 
 export type Turn = FunctionReturnType<typeof api.chat.runs.turnsForThread>[number];
@@ -33,6 +35,7 @@ export function TurnFooter({ turn, latest }: { turn: Turn; latest: boolean }) {
   const words = turn.status === "failed" && turn.error ? turnErrorWords(turn.error) : null;
   const spent = usage(turn);
   const actionError = cancel.error ?? retry.error;
+  const isStaff = useIsStaff();
 
   return (
     <div className={`turn status-${turn.status}`} data-testid="turn" data-status={turn.status} data-interaction-id={turn.interactionId}>
@@ -69,6 +72,11 @@ export function TurnFooter({ turn, latest }: { turn: Turn; latest: boolean }) {
           >
             {retry.pending ? "Retrying…" : "Retry"}
           </button>
+        )}
+        {isStaff && (
+          <Link to={`/runs/${turn.interactionId}`} className="turn-open-run" data-testid="turn-open-run">
+            Inspect run
+          </Link>
         )}
       </div>
       {words !== null && (

@@ -3,6 +3,7 @@ export {
   ConvexProviderWithAuth,
   ConvexReactClient,
   insertAtTop,
+  useAction,
   useConvexAuth,
   useMutation,
   usePaginatedQuery,

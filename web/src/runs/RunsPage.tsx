@@ -1,10 +1,14 @@
+import { useId, useMemo, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { useAgents } from "../chat/useAgents";
 import { usePaginatedQuery, type FunctionReturnType } from "../lib/convex";
+import { errorText } from "../lib/errors";
 import { duration, usd } from "../lib/format";
+import { readJson, writeJson } from "../lib/storage";
 import { fullTime, timeAgo } from "../lib/time";
+import { useQueryResult } from "../lib/useQueryResult";
 import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { ApprovalInbox } from "./ApprovalInbox";
@@ -14,6 +18,32 @@ type RunRow = FunctionReturnType<typeof api.inspector.runs.listRuns>["page"][num
 export const RUN_STATUSES = ["queued", "running", "waiting", "completed", "failed", "cancelled"] as const;
 export const RUN_KINDS = ["turn", "delegation", "job"] as const;
 const PAGE_SIZE = 25;
+
+/** Time presets: how far back from when the view was opened. `custom` uses `from` / `to` (local date-times). */
+const TIME_PRESETS = { "1h": ["Last hour", 3_600_000], "24h": ["Last 24 hours", 86_400_000], "7d": ["Last 7 days", 7 * 86_400_000] } as const;
+type TimePreset = keyof typeof TIME_PRESETS;
+/** Every query-string key that is a filter (what a saved filter keeps). */
+const FILTER_KEYS = ["status", "kind", "agent", "user", "time", "from", "to"] as const;
+const MAX_SAVED = 20;
+
+/** `from` / `to` of the `createdAt` range a URL asks for (inclusive; `to` covers its whole minute). */
+function timeRange(time: string, from: string, to: string, now: number): { from?: number; to?: number } {
+  if (time in TIME_PRESETS) return { from: now - TIME_PRESETS[time as TimePreset][1] };
+  if (time !== "custom") return {};
+  const start = from === "" ? NaN : new Date(from).getTime();
+  const end = to === "" ? NaN : new Date(to).getTime() + 59_999;
+  return { ...(Number.isFinite(start) ? { from: start } : {}), ...(Number.isFinite(end) ? { to: end } : {}) };
+}
+
+/** Only the filter keys of a query string, in a stable order (so equal filters compare equal). */
+function filterQuery(params: URLSearchParams): string {
+  const out = new URLSearchParams();
+  for (const key of FILTER_KEYS) {
+    const value = params.get(key);
+    if (value !== null && value !== "") out.set(key, value);
+  }
+  return out.toString();
+}
 
 /** Support staff only: everything that ran in the account, newest first, filtered through the URL. */
 export function RunsPage() {
@@ -46,32 +76,47 @@ function RunList() {
   const { accountId } = useAccount();
   const agents = useAgents();
   const [params, setParams] = useSearchParams();
+  const members = useQueryResult(api.tenancy.accounts.listMembers, { accountId, paginationOpts: { numItems: 100, cursor: null } });
   const status = params.get("status") ?? "";
   const kind = params.get("kind") ?? "";
   const agentId = params.get("agent") ?? "";
-  const setFilter = (name: string, value: string) => {
+  const userId = params.get("user") ?? "";
+  const time = params.get("time") ?? "";
+  const from = params.get("from") ?? "";
+  const to = params.get("to") ?? "";
+  const setFilters = (changes: Record<string, string>) => {
     const next = new URLSearchParams(params);
-    if (value === "") next.delete(name);
-    else next.set(name, value);
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === "") next.delete(name);
+      else next.set(name, value);
+    }
     setParams(next, { replace: true });
   };
+  const setFilter = (name: string, value: string) => setFilters({ [name]: value });
   const validStatus = (RUN_STATUSES as readonly string[]).includes(status) ? (status as RunRow["status"]) : undefined;
   const validKind = (RUN_KINDS as readonly string[]).includes(kind) ? (kind as RunRow["kind"]) : undefined;
   const validAgent = agents?.some((a) => a.agentId === agentId) ? (agentId as Id<"agents">) : undefined;
+  const memberList = members.data?.page;
+  const validUser = memberList?.some((m) => m.userId === userId) ? (userId as Id<"userProfiles">) : undefined;
+  // A preset is measured from when it was picked (or the page opened), so the query stays put while the list is open.
+  const range = useMemo(() => timeRange(time, from, to, Date.now()), [time, from, to]);
   const { results, status: pageStatus, loadMore } = usePaginatedQuery(
     api.inspector.runs.listRuns,
-    // An agent filter in the URL waits for the agents, so the list never flashes unfiltered.
-    agentId !== "" && agents === undefined
+    // An agent or user filter in the URL waits for its list, so the runs never flash unfiltered.
+    (agentId !== "" && agents === undefined) || (userId !== "" && memberList === undefined && members.error === null)
       ? "skip"
       : {
           accountId,
           ...(validStatus ? { status: validStatus } : {}),
           ...(validKind ? { kind: validKind } : {}),
           ...(validAgent ? { agentId: validAgent } : {}),
+          ...(validUser ? { userId: validUser } : {}),
+          ...range,
         },
     { initialNumItems: PAGE_SIZE },
   );
-  const filtered = status !== "" || kind !== "" || agentId !== "";
+  const current = filterQuery(params);
+  const filtered = current !== "";
 
   return (
     <section aria-labelledby="runs-heading">
@@ -112,12 +157,64 @@ function RunList() {
             ))}
           </select>
         </label>
+        <label className="field">
+          <span>User</span>
+          <select
+            data-testid="runs-filter-user"
+            value={userId}
+            onChange={(e) => setFilter("user", e.target.value)}
+            disabled={memberList === undefined}
+            title={members.error ? `Could not load the members: ${errorText(members.error)}` : undefined}
+          >
+            <option value="">Anyone</option>
+            {memberList?.map((m) => (
+              <option key={m.userId} value={m.userId}>
+                {m.name ?? m.email ?? "A member without a name"}
+                {m.status !== "active" ? ` (${m.status})` : ""}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Started</span>
+          <select
+            data-testid="runs-filter-time"
+            value={time}
+            onChange={(e) => setFilters({ time: e.target.value, ...(e.target.value === "custom" ? {} : { from: "", to: "" }) })}
+          >
+            <option value="">Any time</option>
+            {Object.entries(TIME_PRESETS).map(([key, [label]]) => (
+              <option key={key} value={key}>
+                {label}
+              </option>
+            ))}
+            <option value="custom">Between…</option>
+          </select>
+        </label>
+        {time === "custom" && (
+          <>
+            <label className="field">
+              <span>From</span>
+              <input type="datetime-local" data-testid="runs-filter-from" value={from} max={to || undefined} onChange={(e) => setFilter("from", e.target.value)} />
+            </label>
+            <label className="field">
+              <span>To</span>
+              <input type="datetime-local" data-testid="runs-filter-to" value={to} min={from || undefined} onChange={(e) => setFilter("to", e.target.value)} />
+            </label>
+          </>
+        )}
         {filtered && (
           <button type="button" className="button ghost" data-testid="runs-filter-clear" onClick={() => setParams(new URLSearchParams(), { replace: true })}>
             Clear filters
           </button>
         )}
       </div>
+      {members.error && userId !== "" && (
+        <p className="error small" role="alert" data-testid="runs-filter-user-error">
+          The user filter is off: could not load the account's members ({errorText(members.error)}).
+        </p>
+      )}
+      <SavedFilters key={accountId} current={current} onApply={(query) => setParams(new URLSearchParams(query), { replace: true })} />
       {pageStatus === "LoadingFirstPage" ? (
         <p className="muted" role="status" data-testid="runs-loading">
           Loading runs…
@@ -181,5 +278,70 @@ export function StatusBadge({ status }: { status: string }) {
     <span className={`status status-${status}`} data-testid="status-badge">
       {status}
     </span>
+  );
+}
+
+type SavedFilter = { name: string; query: string };
+const savedKey = (accountId: string) => `harness.runFilters.${accountId}`;
+
+/** Filter sets saved under a name in this browser (per account), applied back into the URL. */
+function SavedFilters({ current, onApply }: { current: string; onApply: (query: string) => void }) {
+  const { accountId } = useAccount();
+  const [saved, setSaved] = useState<SavedFilter[]>(() => readJson<SavedFilter[]>(savedKey(accountId)) ?? []);
+  const [name, setName] = useState("");
+  const id = useId();
+  const store = (next: SavedFilter[]) => {
+    setSaved(next);
+    writeJson(savedKey(accountId), next);
+  };
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    const trimmed = name.trim();
+    if (trimmed === "" || current === "") return;
+    // The same name replaces the older filter; the newest comes first.
+    store([{ name: trimmed, query: current }, ...saved.filter((f) => f.name !== trimmed)].slice(0, MAX_SAVED));
+    setName("");
+  };
+  const active = saved.find((f) => f.query === current);
+  return (
+    <div className="saved-filters row" role="group" aria-labelledby={`${id}-label`} data-testid="runs-saved">
+      <span id={`${id}-label`} className="visually-hidden">
+        Saved filters
+      </span>
+      {saved.length > 0 && (
+        <label className="field">
+          <span>Saved filters</span>
+          <select
+            data-testid="runs-saved-select"
+            value={active?.name ?? ""}
+            onChange={(e) => {
+              const picked = saved.find((f) => f.name === e.target.value);
+              if (picked) onApply(picked.query);
+            }}
+          >
+            <option value="">Apply a saved filter…</option>
+            {saved.map((f) => (
+              <option key={f.name} value={f.name}>
+                {f.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {active && (
+        <button type="button" className="button ghost small" data-testid="runs-saved-delete" onClick={() => store(saved.filter((f) => f !== active))}>
+          Forget “{active.name}”
+        </button>
+      )}
+      <form className="row" onSubmit={save} aria-label="Save these filters">
+        <label className="field">
+          <span>Save these filters as</span>
+          <input data-testid="runs-save-name" value={name} maxLength={60} placeholder={current === "" ? "Pick some filters first" : "e.g. failed jobs today"} disabled={current === ""} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <button type="submit" className="button secondary" data-testid="runs-save" disabled={current === "" || name.trim() === ""}>
+          Save
+        </button>
+      </form>
+    </div>
   );
 }

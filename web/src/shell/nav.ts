@@ -7,9 +7,11 @@ export type NavItem = { to: string; label: string; ready: boolean; staffOnly?: b
 
 export const NAV_ITEMS: NavItem[] = [
   { to: "/chat", label: "Chat", ready: true },
-  { to: "/agents", label: "Agents", ready: false },
+  { to: "/agents", label: "Agents", ready: true },
   { to: "/runs", label: "Runs", ready: true, staffOnly: true },
   { to: "/jobs", label: "Jobs", ready: true },
-  { to: "/knowledge", label: "Knowledge", ready: false },
+  { to: "/knowledge", label: "Knowledge", ready: true },
   { to: "/usage", label: "Usage", ready: true },
+  // Staff see the link (nav has no platform-admin-only flag); the page tells account admins it is for platform admins.
+  { to: "/admin", label: "Admin", ready: true, staffOnly: true },
 ];

@@ -3,15 +3,15 @@ import { api } from "../../../convex/_generated/api";
 import { useMutation, useQuery, type FunctionReturnType } from "../lib/convex";
 import { usd } from "../lib/format";
 import { useRun } from "../lib/useRun";
-import { useIsStaff } from "../runs/staff";
+import { useAgents } from "../chat/useAgents";
 import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
+import { SendRate } from "./SendRate";
+import { DailyUsage } from "./UsageChart";
 
 type Budget = FunctionReturnType<typeof api.usage.budgets.status>[number];
-type Day = FunctionReturnType<typeof api.usage.budgets.daily>[number];
-const DAYS = 14;
 
-/** Budgets with spend and remaining, the last two weeks of usage, and (admins) the account's monthly cap. */
+/** Budgets with spend and remaining, your sending rate, the last two weeks of spend per scope, and (admins) the account's monthly cap. */
 export function UsagePage() {
   const { account } = useAccount();
   const isAdmin = account.role === "admin";
@@ -21,8 +21,11 @@ export function UsagePage() {
       <PageErrorBoundary what="the budgets">
         <Budgets />
       </PageErrorBoundary>
+      <PageErrorBoundary what="your sending rate">
+        <SendRate />
+      </PageErrorBoundary>
       <PageErrorBoundary what="the daily usage">
-        <DailyChart />
+        <DailyUsage />
       </PageErrorBoundary>
       {isAdmin && (
         <PageErrorBoundary what="the budget form">
@@ -33,15 +36,21 @@ export function UsagePage() {
   );
 }
 
-function scopeLabel(b: Budget, accountName: string, userId: string): string {
+function scopeLabel(b: Budget, accountName: string, userId: string, agentNames: ReadonlyMap<string, string>): string {
   if (b.scope === "account") return `Account (${accountName})`;
   if (b.scope === "user") return b.scopeId === userId ? "You" : "A member";
-  return "Agent";
+  return `Agent: ${agentNames.get(b.scopeId) ?? "unknown"}`;
 }
+
+/** Agents whose budgets are listed beside the account's and yours (the server takes at most 20). */
+const MAX_AGENT_BUDGETS = 20;
 
 function Budgets() {
   const { accountId, account, viewer } = useAccount();
-  const budgets = useQuery(api.usage.budgets.status, { accountId });
+  const agents = useAgents();
+  const agentIds = agents?.slice(0, MAX_AGENT_BUDGETS).map((a) => a.agentId);
+  const budgets = useQuery(api.usage.budgets.status, agentIds === undefined ? "skip" : { accountId, agentIds });
+  const agentNames = new Map((agents ?? []).map((a) => [a.agentId as string, a.name]));
   return (
     <section aria-labelledby="budgets-heading">
       <h2 id="budgets-heading">Budgets</h2>
@@ -51,7 +60,7 @@ function Budgets() {
         </p>
       ) : budgets.length === 0 ? (
         <p className="muted" data-testid="budgets-empty">
-          No budget is set for this account or for you, so spending is not capped. What was used still shows in the chart below.
+          No budget is set for this account, for you or for its agents, so spending is not capped. What was used still shows in the chart below.
         </p>
       ) : (
         <div className="table-scroll">
@@ -75,7 +84,7 @@ function Budgets() {
                   data-spent-tokens={b.spentTokens}
                   data-spent-usd={b.spentUsd}
                 >
-                  <td>{scopeLabel(b, account.name, viewer.userId)}</td>
+                  <td>{scopeLabel(b, account.name, viewer.userId, agentNames)}</td>
                   <td>
                     {b.period} <span className="muted small">{b.periodKey}</span>
                   </td>
@@ -108,90 +117,6 @@ function Budgets() {
 
 function Meter({ value, max }: { value: number; max: number }) {
   return <meter className="meter" min={0} max={max} value={Math.min(value, max)} high={max * 0.8} optimum={0} aria-label="Share of the cap spent" />;
-}
-
-function DailyChart() {
-  const { accountId } = useAccount();
-  const days = useQuery(api.usage.budgets.daily, { accountId, scope: "account", days: DAYS });
-  const [metric, setMetric] = useState<"tokens" | "usd">("tokens");
-  const total = days?.reduce((sum, d) => sum + d.tokens, 0) ?? 0;
-  const totalUsd = days?.reduce((sum, d) => sum + d.usd, 0) ?? 0;
-  return (
-    <section aria-labelledby="daily-heading" data-testid="usage-daily" data-total-tokens={total}>
-      <h2 id="daily-heading">Last {DAYS} days (account)</h2>
-      <div className="row" role="radiogroup" aria-label="Show">
-        <label className="chip">
-          <input type="radio" name="metric" checked={metric === "tokens"} onChange={() => setMetric("tokens")} data-testid="usage-metric-tokens" /> Tokens
-        </label>
-        <label className="chip">
-          <input type="radio" name="metric" checked={metric === "usd"} onChange={() => setMetric("usd")} data-testid="usage-metric-usd" /> Dollars
-        </label>
-      </div>
-      {days === undefined ? (
-        <p className="muted" role="status" data-testid="usage-loading">
-          Loading usage…
-        </p>
-      ) : (
-        <>
-          <p data-testid="usage-total">
-            {total.toLocaleString()} tokens · {usd(totalUsd)} · {days.reduce((s, d) => s + d.turns, 0)} turns in the last {DAYS} days
-          </p>
-          {total === 0 && totalUsd === 0 ? (
-            <p className="muted" data-testid="usage-empty">
-              Nothing used in the last {DAYS} days. Chat with an agent and the usage shows here.
-            </p>
-          ) : (
-            <BarChart days={days} metric={metric} />
-          )}
-        </>
-      )}
-    </section>
-  );
-}
-
-/** A bar per day, with the numbers in a table for screen readers. */
-function BarChart({ days, metric }: { days: Day[]; metric: "tokens" | "usd" }) {
-  const value = (d: Day) => (metric === "tokens" ? d.tokens : d.usd);
-  const max = Math.max(...days.map(value), metric === "tokens" ? 1 : 0.0001);
-  const fmt = (d: Day) => (metric === "tokens" ? `${d.tokens.toLocaleString()} tokens` : usd(d.usd));
-  const width = 560;
-  const height = 180;
-  const gap = 4;
-  const barW = (width - gap * (days.length - 1)) / Math.max(days.length, 1);
-  return (
-    <figure className="chart" data-testid="usage-chart">
-      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={`${metric === "tokens" ? "Tokens" : "Dollars"} per day`}>
-        {days.map((d, i) => {
-          const h = (value(d) / max) * height;
-          const x = i * (barW + gap);
-          return (
-            <g key={d.day}>
-              <rect x={x} y={height - h} width={barW} height={Math.max(h, value(d) > 0 ? 1 : 0)} className="bar" data-testid="usage-bar" data-day={d.day} data-value={value(d)}>
-                <title>{`${d.day}: ${fmt(d)}, ${d.turns} turns`}</title>
-              </rect>
-              {((days.length - 1 - i) % 2 === 0 || days.length <= 7) && (
-                <text x={x + barW / 2} y={height + 14} textAnchor="middle" className="axis">
-                  {d.day.slice(5)}
-                </text>
-              )}
-            </g>
-          );
-        })}
-      </svg>
-      <figcaption className="visually-hidden">
-        <table>
-          <tbody>
-            {days.map((d) => (
-              <tr key={d.day}>
-                <th scope="row">{d.day}</th>
-                <td>{fmt(d)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </figcaption>
-    </figure>
-  );
 }
 
 function SetBudget() {

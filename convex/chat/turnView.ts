@@ -1,0 +1,183 @@
+/**
+ * What the chat shows about one of the caller's own turns beyond its
+ * messages: the delegations it made (each delegate's name, status, cost and
+ * steps, recursively) and the knowledge entries its answer may cite as
+ * `[1]`, `[2]` … Members see these for their own turns only; the run
+ * inspector (staff) shows the same runs with far more detail.
+ *
+ * Both are queries, so the chat updates live while a delegate works. Every
+ * read is a bounded index range: a turn has at most a handful of delegates
+ * (depth ≤ 3) and a few dozen steps each.
+ */
+import { v, type Infer } from "convex/values";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { QueryCtx } from "../_generated/server";
+import { fail } from "../lib/errors";
+import { accountQuery } from "../lib/functions";
+import { vErrorInfo, vInteractionStatus, vStepKind, vStepStatus } from "./validators";
+
+/** Bounds of one read: delegates below a turn, steps shown per delegate, characters of a task. */
+export const TURN_VIEW_LIMITS = { delegates: 20, childrenPerRun: 10, steps: 50, taskChars: 300 } as const;
+const MICRO = 1_000_000;
+
+export const vDelegateStep = v.object({
+  key: v.string(),
+  kind: vStepKind,
+  name: v.string(),
+  status: vStepStatus,
+  attempt: v.number(),
+  tokens: v.number(),
+  costUsd: v.number(),
+  durationMs: v.optional(v.number()),
+  error: v.optional(vErrorInfo),
+});
+
+export const vDelegateView = v.object({
+  interactionId: v.id("interactions"),
+  parentInteractionId: v.id("interactions"),
+  /** The parent's tool call this delegate answers (matches the `delegate_*` tool part in the reply). */
+  parentToolCallId: v.optional(v.string()),
+  depth: v.number(),
+  agentName: v.string(),
+  status: vInteractionStatus,
+  task: v.string(),
+  tokens: v.number(),
+  /** Its own cost plus its delegates'. */
+  costUsd: v.number(),
+  error: v.optional(vErrorInfo),
+  createdAt: v.number(),
+  endedAt: v.optional(v.number()),
+  steps: v.array(vDelegateStep),
+  /** More steps exist than are listed. */
+  stepsTruncated: v.boolean(),
+});
+export type DelegateView = Infer<typeof vDelegateView>;
+
+export const vCitation = v.object({
+  /** The number the answer cites it by (`[n]`). */
+  n: v.number(),
+  title: v.string(),
+  score: v.number(),
+  documentId: v.optional(v.id("knowledgeDocuments")),
+  /** False when the cited document has been deleted since. */
+  documentExists: v.boolean(),
+});
+
+/** A turn (or delegate) of the caller's, in this account; anything else answers `not_found`. */
+async function ownRun(ctx: QueryCtx, caller: { accountId: Id<"accounts">; userId: Id<"userProfiles"> }, interactionId: Id<"interactions">) {
+  const run = await ctx.db.get("interactions", interactionId);
+  if (run === null || run.accountId !== caller.accountId || run.userId !== caller.userId) fail("not_found", "Run not found.");
+  return run;
+}
+
+function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1).trimEnd()}…` : flat;
+}
+
+async function stepsOf(ctx: QueryCtx, run: Doc<"interactions">) {
+  const rows = await ctx.db
+    .query("steps")
+    .withIndex("by_interactionId_index", (q) => q.eq("interactionId", run._id))
+    .take(TURN_VIEW_LIMITS.steps + 1);
+  const steps = rows.slice(0, TURN_VIEW_LIMITS.steps).map((s) => ({
+    key: s.key,
+    kind: s.kind,
+    name: s.name,
+    status: s.status,
+    attempt: s.attempt,
+    tokens: (s.tokensIn ?? 0) + (s.tokensOut ?? 0),
+    costUsd: (s.costMicroUsd ?? 0) / MICRO,
+    ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
+    ...(s.error ? { error: s.error } : {}),
+  }));
+  return { steps, truncated: rows.length > TURN_VIEW_LIMITS.steps };
+}
+
+/** The delegates below `root`, breadth first (parents before their children), bounded. */
+export async function delegatesBelow(ctx: QueryCtx, root: Doc<"interactions">): Promise<DelegateView[]> {
+  const views: DelegateView[] = [];
+  const agentNames = new Map<Id<"agents">, string>();
+  let frontier: Doc<"interactions">[] = [root];
+  while (frontier.length > 0 && views.length < TURN_VIEW_LIMITS.delegates) {
+    const next: Doc<"interactions">[] = [];
+    for (const parent of frontier) {
+      const children = await ctx.db
+        .query("interactions")
+        .withIndex("by_parentInteractionId", (q) => q.eq("parentInteractionId", parent._id))
+        .take(TURN_VIEW_LIMITS.childrenPerRun);
+      for (const child of children) {
+        if (views.length >= TURN_VIEW_LIMITS.delegates) break;
+        let agentName = agentNames.get(child.agentId);
+        if (agentName === undefined) {
+          agentName = (await ctx.db.get("agents", child.agentId))?.name ?? "A deleted agent";
+          agentNames.set(child.agentId, agentName);
+        }
+        const { steps, truncated } = await stepsOf(ctx, child);
+        views.push({
+          interactionId: child._id,
+          parentInteractionId: parent._id,
+          ...(child.parentToolCallId !== undefined ? { parentToolCallId: child.parentToolCallId } : {}),
+          depth: child.depth,
+          agentName,
+          status: child.status,
+          task: clip(child.promptText, TURN_VIEW_LIMITS.taskChars),
+          tokens: child.tokensIn + child.tokensOut,
+          costUsd: child.treeCostMicroUsd / MICRO,
+          ...(child.error ? { error: child.error } : {}),
+          createdAt: child.createdAt,
+          ...(child.endedAt !== undefined ? { endedAt: child.endedAt } : {}),
+          steps,
+          stepsTruncated: truncated,
+        });
+        next.push(child);
+      }
+    }
+    frontier = next;
+  }
+  return views;
+}
+
+/** The delegations one of your turns made, with each delegate's status, cost and steps (live). */
+export const delegations = accountQuery({
+  args: { interactionId: v.id("interactions") },
+  returns: v.array(vDelegateView),
+  handler: async (ctx, { accountId, interactionId }) => {
+    const run = await ownRun(ctx, { accountId, userId: ctx.user._id }, interactionId);
+    return await delegatesBelow(ctx, run);
+  },
+});
+
+/**
+ * What the answer of one of your turns may cite: the knowledge entries put in
+ * the prompt of its last successful model call, numbered as the prompt
+ * numbered them, each linked to its document when it came from one.
+ */
+export const citations = accountQuery({
+  args: { interactionId: v.id("interactions") },
+  returns: v.array(vCitation),
+  handler: async (ctx, { accountId, interactionId }) => {
+    const run = await ownRun(ctx, { accountId, userId: ctx.user._id }, interactionId);
+    // The answering call is the newest model step; a turn makes at most six.
+    const recent = await ctx.db
+      .query("steps")
+      .withIndex("by_interactionId_index", (q) => q.eq("interactionId", run._id))
+      .order("desc")
+      .take(TURN_VIEW_LIMITS.steps);
+    const answering = recent.find((s) => s.kind === "llm" && s.status === "succeeded");
+    const entries = answering?.contextEntries ?? [];
+    const cited = [];
+    for (const [index, entry] of entries.entries()) {
+      const documentId = entry.documentId === undefined ? null : ctx.db.normalizeId("knowledgeDocuments", entry.documentId);
+      const document = documentId === null ? null : await ctx.db.get("knowledgeDocuments", documentId);
+      cited.push({
+        n: index + 1,
+        title: entry.title,
+        score: entry.score,
+        ...(documentId !== null ? { documentId } : {}),
+        documentExists: document !== null,
+      });
+    }
+    return cited;
+  },
+});

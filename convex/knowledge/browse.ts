@@ -1,0 +1,186 @@
+/**
+ * What the Knowledge page needs beyond documents and search: the scopes the
+ * caller may see (and which of them they may change), and the facts
+ * remembered in a scope, with adding and forgetting one.
+ *
+ * Facts live only in the RAG component (no table of ours): listing reads the
+ * newest entries of the scope's namespace and keeps the facts among them.
+ * A fact's RAG key is a hash of its scope, subject and predicate
+ * (facts.ts), so recomputing it proves an entry belongs to the scope named.
+ */
+import type { EntryId } from "@convex-dev/rag";
+import { v } from "convex/values";
+import { internal } from "../_generated/api";
+import type { Id } from "../_generated/dataModel";
+import { internalQuery, type QueryCtx } from "../_generated/server";
+import { fail } from "../lib/errors";
+import { accountAction, accountMutation, accountQuery } from "../lib/functions";
+import { roleAtLeast, vRole } from "../lib/validators";
+import { resolveEmbeddingModel } from "../models/embeddings";
+import { normalizeText } from "../models/text";
+import { callerOf, readableScope, writableScope, type KnowledgeCaller } from "./access";
+import { factText, parseFact, storeFact, type FactScope } from "./facts";
+import { knowledgeRag, sha256Hex } from "./rag";
+import { namespaceFor } from "./scopes";
+import { vScopeArg, vScopeKind, type ScopeArg } from "./validators";
+
+/** Agents listed as scopes, and entries read to find a scope's facts. */
+export const BROWSE_LIMITS = { agents: 50, factEntries: 100 } as const;
+
+export const vScopeView = v.object({
+  scope: vScopeArg,
+  kind: vScopeKind,
+  label: v.string(),
+  /** May the caller add and delete documents here? */
+  canWrite: v.boolean(),
+  /** Can this scope hold facts at all (platform knowledge is documents only)? */
+  holdsFacts: v.boolean(),
+});
+
+/** The scopes the caller may see in this account: their own, the account's, the platform's and each agent's. */
+export const scopes = accountQuery({
+  args: {},
+  returns: v.array(vScopeView),
+  handler: async (ctx, { accountId }) => {
+    const caller = callerOf(ctx);
+    const admin = roleAtLeast(caller.role, "admin");
+    const agents = await ctx.db
+      .query("agents")
+      .withIndex("by_accountId_slug", (q) => q.eq("accountId", accountId))
+      .take(BROWSE_LIMITS.agents);
+    return [
+      { scope: { kind: "user" as const }, kind: "user" as const, label: "Yours", canWrite: roleAtLeast(caller.role, "member"), holdsFacts: true },
+      { scope: { kind: "account" as const }, kind: "account" as const, label: ctx.account.name, canWrite: admin, holdsFacts: true },
+      ...agents
+        .filter((agent) => agent.status !== "archived")
+        .map((agent) => ({
+          scope: { kind: "agent" as const, agentId: agent._id },
+          kind: "agent" as const,
+          label: agent.name,
+          canWrite: admin,
+          holdsFacts: true,
+        })),
+      { scope: { kind: "platform" as const }, kind: "platform" as const, label: "Platform", canWrite: caller.isPlatformAdmin, holdsFacts: false },
+    ];
+  },
+});
+
+const vFact = v.object({
+  entryId: v.string(),
+  /** The fact as one sentence, as search finds it. */
+  text: v.string(),
+  subject: v.string(),
+  predicate: v.string(),
+  value: v.string(),
+  category: v.string(),
+  confidence: v.number(),
+});
+
+async function factKeyFor(scopeKey: string, subject: string, predicate: string) {
+  return await sha256Hex(`${scopeKey}\n${normalizeText(subject)}\n${normalizeText(predicate)}`);
+}
+
+function asString(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+/**
+ * The facts remembered in a scope, newest first: those among the scope's
+ * newest `BROWSE_LIMITS.factEntries` entries (documents are entries too;
+ * `truncated` says older entries were not read).
+ */
+export const facts = accountQuery({
+  args: { scope: vScopeArg },
+  returns: v.object({ facts: v.array(vFact), truncated: v.boolean() }),
+  handler: async (ctx, { accountId, scope }) => {
+    const resolved = await readableScope(ctx, callerOf(ctx), accountId, scope);
+    const model = resolveEmbeddingModel();
+    const rag = knowledgeRag(model);
+    const namespace = await rag.getNamespace(ctx, { namespace: namespaceFor(resolved.scopeKey, model.modelId) });
+    if (namespace === null) return { facts: [], truncated: false };
+    const page = await rag.list(ctx, {
+      namespaceId: namespace.namespaceId,
+      status: "ready",
+      order: "desc",
+      limit: BROWSE_LIMITS.factEntries,
+    });
+    const found = [];
+    for (const entry of page.page) {
+      const metadata = entry.metadata ?? {};
+      if (metadata["kind"] !== "fact") continue;
+      const subject = asString(metadata["subject"]);
+      const predicate = asString(metadata["predicate"]);
+      const value = asString(metadata["value"]);
+      const confidence = metadata["confidence"];
+      found.push({
+        entryId: entry.entryId as string,
+        text: factText(subject, predicate, value),
+        subject,
+        predicate,
+        value,
+        category: asString(entry.filterValues.find((filter) => filter.name === "category")?.value) || "general",
+        confidence: typeof confidence === "number" ? confidence : entry.importance,
+      });
+    }
+    return { facts: found, truncated: !page.isDone };
+  },
+});
+
+const vCaller = v.object({ userId: v.id("userProfiles"), role: vRole, isPlatformAdmin: v.boolean() });
+
+/** For `addFact`: the caller may write this scope (and it can hold facts). */
+export const checkFactScope = internalQuery({
+  args: { accountId: v.id("accounts"), caller: vCaller, scope: vScopeArg },
+  returns: v.null(),
+  handler: async (ctx, { accountId, caller, scope }) => {
+    await writableFactScope(ctx, caller, accountId, scope);
+    return null;
+  },
+});
+
+async function writableFactScope(ctx: QueryCtx, caller: KnowledgeCaller, accountId: Id<"accounts">, scope: ScopeArg) {
+  if (scope.kind === "platform") fail("bad_request", "Platform knowledge holds documents only, not facts.");
+  return await writableScope(ctx, caller, accountId, scope);
+}
+
+/** Remember a fact in a scope you may write: “the office wifi is called Harbour”. Storing it again changes nothing. */
+export const addFact = accountAction({
+  args: { scope: vScopeArg, text: v.string(), category: v.optional(v.string()) },
+  returns: v.object({ entryId: v.string(), text: v.string(), status: v.union(v.literal("created"), v.literal("updated"), v.literal("unchanged")) }),
+  handler: async (ctx, { accountId, scope, text, category }) => {
+    const caller = callerOf(ctx);
+    await ctx.runQuery(internal.knowledge.browse.checkFactScope, { accountId, caller, scope });
+    const parts = parseFact(text);
+    if (parts.subject === "") fail("bad_request", "A fact cannot be empty.");
+    const stored = await storeFact(ctx, {
+      accountId,
+      userId: caller.userId,
+      scope: scope.kind as FactScope,
+      ...(scope.kind === "agent" ? { agentId: scope.agentId } : {}),
+      ...parts,
+      ...(category !== undefined ? { category } : {}),
+    });
+    return { entryId: stored.entryId, text: stored.text, status: stored.status };
+  },
+});
+
+/** Forget a fact of a scope you may write. Its vectors are removed in the background. */
+export const removeFact = accountMutation({
+  args: { scope: vScopeArg, entryId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { accountId, scope, entryId }) => {
+    const resolved = await writableFactScope(ctx, callerOf(ctx), accountId, scope);
+    const rag = knowledgeRag();
+    // Not an entry id at all answers like a fact that is not there.
+    const entry = /^[a-z0-9]+$/i.test(entryId) ? await rag.getEntry(ctx, { entryId: entryId as EntryId }).catch(() => null) : null;
+    const metadata = entry?.metadata ?? {};
+    const belongs =
+      entry !== null &&
+      entry.status !== "replaced" &&
+      metadata["kind"] === "fact" &&
+      entry.key === (await factKeyFor(resolved.scopeKey, asString(metadata["subject"]), asString(metadata["predicate"])));
+    if (!belongs) fail("not_found", "Fact not found.");
+    await rag.deleteAsync(ctx, { entryId: entry.entryId });
+    return null;
+  },
+});

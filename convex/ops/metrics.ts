@@ -1,0 +1,274 @@
+/**
+ * Metrics kept up to date as things happen, so `GET /metrics` never scans a
+ * table that grows with traffic: each hook below adds to one row of
+ * `metricSeries` (a random shard of its series) in the transaction where the
+ * thing happened, and the scrape sums a bounded set of rows.
+ *
+ * | family                                   | type      | labels          | recorded when                                 |
+ * |------------------------------------------|-----------|-----------------|-----------------------------------------------|
+ * | harness_interaction_duration_seconds     | histogram | kind, status    | a run (turn, delegation) ends                 |
+ * | harness_llm_call_duration_seconds        | histogram | model, status   | a model call step ends (each attempt)         |
+ * | harness_tool_execution_duration_seconds  | histogram | tool, status    | a tool step ends (each attempt)               |
+ * | harness_triage_intents_total             | counter   | intent          | triage classifies a message                   |
+ * | harness_llm_cost_usd_total               | counter   | model           | a model call's usage is committed             |
+ * | harness_llm_tokens_total                 | counter   | model, direction| same                                          |
+ * | harness_jobs                             | gauge     | state           | a job changes state (+1 new state, -1 old)    |
+ * | harness_maintenance_held_turns           | gauge     |                 | a turn is held / released                     |
+ */
+import { v, type Infer } from "convex/values";
+import type { Doc, Id } from "../_generated/dataModel";
+import { internalQuery, type MutationCtx, type QueryCtx } from "../_generated/server";
+import type { JobState } from "../jobs/validators";
+
+/** Seconds: what a person notices, up to a minute-long run. */
+export const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+
+/** Rows per series: writers spread over them so a hot series never conflicts with itself. */
+export const SHARDS = 8;
+/** Longest label value kept (model ids, tool slugs); longer ones are cut. */
+const MAX_LABEL_CHARS = 80;
+/** Rows one family may have (label combinations × shards); the scrape reads at most this many. */
+const MAX_ROWS_PER_FAMILY = 4_000;
+
+type FamilyType = "counter" | "gauge" | "histogram";
+export type Family = {
+  name: string;
+  help: string;
+  type: FamilyType;
+  labelNames: readonly string[];
+  buckets?: readonly number[];
+  /** Stored value × scale = exported value (cost is stored in integer micro-dollars). */
+  scale?: number;
+};
+
+export const FAMILIES = {
+  interactionDuration: {
+    name: "harness_interaction_duration_seconds",
+    help: "Duration of runs (chat turns and delegations) from start to end, by kind and final status.",
+    type: "histogram",
+    labelNames: ["kind", "status"],
+    buckets: DURATION_BUCKETS,
+  },
+  llmCallDuration: {
+    name: "harness_llm_call_duration_seconds",
+    help: "Duration of model call attempts, by model and outcome.",
+    type: "histogram",
+    labelNames: ["model", "status"],
+    buckets: DURATION_BUCKETS,
+  },
+  toolDuration: {
+    name: "harness_tool_execution_duration_seconds",
+    help: "Duration of tool call attempts, by tool and outcome.",
+    type: "histogram",
+    labelNames: ["tool", "status"],
+    buckets: DURATION_BUCKETS,
+  },
+  triageIntents: {
+    name: "harness_triage_intents_total",
+    help: "Messages classified by triage, by intent.",
+    type: "counter",
+    labelNames: ["intent"],
+  },
+  llmCost: {
+    name: "harness_llm_cost_usd_total",
+    help: "Cost of model calls in US dollars, by model.",
+    type: "counter",
+    labelNames: ["model"],
+    scale: 1e-6,
+  },
+  llmTokens: {
+    name: "harness_llm_tokens_total",
+    help: "Tokens of model calls, by model and direction (input, output).",
+    type: "counter",
+    labelNames: ["model", "direction"],
+  },
+  jobs: {
+    name: "harness_jobs",
+    help: "Background jobs in each state.",
+    type: "gauge",
+    labelNames: ["state"],
+  },
+  heldTurns: {
+    name: "harness_maintenance_held_turns",
+    help: "Chat turns saved during maintenance and not started yet.",
+    type: "gauge",
+    labelNames: [],
+  },
+} as const satisfies Record<string, Family>;
+
+// --- label sets ----------------------------------------------------------------
+
+function escapeLabelValue(value: string): string {
+  return value.slice(0, MAX_LABEL_CHARS).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+/** The label set in exposition form, in the family's label order: `model="m",status="ok"`. */
+export function labelString(family: Family, values: readonly string[]): string {
+  if (values.length !== family.labelNames.length) throw new Error(`${family.name} takes ${family.labelNames.length} label values`);
+  return family.labelNames.map((name, i) => `${name}="${escapeLabelValue(values[i]!)}"`).join(",");
+}
+
+/** Index of the bucket an observation falls in (`le` is inclusive); the last index is +Inf. */
+export function bucketIndex(bounds: readonly number[], value: number): number {
+  const index = bounds.findIndex((bound) => value <= bound);
+  return index < 0 ? bounds.length : index;
+}
+
+// --- writing ---------------------------------------------------------------------
+
+async function shardRow(ctx: MutationCtx, name: string, labels: string, shard: number) {
+  return await ctx.db
+    .query("metricSeries")
+    .withIndex("by_name_labels_shard", (q) => q.eq("name", name).eq("labels", labels).eq("shard", shard))
+    .unique();
+}
+
+/** Add `amount` to a counter or gauge series (a gauge may go down). */
+export async function addToMetric(ctx: MutationCtx, family: Family, labelValues: readonly string[], amount: number): Promise<void> {
+  if (family.type === "histogram") throw new Error(`${family.name} is a histogram; use observe`);
+  if (amount === 0 || !Number.isFinite(amount)) return;
+  const labels = labelString(family, labelValues);
+  const shard = Math.floor(Math.random() * SHARDS);
+  const row = await shardRow(ctx, family.name, labels, shard);
+  if (row) await ctx.db.patch("metricSeries", row._id, { value: row.value + amount });
+  else await ctx.db.insert("metricSeries", { name: family.name, labels, shard, value: amount });
+}
+
+/** Record one observation of a histogram series. */
+export async function observe(ctx: MutationCtx, family: Family, labelValues: readonly string[], value: number): Promise<void> {
+  const bounds = family.buckets;
+  if (family.type !== "histogram" || bounds === undefined) throw new Error(`${family.name} is not a histogram`);
+  if (!Number.isFinite(value)) return;
+  const labels = labelString(family, labelValues);
+  const shard = Math.floor(Math.random() * SHARDS);
+  const row = await shardRow(ctx, family.name, labels, shard);
+  const buckets = row?.buckets && row.buckets.length === bounds.length + 1 ? [...row.buckets] : new Array<number>(bounds.length + 1).fill(0);
+  const index = bucketIndex(bounds, value);
+  buckets[index] = (buckets[index] ?? 0) + 1;
+  if (row) await ctx.db.patch("metricSeries", row._id, { value: row.value + value, count: (row.count ?? 0) + 1, buckets });
+  else await ctx.db.insert("metricSeries", { name: family.name, labels, shard, value, count: 1, buckets });
+}
+
+// --- the hooks the domains call ------------------------------------------------------
+
+/** A step of a run ended (an attempt of a model or tool call): its duration, and a model call's usage. */
+export async function recordStepEnded(
+  ctx: MutationCtx,
+  step: Doc<"steps">,
+  outcome: { status: string; tokensIn?: number; tokensOut?: number; costMicroUsd?: number },
+  durationMs: number,
+): Promise<void> {
+  const seconds = Math.max(0, durationMs) / 1000;
+  if (step.kind === "tool") {
+    await observe(ctx, FAMILIES.toolDuration, [step.name, outcome.status], seconds);
+    return;
+  }
+  if (step.kind !== "llm") return;
+  const run = await ctx.db.get("interactions", step.interactionId);
+  const model = run?.modelId ?? "unknown";
+  await observe(ctx, FAMILIES.llmCallDuration, [model, outcome.status], seconds);
+  if (outcome.costMicroUsd) await addToMetric(ctx, FAMILIES.llmCost, [model], outcome.costMicroUsd);
+  if (outcome.tokensIn) await addToMetric(ctx, FAMILIES.llmTokens, [model, "input"], outcome.tokensIn);
+  if (outcome.tokensOut) await addToMetric(ctx, FAMILIES.llmTokens, [model, "output"], outcome.tokensOut);
+}
+
+/**
+ * A run reached its end state: how long it ran, from its start (or from when
+ * it was queued, if it never started). Reads the row as this transaction left it.
+ */
+export async function recordRunEnded(
+  ctx: MutationCtx,
+  interactionId: Id<"interactions">,
+  status: "completed" | "failed" | "cancelled",
+  endedAt: number,
+): Promise<void> {
+  const run = await ctx.db.get("interactions", interactionId);
+  if (run === null) return;
+  const seconds = Math.max(0, endedAt - (run.startedAt ?? run.createdAt)) / 1000;
+  await observe(ctx, FAMILIES.interactionDuration, [run.kind, status], seconds);
+}
+
+/** Triage classified a message. */
+export async function recordTriage(ctx: MutationCtx, intent: string): Promise<void> {
+  await addToMetric(ctx, FAMILIES.triageIntents, [intent], 1);
+}
+
+/** A job moved from `from` (null: it was just created) to `to`. */
+export async function recordJobState(ctx: MutationCtx, from: JobState | null, to: JobState): Promise<void> {
+  if (from === to) return;
+  if (from !== null) await addToMetric(ctx, FAMILIES.jobs, [from], -1);
+  await addToMetric(ctx, FAMILIES.jobs, [to], 1);
+}
+
+// --- reading -------------------------------------------------------------------------
+
+export const vSeriesTotal = v.object({
+  labels: v.string(),
+  value: v.number(),
+  count: v.optional(v.number()),
+  buckets: v.optional(v.array(v.number())),
+});
+export type SeriesTotal = Infer<typeof vSeriesTotal>;
+
+/** Every series of a family, shards summed, in label order. `truncated` when the family had more rows than are read. */
+export async function familyTotals(ctx: QueryCtx, family: Family): Promise<{ series: SeriesTotal[]; truncated: boolean }> {
+  const rows = await ctx.db
+    .query("metricSeries")
+    .withIndex("by_name_labels_shard", (q) => q.eq("name", family.name))
+    .take(MAX_ROWS_PER_FAMILY + 1);
+  const truncated = rows.length > MAX_ROWS_PER_FAMILY;
+  const byLabels = new Map<string, SeriesTotal>();
+  for (const row of rows.slice(0, MAX_ROWS_PER_FAMILY)) {
+    const total = byLabels.get(row.labels) ?? { labels: row.labels, value: 0, ...(family.type === "histogram" ? { count: 0, buckets: [] } : {}) };
+    total.value += row.value;
+    if (total.count !== undefined) total.count += row.count ?? 0;
+    if (total.buckets !== undefined) {
+      (row.buckets ?? []).forEach((n, i) => (total.buckets![i] = (total.buckets![i] ?? 0) + n));
+    }
+    byLabels.set(row.labels, total);
+  }
+  return { series: [...byLabels.values()], truncated };
+}
+
+/** One series' value (a gauge such as the held-turn count), shards summed. */
+export async function seriesValue(ctx: QueryCtx, family: Family, labelValues: readonly string[]): Promise<number> {
+  const labels = labelString(family, labelValues);
+  const rows = await ctx.db
+    .query("metricSeries")
+    .withIndex("by_name_labels_shard", (q) => q.eq("name", family.name).eq("labels", labels))
+    .take(SHARDS);
+  return rows.reduce((sum, row) => sum + row.value, 0);
+}
+
+export const vFamilySnapshot = v.object({
+  name: v.string(),
+  help: v.string(),
+  type: v.union(v.literal("counter"), v.literal("gauge"), v.literal("histogram")),
+  buckets: v.optional(v.array(v.number())),
+  scale: v.optional(v.number()),
+  series: v.array(vSeriesTotal),
+  truncated: v.boolean(),
+});
+export type FamilySnapshot = Infer<typeof vFamilySnapshot>;
+
+/** What `/metrics` exposes from the recorded families. */
+export const snapshot = internalQuery({
+  args: {},
+  returns: v.array(vFamilySnapshot),
+  handler: async (ctx) => {
+    const out: FamilySnapshot[] = [];
+    for (const family of Object.values(FAMILIES) as Family[]) {
+      const { series, truncated } = await familyTotals(ctx, family);
+      out.push({
+        name: family.name,
+        help: family.help,
+        type: family.type,
+        ...(family.buckets ? { buckets: [...family.buckets] } : {}),
+        ...(family.scale !== undefined ? { scale: family.scale } : {}),
+        series,
+        truncated,
+      });
+    }
+    return out;
+  },
+});

@@ -1,0 +1,142 @@
+// @vitest-environment node
+/**
+ * Knowledge end to end in Chromium against the real `npm start`: a member
+ * uploads a Markdown file into their own scope, watches it become ready,
+ * finds it by search (ranked, with a score), remembers a fact, then asks the
+ * Assistant a question the document answers — the answer cites it as [1],
+ * linked to the document, and the link opens it on the Knowledge page.
+ * Finally the document is deleted (with a confirmation).
+ *
+ * Screenshots: artifacts/screenshots/knowledge.png, knowledge-*.png.
+ */
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
+import { pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+
+let app: App;
+let browser: Browser;
+let page: Page;
+let documentId = "";
+
+useAppAndBrowser("knowledge-", (session) => ({ app, browser, page } = session));
+
+const FILE = `# Ficus care
+
+Water the ficus every Tuesday with half a litre of rainwater.
+
+## Light
+
+Keep the ficus in bright, indirect light and away from radiators.`;
+const QUESTION = "How much rainwater does the ficus need?";
+
+describe("the knowledge page and cited answers in Chromium against npm start", { timeout: 120_000 }, () => {
+  test("a member signs in and opens Knowledge: their own scope, empty", async () => {
+    await page.goto(app.url);
+    await page.getByTestId("signin-name").fill("Kim Keeper");
+    await page.getByTestId("signin-org-id").fill("org_demo");
+    await page.getByTestId("signin-org-role").selectOption("org:member");
+    await page.getByTestId("signin-submit").click();
+    await page.getByTestId("chat-empty").waitFor({ timeout: 45_000 });
+    await page.getByTestId("nav-knowledge").click();
+    await page.getByTestId("knowledge-page").waitFor();
+    expect(await page.getByTestId("knowledge-scope").inputValue()).toBe("user");
+    await page.getByTestId("documents-empty").waitFor();
+    await page.getByTestId("facts-empty").waitFor();
+    // The account's scope is readable but not writable for a member: no upload form there.
+    await page.getByTestId("knowledge-scope").selectOption("account");
+    await expect.poll(() => new URL(page.url()).searchParams.get("scope")).toBe("account");
+    await page.getByTestId("documents-empty").waitFor();
+    expect(await page.getByTestId("add-document").count()).toBe(0);
+    await page.getByTestId("knowledge-scope").selectOption("user");
+    await page.getByTestId("add-document").waitFor();
+  });
+
+  test("uploading a Markdown file: pending, then ready", async () => {
+    await page.getByTestId("document-file").setInputFiles({ name: "ficus-care.md", mimeType: "text/markdown", buffer: Buffer.from(FILE) });
+    await expect.poll(() => page.getByTestId("document-title").inputValue()).toBe("ficus-care");
+    expect(await page.getByTestId("document-markdown").isChecked()).toBe(true);
+    await page.getByTestId("document-submit").click();
+    const row = page.locator('[data-testid="document-row"]', { hasText: "ficus-care" });
+    await row.waitFor();
+    documentId = (await row.getAttribute("data-document-id")) ?? "";
+    expect(documentId).not.toBe("");
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 30_000 }).toBe("ready");
+    expect(await row.getByTestId("document-status").textContent()).toBe("Ready");
+    await expect.poll(() => page.getByTestId("document-added").getAttribute("data-status")).toBe("ready");
+  });
+
+  test("search finds it first, with its score; a fact is remembered", async () => {
+    await page.getByTestId("knowledge-search-input").fill("how much rainwater for the ficus");
+    await page.getByTestId("knowledge-search-input").press("Enter");
+    const first = page.locator('[data-testid="search-hit"][data-rank="1"]');
+    await first.waitFor();
+    expect(await first.getAttribute("data-document-id")).toBe(documentId);
+    expect(Number(await first.getAttribute("data-score"))).toBeGreaterThan(0.2);
+    expect(await first.getByTestId("search-hit-score").textContent()).toMatch(/^score 0\.\d{3}$/);
+    expect(await first.textContent()).toContain("half a litre of rainwater");
+
+    await page.getByTestId("fact-input").fill("My ficus is called Fred");
+    await page.getByTestId("fact-add").click();
+    await page.locator('[data-testid="fact"]', { hasText: "My ficus is called Fred" }).waitFor();
+    await screenshot(page, "knowledge");
+  });
+
+  test("the Assistant's answer cites the document, linked to it", async () => {
+    await page.getByTestId("nav-chat").click();
+    await page.getByTestId("new-thread").click();
+    await page.getByTestId("thread-empty").waitFor();
+    const input = page.getByTestId("composer-input");
+    await input.fill(QUESTION);
+    await input.press("Enter");
+    const view = await pollUntil(
+      () => readThread(page),
+      (v) => v.turns[0] === "completed" && repliesTo(v, QUESTION).some((reply) => reply.settled),
+      { timeoutMs: 45_000, what: "the cited answer" },
+    );
+    expect(repliesTo(view, QUESTION).at(-1)!.text).toMatch(/half a litre of rainwater.*\[1\]/);
+    const reply = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    const citation = reply.locator('[data-testid="citation"][data-n="1"]');
+    await citation.waitFor();
+    expect(await citation.getAttribute("href")).toBe(`/knowledge?document=${documentId}`);
+    expect(await citation.getAttribute("title")).toContain("ficus-care");
+    expect(await reply.getByTestId("source-link").textContent()).toBe("ficus-care");
+    await screenshot(page, "knowledge-02-cited-answer");
+
+    // Following the citation (keyboard) opens the document on the Knowledge page.
+    await citation.focus();
+    await page.keyboard.press("Enter");
+    await page.getByTestId("knowledge-page").waitFor();
+    const detail = page.getByTestId("document-detail");
+    await detail.waitFor();
+    expect(await detail.getAttribute("data-document-id")).toBe(documentId);
+    expect(await detail.getAttribute("data-status")).toBe("ready");
+    await expect.poll(() => page.locator(`[data-testid="document-row"][data-document-id="${documentId}"]`).getAttribute("data-highlighted")).toBe("true");
+    await screenshot(page, "knowledge-03-cited-document");
+  });
+
+  test("on a phone the page is one column with nothing cut off", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByTestId("document-detail").waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, "knowledge-04-phone");
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  test("deleting the document asks first, then it is gone", async () => {
+    const row = page.locator(`[data-testid="document-row"][data-document-id="${documentId}"]`);
+    await row.getByTestId("document-delete").click();
+    await row.getByTestId("document-delete-cancel").click();
+    await row.getByTestId("document-delete").click();
+    await row.getByTestId("document-delete-confirm").click();
+    await page.getByTestId("documents-empty").waitFor();
+    // The open link now says the document is gone, in words.
+    await page.getByTestId("document-missing").waitFor();
+    expect(await page.getByTestId("document-missing").textContent()).toMatch(/not found/i);
+  });
+
+  test("no page errors, no server errors", () => {
+    expect(browser.pageErrors).toEqual([]);
+    expect(app.logs()).not.toMatch(/Uncaught error|Could not find module|is not supported in Convex|Server Error/);
+  });
+});

@@ -1,0 +1,133 @@
+import { useId, useState, type FormEvent } from "react";
+import { api } from "../../../convex/_generated/api";
+import { useMutation, usePaginatedQuery, type FunctionReturnType } from "../lib/convex";
+import { useRun } from "../lib/useRun";
+
+type Account = FunctionReturnType<typeof api.admin.platform.listAccounts>["page"][number];
+const PAGE_SIZE = 25;
+
+/** Every account on the platform, newest first, with suspend / resume (a reason is required and audited). */
+export function AccountsTable() {
+  const { results, status, loadMore } = usePaginatedQuery(api.admin.platform.listAccounts, {}, { initialNumItems: PAGE_SIZE });
+  return (
+    <section aria-labelledby="admin-accounts-heading">
+      <h2 id="admin-accounts-heading">Accounts</h2>
+      {status === "LoadingFirstPage" ? (
+        <p className="muted" role="status" data-testid="admin-accounts-loading">
+          Loading accounts…
+        </p>
+      ) : results.length === 0 ? (
+        <p className="muted" data-testid="admin-accounts-empty">
+          No accounts yet. One is created when someone signs in for the first time.
+        </p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table" data-testid="admin-accounts">
+            <thead>
+              <tr>
+                <th scope="col">Account</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Status</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {results.map((account) => (
+                <AccountRow key={account.accountId} account={account} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {(status === "CanLoadMore" || status === "LoadingMore") && (
+        <button
+          type="button"
+          className="button secondary"
+          data-testid="admin-accounts-load-more"
+          disabled={status === "LoadingMore"}
+          onClick={() => loadMore(PAGE_SIZE)}
+        >
+          {status === "LoadingMore" ? "Loading…" : "Load more"}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function AccountRow({ account }: { account: Account }) {
+  const suspend = useMutation(api.admin.platform.suspendAccount);
+  const resume = useMutation(api.admin.platform.resumeAccount);
+  const [confirming, setConfirming] = useState(false);
+  const [reason, setReason] = useState("");
+  const id = useId();
+  const suspended = account.status === "suspended";
+  const { run, pending, error, clearError } = useRun(async () => {
+    const args = { accountId: account.accountId, reason: reason.trim() };
+    await (suspended ? resume(args) : suspend(args));
+    setConfirming(false);
+    setReason("");
+  });
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    if (reason.trim() !== "") void run();
+  };
+  const verb = suspended ? "Resume" : "Suspend";
+  return (
+    <tr data-testid="admin-account-row" data-account-id={account.accountId} data-status={account.status}>
+      <td>
+        <strong>{account.name}</strong> <span className="muted small">{account.slug}</span>
+      </td>
+      <td>{account.kind === "organization" ? "Organisation" : "Personal"}</td>
+      <td>
+        <span className={`status ${suspended ? "status-failed" : "status-completed"}`}>{suspended ? "Suspended" : "Active"}</span>
+      </td>
+      <td>
+        {confirming ? (
+          <form className="admin-confirm" onSubmit={onSubmit}>
+            <label htmlFor={`${id}-reason`} className="small">
+              {suspended ? "Why resume it?" : "Why suspend it? Its members are refused until it is resumed."}
+            </label>
+            <div className="row">
+              <input
+                id={`${id}-reason`}
+                value={reason}
+                maxLength={500}
+                required
+                autoFocus
+                onChange={(e) => setReason(e.target.value)}
+                data-testid="admin-account-reason"
+              />
+              <button type="submit" className="button primary small" disabled={pending || reason.trim() === ""} data-testid="admin-account-confirm">
+                {pending ? "Saving…" : verb}
+              </button>
+              <button
+                type="button"
+                className="button ghost small"
+                onClick={() => {
+                  setConfirming(false);
+                  clearError();
+                }}
+              >
+                Cancel
+              </button>
+            </div>
+          </form>
+        ) : (
+          <button
+            type="button"
+            className="button secondary small"
+            data-testid={suspended ? "admin-account-resume" : "admin-account-suspend"}
+            onClick={() => setConfirming(true)}
+          >
+            {verb}
+          </button>
+        )}
+        {error !== null && (
+          <p role="alert" className="error small" data-testid="admin-account-error">
+            {error}
+          </p>
+        )}
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,148 @@
+/** The fields of an agent's definition, shared by the create form and the edit form. */
+import { useId } from "react";
+import { FieldMessage, invalidProps, PERMISSIONS, PERMISSION_WORDS, slugify, type Permission } from "./common";
+import type { FieldError } from "./errors";
+
+export type AgentValues = {
+  name: string;
+  slug: string;
+  description: string;
+  instructions: string;
+  /** "" = the deployment's default model. */
+  modelId: string;
+  capabilityLevel: Permission;
+  /** "" = no accent colour. */
+  accentColor: string;
+};
+
+/** The fields a refusal of create / update can name (see convex/agents/builder.ts). */
+export const AGENT_FIELDS = ["name", "slug", "description", "instructions", "modelId", "accentColor", "capabilityLevel"] as const;
+
+export const EMPTY_AGENT: AgentValues = { name: "", slug: "", description: "", instructions: "", modelId: "", capabilityLevel: "write", accentColor: "" };
+
+type Props = {
+  values: AgentValues;
+  onChange: (values: AgentValues) => void;
+  error: FieldError | null;
+  /** Test ids are `<testPrefix>-<field>`. */
+  testPrefix: string;
+  /** The slug is fixed once the agent exists. */
+  slugEditable: boolean;
+  /** Create: the slug follows the name until the person edits it. */
+  slugFollowsName?: boolean;
+  onSlugEdited?: () => void;
+  defaultModelLabel?: string;
+  disabled?: boolean;
+};
+
+export function AgentFields({ values, onChange, error, testPrefix, slugEditable, slugFollowsName, onSlugEdited, defaultModelLabel, disabled }: Props) {
+  const id = useId();
+  const set = (patch: Partial<AgentValues>) => onChange({ ...values, ...patch });
+  const errId = (field: string) => `${id}-${field}-error`;
+  const colorValid = /^#[0-9a-fA-F]{6}$/.test(values.accentColor);
+  return (
+    <fieldset className="agent-fields" disabled={disabled}>
+      <div className="field-row">
+        <label className="field">
+          <span>Name</span>
+          <input
+            value={values.name}
+            required
+            maxLength={80}
+            data-testid={`${testPrefix}-name`}
+            onChange={(e) => set({ name: e.target.value, ...(slugFollowsName ? { slug: slugify(e.target.value) } : {}) })}
+            {...invalidProps(errId("name"), "name", error)}
+          />
+          <FieldMessage id={errId("name")} field="name" error={error} />
+        </label>
+        <label className="field">
+          <span>Slug {slugEditable ? "" : <span className="muted small">(fixed)</span>}</span>
+          <input
+            value={values.slug}
+            required
+            readOnly={!slugEditable}
+            pattern="[a-z][a-z0-9_\-]{1,39}"
+            title="2 to 40 characters: lowercase letters, digits, '-' or '_', starting with a letter"
+            data-testid={`${testPrefix}-slug`}
+            onChange={(e) => {
+              onSlugEdited?.();
+              set({ slug: e.target.value });
+            }}
+            {...invalidProps(errId("slug"), "slug", error)}
+          />
+          <FieldMessage id={errId("slug")} field="slug" error={error} />
+        </label>
+      </div>
+      <label className="field">
+        <span>Description</span>
+        <input
+          value={values.description}
+          maxLength={500}
+          data-testid={`${testPrefix}-description`}
+          onChange={(e) => set({ description: e.target.value })}
+          {...invalidProps(errId("description"), "description", error)}
+        />
+        <FieldMessage id={errId("description")} field="description" error={error} />
+      </label>
+      <label className="field">
+        <span>Instructions (system prompt)</span>
+        <textarea
+          value={values.instructions}
+          required
+          rows={5}
+          data-testid={`${testPrefix}-instructions`}
+          onChange={(e) => set({ instructions: e.target.value })}
+          {...invalidProps(errId("instructions"), "instructions", error)}
+        />
+        <FieldMessage id={errId("instructions")} field="instructions" error={error} />
+      </label>
+      <div className="field-row">
+        <label className="field">
+          <span>Model</span>
+          <input
+            value={values.modelId}
+            placeholder={defaultModelLabel ? `Default: ${defaultModelLabel}` : "The deployment's default"}
+            data-testid={`${testPrefix}-model`}
+            onChange={(e) => set({ modelId: e.target.value })}
+            {...invalidProps(errId("modelId"), "modelId", error)}
+          />
+          <FieldMessage id={errId("modelId")} field="modelId" error={error} />
+        </label>
+        <label className="field">
+          <span>Capability level</span>
+          <select
+            value={values.capabilityLevel}
+            data-testid={`${testPrefix}-capability`}
+            onChange={(e) => set({ capabilityLevel: e.target.value as Permission })}
+            {...invalidProps(errId("capabilityLevel"), "capabilityLevel", error)}
+          >
+            {PERMISSIONS.map((p) => (
+              <option key={p} value={p}>
+                {PERMISSION_WORDS[p]}
+              </option>
+            ))}
+          </select>
+          <FieldMessage id={errId("capabilityLevel")} field="capabilityLevel" error={error} />
+        </label>
+        <label className="field">
+          <span>Accent colour</span>
+          <span className="row">
+            <input
+              value={values.accentColor}
+              placeholder="#4f46e5"
+              size={9}
+              data-testid={`${testPrefix}-color`}
+              onChange={(e) => set({ accentColor: e.target.value })}
+              {...invalidProps(errId("accentColor"), "accentColor", error)}
+            />
+            <span className="swatch" aria-hidden="true" style={colorValid ? { background: values.accentColor } : undefined} />
+          </span>
+          <FieldMessage id={errId("accentColor")} field="accentColor" error={error} />
+        </label>
+      </div>
+      <p className="muted small">
+        The capability level caps the permissions its tools can be given. Leave the model empty to use the deployment's default.
+      </p>
+    </fieldset>
+  );
+}

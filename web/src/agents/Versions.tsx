@@ -1,0 +1,54 @@
+/** The agent's versions, newest first: what each one was (what runs that recorded it ran with). */
+import { api } from "../../../convex/_generated/api";
+import { usePaginatedQuery } from "../lib/convex";
+import { fullTime, timeAgo } from "../lib/time";
+import { useAccount } from "../shell/AccountProvider";
+import type { AgentDetail } from "./AgentPage";
+
+const PAGE_SIZE = 10;
+
+export function Versions({ agent }: { agent: AgentDetail }) {
+  const { accountId } = useAccount();
+  const { results, status, loadMore } = usePaginatedQuery(api.agents.agents.versions, { accountId, agentId: agent.agentId }, { initialNumItems: PAGE_SIZE });
+  return (
+    <section aria-labelledby="versions-heading" data-testid="agent-versions">
+      <h2 id="versions-heading">Versions</h2>
+      {status === "LoadingFirstPage" ? (
+        <p className="muted" role="status" data-testid="versions-loading">
+          Loading versions…
+        </p>
+      ) : results.length === 0 ? (
+        <p className="muted" data-testid="versions-empty">
+          No version is recorded yet.
+        </p>
+      ) : (
+        <ul className="cards">
+          {results.map((v) => (
+            <li key={v.version} className="card" data-testid="agent-version" data-version={v.version}>
+              <details>
+                <summary>
+                  <strong>Version {v.version}</strong>
+                  {v.version === agent.version && <span className="badge">current</span>}{" "}
+                  <span className="muted small" title={fullTime(v.createdAt)}>
+                    {timeAgo(v.createdAt)} · {v.name} · {v.tools.length} tool{v.tools.length === 1 ? "" : "s"} · capability {v.capabilityLevel}
+                  </span>
+                </summary>
+                <div className="stack small">
+                  {v.description && <p>{v.description}</p>}
+                  <p>Model: {v.modelId ?? "the deployment's default"}</p>
+                  <p>Tools: {v.tools.length === 0 ? "none" : v.tools.map((t) => `${t.toolSlug} (${t.permission}${t.needsApproval ? ", asks" : ""})`).join(", ")}</p>
+                  <pre className="instructions">{v.instructions}</pre>
+                </div>
+              </details>
+            </li>
+          ))}
+        </ul>
+      )}
+      {(status === "CanLoadMore" || status === "LoadingMore") && (
+        <button type="button" className="button secondary" data-testid="versions-load-more" disabled={status === "LoadingMore"} onClick={() => loadMore(PAGE_SIZE)}>
+          {status === "LoadingMore" ? "Loading…" : "Older versions"}
+        </button>
+      )}
+    </section>
+  );
+}
