@@ -18,6 +18,8 @@ export const vTurnSummary = v.object({
   error: v.optional(vErrorInfo),
   canRetry: v.boolean(),
   createdAt: v.number(),
+  /** Saved during platform maintenance and not started yet: it starts when maintenance ends. */
+  heldForMaintenance: v.optional(v.boolean()),
 });
 
 function turnSummary(i: Doc<"interactions">) {
@@ -32,6 +34,7 @@ function turnSummary(i: Doc<"interactions">) {
     ...(i.error ? { error: i.error } : {}),
     canRetry: i.status === "failed" && i.failedStepKey !== undefined,
     createdAt: i.createdAt,
+    ...(i.heldForMaintenance === true && i.status === "queued" ? { heldForMaintenance: true } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import { newHarness } from "../test.setup";
 import type { Capability } from "./capabilities";
+import { agentManifestExample, toolManifestExample } from "./openapi";
 import { adminWithKey, agentIdOf, createKey, request, rowCounts } from "./testkit.testing";
 
 beforeEach(() => {
@@ -17,29 +18,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const agentManifest = {
-  version: 1,
-  kind: "agent",
-  name: "Support bot",
-  slug: "support-bot",
-  description: "Answers customer questions.",
-  execution: { model: null, instructions: "Answer briefly and politely." },
-  capability_level: "read",
-  tools: [{ slug: "current_time", permission: "read", needs_approval: false }],
-  channels: [],
-  metadata: { accent_color: "#0891b2" },
-};
-
-const toolManifest = {
-  version: 1,
-  kind: "tool",
-  slug: "weather",
-  name: "Weather",
-  description: "Current weather for a city",
-  trust_level: "read",
-  parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
-  execution: { type: "http", url: "https://api.example.com/weather", method: "GET" },
-};
+const agentManifest = agentManifestExample;
+const toolManifest = toolManifestExample;
 
 test("list and get: the account's agents and tools, filtered by kind", async () => {
   const t = newHarness();

@@ -82,7 +82,8 @@ const interactionExample = {
   ended_at: "2026-11-02T10:15:00.120Z",
 };
 
-const agentManifestExample = {
+/** Example manifests: shown in the document and registered by the capabilities tests. */
+export const agentManifestExample = {
   version: 1,
   kind: "agent",
   name: "Support bot",
@@ -95,7 +96,7 @@ const agentManifestExample = {
   metadata: { accent_color: "#0891b2" },
 };
 
-const toolManifestExample = {
+export const toolManifestExample = {
   version: 1,
   kind: "tool",
   slug: "weather",

@@ -95,6 +95,9 @@ describe("the admin page in Chromium against npm start", { timeout: 90_000 }, ()
       { what: "the message saved and its turn queued" },
     );
     expect(repliesTo(queued, PROMPT)).toEqual([]);
+    // It says what it waits for, not "Starting…".
+    await expect.poll(() => page.getByTestId("turn-status").textContent()).toBe("Queued until maintenance ends");
+    expect(await page.getByTestId("streaming-indicator").textContent()).toContain("Queued until maintenance ends");
     threadUrl = page.url();
     // Still queued a while later: nothing runs it during maintenance.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -137,6 +140,7 @@ describe("the admin page in Chromium against npm start", { timeout: 90_000 }, ()
       { timeoutMs: 45_000, what: "the held turn to be answered" },
     );
     expect(done.turns).toEqual(["completed"]);
+    expect(await page.getByTestId("turn-status").textContent()).not.toContain("maintenance");
     expect(done.messages.filter((m) => m.role === "user")).toHaveLength(1);
     expect(repliesTo(done, PROMPT).filter((r) => r.role === "assistant").length).toBeGreaterThan(0);
     await screenshot(page, "admin-03-answered");

@@ -8,6 +8,7 @@ import { JobsPage } from "./jobs/JobsPage";
 import { KnowledgePage } from "./knowledge/KnowledgePage";
 import { RunPage } from "./runs/RunPage";
 import { RunsPage } from "./runs/RunsPage";
+import { SettingsPage } from "./settings/SettingsPage";
 import { UsagePage } from "./usage/UsagePage";
 import type { ConvexReactClient } from "./lib/convex";
 import { AccountProvider } from "./shell/AccountProvider";
@@ -28,6 +29,7 @@ import { RequireAuth } from "./shell/RequireAuth";
  *   /usage           budgets, daily usage chart, monthly cap (admins)
  *   /jobs            the user's background jobs
  *   /admin           platform admins: pause, maintenance, accounts, feature flags, platform audit log
+ *   /settings        account admins: integrations (API keys, webhooks with their delivery log, how to call the API)
  * Later pages (Agents, Runs, Jobs, Knowledge, Usage) go beside /chat under the
  * signed-in layout; see shell/nav.ts.
  */
@@ -59,6 +61,7 @@ export function App({ client }: { client: ConvexReactClient }) {
             <Route path="usage" element={<UsagePage />} />
             <Route path="jobs" element={<JobsPage />} />
             <Route path="admin" element={<AdminPage />} />
+            <Route path="settings" element={<SettingsPage />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -20,8 +20,27 @@ function localAuthUrl(configured: string | undefined): string {
   }
 }
 
+/**
+ * The deployment's HTTP origin (where `/v1/...` lives): `VITE_CONVEX_SITE_URL`
+ * when set (the local engine sets it to its site port; a self-hosted backend
+ * should too), else the `.convex.site` twin of a `.convex.cloud` deployment URL.
+ */
+function siteUrl(configured: string | undefined, convexUrl: string | undefined): string | undefined {
+  if (configured !== undefined) return configured.replace(/\/+$/, "");
+  if (convexUrl === undefined) return undefined;
+  try {
+    const url = new URL(convexUrl);
+    if (!url.hostname.endsWith(".convex.cloud")) return undefined;
+    url.hostname = `${url.hostname.slice(0, -".convex.cloud".length)}.convex.site`;
+    return url.origin;
+  } catch {
+    return undefined;
+  }
+}
+
 export const config = {
   convexUrl: nonEmpty(env.VITE_CONVEX_URL),
+  convexSiteUrl: siteUrl(nonEmpty(env.VITE_CONVEX_SITE_URL), nonEmpty(env.VITE_CONVEX_URL)),
   clerkPublishableKey: nonEmpty(env.VITE_CLERK_PUBLISHABLE_KEY),
   localAuthUrl: localAuthUrl(nonEmpty(env.VITE_LOCAL_AUTH_URL)),
 };

@@ -171,7 +171,7 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
                 <span />
                 <span />
               </span>
-              {INDICATOR_WORDS[indicator] ?? "Working…"}
+              {indicator === "queued" && latestTurn?.heldForMaintenance === true ? "Queued until maintenance ends" : (INDICATOR_WORDS[indicator] ?? "Working…")}
             </span>
           )}
         </div>

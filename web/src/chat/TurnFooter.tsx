@@ -17,6 +17,9 @@ const STATUS_WORDS: Record<Turn["status"], string> = {
   cancelled: "Cancelled",
 };
 
+/** A held turn (saved during maintenance) says what it waits for; other turns say their status. */
+export const statusWords = (turn: Turn): string => (turn.heldForMaintenance === true ? "Queued until maintenance ends" : STATUS_WORDS[turn.status]);
+
 export const isActive = (turn: Turn) => turn.status === "queued" || turn.status === "running" || turn.status === "waiting";
 
 function usage(turn: Turn): string | null {
@@ -44,7 +47,7 @@ export function TurnFooter({ turn, latest }: { turn: Turn; latest: boolean }) {
           {turn.modelLabel}
         </span>
         <span className={`chip status-${turn.status}`} data-testid="turn-status">
-          {STATUS_WORDS[turn.status]}
+          {statusWords(turn)}
         </span>
         {spent !== null && !active && (
           <span className="muted" data-testid="turn-usage">

@@ -13,5 +13,7 @@ export const NAV_ITEMS: NavItem[] = [
   { to: "/knowledge", label: "Knowledge", ready: true },
   { to: "/usage", label: "Usage", ready: true },
   // Staff see the link (nav has no platform-admin-only flag); the page tells account admins it is for platform admins.
+  // Account admins manage integrations; a platform admin who is not one sees the page's note.
+  { to: "/settings", label: "Settings", ready: true, staffOnly: true },
   { to: "/admin", label: "Admin", ready: true, staffOnly: true },
 ];
