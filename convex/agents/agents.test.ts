@@ -127,6 +127,41 @@ test("fields are validated: model served by a provider, name, instructions, colo
   expect(rows.map((r) => r.slug)).toEqual(["assistant", "planner", "researcher", "writer"]);
 });
 
+test("a refused create or edit names the field it is about as `field`, for the form to show it there", async () => {
+  const t = newHarness();
+  const { admin, accountId } = await org(t);
+  const refusalOf = async (promise: Promise<unknown>) => {
+    try {
+      await promise;
+    } catch (error) {
+      const { code, field } = (error as { data: { code: string; field?: string } }).data;
+      return { code, field };
+    }
+    return { code: "no error" };
+  };
+  const create = (extra: Record<string, unknown>) => refusalOf(admin.client.mutation(api.agents.agents.create, { accountId, ...draft, ...extra }));
+  expect(await create({ name: "  " })).toEqual({ code: "bad_request", field: "name" });
+  expect(await create({ slug: "Has Spaces" })).toEqual({ code: "bad_request", field: "slug" });
+  expect(await create({ description: "d".repeat(501) })).toEqual({ code: "bad_request", field: "description" });
+  expect(await create({ instructions: "   " })).toEqual({ code: "bad_request", field: "instructions" });
+  expect(await create({ modelId: "anthropic/claude-sonnet-4" })).toEqual({ code: "bad_request", field: "modelId" });
+  expect(await create({ accentColor: "blue" })).toEqual({ code: "bad_request", field: "accentColor" });
+  expect(await create({ slug: "assistant" })).toEqual({ code: "conflict", field: "slug" });
+
+  const assistant = (await admin.client.query(api.agents.agents.list, { accountId })).find((a) => a.slug === "assistant")!;
+  const update = (edit: Record<string, unknown>) =>
+    refusalOf(admin.client.mutation(api.agents.agents.update, { accountId, agentId: assistant.agentId, ...edit }));
+  expect(await update({ name: "" })).toEqual({ code: "bad_request", field: "name" });
+  expect(await update({ accentColor: "#12" })).toEqual({ code: "bad_request", field: "accentColor" });
+  // Its save_note assignment is above read.
+  expect(await update({ capabilityLevel: "read" })).toEqual({ code: "conflict", field: "capabilityLevel" });
+  // A refusal about no field carries none.
+  const { agentId } = await admin.client.mutation(api.agents.agents.create, { accountId, ...draft });
+  await admin.client.mutation(api.agents.agents.archive, { accountId, agentId });
+  expect(await refusalOf(admin.client.mutation(api.agents.agents.update, { accountId, agentId, name: "Renamed" }))).toEqual({ code: "conflict", field: undefined });
+  expect((await admin.client.query(api.agents.agents.get, { accountId, agentId: assistant.agentId })).version).toBe(assistant.version);
+});
+
 test("every edit keeps an immutable version snapshot the runtime and inspector can read", async () => {
   const t = newHarness();
   const { admin, reader, accountId } = await org(t);

@@ -8,7 +8,7 @@
 import { ConvexError } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { fail, isHarnessError } from "../lib/errors";
+import { fail, isHarnessError, type HarnessErrorData } from "../lib/errors";
 import { resolveModel } from "../models/registry";
 import { ensureAgentTool, findAccountTool, infoOf, type ToolInfo } from "../tools/catalogue";
 import { permits, type Permission } from "../tools/validators";
@@ -54,14 +54,15 @@ export async function agentBySlug(ctx: QueryCtx, accountId: Id<"accounts">, slug
 /**
  * The canonical id to store for `modelId` (undefined = the deployment's
  * default), or `bad_request` when no configured provider serves it.
- * `field` prefixes the message (e.g. "execution.model").
+ * `field` is the refusal's field (e.g. "execution.model"); `label` prefixes
+ * its message (the field, unless the caller says more).
  */
-export function canonicalModelId(modelId: string | undefined, field = "modelId"): string | undefined {
+export function canonicalModelId(modelId: string | undefined, field = "modelId", label = field): string | undefined {
   if (modelId === undefined || modelId.trim() === "") return undefined;
   try {
     return resolveModel(modelId).modelId;
   } catch (error) {
-    if (isHarnessError(error)) fail("bad_request", `${field}: ${error.data.message}`);
+    if (isHarnessError(error)) fail("bad_request", `${label}: ${error.data.message}`, { field });
     throw error;
   }
 }
@@ -88,7 +89,7 @@ export function validateNewAgent(fields: NewAgent, names: Partial<Record<keyof N
 
 /** Refuse a slug already used in the account (archived agents keep theirs) or an account at its agent limit. */
 export async function assertCanCreate(ctx: QueryCtx, accountId: Id<"accounts">, slug: string): Promise<void> {
-  if (await agentBySlug(ctx, accountId, slug)) fail("conflict", `An agent with the slug "${slug}" already exists in this account.`);
+  if (await agentBySlug(ctx, accountId, slug)) fail("conflict", `An agent with the slug "${slug}" already exists in this account.`, { field: "slug" });
   const agents = await ctx.db
     .query("agents")
     .withIndex("by_accountId_slug", (q) => q.eq("accountId", accountId))
@@ -162,6 +163,7 @@ export async function editAgent(ctx: MutationCtx, agent: Doc<"agents">, edit: Ag
       fail(
         "conflict",
         `${agent.name} has assignments above ${edit.capabilityLevel} (${over.map((a) => `${a.toolSlug}: ${a.permission}`).join(", ")}); lower or remove them first.`,
+        { field: "capabilityLevel" },
       );
     }
     patch.capabilityLevel = edit.capabilityLevel;
@@ -185,6 +187,7 @@ export function assertPermission(agent: Pick<Doc<"agents">, "name" | "capability
     fail(
       "bad_request",
       `${tool.slug} is a ${tool.trustLevel}-level tool: an assignment with ${permission} permission cannot call it. Assign it with ${tool.trustLevel} permission or higher.`,
+      { field: "permission" },
     );
   }
   const capability = capabilityOf(agent);
@@ -192,6 +195,7 @@ export function assertPermission(agent: Pick<Doc<"agents">, "name" | "capability
     fail(
       "bad_request",
       `${agent.name}'s capability level is ${capability}: it cannot hold an assignment with ${permission} permission.`,
+      { field: "permission" },
     );
   }
 }
@@ -247,7 +251,7 @@ async function validatedAllowedTools(ctx: QueryCtx, to: Doc<"agents">, allowed: 
   if (allowed === undefined) return undefined;
   const has = new Set((await assignmentsOf(ctx, to._id)).map((a) => a.toolSlug));
   allowed.forEach((slug, i) => {
-    if (!has.has(slug)) fail("bad_request", `allowedToolSlugs[${i}]: ${to.name} has no tool "${slug}".`);
+    if (!has.has(slug)) fail("bad_request", `allowedToolSlugs[${i}]: ${to.name} has no tool "${slug}".`, { field: `allowedToolSlugs[${i}]` });
   });
   return [...new Set(allowed)];
 }
@@ -270,7 +274,9 @@ export async function updateAssignment(
   }
   if (options.needsApproval !== undefined && options.needsApproval !== assignment.needsApproval) patch.needsApproval = options.needsApproval;
   if (options.allowedToolSlugs !== undefined) {
-    if (assignment.delegateToAgentId === undefined) fail("bad_request", "allowedToolSlugs applies only to delegations (agent tools).");
+    if (assignment.delegateToAgentId === undefined) {
+      fail("bad_request", "allowedToolSlugs applies only to delegations (agent tools).", { field: "allowedToolSlugs" });
+    }
     const to = await loadAgent(ctx, agent.accountId, assignment.delegateToAgentId);
     const allowed = await validatedAllowedTools(ctx, to, options.allowedToolSlugs ?? undefined);
     patch.restrictions = allowed === undefined ? undefined : { allowedToolSlugs: allowed };
@@ -453,12 +459,17 @@ export async function archiveAgent(ctx: MutationCtx, agent: Doc<"agents">, edite
 
 export { recordVersion };
 
-/** Runs `run`, prefixing the message of a harness error with `field` (manifest import, templates). */
-export async function withField<T>(field: string, run: () => Promise<T> | T): Promise<T> {
+/**
+ * Runs `run`, pinning a harness error to `field` (manifest import,
+ * templates): `field` becomes its field — replacing any the inner check
+ * named, which is in the builder's terms, not the caller's — and `label`
+ * (the field, unless the caller says more) prefixes its message.
+ */
+export async function withField<T>(field: string, run: () => Promise<T> | T, label = field): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (isHarnessError(error)) throw new ConvexError({ ...error.data, message: `${field}: ${error.data.message}` });
+    if (isHarnessError(error)) throw new ConvexError<HarnessErrorData>({ ...error.data, message: `${label}: ${error.data.message}`, field });
     throw error;
   }
 }

@@ -114,7 +114,7 @@ async function instantiateInto(
   const slug = options.slug ?? template.slug;
   check("slug", slugProblem(slug));
   if (await agentBySlug(ctx, account._id, slug)) {
-    fail("conflict", `An agent with the slug "${slug}" already exists in this account; choose another slug.`);
+    fail("conflict", `An agent with the slug "${slug}" already exists in this account; choose another slug.`, { field: "slug" });
   }
   const inner = new Set([...visiting, templateSlug]);
   const delegates: { to: Doc<"agents">; allowedToolSlugs?: string[] }[] = [];

@@ -69,52 +69,58 @@ export type ParsedManifest = {
   tools: { slug: string; permission: Permission; needsApproval?: boolean; allowedTools?: string[] }[];
 };
 
-function bad(message: string): never {
-  fail("bad_request", `Invalid agent manifest: ${message}.`);
+/** What every manifest refusal's message starts with, so it is understood without its field. */
+export const MANIFEST_REFUSAL = "Invalid agent manifest";
+
+/** Refuse the manifest (`bad_request`); `field` is the path the message starts with (none: the manifest as a whole). */
+export function refuseManifest(message: string, field?: string): never {
+  fail("bad_request", `${MANIFEST_REFUSAL}: ${message}.`, field === undefined ? undefined : { field });
 }
 
+const bad: typeof refuseManifest = refuseManifest;
+
 function problem(field: string, found: string | null) {
-  if (found !== null) bad(`${field} ${found}`);
+  if (found !== null) bad(`${field} ${found}`, field);
 }
 
 /** Parse (JSON text or object) and check the manifest's shape, or throw `bad_request` naming the field. */
 export function parseAgentManifest(input: unknown): ParsedManifest {
   const m = readManifestObject(input, MAX_MANIFEST_CHARS, bad);
-  if (m.version !== MANIFEST_VERSION && m.version !== "1" && m.version !== "1.0") bad(`version must be ${MANIFEST_VERSION}`);
-  if (m.kind !== "agent") bad('kind must be "agent"');
-  if (typeof m.name !== "string") bad("name must be a string");
+  if (m.version !== MANIFEST_VERSION && m.version !== "1" && m.version !== "1.0") bad(`version must be ${MANIFEST_VERSION}`, "version");
+  if (m.kind !== "agent") bad('kind must be "agent"', "kind");
+  if (typeof m.name !== "string") bad("name must be a string", "name");
   problem("name", nameProblem(m.name));
-  if (typeof m.slug !== "string") bad("slug must be a string");
+  if (typeof m.slug !== "string") bad("slug must be a string", "slug");
   problem("slug", slugProblem(m.slug));
   const description = m.description ?? "";
-  if (typeof description !== "string") bad("description must be a string");
+  if (typeof description !== "string") bad("description must be a string", "description");
   problem("description", descriptionProblem(description));
 
-  if (!isPlainObject(m.execution)) bad("execution must be an object with model and instructions");
+  if (!isPlainObject(m.execution)) bad("execution must be an object with model and instructions", "execution");
   const { model, instructions } = m.execution;
-  if (typeof instructions !== "string") bad("execution.instructions must be a string");
+  if (typeof instructions !== "string") bad("execution.instructions must be a string", "execution.instructions");
   problem("execution.instructions", instructionsProblem(instructions));
-  if (model !== undefined && model !== null && typeof model !== "string") bad("execution.model must be a model id or null");
+  if (model !== undefined && model !== null && typeof model !== "string") bad("execution.model must be a model id or null", "execution.model");
 
   const capability = m.capability_level ?? "write";
-  if (!isPermission(capability)) bad("capability_level must be read, write or admin");
+  if (!isPermission(capability)) bad("capability_level must be read, write or admin", "capability_level");
 
   const toolsInput = m.tools ?? [];
-  if (!Array.isArray(toolsInput)) bad("tools must be an array");
-  if (toolsInput.length > LIMITS.toolsPerAgent) bad(`tools must have at most ${LIMITS.toolsPerAgent} entries`);
+  if (!Array.isArray(toolsInput)) bad("tools must be an array", "tools");
+  if (toolsInput.length > LIMITS.toolsPerAgent) bad(`tools must have at most ${LIMITS.toolsPerAgent} entries`, "tools");
   const tools: ParsedManifest["tools"] = [];
   const seen = new Set<string>();
   toolsInput.forEach((entry: unknown, i) => {
     const at = `tools[${i}]`;
-    if (!isPlainObject(entry)) bad(`${at} must be an object with slug, permission and needs_approval`);
-    if (typeof entry.slug !== "string" || entry.slug === "") bad(`${at}.slug must be a tool slug`);
-    if (seen.has(entry.slug)) bad(`${at}.slug repeats "${entry.slug}"`);
+    if (!isPlainObject(entry)) bad(`${at} must be an object with slug, permission and needs_approval`, at);
+    if (typeof entry.slug !== "string" || entry.slug === "") bad(`${at}.slug must be a tool slug`, `${at}.slug`);
+    if (seen.has(entry.slug)) bad(`${at}.slug repeats "${entry.slug}"`, `${at}.slug`);
     seen.add(entry.slug);
-    if (!isPermission(entry.permission)) bad(`${at}.permission must be read, write or admin`);
-    if (entry.needs_approval !== undefined && typeof entry.needs_approval !== "boolean") bad(`${at}.needs_approval must be true or false`);
+    if (!isPermission(entry.permission)) bad(`${at}.permission must be read, write or admin`, `${at}.permission`);
+    if (entry.needs_approval !== undefined && typeof entry.needs_approval !== "boolean") bad(`${at}.needs_approval must be true or false`, `${at}.needs_approval`);
     const allowed = entry.allowed_tools;
     if (allowed !== undefined && (!Array.isArray(allowed) || !allowed.every((s) => typeof s === "string"))) {
-      bad(`${at}.allowed_tools must be an array of tool slugs`);
+      bad(`${at}.allowed_tools must be an array of tool slugs`, `${at}.allowed_tools`);
     }
     tools.push({
       slug: entry.slug,
@@ -125,14 +131,14 @@ export function parseAgentManifest(input: unknown): ParsedManifest {
   });
 
   const channels = m.channels ?? [];
-  if (!Array.isArray(channels)) bad("channels must be an array");
-  if (channels.length > 0) bad("channels must be empty (channels are not supported yet)");
+  if (!Array.isArray(channels)) bad("channels must be an array", "channels");
+  if (channels.length > 0) bad("channels must be empty (channels are not supported yet)", "channels");
 
   const metadata = m.metadata ?? {};
-  if (!isPlainObject(metadata)) bad("metadata must be an object");
+  if (!isPlainObject(metadata)) bad("metadata must be an object", "metadata");
   const accent = metadata.accent_color;
   if (accent !== undefined) {
-    if (typeof accent !== "string") bad("metadata.accent_color must be a string");
+    if (typeof accent !== "string") bad("metadata.accent_color must be a string", "metadata.accent_color");
     problem("metadata.accent_color", accentColorProblem(accent));
   }
 

@@ -11,11 +11,11 @@ async function org(t: Harness, orgId = "org_manifest") {
   return { admin, reader, accountId: admin.accountId, idOf };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string; field?: string }> {
   try {
     await promise;
   } catch (error) {
-    return (error as { data: { code: string; message: string } }).data;
+    return (error as { data: { code: string; message: string; field?: string } }).data;
   }
   return { code: "no error", message: "" };
 }
@@ -79,7 +79,7 @@ test("a manifest round trip: export, import under a new slug (as text or object)
   expect((await other.admin.client.query(api.agents.agents.get, { accountId: other.accountId, agentId: moved.agentId })).tools.length).toBe(7);
 });
 
-test("import refuses bad manifests with field-specific messages and writes nothing", async () => {
+test("import refuses bad manifests with field-specific messages, naming the field's path as `field`, and writes nothing", async () => {
   const t = newHarness();
   const { admin, reader, accountId, idOf } = await org(t);
   const base = await admin.client.query(api.agents.manifests.exportManifest, { accountId, agentId: idOf("researcher") });
@@ -92,48 +92,65 @@ test("import refuses bad manifests with field-specific messages and writes nothi
     { slug: "save_note", permission: "root", needs_approval: true },
   ];
 
+  // About the manifest as a whole: no field.
   expect(await attempt("{")).toEqual({ code: "bad_request", message: "Invalid agent manifest: it is not valid JSON." });
   expect(await attempt([])).toEqual({ code: "bad_request", message: "Invalid agent manifest: it must be a JSON object." });
-  expect((await attempt({ ...good, version: 2 })).message).toBe("Invalid agent manifest: version must be 1.");
+  expect(await attempt({ ...good, version: 2 })).toEqual({ code: "bad_request", message: "Invalid agent manifest: version must be 1.", field: "version" });
   expect((await attempt({ ...good, kind: "tool" })).message).toBe('Invalid agent manifest: kind must be "agent".');
   expect((await attempt({ ...good, slug: "Has Spaces" })).message).toMatch(/^Invalid agent manifest: slug must be 2 to 40 characters/);
   expect((await attempt({ ...good, name: "" })).message).toBe("Invalid agent manifest: name must be 1 to 80 characters.");
-  expect((await attempt({ ...good, execution: { model: null } })).message).toBe("Invalid agent manifest: execution.instructions must be a string.");
+  expect(await attempt({ ...good, execution: { model: null } })).toEqual({
+    code: "bad_request",
+    message: "Invalid agent manifest: execution.instructions must be a string.",
+    field: "execution.instructions",
+  });
   expect((await attempt({ ...good, capability_level: "god" })).message).toBe("Invalid agent manifest: capability_level must be read, write or admin.");
   expect(await attempt({ ...good, capability_level: "write", tools })).toEqual({
     code: "bad_request",
     message: "Invalid agent manifest: tools[2].permission must be read, write or admin.",
+    field: "tools[2].permission",
   });
   expect((await attempt({ ...good, tools: [tools[0], tools[0]] })).message).toBe('Invalid agent manifest: tools[1].slug repeats "current_time".');
-  expect((await attempt({ ...good, tools: [{ slug: "web_search", permission: "read" }] })).message).toBe(
-    'Invalid agent manifest: tools[0].slug: no tool "web_search" in this account.',
-  );
-  expect((await attempt({ ...good, capability_level: "write", tools: [{ slug: "save_note", permission: "read" }] })).message).toBe(
-    "Invalid agent manifest: tools[0].permission: save_note is a write-level tool: an assignment with read permission cannot call it. Assign it with write permission or higher.",
-  );
+  expect(await attempt({ ...good, tools: [{ slug: "web_search", permission: "read" }] })).toEqual({
+    code: "bad_request",
+    message: 'Invalid agent manifest: tools[0].slug: no tool "web_search" in this account.',
+    field: "tools[0].slug",
+  });
+  // A check of the builder's, pinned to the manifest's path (not the builder's own "permission").
+  expect(await attempt({ ...good, capability_level: "write", tools: [tools[0], { slug: "save_note", permission: "read" }] })).toEqual({
+    code: "bad_request",
+    message:
+      "Invalid agent manifest: tools[1].permission: save_note is a write-level tool: an assignment with read permission cannot call it. Assign it with write permission or higher.",
+    field: "tools[1].permission",
+  });
   expect((await attempt({ ...good, capability_level: "read", tools: [{ slug: "save_note", permission: "write" }] })).message).toBe(
     "Invalid agent manifest: tools[0].permission: Researcher's capability level is read: it cannot hold an assignment with write permission.",
   );
-  expect((await attempt({ ...good, execution: { ...good.execution, model: "anthropic/claude-sonnet-4" } })).message).toMatch(
-    /^Invalid agent manifest: execution.model: No provider serves/,
-  );
+  expect(await attempt({ ...good, execution: { ...good.execution, model: "anthropic/claude-sonnet-4" } })).toMatchObject({
+    message: expect.stringMatching(/^Invalid agent manifest: execution.model: No provider serves/),
+    field: "execution.model",
+  });
   expect((await attempt({ ...good, channels: [{ kind: "email" }] })).message).toBe(
     "Invalid agent manifest: channels must be empty (channels are not supported yet).",
   );
-  expect((await attempt({ ...good, metadata: { accent_color: "red" } })).message).toBe(
-    "Invalid agent manifest: metadata.accent_color must be a colour like #4f46e5.",
-  );
+  expect(await attempt({ ...good, metadata: { accent_color: "red" } })).toEqual({
+    code: "bad_request",
+    message: "Invalid agent manifest: metadata.accent_color must be a colour like #4f46e5.",
+    field: "metadata.accent_color",
+  });
   expect((await attempt({ ...good, tools: [{ slug: "current_time", permission: "read", allowed_tools: ["x"] }] })).message).toBe(
     "Invalid agent manifest: tools[0].allowed_tools applies only to delegations (agent tools).",
   );
   expect(await attempt({ ...good, tools: [{ slug: "delegate_writer", permission: "read", allowed_tools: ["save_note"] }] })).toEqual({
     code: "bad_request",
     message: 'Invalid agent manifest: tools[0].allowed_tools[0]: Writer has no tool "save_note".',
+    field: "tools[0].allowed_tools[0]",
   });
-  // A taken slug is a conflict.
+  // A taken slug is a conflict, at the slug.
   expect(await attempt({ ...good, slug: "researcher" })).toEqual({
     code: "conflict",
     message: 'An agent with the slug "researcher" already exists in this account.',
+    field: "slug",
   });
   expect(await codeOf(reader.client.mutation(api.agents.manifests.importManifest, { accountId, manifest: good }))).toBe("forbidden");
   expect(await agentRows(t, accountId)).toEqual(before);
@@ -172,6 +189,7 @@ test("importing a delegation whose chain would be too deep is refused as a confl
     }),
   );
   expect(result.code).toBe("conflict");
+  expect(result.field).toBe("tools[0]");
   expect(result.message).toMatch(/^Invalid agent manifest: tools\[0\]: This delegation would create a chain of 2 delegations \(Boss → Assistant → (Researcher|Writer)\)/);
   // The field prefix keeps the structured chain the builder highlights.
   const chain = (result as { chain?: { reason: string; agents: { name: string }[] } }).chain;

@@ -1,13 +1,13 @@
 /**
  * Export an agent as a JSON manifest (any member), import one as a new agent
  * (admins). Import checks everything before writing: a bad field is
- * `bad_request` naming it ("tools[2].permission must be read, write or
- * admin"), a taken slug is `conflict`, and nothing is written on any error.
+ * `bad_request` naming it, in its message ("tools[2].permission must be read,
+ * write or admin") and as its `field` (the path in the manifest), a taken
+ * slug is `conflict` (field `slug`), and nothing is written on any error.
  */
 import { v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
-import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { DELEGATE_PREFIX, findAccountTool, type ToolInfo } from "../tools/catalogue";
 import { publicAgent, vPublicAgent } from "./agents";
@@ -22,7 +22,7 @@ import {
   loadAgent,
   withField,
 } from "./builder";
-import { MANIFEST_VERSION, parseAgentManifest, vAgentManifest, type AgentManifest, type ParsedManifest } from "./manifestFormat";
+import { MANIFEST_REFUSAL, MANIFEST_VERSION, parseAgentManifest, refuseManifest, vAgentManifest, type AgentManifest, type ParsedManifest } from "./manifestFormat";
 import { assignmentsOf, capabilityOf, recordVersion } from "./versions";
 
 export const exportManifest = accountQuery({
@@ -68,7 +68,9 @@ async function planTools(
 ) {
   const planned: PlannedTool[] = [];
   for (const [index, entry] of manifest.tools.entries()) {
-    const at = `Invalid agent manifest: tools[${index}]`;
+    const at = `tools[${index}]`;
+    const permissionChecked = (tool: ToolInfo) =>
+      withField(`${at}.permission`, () => assertPermission(capabilityHolder, tool, entry.permission), `${MANIFEST_REFUSAL}: ${at}.permission`);
     const tool = await findAccountTool(ctx, accountId, entry.slug);
     // A delegation to an agent nobody delegates to yet: its agent tool is made on import.
     const target =
@@ -77,21 +79,21 @@ async function planTools(
         : tool === null && entry.slug.startsWith(DELEGATE_PREFIX)
           ? await agentBySlug(ctx, accountId, entry.slug.slice(DELEGATE_PREFIX.length))
           : null;
-    if (tool === null && target === null) fail("bad_request", `${at}.slug: no tool "${entry.slug}" in this account.`);
-    if (tool !== null && tool.status !== "active") fail("bad_request", `${at}.slug: the tool ${entry.slug} is disabled.`);
+    if (tool === null && target === null) refuseManifest(`${at}.slug: no tool "${entry.slug}" in this account`, `${at}.slug`);
+    if (tool !== null && tool.status !== "active") refuseManifest(`${at}.slug: the tool ${entry.slug} is disabled`, `${at}.slug`);
     if (target !== null) {
-      if (target.status === "archived") fail("bad_request", `${at}.slug: ${entry.slug} delegates to an archived agent.`);
-      await withField(`${at}.permission`, () => assertPermission(capabilityHolder, agentToolInfo(entry.slug), entry.permission));
+      if (target.status === "archived") refuseManifest(`${at}.slug: ${entry.slug} delegates to an archived agent`, `${at}.slug`);
+      await permissionChecked(agentToolInfo(entry.slug));
       if (entry.allowedTools !== undefined) {
         const has = new Set((await assignmentsOf(ctx, target._id)).map((a) => a.toolSlug));
         entry.allowedTools.forEach((slug, i) => {
-          if (!has.has(slug)) fail("bad_request", `${at}.allowed_tools[${i}]: ${target.name} has no tool "${slug}".`);
+          if (!has.has(slug)) refuseManifest(`${at}.allowed_tools[${i}]: ${target.name} has no tool "${slug}"`, `${at}.allowed_tools[${i}]`);
         });
       }
       planned.push({ kind: "delegation", index, to: target, entry });
     } else {
-      if (entry.allowedTools !== undefined) fail("bad_request", `${at}.allowed_tools applies only to delegations (agent tools).`);
-      await withField(`${at}.permission`, () => assertPermission(capabilityHolder, tool!, entry.permission));
+      if (entry.allowedTools !== undefined) refuseManifest(`${at}.allowed_tools applies only to delegations (agent tools)`, `${at}.allowed_tools`);
+      await permissionChecked(tool!);
       planned.push({ kind: "tool", index, tool: tool!, entry });
     }
   }
@@ -120,7 +122,7 @@ export async function importAgentManifest(
 ) {
   const accountId = account._id;
   const parsed = parseAgentManifest(manifest);
-  const model = canonicalModelId(parsed.model, "Invalid agent manifest: execution.model");
+  const model = canonicalModelId(parsed.model, "execution.model", `${MANIFEST_REFUSAL}: execution.model`);
   await assertCanCreate(ctx, accountId, parsed.slug);
   // Every tool is checked (against the manifest's capability level) before anything is written.
   const planned = await planTools(ctx, accountId, parsed, { name: parsed.name, capabilityLevel: parsed.capabilityLevel });
@@ -135,13 +137,14 @@ export async function importAgentManifest(
     ...(parsed.accentColor !== undefined ? { accentColor: parsed.accentColor } : {}),
   });
   for (const item of planned) {
-    const at = `Invalid agent manifest: tools[${item.index}]`;
+    const at = `tools[${item.index}]`;
+    const label = `${MANIFEST_REFUSAL}: ${at}`;
     const options = { permission: item.entry.permission, ...(item.entry.needsApproval !== undefined ? { needsApproval: item.entry.needsApproval } : {}) };
     if (item.kind === "tool") {
-      await withField(at, () => assignTool(ctx, agent, item.tool, options, userId, false));
+      await withField(at, () => assignTool(ctx, agent, item.tool, options, userId, false), label);
     } else {
       const allowed = item.entry.allowedTools !== undefined ? { allowedToolSlugs: item.entry.allowedTools } : {};
-      await withField(at, () => composeDelegation(ctx, account, agent, item.to, { ...options, ...allowed }, userId, false));
+      await withField(at, () => composeDelegation(ctx, account, agent, item.to, { ...options, ...allowed }, userId, false), label);
     }
   }
   await recordVersion(ctx, agent._id, userId);

@@ -72,7 +72,7 @@ export function accentColorProblem(color: string): string | null {
   return ACCENT_COLOR_PATTERN.test(color) ? null : "must be a colour like #4f46e5";
 }
 
-/** Throw `bad_request` naming `field` when `problem` is set. */
+/** Throw `bad_request` naming `field` (in its message and as its `field`) when `problem` is set. */
 export function check(field: string, problem: string | null): void {
-  if (problem !== null) fail("bad_request", `${field} ${problem}.`);
+  if (problem !== null) fail("bad_request", `${field} ${problem}.`, { field });
 }

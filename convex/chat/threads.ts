@@ -14,6 +14,8 @@ export const vPublicThread = v.object({
   status: v.union(v.literal("active"), v.literal("archived"), v.literal("delegation")),
   lastMessageAt: v.number(),
   createdAt: v.number(),
+  /** `api`: started through the platform HTTP API (POST /v1/channels/...). */
+  source: v.optional(v.literal("api")),
 });
 export type PublicThread = Infer<typeof vPublicThread>;
 
@@ -25,6 +27,7 @@ export function publicThread(thread: Doc<"threads">): PublicThread {
     status: thread.status,
     lastMessageAt: thread.lastMessageAt,
     createdAt: thread._creationTime,
+    ...(thread.source !== undefined ? { source: thread.source } : {}),
   };
 }
 

@@ -72,8 +72,32 @@ test("register an agent and an external tool by manifest; a taken slug is 409 an
   for (const manifest of [agentManifest, toolManifest, { ...toolManifest, slug: "current_time" }]) {
     const taken = await request(t, "POST", "/v1/capabilities", { key: secret, body: manifest });
     expect(taken.status).toBe(409);
-    expect(taken.body.error!.code).toBe("conflict");
+    expect(taken.body.error).toMatchObject({ code: "conflict", field: "slug" });
   }
+  expect(await rowCounts(t, ["agents", "tools", "auditLog"])).toEqual(before);
+});
+
+test("a refused manifest names the path of its bad field in the error envelope", async () => {
+  const t = newHarness();
+  const { secret } = await adminWithKey(t, { permission: "admin" });
+  const before = await rowCounts(t, ["agents", "tools", "auditLog"]);
+  const badTool = await request(t, "POST", "/v1/capabilities", {
+    key: secret,
+    body: { ...agentManifest, tools: [{ slug: "current_time", permission: "superuser", needs_approval: false }] },
+  });
+  expect(badTool.status).toBe(400);
+  // The message stands on its own; `field` is the same path, for a program.
+  expect(badTool.body.error).toEqual({
+    code: "bad_request",
+    message: "Invalid agent manifest: tools[0].permission must be read, write or admin.",
+    field: "tools[0].permission",
+  });
+  const badUrl = await request(t, "POST", "/v1/capabilities", { key: secret, body: { ...toolManifest, execution: { type: "http", url: "not a url" } } });
+  expect(badUrl.body.error).toMatchObject({ code: "bad_request", field: "execution.url" });
+  // About the manifest as a whole (or refused before it is read): no field.
+  const unknownKey = await request(t, "POST", "/v1/capabilities", { key: secret, body: { ...agentManifest, colour: "red" } });
+  expect(unknownKey.status).toBe(400);
+  expect(unknownKey.body.error!.field).toBeUndefined();
   expect(await rowCounts(t, ["agents", "tools", "auditLog"])).toEqual(before);
 });
 

@@ -49,6 +49,9 @@ test("a quick turn answers 200 with the answer, in a new API conversation owned 
   });
   const thread = await t.run(async (ctx) => ctx.db.get("threads", view.conversation_id as Id<"threads">));
   expect(thread).toMatchObject({ source: "api", userId: admin.userId, accountId: admin.accountId, title: "Hello!", status: "active" });
+  // In the creator's chat list it is marked as an API conversation.
+  const listed = await admin.client.query(api.chat.threads.list, { accountId: admin.accountId, paginationOpts: { numItems: 10, cursor: null } });
+  expect(listed.page.map((th) => [th.threadId, th.source])).toEqual([[view.conversation_id, "api"]]);
 });
 
 test("a model turn within the wait answers 200 with the offline model's answer and its cost", async () => {

@@ -82,6 +82,28 @@ test("only account admins manage keys; bad settings and foreign ids write nothin
   expect(await rowCounts(t, ["apiKeys", "auditLog"])).toEqual(before);
 });
 
+test("a refused key setting names the argument it is about as `field`", async () => {
+  const t = newHarness();
+  const admin = await asMember(t, "org_key_fields", "admin");
+  const stranger = await asUser(t);
+  const fieldOf = async (promise: Promise<unknown>) => {
+    try {
+      await promise;
+    } catch (error) {
+      const { code, message, field } = (error as { data: { code: string; message: string; field?: string } }).data;
+      return { code, message, field };
+    }
+    return { code: "no error" };
+  };
+  expect(await fieldOf(createKey(admin, { name: "  " }))).toEqual({ code: "bad_request", message: "A key name must be 1 to 80 characters.", field: "name" });
+  expect(await fieldOf(createKey(admin, { rateLimit: { requests: 0, periodSeconds: 60 } }))).toMatchObject({ code: "bad_request", field: "rateLimit.requests" });
+  expect(await fieldOf(createKey(admin, { rateLimit: { requests: 10, periodSeconds: 0.5 } }))).toMatchObject({ code: "bad_request", field: "rateLimit.periodSeconds" });
+  expect(await fieldOf(createKey(admin, { expiresInDays: 0 }))).toMatchObject({ code: "bad_request", field: "expiresInDays" });
+  const foreignAgent = await agentIdOf(t, stranger.accountId, "assistant");
+  expect(await fieldOf(createKey(admin, { agentId: foreignAgent }))).toEqual({ code: "not_found", message: "Agent not found.", field: "agentId" });
+  expect(await rowCounts(t, ["apiKeys"])).toEqual({ apiKeys: 0 });
+});
+
 test("A5: missing, malformed, unknown, revoked and expired keys answer 401; malformed ones without a database read", async () => {
   const t = newHarness();
   const { admin, key, secret } = await adminWithKey(t, { expiresInDays: 1 });

@@ -98,7 +98,7 @@ export const create = accountAction({
 });
 
 function integerIn(value: number, [min, max]: readonly [number, number], field: string): number {
-  if (!Number.isInteger(value) || value < min || value > max) fail("bad_request", `${field} must be a whole number from ${min} to ${max}.`);
+  if (!Number.isInteger(value) || value < min || value > max) fail("bad_request", `${field} must be a whole number from ${min} to ${max}.`, { field });
   return value;
 }
 
@@ -112,10 +112,10 @@ export const insertKey = internalMutation({
     assertActive(user);
     const { membership } = await requireMembership(ctx, user, accountId, "admin");
     const name = args.name.trim();
-    if (name === "" || name.length > MAX_NAME_LENGTH) fail("bad_request", `A key name must be 1 to ${MAX_NAME_LENGTH} characters.`);
+    if (name === "" || name.length > MAX_NAME_LENGTH) fail("bad_request", `A key name must be 1 to ${MAX_NAME_LENGTH} characters.`, { field: "name" });
     if (agentId !== undefined) {
       const agent = await ctx.db.get("agents", agentId);
-      if (agent === null || agent.accountId !== accountId || agent.status === "archived") fail("not_found", "Agent not found.");
+      if (agent === null || agent.accountId !== accountId || agent.status === "archived") fail("not_found", "Agent not found.", { field: "agentId" });
     }
     const limit = rateLimit ?? DEFAULT_RATE_LIMIT;
     const requests = integerIn(limit.requests, RATE_BOUNDS.requests, "rateLimit.requests");

@@ -34,7 +34,7 @@ export async function adminWithKey(t: Harness, options: KeyOptions & { orgId?: s
   return { admin, key, secret };
 }
 
-export type ApiAnswer = { status: number; headers: Headers; body: Record<string, unknown> & { data?: unknown; error?: { code: string; message: string } } };
+export type ApiAnswer = { status: number; headers: Headers; body: Record<string, unknown> & { data?: unknown; error?: { code: string; message: string; field?: string } } };
 
 /** One request; `key` is sent as a bearer token, `body` as JSON (unless it is a string or stream). */
 export async function request(

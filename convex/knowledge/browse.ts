@@ -151,7 +151,7 @@ export const addFact = accountAction({
     const caller = callerOf(ctx);
     await ctx.runQuery(internal.knowledge.browse.checkFactScope, { accountId, caller, scope });
     const parts = parseFact(text);
-    if (parts.subject === "") fail("bad_request", "A fact cannot be empty.");
+    if (parts.subject === "") fail("bad_request", "A fact cannot be empty.", { field: "text" });
     const stored = await storeFact(ctx, {
       accountId,
       userId: caller.userId,

@@ -62,17 +62,17 @@ function kilobytes(bytes: number): string {
 
 /** Refuses empty and oversized texts; returns the size in UTF-8 bytes. */
 export function checkText(text: string): number {
-  if (text.trim() === "") fail("bad_request", "The document is empty.");
+  if (text.trim() === "") fail("bad_request", "The document is empty.", { field: "text" });
   const bytes = new TextEncoder().encode(text).length;
   if (bytes > MAX_DOCUMENT_BYTES) {
-    fail("bad_request", `Documents are limited to ${kilobytes(MAX_DOCUMENT_BYTES)}; this one is ${kilobytes(bytes)}.`);
+    fail("bad_request", `Documents are limited to ${kilobytes(MAX_DOCUMENT_BYTES)}; this one is ${kilobytes(bytes)}.`, { field: "text" });
   }
   return bytes;
 }
 
 function cleanTitle(title: string): string {
   const trimmed = title.replace(/\s+/g, " ").trim();
-  if (trimmed === "" || trimmed.length > MAX_TITLE_LENGTH) fail("bad_request", `A document title must be 1 to ${MAX_TITLE_LENGTH} characters.`);
+  if (trimmed === "" || trimmed.length > MAX_TITLE_LENGTH) fail("bad_request", `A document title must be 1 to ${MAX_TITLE_LENGTH} characters.`, { field: "title" });
   return trimmed;
 }
 

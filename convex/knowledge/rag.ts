@@ -37,12 +37,12 @@ export function filterValues(filters: KnowledgeFilters): EntryFilter<KnowledgeFi
   ];
 }
 
-/** A category or locale label: trimmed, lower-case, short; the fallback when absent. */
+/** A category or locale label (`what`: the field, for a refusal): trimmed, lower-case, short; the fallback when absent. */
 export function cleanLabel(what: string, value: string | undefined, fallback: string): string {
   const label = (value ?? "").trim().toLowerCase();
   if (label === "") return fallback;
   if (label.length > MAX_LABEL_LENGTH || !/^[\p{L}\p{N}][\p{L}\p{N} _.:/-]*$/u.test(label)) {
-    fail("bad_request", `A ${what} must be 1 to ${MAX_LABEL_LENGTH} letters, digits, spaces or - _ . : /`);
+    fail("bad_request", `A ${what} must be 1 to ${MAX_LABEL_LENGTH} letters, digits, spaces or - _ . : /`, { field: what });
   }
   return label;
 }

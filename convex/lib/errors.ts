@@ -29,12 +29,19 @@ export type HarnessErrorData = {
    * can highlight them (a cycle starts and ends with the same agent).
    */
   chain?: RefusedChain;
+  /**
+   * For a refused input: the path of the field it is about, in the caller's
+   * own terms (`slug`, `rateLimit.requests`, a manifest's
+   * `tools[0].permission`), so a form can show the message at that field.
+   * The message still names the field, for anyone who reads only the message.
+   */
+  field?: string;
 };
 
 export type RefusedChain = { reason: "cycle" | "depth"; agents: { agentId: string; name: string }[] };
 
 /** Structured details a refusal may carry besides its code and message. */
-export type ErrorExtra = Pick<HarnessErrorData, "retryAfterMs" | "chain">;
+export type ErrorExtra = Pick<HarnessErrorData, "retryAfterMs" | "chain" | "field">;
 
 /** Throw a client-visible error. */
 export function fail(code: ErrorCode, message: string, extra?: ErrorExtra): never {

@@ -2,7 +2,7 @@
  * What every HTTP route shares: a request id, one error envelope, body limits
  * checked before parsing, and one structured log line per request.
  *
- *   { "error": { "code", "message" }, "meta": { "request_id" } }
+ *   { "error": { "code", "message", "field"? }, "meta": { "request_id" } }
  *
  * Handlers throw `HttpError` (or a harness `ConvexError`, mapped by code) and
  * never build error responses themselves.
@@ -52,17 +52,20 @@ export function jsonResponse(body: unknown, status: number, requestId: string, h
   });
 }
 
-/** The one error envelope. `Retry-After` (seconds, rounded up) when the caller should wait. */
+/**
+ * The one error envelope. `Retry-After` (seconds, rounded up) when the caller
+ * should wait; `field` when the refusal is about one field of the body.
+ */
 export function errorResponse(
   requestId: string,
   code: HttpErrorCode,
   message: string,
-  extra: { status?: number; retryAfterMs?: number } = {},
+  extra: { status?: number; retryAfterMs?: number; field?: string } = {},
 ): Response {
   const headers: Record<string, string> = {};
   if (extra.retryAfterMs !== undefined) headers["Retry-After"] = String(Math.max(1, Math.ceil(extra.retryAfterMs / 1000)));
   return jsonResponse(
-    { error: { code, message }, meta: { request_id: requestId } },
+    { error: { code, message, ...(extra.field !== undefined ? { field: extra.field } : {}) }, meta: { request_id: requestId } },
     extra.status ?? STATUS_BY_CODE[code],
     requestId,
     headers,
@@ -73,8 +76,11 @@ export function errorResponse(
 export function responseForError(requestId: string, error: unknown): Response {
   if (error instanceof HttpError) return errorResponse(requestId, error.code, error.message, error.extra);
   if (isHarnessError(error)) {
-    const retryAfterMs = error.data.retryAfterMs;
-    return errorResponse(requestId, error.data.code, error.data.message, retryAfterMs === undefined ? {} : { retryAfterMs });
+    const { retryAfterMs, field } = error.data;
+    return errorResponse(requestId, error.data.code, error.data.message, {
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(field !== undefined ? { field } : {}),
+    });
   }
   console.error(JSON.stringify({ event: "http.unhandled", requestId, error: error instanceof Error ? error.message : String(error) }));
   return errorResponse(requestId, "internal_error", `Something went wrong on our side; quote ${requestId} when reporting it.`);

@@ -93,11 +93,20 @@ test("another account's subscription is not found, like one that does not exist;
   expect(await rowCounts(t)).toEqual(before);
 });
 
-test("bad URLs and events are bad requests, and write nothing", async () => {
+test("bad URLs, events and descriptions are bad requests naming their argument as `field`, and write nothing", async () => {
   const t = newHarness();
   const admin = await asMember(t, "org_bad", "admin");
   const subscribe = (url: string, events: string[] = ["message.response"], description?: string) =>
     admin.client.mutation(api.outbound.subscriptions.subscribe, { accountId: admin.accountId, url, events, ...(description !== undefined ? { description } : {}) });
+  const refusal = async (promise: Promise<unknown>) => {
+    try {
+      await promise;
+    } catch (error) {
+      const { code, field } = (error as { data: { code: string; field?: string } }).data;
+      return { code, field };
+    }
+    return { code: "no error" };
+  };
   for (const url of [
     "",
     "   ",
@@ -110,12 +119,12 @@ test("bad URLs and events are bad requests, and write nothing", async () => {
     "https://hooks.example.test/x#frag",
     `https://hooks.example.test/${"a".repeat(2_000)}`,
   ]) {
-    expect(await codeOf(subscribe(url)), url).toBe("bad_request");
+    expect(await refusal(subscribe(url)), url).toEqual({ code: "bad_request", field: "url" });
   }
-  expect(await codeOf(subscribe(URL_OK, []))).toBe("bad_request");
-  expect(await codeOf(subscribe(URL_OK, ["message.created"]))).toBe("bad_request");
-  expect(await codeOf(subscribe(URL_OK, ["message.response", "webhook.ping"]))).toBe("bad_request");
-  expect(await codeOf(subscribe(URL_OK, ["message.response"], "d".repeat(201)))).toBe("bad_request");
+  expect(await refusal(subscribe(URL_OK, []))).toEqual({ code: "bad_request", field: "events" });
+  expect(await refusal(subscribe(URL_OK, ["message.created"]))).toEqual({ code: "bad_request", field: "events" });
+  expect(await refusal(subscribe(URL_OK, ["message.response", "webhook.ping"]))).toEqual({ code: "bad_request", field: "events" });
+  expect(await refusal(subscribe(URL_OK, ["message.response"], "d".repeat(201)))).toEqual({ code: "bad_request", field: "description" });
   expect(await rowCounts(t)).toEqual({ subscriptions: 0, deliveries: 0, audit: 0 });
 });
 

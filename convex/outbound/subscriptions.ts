@@ -97,28 +97,32 @@ function publicDelivery(d: Doc<"webhookDeliveries">): Infer<typeof vDeliveryView
   };
 }
 
+// The argument a refusal is about, for the form to show it there.
+const URL_FIELD = { field: "url" };
+const EVENTS_FIELD = { field: "events" };
+
 /** An endpoint URL: absolute http(s), no credentials in it, bounded. Returns it normalised. */
 export function checkUrl(raw: string): string {
   const text = raw.trim();
-  if (text === "" || text.length > MAX_URL_CHARS) fail("bad_request", `The URL must be 1 to ${MAX_URL_CHARS} characters.`);
+  if (text === "" || text.length > MAX_URL_CHARS) fail("bad_request", `The URL must be 1 to ${MAX_URL_CHARS} characters.`, URL_FIELD);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    fail("bad_request", "The URL is not a valid absolute URL.");
+    fail("bad_request", "The URL is not a valid absolute URL.", URL_FIELD);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") fail("bad_request", "The URL must start with http:// or https://.");
-  if (url.username !== "" || url.password !== "") fail("bad_request", "Put no credentials in the URL; verify deliveries with the signing secret.");
-  if (url.hash !== "") fail("bad_request", "The URL must not have a #fragment.");
+  if (url.protocol !== "http:" && url.protocol !== "https:") fail("bad_request", "The URL must start with http:// or https://.", URL_FIELD);
+  if (url.username !== "" || url.password !== "") fail("bad_request", "Put no credentials in the URL; verify deliveries with the signing secret.", URL_FIELD);
+  if (url.hash !== "") fail("bad_request", "The URL must not have a #fragment.", URL_FIELD);
   return url.toString();
 }
 
 /** The events asked for: at least one, each a known name, no repeats. */
 export function checkEvents(events: string[]): EventType[] {
-  if (events.length === 0) fail("bad_request", `Choose at least one event: ${EVENT_TYPES.join(", ")}.`);
+  if (events.length === 0) fail("bad_request", `Choose at least one event: ${EVENT_TYPES.join(", ")}.`, EVENTS_FIELD);
   const known = new Set<string>(EVENT_TYPES);
   const unknown = events.filter((e) => !known.has(e));
-  if (unknown.length > 0) fail("bad_request", `Unknown event ${unknown.map((e) => `“${e}”`).join(", ")}; events are ${EVENT_TYPES.join(", ")}.`);
+  if (unknown.length > 0) fail("bad_request", `Unknown event ${unknown.map((e) => `“${e}”`).join(", ")}; events are ${EVENT_TYPES.join(", ")}.`, EVENTS_FIELD);
   return EVENT_TYPES.filter((e) => events.includes(e));
 }
 
@@ -157,7 +161,7 @@ export const subscribe = accountMutation({
     const checkedUrl = checkUrl(url);
     const checkedEvents = checkEvents(events);
     const label = description?.trim();
-    if (label !== undefined && label.length > MAX_DESCRIPTION_CHARS) fail("bad_request", `A description is at most ${MAX_DESCRIPTION_CHARS} characters.`);
+    if (label !== undefined && label.length > MAX_DESCRIPTION_CHARS) fail("bad_request", `A description is at most ${MAX_DESCRIPTION_CHARS} characters.`, { field: "description" });
     const existing = await ctx.db
       .query("webhookSubscriptions")
       .withIndex("by_accountId_createdAt", (q) => q.eq("accountId", accountId))

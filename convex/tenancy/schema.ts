@@ -30,7 +30,10 @@ export const tenancyTables = {
   })
     .index("by_tokenIdentifier", ["tokenIdentifier"])
     // Clerk webhooks: the profile of a Clerk user
-    .index("by_clerkUserId", ["clerkUserId"]),
+    .index("by_clerkUserId", ["clerkUserId"])
+    // Platform admins find a user by email or name prefix (admin/platform.ts `findUsers`)
+    .index("by_email", ["email"])
+    .index("by_name", ["name"]),
 
   /**
    * A tenant: a Clerk organisation, or a personal account for a user with none.

@@ -64,7 +64,7 @@ export const assign = accountMutation({
       const to = await loadAgent(ctx, accountId, tool.agentId!);
       await composeDelegation(ctx, ctx.account, agent, to, { permission, needsApproval, allowedToolSlugs }, ctx.user._id);
     } else {
-      if (allowedToolSlugs !== undefined) fail("bad_request", "allowedToolSlugs applies only to delegations (agent tools).");
+      if (allowedToolSlugs !== undefined) fail("bad_request", "allowedToolSlugs applies only to delegations (agent tools).", { field: "allowedToolSlugs" });
       await assignTool(ctx, agent, tool, { permission, needsApproval }, ctx.user._id);
     }
     return await one(ctx, accountId, agentId, toolSlug);

@@ -59,7 +59,7 @@ export const register = accountMutation({
 /** `register`'s logic, shared with the HTTP API (`POST /v1/capabilities`). */
 export async function registerHttpTool(ctx: MutationCtx, accountId: Id<"accounts">, manifest: unknown) {
   const parsed = parseHttpToolManifest(manifest);
-  if (await findAccountTool(ctx, accountId, parsed.slug)) fail("conflict", `A tool with the slug "${parsed.slug}" already exists.`);
+  if (await findAccountTool(ctx, accountId, parsed.slug)) fail("conflict", `A tool with the slug "${parsed.slug}" already exists.`, { field: "slug" });
   const count = await ctx.db
     .query("tools")
     .withIndex("by_accountId_slug", (q) => q.eq("accountId", accountId))

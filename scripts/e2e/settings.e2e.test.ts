@@ -205,10 +205,13 @@ describe("Settings → Integrations in Chromium against npm start", { timeout: 9
     await screenshot(page, "settings");
     // On a phone: the same card, readable, nothing cut off sideways.
     await page.setViewportSize({ width: 390, height: 844 });
-    await card.evaluate((element) => element.scrollIntoView({ block: "start" }));
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-    await screenshot(page, "settings-03-phone");
-    await page.setViewportSize({ width: 1280, height: 800 });
+    try {
+      await card.evaluate((element) => element.scrollIntoView({ block: "start" }));
+      await screenshot(page, "settings-03-phone");
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 
   test("deleting the webhook asks first, then it is gone", async () => {

@@ -1,12 +1,17 @@
-import { useId, useState, type FormEvent } from "react";
+import { Fragment, useId, useState, type FormEvent } from "react";
 import { api } from "../../../convex/_generated/api";
 import { useMutation, usePaginatedQuery, type FunctionReturnType } from "../lib/convex";
 import { useRun } from "../lib/useRun";
+import { AccountMembers } from "./AccountMembers";
 
 type Account = FunctionReturnType<typeof api.admin.platform.listAccounts>["page"][number];
 const PAGE_SIZE = 25;
 
-/** Every account on the platform, newest first, with suspend / resume (a reason is required and audited). */
+/**
+ * Every account on the platform, newest first, with suspend / resume (a
+ * reason is required and audited); a row opens onto its members, each of
+ * whom can be suspended or resumed as a user.
+ */
 export function AccountsTable() {
   const { results, status, loadMore } = usePaginatedQuery(api.admin.platform.listAccounts, {}, { initialNumItems: PAGE_SIZE });
   return (
@@ -27,6 +32,7 @@ export function AccountsTable() {
               <tr>
                 <th scope="col">Account</th>
                 <th scope="col">Kind</th>
+                <th scope="col">Members</th>
                 <th scope="col">Status</th>
                 <th scope="col">Actions</th>
               </tr>
@@ -59,6 +65,7 @@ function AccountRow({ account }: { account: Account }) {
   const resume = useMutation(api.admin.platform.resumeAccount);
   const [confirming, setConfirming] = useState(false);
   const [reason, setReason] = useState("");
+  const [showMembers, setShowMembers] = useState(false);
   const id = useId();
   const suspended = account.status === "suspended";
   const { run, pending, error, clearError } = useRun(async () => {
@@ -73,61 +80,83 @@ function AccountRow({ account }: { account: Account }) {
   };
   const verb = suspended ? "Resume" : "Suspend";
   return (
-    <tr data-testid="admin-account-row" data-account-id={account.accountId} data-status={account.status}>
-      <td>
-        <strong>{account.name}</strong> <span className="muted small">{account.slug}</span>
-      </td>
-      <td>{account.kind === "organization" ? "Organisation" : "Personal"}</td>
-      <td>
-        <span className={`status ${suspended ? "status-failed" : "status-completed"}`}>{suspended ? "Suspended" : "Active"}</span>
-      </td>
-      <td>
-        {confirming ? (
-          <form className="admin-confirm" onSubmit={onSubmit}>
-            <label htmlFor={`${id}-reason`} className="small">
-              {suspended ? "Why resume it?" : "Why suspend it? Its members are refused until it is resumed."}
-            </label>
-            <div className="row">
-              <input
-                id={`${id}-reason`}
-                value={reason}
-                maxLength={500}
-                required
-                autoFocus
-                onChange={(e) => setReason(e.target.value)}
-                data-testid="admin-account-reason"
-              />
-              <button type="submit" className="button primary small" disabled={pending || reason.trim() === ""} data-testid="admin-account-confirm">
-                {pending ? "Saving…" : verb}
-              </button>
-              <button
-                type="button"
-                className="button ghost small"
-                onClick={() => {
-                  setConfirming(false);
-                  clearError();
-                }}
-              >
-                Cancel
-              </button>
-            </div>
-          </form>
-        ) : (
+    <Fragment>
+      <tr data-testid="admin-account-row" data-account-id={account.accountId} data-status={account.status}>
+        <td>
+          <strong>{account.name}</strong> <span className="muted small">{account.slug}</span>
+        </td>
+        <td>{account.kind === "organization" ? "Organisation" : "Personal"}</td>
+        <td>
           <button
             type="button"
-            className="button secondary small"
-            data-testid={suspended ? "admin-account-resume" : "admin-account-suspend"}
-            onClick={() => setConfirming(true)}
+            className="button ghost small"
+            aria-expanded={showMembers}
+            aria-controls={`${id}-members`}
+            onClick={() => setShowMembers((open) => !open)}
+            data-testid="admin-account-members-toggle"
           >
-            {verb}
+            {showMembers ? "Hide members" : "Members"}
+            <span className="visually-hidden"> of {account.name}</span> <span aria-hidden="true">{showMembers ? "▾" : "▸"}</span>
           </button>
-        )}
-        {error !== null && (
-          <p role="alert" className="error small" data-testid="admin-account-error">
-            {error}
-          </p>
-        )}
-      </td>
-    </tr>
+        </td>
+        <td>
+          <span className={`status ${suspended ? "status-failed" : "status-completed"}`}>{suspended ? "Suspended" : "Active"}</span>
+        </td>
+        <td>
+          {confirming ? (
+            <form className="admin-confirm" onSubmit={onSubmit}>
+              <label htmlFor={`${id}-reason`} className="small">
+                {suspended ? "Why resume it?" : "Why suspend it? Its members are refused until it is resumed."}
+              </label>
+              <div className="row">
+                <input
+                  id={`${id}-reason`}
+                  value={reason}
+                  maxLength={500}
+                  required
+                  autoFocus
+                  onChange={(e) => setReason(e.target.value)}
+                  data-testid="admin-account-reason"
+                />
+                <button type="submit" className="button primary small" disabled={pending || reason.trim() === ""} data-testid="admin-account-confirm">
+                  {pending ? "Saving…" : verb}
+                </button>
+                <button
+                  type="button"
+                  className="button ghost small"
+                  onClick={() => {
+                    setConfirming(false);
+                    clearError();
+                  }}
+                >
+                  Cancel
+                </button>
+              </div>
+            </form>
+          ) : (
+            <button
+              type="button"
+              className="button secondary small"
+              data-testid={suspended ? "admin-account-resume" : "admin-account-suspend"}
+              onClick={() => setConfirming(true)}
+            >
+              {verb}
+            </button>
+          )}
+          {error !== null && (
+            <p role="alert" className="error small" data-testid="admin-account-error">
+              {error}
+            </p>
+          )}
+        </td>
+      </tr>
+      {showMembers && (
+        <tr className="admin-members-row" id={`${id}-members`} data-testid="admin-account-members" data-account-id={account.accountId}>
+          <td colSpan={5}>
+            <AccountMembers accountId={account.accountId} accountName={account.name} />
+          </td>
+        </tr>
+      )}
+    </Fragment>
   );
 }

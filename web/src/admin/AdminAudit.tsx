@@ -26,7 +26,7 @@ export function AdminAudit() {
         </p>
       ) : results.length === 0 ? (
         <p className="muted" data-testid="admin-audit-empty">
-          Nothing recorded yet. Pausing, maintenance and flag changes show here. (Account suspensions are in each account's own audit log.)
+          Nothing recorded yet. Pausing, maintenance and flag changes show here. (Account and user suspensions are in each account's own audit log.)
         </p>
       ) : (
         <ul className="cards" data-testid="admin-audit">

@@ -3,13 +3,16 @@ import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { AccountsTable } from "./AccountsTable";
 import { AdminAudit } from "./AdminAudit";
+import { ClerkEvents } from "./ClerkEvents";
 import { FeatureFlags } from "./FeatureFlags";
 import { PlatformSwitches } from "./PlatformSwitches";
+import { UsersSearch } from "./UsersSearch";
 
 /**
  * The platform admin page: the platform's switches (pause, maintenance with
- * its held messages), every account (suspend / resume), feature flags and
- * the platform audit log. Everyone else sees a note saying it is for
+ * its held messages), every account (suspend / resume, its members), users
+ * (find, suspend / resume), feature flags, the Clerk webhook events and the
+ * platform audit log. Everyone else sees a note saying it is for
  * platform admins; the server refuses them anyway.
  */
 export function AdminPage() {
@@ -35,8 +38,14 @@ export function AdminPage() {
       <PageErrorBoundary what="the accounts">
         <AccountsTable />
       </PageErrorBoundary>
+      <PageErrorBoundary what="the users">
+        <UsersSearch />
+      </PageErrorBoundary>
       <PageErrorBoundary what="the feature flags">
         <FeatureFlags />
+      </PageErrorBoundary>
+      <PageErrorBoundary what="the Clerk webhook events">
+        <ClerkEvents />
       </PageErrorBoundary>
       <PageErrorBoundary what="the audit log">
         <AdminAudit />

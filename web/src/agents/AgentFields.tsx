@@ -15,7 +15,7 @@ export type AgentValues = {
   accentColor: string;
 };
 
-/** The fields a refusal of create / update can name (see convex/agents/builder.ts). */
+/** The fields a refusal of create / update can name as its `field` (see convex/agents/builder.ts). */
 export const AGENT_FIELDS = ["name", "slug", "description", "instructions", "modelId", "accentColor", "capabilityLevel"] as const;
 
 export const EMPTY_AGENT: AgentValues = { name: "", slug: "", description: "", instructions: "", modelId: "", capabilityLevel: "write", accentColor: "" };

@@ -4,7 +4,7 @@ import { Link, useParams } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { useMutation, type FunctionReturnType } from "../lib/convex";
-import { errorCodeOf, errorText } from "../lib/errors";
+import { errorCodeOf, errorText, splitFieldError, type FieldError } from "../lib/errors";
 import { useQueryResult } from "../lib/useQueryResult";
 import { useRun } from "../lib/useRun";
 import { StatusBadge } from "../runs/RunsPage";
@@ -12,7 +12,6 @@ import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { AGENT_FIELDS, AgentFields, type AgentValues } from "./AgentFields";
 import { AgentsTabs, useCanBuild } from "./common";
-import { splitError, type FieldError } from "./errors";
 import { ManifestExport } from "./ManifestExport";
 import { ToolAssignments } from "./ToolAssignments";
 import { Versions } from "./Versions";
@@ -209,7 +208,7 @@ function EditAgent({ agent, editable }: { agent: AgentDetail; editable: boolean 
       setValues(valuesOf(result));
       setSaved(result.version === agent.version ? "Nothing changed." : `Saved as version ${result.version}.`);
     } catch (caught) {
-      const split = splitError(caught, AGENT_FIELDS);
+      const split = splitFieldError(caught, AGENT_FIELDS);
       setFieldError(split.field);
       setError(split.general);
     } finally {

@@ -3,12 +3,12 @@ import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import { useMutation, useQuery, type FunctionReturnType } from "../lib/convex";
+import { splitFieldError, type FieldError } from "../lib/errors";
 import { StatusBadge } from "../runs/RunsPage";
 import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { AGENT_FIELDS, AgentFields, EMPTY_AGENT, type AgentValues } from "./AgentFields";
 import { AgentsTabs, useCanBuild } from "./common";
-import { splitError, type FieldError } from "./errors";
 import { Templates } from "./Templates";
 
 export type AgentSummary = FunctionReturnType<typeof api.agents.agents.list>[number];
@@ -128,7 +128,7 @@ function CreateAgent() {
       });
       await navigate(`/agents/${agent.agentId}`);
     } catch (caught) {
-      const split = splitError(caught, AGENT_FIELDS);
+      const split = splitFieldError(caught, AGENT_FIELDS);
       setFieldError(split.field);
       setError(split.general);
     } finally {

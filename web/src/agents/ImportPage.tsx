@@ -1,20 +1,20 @@
 /**
  * /agents/import — paste or open an agent manifest and import it as a new
  * agent. A problem is shown next to the line of the field it is about: JSON
- * syntax is checked here first; the importer's refusals name the field's
- * path ("tools[1].permission"), which is found in the text.
+ * syntax is checked here first; the importer's refusals carry the field's
+ * path as their `field` ("tools[1].permission"), which is found in the text.
  */
 import { useId, useRef, useState, type ChangeEvent, type FormEvent } from "react";
 import { Link } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import { useMutation, useQuery, type FunctionReturnType } from "../lib/convex";
-import { errorText } from "../lib/errors";
+import { errorCodeOf, errorText, fieldOf } from "../lib/errors";
 import { useAccount } from "../shell/AccountProvider";
 import { AgentsTabs, useCanBuild } from "./common";
-import { fieldErrorOf } from "./errors";
 import { lineOfPath, locateJson } from "./jsonLocations";
 
-const MANIFEST_FIELDS = ["version", "kind", "name", "slug", "description", "execution", "capability_level", "tools", "channels", "metadata"] as const;
+/** What the importer's messages start with; redundant next to the manifest, so not repeated there. */
+const MANIFEST_PREFIX = "Invalid agent manifest: ";
 const MAX_FILE_BYTES = 64_000;
 
 /** A problem pinned to a line of the text it was found in. */
@@ -94,9 +94,13 @@ function ImportForm() {
     try {
       setImported(await importManifest({ accountId, manifest: text }));
     } catch (caught) {
-      const field = fieldErrorOf(caught, MANIFEST_FIELDS);
-      if (field) setProblem({ field: field.field, line: lineOfPath(locations, field.field), message: field.message, text });
-      else setError(errorText(caught));
+      // A refusal naming a field is shown at its line; any other refusal of the manifest at its first line.
+      const field = fieldOf(caught);
+      const message = errorText(caught);
+      const words = message.startsWith(MANIFEST_PREFIX) ? message.slice(MANIFEST_PREFIX.length) : message;
+      if (field !== null) setProblem({ field, line: lineOfPath(locations, field), message: words, text });
+      else if (errorCodeOf(caught) === "bad_request") setProblem({ field: "", line: 1, message: words, text });
+      else setError(message);
     } finally {
       setPending(false);
     }

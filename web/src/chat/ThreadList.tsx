@@ -174,6 +174,11 @@ function ThreadItem({ thread, active, onPick }: { thread: ThreadSummary; active:
             <span className="thread-title" data-testid="thread-item-title">
               {thread.title}
             </span>
+            {thread.source === "api" && (
+              <span className="badge" data-testid="thread-source-api" title="Started through the HTTP API with an API key">
+                API
+              </span>
+            )}
             <time className="muted small" dateTime={new Date(thread.lastMessageAt).toISOString()} title={fullTime(thread.lastMessageAt)}>
               {timeAgo(thread.lastMessageAt)}
             </time>

@@ -24,6 +24,21 @@ export function errorCodeOf(error: unknown): ErrorCode | undefined {
   return isHarnessError(error) ? error.data.code : undefined;
 }
 
+/** The field a refusal is about, as the server named it (`slug`, `rateLimit.requests`, `tools[0].permission`); null when it named none. */
+export function fieldOf(error: unknown): string | null {
+  return isHarnessError(error) && error.data.field !== undefined ? error.data.field : null;
+}
+
+/** An error to show at one field of a form (`field` as the server names it). */
+export type FieldError = { field: string; message: string };
+
+/** Split an error into the error of one of the form's `fields` (when it names one) and words for everything else. */
+export function splitFieldError(error: unknown, fields: readonly string[]): { field: FieldError | null; general: string | null } {
+  const field = fieldOf(error);
+  if (field !== null && fields.includes(field)) return { field: { field, message: errorText(error) }, general: null };
+  return { field: null, general: errorText(error) };
+}
+
 export type TurnError = { code: string; message: string };
 
 /** A failed turn's error as a headline plus the backend's own detail. */

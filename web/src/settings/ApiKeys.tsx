@@ -4,11 +4,11 @@ import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { FieldMessage, invalidProps } from "../agents/common";
 import { useAction, useMutation, useQuery, type FunctionArgs, type FunctionReturnType } from "../lib/convex";
+import { splitFieldError, type FieldError } from "../lib/errors";
 import { fullTime, timeAgo } from "../lib/time";
 import { useQueryResult } from "../lib/useQueryResult";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
-import { KEY_FIELDS, splitByField, type FieldError } from "./fieldErrors";
 import { OnceSecret } from "./OnceSecret";
 
 export type ApiKey = FunctionReturnType<typeof api.httpApi.keys.list>[number];
@@ -112,6 +112,9 @@ export function ApiKeys() {
 
 type CreateArgs = Omit<FunctionArgs<typeof api.httpApi.keys.create>, "accountId">;
 
+/** The arguments of `create` a refusal can name as its `field`, each shown at its input. */
+const KEY_FIELDS = ["name", "agentId", "rateLimit.requests", "rateLimit.periodSeconds", "expiresInDays"] as const;
+
 function NewKeyForm({ agents, onCreated }: { agents: Agent[] | undefined; onCreated: (created: { key: ApiKey; secret: string }) => void }) {
   const { accountId } = useAccount();
   const create = useAction(api.httpApi.keys.create);
@@ -145,7 +148,7 @@ function NewKeyForm({ agents, onCreated }: { agents: Agent[] | undefined; onCrea
       setExpiresInDays("");
       onCreated(result);
     } catch (error) {
-      const split = splitByField(error, KEY_FIELDS);
+      const split = splitFieldError(error, KEY_FIELDS);
       setFieldError(split.field);
       setGeneral(split.general);
     } finally {
@@ -219,7 +222,7 @@ function NewKeyForm({ agents, onCreated }: { agents: Agent[] | undefined; onCrea
               value={requests}
               onChange={(e) => setRequests(e.target.value)}
               data-testid="api-key-rate-requests"
-              {...invalidProps(err("rateRequests"), "rateRequests", fieldError)}
+              {...invalidProps(err("requests"), "rateLimit.requests", fieldError)}
             />
             <label htmlFor={`${id}-period`}>per</label>
             <select
@@ -227,7 +230,7 @@ function NewKeyForm({ agents, onCreated }: { agents: Agent[] | undefined; onCrea
               value={period}
               onChange={(e) => setPeriod(e.target.value)}
               data-testid="api-key-rate-period"
-              {...invalidProps(err("ratePeriod"), "ratePeriod", fieldError)}
+              {...invalidProps(err("period"), "rateLimit.periodSeconds", fieldError)}
             >
               {PERIODS.map(([seconds, word]) => (
                 <option key={seconds} value={seconds}>
@@ -236,8 +239,8 @@ function NewKeyForm({ agents, onCreated }: { agents: Agent[] | undefined; onCrea
               ))}
             </select>
           </div>
-          <FieldMessage id={err("rateRequests")} field="rateRequests" error={fieldError} />
-          <FieldMessage id={err("ratePeriod")} field="ratePeriod" error={fieldError} />
+          <FieldMessage id={err("requests")} field="rateLimit.requests" error={fieldError} />
+          <FieldMessage id={err("period")} field="rateLimit.periodSeconds" error={fieldError} />
         </div>
         <div className="field">
           <label htmlFor={`${id}-expires`}>Expires after (days)</label>

@@ -8,12 +8,12 @@ import { useId, useState, type FormEvent } from "react";
 import { api } from "../../../convex/_generated/api";
 import { FieldMessage, invalidProps } from "../agents/common";
 import { useMutation, useQuery, type FunctionReturnType } from "../lib/convex";
+import { splitFieldError, type FieldError } from "../lib/errors";
 import { fullTime, timeAgo } from "../lib/time";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { Deliveries } from "./Deliveries";
-import { WEBHOOK_FIELDS, splitByField, type FieldError } from "./fieldErrors";
 import { OnceSecret } from "./OnceSecret";
 
 type Subscription = FunctionReturnType<typeof api.outbound.subscriptions.list>[number];
@@ -26,6 +26,9 @@ const EVENTS: Record<EventType, string> = {
   "job.state_changed": "a background job changed state",
 };
 const EVENT_TYPES = Object.keys(EVENTS) as EventType[];
+
+/** The arguments of `subscribe` a refusal can name as its `field`, each shown at its input. */
+const WEBHOOK_FIELDS = ["url", "events", "description"] as const;
 
 export function Webhooks() {
   const { accountId } = useAccount();
@@ -92,7 +95,7 @@ function SubscribeForm({ onCreated }: { onCreated: (created: { subscription: Sub
       setDescription("");
       onCreated(result);
     } catch (error) {
-      const split = splitByField(error, WEBHOOK_FIELDS);
+      const split = splitFieldError(error, WEBHOOK_FIELDS);
       setFieldError(split.field);
       setGeneral(split.general);
     } finally {

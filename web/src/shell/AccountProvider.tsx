@@ -2,9 +2,10 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { useSession } from "../auth/session";
-import { useMutation, useQuery, type FunctionReturnType } from "../lib/convex";
+import { useMutation, type FunctionReturnType } from "../lib/convex";
 import { errorText } from "../lib/errors";
 import { readJson, writeJson } from "../lib/storage";
+import { useQueryResult } from "../lib/useQueryResult";
 import { FullPageStatus } from "./FullPageStatus";
 
 export type Viewer = FunctionReturnType<typeof api.tenancy.viewer.get>;
@@ -57,7 +58,9 @@ export function AccountProvider({ children }: { children: ReactNode }) {
   }, [sync, userKey, attempt]);
 
   const ready = synced !== null && synced.key === userKey;
-  const viewer = useQuery(api.tenancy.viewer.get, ready ? {} : "skip");
+  // A live refusal (suspended or deleted while the app is open) becomes the
+  // same screen as a refused sync, instead of an error thrown through the tree.
+  const { data: viewer, error: viewerError } = useQueryResult(api.tenancy.viewer.get, ready ? {} : "skip");
   const [picked, setPicked] = useState<AccountId | null>(null);
 
   const accountId = useMemo(() => {
@@ -87,11 +90,12 @@ export function AccountProvider({ children }: { children: ReactNode }) {
     [viewer, accountId, account, setAccountId],
   );
 
-  if (syncError !== null) {
+  const refusal = syncError ?? (viewerError !== null ? errorText(viewerError) : null);
+  if (refusal !== null) {
     return (
       <FullPageStatus busy={false}>
         <p role="alert" className="error" data-testid="sync-error">
-          Could not load your profile: {syncError}
+          Could not load your profile: {refusal}
         </p>
         <div className="row">
           <button type="button" className="button primary" onClick={() => setAttempt((n) => n + 1)}>

@@ -37,7 +37,7 @@ export function Layout() {
         <div id={menuId} className={`topbar-menu${menuOpen ? " open" : ""}`}>
           <nav aria-label="Sections" className="sections">
             <ul>
-              {NAV_ITEMS.filter((item) => item.ready && (!item.staffOnly || isStaff)).map((item) => (
+              {NAV_ITEMS.filter((item) => item.ready && (!item.staffOnly || isStaff) && (!item.platformAdminOnly || viewer.isPlatformAdmin)).map((item) => (
                 <li key={item.to}>
                   <NavLink to={item.to} data-testid={`nav-${item.label.toLowerCase()}`}>
                     {item.label}
