@@ -35,7 +35,7 @@ let page: Page;
 let memberBrowser: Browser | undefined;
 let memberPage: Page;
 
-useAppAndBrowser("admin-users", (session) => ({ app, browser, page } = session));
+useAppAndBrowser("users", (session) => ({ app, browser, page } = session));
 
 afterAll(async () => {
   await memberBrowser?.close();
@@ -141,7 +141,7 @@ describe("users and Clerk events on the admin page, in Chromium against npm star
     await expect.poll(() => memberRow().getAttribute("data-status")).toBe("suspended");
     expect(await memberRow().getByTestId("admin-user-status").textContent()).toBe("Suspended");
     await memberRow().getByTestId("admin-user-resume").waitFor();
-    await screenshot(page, "admin-users-01-suspended");
+    await screenshot(page, "users-01-suspended");
 
     // The member's open app: its live viewer query is refused at once, and the app says so in words.
     const refused = memberPage.getByTestId("sync-error");
@@ -151,7 +151,7 @@ describe("users and Clerk events on the admin page, in Chromium against npm star
     await memberPage.reload();
     await refused.waitFor({ timeout: 20_000 });
     expect(await refused.textContent()).toContain("suspended");
-    await screenshot(memberPage, "admin-users-02-member-refused");
+    await screenshot(memberPage, "users-02-member-refused");
   });
 
   test("resumed: the member's app works again", async () => {
@@ -223,7 +223,7 @@ describe("users and Clerk events on the admin page, in Chromium against npm star
     expect(await found.textContent()).toContain("casey@example.test");
 
     await page.getByTestId("admin-clerk-events").scrollIntoViewIfNeeded();
-    await screenshot(page, "admin-users");
+    await screenshot(page, "users");
   });
 
   test("an event that cannot be read shows failed with its error; Retry processes it again", async () => {
@@ -242,7 +242,7 @@ describe("users and Clerk events on the admin page, in Chromium against npm star
     const filter = page.getByTestId("admin-clerk-filter");
     await filter.selectOption("failed");
     await expect.poll(() => page.getByTestId("admin-clerk-event").count()).toBe(1);
-    await screenshot(page, "admin-users-03-failed");
+    await screenshot(page, "users-03-failed");
 
     await row.getByTestId("admin-clerk-retry").click();
     // Processed again (the same bytes fail the same way): a second attempt, still failed, still retryable.
