@@ -55,5 +55,6 @@ if (deployment || selfHosted || convexUrl) {
 } else {
   const { register } = await import("tsx/esm/api");
   register();
+  process.env.HARNESS_WEBHOOK_ALLOW_PRIVATE_URLS ??= "true"; // a dev server: webhooks may go to 127.0.0.1 (a deployment refuses private addresses)
   await import("./local-engine/main.ts");
 }

@@ -14,12 +14,14 @@ export const clerkTables = {
    * Every verified Clerk webhook delivery, once per `svix-id` (Svix's message
    * id, the same on every redelivery): stored first, processed after.
    * Written by: the webhook route (`clerk/events:receive`, insert-if-absent),
-   * processing (`clerk/process`: status, attempts, outcome). Read by:
-   * processing, platform admins (`clerk/events:list`, `get`, `retry`).
+   * processing (`clerk/process`: status, attempts, outcome), the retention
+   * sweep (`clerk/retention`: deletes processed / ignored ones after 30 days).
+   * Read by: processing, platform admins (`clerk/events:list`, `get`, `retry`).
    *
    * Indexes: `by_svixId` makes a redelivery find its row (one stored event,
    * even for concurrent deliveries); `by_receivedAt` and
-   * `by_status_receivedAt` serve the admin list, newest first.
+   * `by_status_receivedAt` serve the admin list, newest first;
+   * `by_status_receivedAt` also serves the sweep, oldest first.
    */
   clerkEvents: defineTable({
     svixId: v.string(),

@@ -94,10 +94,13 @@ test("a refused manifest names the path of its bad field in the error envelope",
   });
   const badUrl = await request(t, "POST", "/v1/capabilities", { key: secret, body: { ...toolManifest, execution: { type: "http", url: "not a url" } } });
   expect(badUrl.body.error).toMatchObject({ code: "bad_request", field: "execution.url" });
-  // About the manifest as a whole (or refused before it is read): no field.
+  // An unknown key is named by its own path; a body that is not JSON at all has no field.
   const unknownKey = await request(t, "POST", "/v1/capabilities", { key: secret, body: { ...agentManifest, colour: "red" } });
   expect(unknownKey.status).toBe(400);
-  expect(unknownKey.body.error!.field).toBeUndefined();
+  expect(unknownKey.body.error).toMatchObject({ code: "bad_request", field: "colour" });
+  const notJson = await request(t, "POST", "/v1/capabilities", { key: secret, body: "{ not json" });
+  expect(notJson.status).toBe(400);
+  expect(notJson.body.error!.field).toBeUndefined();
   expect(await rowCounts(t, ["agents", "tools", "auditLog"])).toEqual(before);
 });
 

@@ -149,9 +149,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function checkManifestFields(manifest: Record<string, unknown>): "agent" | "tool" {
   const kind = manifest.kind;
-  if (kind !== "agent" && kind !== "tool") throw new HttpError("bad_request", 'kind must be "agent" or "tool".');
+  if (kind !== "agent" && kind !== "tool") throw new HttpError("bad_request", 'kind must be "agent" or "tool".', { field: "kind" });
   const fields = MANIFEST_FIELDS[kind];
-  onlyFields(manifest, fields.top, "The manifest");
+  onlyFields(manifest, fields.top, "", "The manifest");
   if (isObject(manifest.execution)) onlyFields(manifest.execution, fields.execution, "execution");
   if (kind === "agent") {
     const agentFields = MANIFEST_FIELDS.agent;
@@ -195,7 +195,7 @@ export const postCallback: Handler = async (ctx, request, requestId) => {
   const result = hasResult ? (typeof body.result === "string" ? body.result : JSON.stringify(body.result)) : undefined;
   const error = hasError ? requiredString(body, "error", { maxLength: MAX_CALLBACK_CHARS }) : undefined;
   if (result !== undefined && result.length > MAX_CALLBACK_CHARS) {
-    throw new HttpError("bad_request", `result is at most ${MAX_CALLBACK_CHARS} characters (as JSON text).`);
+    throw new HttpError("bad_request", `result is at most ${MAX_CALLBACK_CHARS} characters (as JSON text).`, { field: "result" });
   }
   const delivered = await ctx.runMutation(internal.httpApi.callbacks.deliver, {
     keyId: caller.keyId,

@@ -35,13 +35,13 @@ const EXAMPLE_IDS = {
 
 const meta = { request_id: EXAMPLE_IDS.request };
 
-function errorExample(code: string, message: string): Json {
-  return { error: { code, message }, meta };
+function errorExample(code: string, message: string, field?: string): Json {
+  return { error: { code, message, ...(field !== undefined ? { field } : {}) }, meta };
 }
 
 /** The shared error answers, by status. */
 const errorResponses = {
-  "400": { description: "The request is malformed: bad JSON, a missing or unknown field, a wrong type, an empty or too long message. Nothing was written.", content: jsonContent(ref("Error"), errorExample("bad_request", 'The body has unknown field "txt"; allowed: text, conversation_id.')) },
+  "400": { description: "The request is malformed: bad JSON, a missing or unknown field, a wrong type, an empty or too long message. Nothing was written.", content: jsonContent(ref("Error"), errorExample("bad_request", 'The body has unknown field "txt"; allowed: text, conversation_id.', "txt")) },
   "401": { description: "No key, a malformed key, or a key that is unknown, revoked, expired, or whose creator is no longer an admin of the account.", content: jsonContent(ref("Error"), errorExample("unauthenticated", "This API key was revoked.")) },
   "403": { description: "The key's permission is too weak for this route (or the target is paused, code `policy_denied`).", content: jsonContent(ref("Error"), errorExample("forbidden", "This needs a key with read_write permission; this key has read.")) },
   "404": { description: "Not found — or not reachable with this key (another account, or outside the key's agent). The two are indistinguishable.", content: jsonContent(ref("Error"), errorExample("not_found", 'No channel "billing".')) },
@@ -131,7 +131,7 @@ const schemas: Record<string, Schema> = {
           message: { type: "string" },
           field: {
             type: "string",
-            description: "When the refusal is about one field of the request body: its path, e.g. `slug` or `tools[0].permission` (the message names it too).",
+            description: "When the refusal is about one field of the request body (a missing, unknown, wrongly typed or invalid one): its path, e.g. `text`, `slug` or `tools[0].permission` (the message names it too).",
           },
         },
       },

@@ -42,8 +42,9 @@ export const httpApiTables = {
 
   /**
    * Agent events delivered with an `event_id`, so a redelivered event starts
-   * no second turn. Written by: `POST /v1/agent-events`. Read by: the same
-   * route (`by_accountId_eventId`).
+   * no second turn (for 7 days). Written by: `POST /v1/agent-events`, the
+   * retention sweep (`httpApi/retention`: deletes rows older than 7 days,
+   * `by_createdAt`). Read by: the same route (`by_accountId_eventId`).
    */
   apiAgentEvents: defineTable({
     accountId: v.id("accounts"),
@@ -52,5 +53,7 @@ export const httpApiTables = {
     interactionId: v.id("interactions"),
     threadId: v.id("threads"),
     createdAt: v.number(),
-  }).index("by_accountId_eventId", ["accountId", "eventId"]),
+  })
+    .index("by_accountId_eventId", ["accountId", "eventId"])
+    .index("by_createdAt", ["createdAt"]),
 };

@@ -1,34 +1,43 @@
 /**
  * Request checks for the HTTP API: every body field and query parameter is
  * checked here, and anything not documented is refused (400 `bad_request`
- * naming it) before any work is done.
+ * naming it) before any work is done. A refusal about one body field carries
+ * its path as `field` in the error envelope (`text`, `tools[0].extra`);
+ * query parameters are named in the message only.
  */
 import { HttpError } from "../lib/http";
 
-function bad(message: string): never {
-  throw new HttpError("bad_request", message);
+function bad(message: string, field?: string): never {
+  throw new HttpError("bad_request", message, field !== undefined ? { field } : {});
 }
 
-/** Refuse fields outside `allowed` (`where` names the object in the message). */
-export function onlyFields(object: Record<string, unknown>, allowed: readonly string[], where = "The body"): void {
+/**
+ * Refuse fields outside `allowed`. `path` is where the object sits in the
+ * body (`execution`, `tools[0]`; empty for the body itself, which the
+ * message calls `topName`); `field` is the first unknown key's path.
+ */
+export function onlyFields(object: Record<string, unknown>, allowed: readonly string[], path = "", topName = "The body"): void {
   const unknown = Object.keys(object).filter((key) => !allowed.includes(key));
   if (unknown.length > 0) {
-    bad(`${where} has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")}; allowed: ${allowed.join(", ")}.`);
+    bad(
+      `${path || topName} has unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")}; allowed: ${allowed.join(", ")}.`,
+      path ? `${path}.${unknown[0]}` : unknown[0],
+    );
   }
 }
 
 type StringRule = { maxLength: number; pattern?: RegExp; hint?: string; allowEmpty?: boolean };
 
 function checkString(value: unknown, name: string, rule: StringRule): string {
-  if (typeof value !== "string") bad(`${name} must be a string.`);
-  if (!rule.allowEmpty && value.trim() === "") bad(`${name} must not be empty.`);
-  if (value.length > rule.maxLength) bad(`${name} is at most ${rule.maxLength} characters.`);
-  if (rule.pattern && !rule.pattern.test(value)) bad(`${name} ${rule.hint ?? "has the wrong form"}.`);
+  if (typeof value !== "string") bad(`${name} must be a string.`, name);
+  if (!rule.allowEmpty && value.trim() === "") bad(`${name} must not be empty.`, name);
+  if (value.length > rule.maxLength) bad(`${name} is at most ${rule.maxLength} characters.`, name);
+  if (rule.pattern && !rule.pattern.test(value)) bad(`${name} ${rule.hint ?? "has the wrong form"}.`, name);
   return value;
 }
 
 export function requiredString(object: Record<string, unknown>, name: string, rule: StringRule): string {
-  if (!(name in object) || object[name] === undefined) bad(`${name} is required.`);
+  if (!(name in object) || object[name] === undefined) bad(`${name} is required.`, name);
   return checkString(object[name], name, rule);
 }
 

@@ -43,6 +43,12 @@ export const env = {
   webhookMaxAttempts: () => boundedInt(read("HARNESS_WEBHOOK_MAX_ATTEMPTS"), 5, 1, 10),
   /** Outbound webhooks: wait before the first retry, doubling after (default 30 s, 10 ms–10 min). */
   webhookInitialBackoffMs: () => boundedInt(read("HARNESS_WEBHOOK_BACKOFF_MS"), 30_000, 10, 600_000),
+  /**
+   * Outbound webhooks: `true` lets subscriptions point at loopback, private and
+   * link-local addresses and local names (dev servers and tests post to
+   * 127.0.0.1). Unset = refused: a shared deployment must not reach its own network.
+   */
+  webhookAllowPrivateUrls: () => read("HARNESS_WEBHOOK_ALLOW_PRIVATE_URLS")?.toLowerCase() === "true",
 };
 
 /** An integer setting: `fallback` when unset or not a number, clamped to [min, max]. */

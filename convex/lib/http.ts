@@ -29,10 +29,11 @@ export const STATUS_BY_CODE: Record<HttpErrorCode, number> = {
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
 export class HttpError extends Error {
+  /** `field`: the path of the body field the refusal is about (`text`, `tools[0].permission`), put in the envelope. */
   constructor(
     readonly code: HttpErrorCode,
     message: string,
-    readonly extra: { status?: number; retryAfterMs?: number } = {},
+    readonly extra: { status?: number; retryAfterMs?: number; field?: string } = {},
   ) {
     super(message);
   }

@@ -4,6 +4,8 @@
  * but a 2xx throws, so the pool retries with backoff. `onComplete` runs once,
  * after the last attempt: the delivery is delivered or failed, and a
  * subscription whose deliveries keep failing is disabled with a notice.
+ * A URL that points at a private network (privateAddresses.ts) is refused
+ * before any request, unless the deployment allows private URLs.
  */
 import { vOnCompleteArgs } from "@convex-dev/workpool";
 import { v } from "convex/values";
@@ -11,6 +13,8 @@ import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
 import { writeAudit } from "../audit/log";
+import { env } from "../lib/env";
+import { privateAddressRefusal } from "./privateAddresses";
 import { signatureHeader } from "./signing";
 import { DISABLE_AFTER_FAILED_DELIVERIES, MAX_ERROR_CHARS, SEND_TIMEOUT_MS } from "./validators";
 
@@ -108,10 +112,36 @@ export const send = internalAction({
   handler: async (ctx, { deliveryId }) => {
     const to = await ctx.runQuery(internal.outbound.deliver.target, { deliveryId });
     if (to === null) return { sent: false };
+    // Checked again before every send: the URL may have been stored before the rule (or the setting) changed.
+    const refusal = env.webhookAllowPrivateUrls() ? null : privateAddressRefusal(to.url);
+    if (refusal !== null) {
+      await ctx.runMutation(internal.outbound.deliver.refuseDelivery, { deliveryId, error: refusal });
+      return { sent: false };
+    }
     const attempt = await post(deliveryId, to);
     await ctx.runMutation(internal.outbound.deliver.recordAttempt, { deliveryId, ...attempt });
     if (!attempt.ok) throw new Error(attempt.error ?? "The endpoint did not accept the delivery.");
     return { sent: true };
+  },
+});
+
+/**
+ * The delivery's URL may not be sent to (a private address): failed at once,
+ * with the reason as its last error and no request made (no attempt counted,
+ * no retry: the answer would not change). It counts in the subscription's
+ * failure streak like any failed delivery. `onComplete` then finds it settled.
+ */
+export const refuseDelivery = internalMutation({
+  args: { deliveryId: v.id("webhookDeliveries"), error: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { deliveryId, error }) => {
+    const delivery = await ctx.db.get("webhookDeliveries", deliveryId);
+    if (delivery === null || delivery.status !== "pending") return null;
+    const lastError = error.slice(0, MAX_ERROR_CHARS);
+    await ctx.db.patch("webhookDeliveries", deliveryId, { status: "failed", finishedAt: Date.now(), lastError });
+    logDelivery(deliveryId, "webhook_refused", { lastError });
+    await countFailure(ctx, delivery, lastError);
+    return null;
   },
 });
 

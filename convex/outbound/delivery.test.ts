@@ -13,6 +13,7 @@ import type { Caller } from "../chat/testkit.testing";
 import { emitEvent } from "./emit";
 import { DISABLE_AFTER_FAILED_DELIVERIES } from "./validators";
 import {
+  allowPrivateUrls,
   deliveriesOf,
   eventually,
   fastRetries,
@@ -27,7 +28,10 @@ import {
 const REAL_HTTP = { timeout: 60_000 };
 
 let receiver: Receiver | undefined;
-beforeEach(() => fastRetries());
+beforeEach(() => {
+  fastRetries();
+  allowPrivateUrls();
+});
 afterEach(async () => {
   resetRetries();
   await receiver?.close();
@@ -218,4 +222,28 @@ test("the same event emitted twice (in one transaction or two) is delivered once
   await t.finishInProgressScheduledFunctions();
   expect(receiver.received.map((r) => [r.path, JSON.parse(r.body).data])).toEqual([["/hook", { n: 1 }]]);
   expect(await deliveryCount(t)).toBe(1);
+});
+
+test("a private URL stored before the rule is refused at send time when private URLs are not allowed: failed with the reason, no request made", REAL_HTTP, async () => {
+  const t = newHarness();
+  receiver = await startReceiver();
+  const admin = await asMember(t, "org_private", "admin");
+  // Subscribed while allowed (as a URL stored before the rule would be), then the deployment stops allowing it.
+  const { subscription } = await subscribe(admin, receiver.url(), ["interaction.completed"]);
+  allowPrivateUrls(false);
+  const { deliveryId } = await ping(admin, subscription.subscriptionId);
+  await eventually(async () => expect((await deliveriesOf(admin, subscription.subscriptionId))[0]?.status).toBe("failed"));
+  await t.finishInProgressScheduledFunctions();
+  const [row] = await deliveriesOf(admin, subscription.subscriptionId);
+  expect(row).toMatchObject({ deliveryId, status: "failed", attempts: 0 });
+  expect(row!.lastStatusCode).toBeUndefined();
+  expect(row!.lastError).toBe("The URL's host 127.0.0.1 is a loopback address; webhooks are sent only to public internet addresses.");
+  expect(receiver.received).toHaveLength(0);
+  // It counts in the failure streak like any failed delivery.
+  expect((await subscriptionView(admin, subscription.subscriptionId)).consecutiveFailures).toBe(1);
+  // The same subscription is delivered to again once the deployment allows private URLs.
+  allowPrivateUrls(true);
+  const second = await ping(admin, subscription.subscriptionId);
+  await eventually(async () => expect((await deliveriesOf(admin, subscription.subscriptionId))[0]).toMatchObject({ deliveryId: second.deliveryId, status: "delivered" }));
+  expect(receiver.received).toHaveLength(1);
 });

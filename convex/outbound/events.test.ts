@@ -10,13 +10,16 @@ import { api } from "../_generated/api";
 import { newHarness, type Harness } from "../test.setup";
 import { messagesOf, send, userWithThread } from "../chat/testkit.testing";
 import { jobFaults, resetJobHooks } from "../jobs/testHooks";
-import { eventually, fastRetries, resetRetries, startReceiver, subscribe, verifySignature, type Receiver } from "./receiver.testing";
+import { allowPrivateUrls, eventually, fastRetries, resetRetries, startReceiver, subscribe, verifySignature, type Receiver } from "./receiver.testing";
 
 /** Real HTTP on real timers: generous time on a busy machine. */
 const REAL_HTTP = { timeout: 60_000 };
 
 let receiver: Receiver | undefined;
-beforeEach(() => fastRetries());
+beforeEach(() => {
+  fastRetries();
+  allowPrivateUrls();
+});
 afterEach(async () => {
   resetRetries();
   resetJobHooks();

@@ -79,6 +79,14 @@ export function fastRetries(maxAttempts = 3, backoffMs = 20) {
   vi.stubEnv("HARNESS_WEBHOOK_BACKOFF_MS", String(backoffMs));
 }
 
+/**
+ * Let subscriptions point at 127.0.0.1 (where the receiver listens): private
+ * addresses are refused unless the deployment opts in. Undone by `resetRetries`.
+ */
+export function allowPrivateUrls(allow = true) {
+  vi.stubEnv("HARNESS_WEBHOOK_ALLOW_PRIVATE_URLS", allow ? "true" : "");
+}
+
 export function resetRetries() {
   vi.unstubAllEnvs();
 }

@@ -45,7 +45,8 @@ export const outboundTables = {
    * every attempt, and how it went.
    * Written by: emitEvent (insert, once per subscription and event:
    * `by_subscriptionId_eventId`), the send action (each attempt), its
-   * onComplete (outcome), remove (deleted with the subscription).
+   * onComplete (outcome), remove (deleted with the subscription), the
+   * retention sweep (`retention.ts`: older than 30 days, `by_createdAt`).
    * Read by: the send action, the admin list (`by_subscriptionId_createdAt`, newest first).
    */
   webhookDeliveries: defineTable({
@@ -65,5 +66,6 @@ export const outboundTables = {
     finishedAt: v.optional(v.number()),
   })
     .index("by_subscriptionId_eventId", ["subscriptionId", "eventId"])
-    .index("by_subscriptionId_createdAt", ["subscriptionId", "createdAt"]),
+    .index("by_subscriptionId_createdAt", ["subscriptionId", "createdAt"])
+    .index("by_createdAt", ["createdAt"]),
 };

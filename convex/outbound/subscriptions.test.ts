@@ -4,7 +4,7 @@
  * events are bad requests; every refusal writes nothing. No delivery is sent
  * here (nothing but subscribe / list / enable / remove runs).
  */
-import { expect, test } from "vitest";
+import { expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import { asMember, asUser, codeOf, newHarness, type Harness } from "../test.setup";
 import { MAX_SUBSCRIPTIONS_PER_ACCOUNT } from "./validators";
@@ -126,6 +126,41 @@ test("bad URLs, events and descriptions are bad requests naming their argument a
   expect(await refusal(subscribe(URL_OK, ["message.response", "webhook.ping"]))).toEqual({ code: "bad_request", field: "events" });
   expect(await refusal(subscribe(URL_OK, ["message.response"], "d".repeat(201)))).toEqual({ code: "bad_request", field: "description" });
   expect(await rowCounts(t)).toEqual({ subscriptions: 0, deliveries: 0, audit: 0 });
+});
+
+test("a URL that reaches a private network is refused with field `url`, and nothing is written, unless the deployment allows it", async () => {
+  const t = newHarness();
+  const admin = await asMember(t, "org_private", "admin");
+  const subscribe = (url: string) => admin.client.mutation(api.outbound.subscriptions.subscribe, { accountId: admin.accountId, url, events: ["message.response"] });
+  for (const [url, host] of [
+    ["http://127.0.0.1:8080/hook", "127.0.0.1 is a loopback address"],
+    ["http://localhost/hook", "“localhost” is a name for this machine"],
+    ["http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address (169.254.0.0/16)"],
+    ["https://metadata.google.internal/computeMetadata/v1/", "“metadata.google.internal” is an internal network name"],
+    ["http://[::1]/hook", "[::1] is a loopback address"],
+    ["http://[::ffff:10.0.0.5]/hook", "[::ffff:a00:5] is a private address (10.0.0.0/8), as IPv4 10.0.0.5 inside IPv6"],
+    ["http://2130706433/hook", "127.0.0.1 is a loopback address"],
+  ] as const) {
+    const error = await subscribe(url).then(
+      () => undefined,
+      (e: unknown) => (e as { data: { code: string; message: string; field?: string } }).data,
+    );
+    expect(error, url).toEqual({
+      code: "bad_request",
+      message: `The URL's host ${host}; webhooks are sent only to public internet addresses.`,
+      field: "url",
+    });
+  }
+  expect(await rowCounts(t)).toEqual({ subscriptions: 0, deliveries: 0, audit: 0 });
+  // A public address is accepted; so is a private one where the deployment opts in (a dev server, tests).
+  await subscribe("https://93.184.215.14/hook");
+  vi.stubEnv("HARNESS_WEBHOOK_ALLOW_PRIVATE_URLS", "true");
+  try {
+    await subscribe("http://127.0.0.1:8080/hook");
+  } finally {
+    vi.unstubAllEnvs();
+  }
+  expect((await rowCounts(t)).subscriptions).toBe(2);
 });
 
 test(`an account has at most ${MAX_SUBSCRIPTIONS_PER_ACCOUNT} subscriptions`, async () => {

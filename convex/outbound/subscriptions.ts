@@ -12,10 +12,12 @@ import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated/server";
 import { writeAudit } from "../audit/log";
+import { env } from "../lib/env";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { SUBSCRIPTION_TARGET } from "./deliver";
 import { enqueueDelivery } from "./emit";
+import { privateAddressRefusal } from "./privateAddresses";
 import { newSigningSecret } from "./signing";
 import {
   EVENT_TYPES,
@@ -101,8 +103,12 @@ function publicDelivery(d: Doc<"webhookDeliveries">): Infer<typeof vDeliveryView
 const URL_FIELD = { field: "url" };
 const EVENTS_FIELD = { field: "events" };
 
-/** An endpoint URL: absolute http(s), no credentials in it, bounded. Returns it normalised. */
-export function checkUrl(raw: string): string {
+/**
+ * An endpoint URL: absolute http(s), no credentials in it, bounded, and —
+ * unless `allowPrivate` (`HARNESS_WEBHOOK_ALLOW_PRIVATE_URLS`) — not a local
+ * name or a loopback / private / link-local address. Returns it normalised.
+ */
+export function checkUrl(raw: string, { allowPrivate }: { allowPrivate: boolean }): string {
   const text = raw.trim();
   if (text === "" || text.length > MAX_URL_CHARS) fail("bad_request", `The URL must be 1 to ${MAX_URL_CHARS} characters.`, URL_FIELD);
   let url: URL;
@@ -114,6 +120,8 @@ export function checkUrl(raw: string): string {
   if (url.protocol !== "http:" && url.protocol !== "https:") fail("bad_request", "The URL must start with http:// or https://.", URL_FIELD);
   if (url.username !== "" || url.password !== "") fail("bad_request", "Put no credentials in the URL; verify deliveries with the signing secret.", URL_FIELD);
   if (url.hash !== "") fail("bad_request", "The URL must not have a #fragment.", URL_FIELD);
+  const refusal = allowPrivate ? null : privateAddressRefusal(url);
+  if (refusal !== null) fail("bad_request", refusal, URL_FIELD);
   return url.toString();
 }
 
@@ -158,7 +166,7 @@ export const subscribe = accountMutation({
   args: { url: v.string(), events: v.array(v.string()), description: v.optional(v.string()) },
   returns: v.object({ subscription: vSubscriptionView, secret: v.string() }),
   handler: async (ctx, { accountId, url, events, description }) => {
-    const checkedUrl = checkUrl(url);
+    const checkedUrl = checkUrl(url, { allowPrivate: env.webhookAllowPrivateUrls() });
     const checkedEvents = checkEvents(events);
     const label = description?.trim();
     if (label !== undefined && label.length > MAX_DESCRIPTION_CHARS) fail("bad_request", `A description is at most ${MAX_DESCRIPTION_CHARS} characters.`, { field: "description" });

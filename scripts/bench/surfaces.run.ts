@@ -348,7 +348,7 @@ test("outbound emit: one index read without subscriptions, a delivery + an enque
     for (let i = 0; i < k; i++) {
       await user.client.mutation(api.outbound.subscriptions.subscribe, {
         accountId: user.accountId,
-        url: `http://127.0.0.1:9/hook-${i}`,
+        url: `https://hooks.example.test/hook-${i}`,
         events: ["interaction.completed", "message.response", "job.state_changed"],
       });
     }

@@ -18,6 +18,7 @@ import type { Page } from "playwright-core";
 import { afterAll, describe, expect, test } from "vitest";
 import { pollUntil, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
 
+process.env["HARNESS_WEBHOOK_ALLOW_PRIVATE_URLS"] = "true"; // inherited by npm start: the receiver below listens on 127.0.0.1
 let app: App;
 let browser: Browser;
 let page: Page;

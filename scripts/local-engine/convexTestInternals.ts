@@ -283,6 +283,27 @@ export class EngineInternals {
     }
   }
 
+  /**
+   * The app's module at `modulePath` (e.g. "crons"), through convex-test's
+   * module loader (the same module instances functions run from), or null
+   * when it does not load (missing; a failing one was logged by preloadModules).
+   */
+  async appModule(modulePath: string): Promise<Record<string, unknown> | null> {
+    try {
+      return await this.g.components[""]!.modules(modulePath);
+    } catch {
+      return null;
+    }
+  }
+
+  /** What the app exports at `udfPath` (any visibility), or null when it is not a registered function. */
+  async functionKind(udfPath: string): Promise<"query" | "mutation" | "action" | null> {
+    const [modulePath, exportName = "default"] = udfPath.split(":");
+    const fn = (await this.appModule(modulePath ?? ""))?.[exportName] as RegisteredFunction | undefined;
+    if (typeof fn !== "function") return null;
+    return fn.isQuery === true ? "query" : fn.isMutation === true ? "mutation" : fn.isAction === true ? "action" : null;
+  }
+
   /** Whether the app has `convex/http.ts`. */
   async hasHttpRouter(): Promise<boolean> {
     try {

@@ -10,6 +10,7 @@
  *     placeholder page until `web/index.html` exists.
  * A second one (default 3211, like a deployment's `.convex.site` origin) serves
  * the app's HTTP routes (`convex/http.ts`, when it exists) through `t.fetch`.
+ * The app's cron jobs (`convex/crons.ts`) run on timers (crons.ts) unless `crons: false`.
  *
  * The app is loaded through Vite's SSR loader because `convex/test.setup.ts`
  * (and the components' test helpers) use `import.meta.glob`.
@@ -28,6 +29,7 @@ import { WebSocketServer } from "ws";
 import type { Harness as AppHarness } from "../../convex/test.setup";
 import { attachInternals, type EngineInternals, type RawAccessor, type SnapshotFile } from "./convexTestInternals";
 import type { RegisteredModules } from "./convexTestShim";
+import { CronScheduler, readCronJobs, type CronClock } from "./crons";
 import { newRequestId } from "./errors";
 import { LocalAuth, parseUserInput } from "./localAuth";
 import { applyModelFaults, currentModelFaults, FaultRequestError, parseFaultRequest, type OfflineModelHooks } from "./testFaults";
@@ -73,6 +75,10 @@ export type EngineOptions = {
    * `/local-test/*` path answers 404.
    */
   testFaults?: boolean;
+  /** Run the app's cron jobs (`convex/crons.ts`) on timers (default true; `npm start -- --no-crons` turns them off). */
+  crons?: boolean;
+  /** Tests only: the clock the cron timers use (default: the system clock). */
+  cronClock?: CronClock;
 };
 
 export type Engine = {
@@ -87,6 +93,8 @@ export type Engine = {
   t: AppHarness;
   internals: EngineInternals;
   sync: SyncServer;
+  /** The app's cron jobs (null when turned off); tests run one with `crons.runNow(name)`. */
+  crons: CronScheduler | null;
   /** Write the snapshot now (no-op when nothing changed). */
   flush(): Promise<void>;
   /** Stop serving, write the last snapshot. */
@@ -389,6 +397,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   }
   if (wantWeb && existsSync(path.join(webRoot, "index.html"))) web = await (webStarting = startWeb());
 
+  const crons = options.crons === false ? null : await startCrons(t, internals, log, options.cronClock);
+  if (options.crons === false) log.info("Crons are off (--no-crons).");
+
   // From here on, whatever goes wrong outside a request (a library's timer, a
   // stray promise) is logged under a request id; the engine keeps serving.
   const onUncaught = (error: unknown) => {
@@ -415,9 +426,11 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     t: t as unknown as AppHarness,
     internals,
     sync,
+    crons,
     flush: () => (persist ? writer.flush() : Promise.resolve()),
     close: async () => {
       closing = true;
+      await crons?.stop();
       await sync.close();
       wss.close();
       const closed = (server: Server) =>
@@ -434,4 +447,33 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       process.off("unhandledRejection", onUncaught);
     },
   };
+}
+
+/**
+ * The app's cron jobs, read from `convex/crons.ts` through convex-test's
+ * module loader (the module instances every function runs from) and armed.
+ * Each runs as the function it names, with no identity, like a scheduled function.
+ */
+async function startCrons(t: Harness, internals: EngineInternals, log: Logger, clock: CronClock | undefined): Promise<CronScheduler | null> {
+  const module = await internals.appModule("crons");
+  if (module === null) {
+    log.verbose("No convex/crons.ts: no cron jobs.");
+    return null;
+  }
+  const { jobs, problems } = await readCronJobs(module, (functionName) => internals.functionKind(functionName));
+  for (const problem of problems) log.error(problem);
+  const scheduler = new CronScheduler({
+    jobs,
+    run: (job) => {
+      const ref = makeFunctionReference(job.functionName);
+      return job.kind === "mutation" ? t.mutation(ref, job.args) : t.action(ref, job.args);
+    },
+    log,
+    ...(clock !== undefined ? { clock } : {}),
+  });
+  scheduler.start();
+  if (jobs.length > 0) {
+    log.info(`Crons: ${scheduler.status().map((job) => `"${job.name}" (${job.schedule})`).join(", ")}; --no-crons turns them off.`);
+  }
+  return scheduler;
 }

@@ -26,6 +26,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { startEngine, type Engine } from "./engine";
 import type { Logger } from "./syncServer";
 
+process.env["HARNESS_WEBHOOK_ALLOW_PRIVATE_URLS"] = "true"; // the integrator's receiver listens on 127.0.0.1
 let dataDir: string;
 let engine: Engine;
 let client: ConvexClient;

@@ -4,6 +4,7 @@
  *   npm start                  serve on http://localhost:3210 (next free port if taken)
  *   npm start -- --reset       start from empty data (and a new local sign-in secret)
  *   npm start -- --port 4000 --data-dir .local/other --verbose
+ *   npm start -- --no-crons    do not run the cron jobs of convex/crons.ts
  */
 import { parseArgs } from "node:util";
 import { startEngine } from "./engine";
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     host: { type: "string" },
     "data-dir": { type: "string" },
     "no-seed": { type: "boolean", default: false },
+    "no-crons": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
     // Browser tests only: serve POST /local-test/faults (see testFaults.ts).
     "enable-test-faults": { type: "boolean", default: false },
@@ -25,7 +27,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`Usage: npm start -- [--reset] [--port N] [--site-port N] [--host H] [--data-dir DIR] [--no-seed] [--verbose] [--enable-test-faults]`);
+  console.log(`Usage: npm start -- [--reset] [--port N] [--site-port N] [--host H] [--data-dir DIR] [--no-seed] [--no-crons] [--verbose] [--enable-test-faults]`);
   process.exit(0);
 }
 
@@ -46,6 +48,7 @@ const engine = await startEngine({
   host: values.host ?? process.env["LOCAL_ENGINE_HOST"],
   dataDir: values["data-dir"],
   seed: !values["no-seed"],
+  crons: !values["no-crons"],
   verbose: values.verbose,
   testFaults: values["enable-test-faults"],
 });
@@ -56,7 +59,8 @@ console.log(`
   Open the app:      ${engine.url}
   Convex URL:        ${engine.url}   (sync WebSocket at ${engine.url.replace(/^http/, "ws")}/api/<version>/sync)
   HTTP routes:       ${engine.siteUrl}   (what a deployment serves on .convex.site)
-  Data:              ${engine.dataDir}   (npm start -- --reset to start clean)${values["enable-test-faults"] ? `\n  Test faults:       ON — ${engine.url}/local-test/faults (for browser tests; never use this for real work)` : ""}
+  Data:              ${engine.dataDir}   (npm start -- --reset to start clean)
+  Cron jobs:         ${engine.crons === null ? (values["no-crons"] ? "off (--no-crons)" : "none (no convex/crons.ts)") : `${engine.crons.status().length} from convex/crons.ts (--no-crons to turn off)`}${values["enable-test-faults"] ? `\n  Test faults:       ON — ${engine.url}/local-test/faults (for browser tests; never use this for real work)` : ""}
 
   Changes under convex/ take effect after restarting npm start (data is kept).
 `);
