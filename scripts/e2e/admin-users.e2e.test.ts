@@ -14,13 +14,10 @@
  * Every step waits on test ids (web/README.md); screenshots go to
  * artifacts/screenshots/ (`admin-users*`).
  */
-import { ConvexClient } from "convex/browser";
 import type { Page } from "playwright-core";
 import { Webhook } from "svix";
 import { afterAll, describe, expect, test } from "vitest";
-import WebSocket from "ws";
-import { api } from "../../convex/_generated/api";
-import { launchBrowser, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { launchBrowser, makePlatformAdmin, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
 
 // The engine (a child process started by useAppAndBrowser) inherits this environment.
 const SERVICE_SECRET = `e2e-${Math.random().toString(36).slice(2)}`;
@@ -77,27 +74,6 @@ async function signIn(target: Page, who: { name: string; email: string }, role: 
   await target.getByTestId("chat-empty").waitFor({ timeout: 45_000 });
 }
 
-/** What an operator does once per deployment: grant the platform-admin flag with the service secret. */
-async function makePlatformAdmin(email: string): Promise<void> {
-  const users = (await (await fetch(`${app.url}/local-auth/users`)).json()) as { users: { subject: string; email: string }[] };
-  const subject = users.users.find((u) => u.email === email)?.subject;
-  expect(subject).toBeDefined();
-  const client = new ConvexClient(app.url, {
-    webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket,
-    unsavedChangesWarning: false,
-    logger: false,
-  });
-  try {
-    await client.mutation(api.admin.platform.setPlatformAdmin, {
-      serviceSecret: SERVICE_SECRET,
-      tokenIdentifier: `local-engine|${subject}`,
-      isPlatformAdmin: true,
-    });
-  } finally {
-    await client.close();
-  }
-}
-
 const memberRow = () => page.locator('[data-testid="admin-member-row"]', { hasText: MEMBER.name });
 
 describe("users and Clerk events on the admin page, in Chromium against npm start", { timeout: 120_000 }, () => {
@@ -107,7 +83,7 @@ describe("users and Clerk events on the admin page, in Chromium against npm star
     await signIn(memberPage, MEMBER, "org:member");
 
     await signIn(page, ADMIN, "org:admin");
-    await makePlatformAdmin(ADMIN.email);
+    await makePlatformAdmin(app, ADMIN.email, SERVICE_SECRET);
     await page.getByTestId("nav-admin").click();
     await page.getByTestId("admin-switches").waitFor({ timeout: 15_000 });
   });

@@ -11,12 +11,9 @@
  * Every step waits on test ids (web/README.md); screenshots go to
  * artifacts/screenshots/ (`admin*`).
  */
-import { ConvexClient } from "convex/browser";
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import WebSocket from "ws";
-import { api } from "../../convex/_generated/api";
-import { pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { makePlatformAdmin, pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
 
 // The engine (a child process started by useAppAndBrowser) inherits this environment.
 const SERVICE_SECRET = `e2e-${Math.random().toString(36).slice(2)}`;
@@ -33,27 +30,6 @@ const NAME = "Pat Platform";
 const EMAIL = "pat@example.test";
 const PROMPT = "Tell me about tides while the platform is in maintenance";
 
-/** What an operator does once per deployment: grant the platform-admin flag with the service secret. */
-async function makePlatformAdmin(): Promise<void> {
-  const users = (await (await fetch(`${app.url}/local-auth/users`)).json()) as { users: { subject: string; email: string }[] };
-  const subject = users.users.find((u) => u.email === EMAIL)?.subject;
-  expect(subject).toBeDefined();
-  const client = new ConvexClient(app.url, {
-    webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket,
-    unsavedChangesWarning: false,
-    logger: false,
-  });
-  try {
-    await client.mutation(api.admin.platform.setPlatformAdmin, {
-      serviceSecret: SERVICE_SECRET,
-      tokenIdentifier: `local-engine|${subject}`,
-      isPlatformAdmin: true,
-    });
-  } finally {
-    await client.close();
-  }
-}
-
 describe("the admin page in Chromium against npm start", { timeout: 90_000 }, () => {
   test("an account admin sees the note; once a platform admin, the page", async () => {
     await page.goto(app!.url);
@@ -69,7 +45,7 @@ describe("the admin page in Chromium against npm start", { timeout: 90_000 }, ()
     await page.goto(`${app.url}/admin`);
     await page.getByTestId("platform-admin-only").waitFor({ timeout: 30_000 });
 
-    await makePlatformAdmin();
+    await makePlatformAdmin(app, EMAIL, SERVICE_SECRET);
     // The viewer query is live: the link appears and the page turns into the admin page without a reload.
     await page.getByTestId("nav-admin").waitFor({ timeout: 15_000 });
     await page.getByTestId("admin-switches").waitFor({ timeout: 15_000 });

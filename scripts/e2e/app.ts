@@ -15,8 +15,11 @@ import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ConvexClient } from "convex/browser";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach } from "vitest";
+import WebSocket from "ws";
+import { api } from "../../convex/_generated/api";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOT_DIR = path.join(ROOT, "artifacts", "screenshots");
@@ -226,4 +229,29 @@ export function useAppAndBrowser(
     await browser?.close();
     await app?.stop();
   });
+}
+
+/**
+ * What an operator does once per deployment: grant the platform-admin flag
+ * with the service secret (the app must run with HARNESS_SERVICE_SECRET set
+ * to `serviceSecret`) to the local user who signed in with `email`.
+ */
+export async function makePlatformAdmin(app: App, email: string, serviceSecret: string): Promise<void> {
+  const users = (await (await fetch(`${app.url}/local-auth/users`)).json()) as { users: { subject: string; email: string }[] };
+  const subject = users.users.find((u) => u.email === email)?.subject;
+  if (subject === undefined) throw new Error(`no local user signed in as ${email}`);
+  const client = new ConvexClient(app.url, {
+    webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket,
+    unsavedChangesWarning: false,
+    logger: false,
+  });
+  try {
+    await client.mutation(api.admin.platform.setPlatformAdmin, {
+      serviceSecret,
+      tokenIdentifier: `local-engine|${subject}`,
+      isPlatformAdmin: true,
+    });
+  } finally {
+    await client.close();
+  }
 }

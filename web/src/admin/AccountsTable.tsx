@@ -1,8 +1,8 @@
-import { Fragment, useId, useState, type FormEvent } from "react";
+import { Fragment, useId, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import { useMutation, usePaginatedQuery, type FunctionReturnType } from "../lib/convex";
-import { useRun } from "../lib/useRun";
 import { AccountMembers } from "./AccountMembers";
+import { SuspendToggle } from "./SuspendToggle";
 
 type Account = FunctionReturnType<typeof api.admin.platform.listAccounts>["page"][number];
 const PAGE_SIZE = 25;
@@ -63,22 +63,9 @@ export function AccountsTable() {
 function AccountRow({ account }: { account: Account }) {
   const suspend = useMutation(api.admin.platform.suspendAccount);
   const resume = useMutation(api.admin.platform.resumeAccount);
-  const [confirming, setConfirming] = useState(false);
-  const [reason, setReason] = useState("");
   const [showMembers, setShowMembers] = useState(false);
   const id = useId();
   const suspended = account.status === "suspended";
-  const { run, pending, error, clearError } = useRun(async () => {
-    const args = { accountId: account.accountId, reason: reason.trim() };
-    await (suspended ? resume(args) : suspend(args));
-    setConfirming(false);
-    setReason("");
-  });
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    if (reason.trim() !== "") void run();
-  };
-  const verb = suspended ? "Resume" : "Suspend";
   return (
     <Fragment>
       <tr data-testid="admin-account-row" data-account-id={account.accountId} data-status={account.status}>
@@ -103,51 +90,13 @@ function AccountRow({ account }: { account: Account }) {
           <span className={`status ${suspended ? "status-failed" : "status-completed"}`}>{suspended ? "Suspended" : "Active"}</span>
         </td>
         <td>
-          {confirming ? (
-            <form className="admin-confirm" onSubmit={onSubmit}>
-              <label htmlFor={`${id}-reason`} className="small">
-                {suspended ? "Why resume it?" : "Why suspend it? Its members are refused until it is resumed."}
-              </label>
-              <div className="row">
-                <input
-                  id={`${id}-reason`}
-                  value={reason}
-                  maxLength={500}
-                  required
-                  autoFocus
-                  onChange={(e) => setReason(e.target.value)}
-                  data-testid="admin-account-reason"
-                />
-                <button type="submit" className="button primary small" disabled={pending || reason.trim() === ""} data-testid="admin-account-confirm">
-                  {pending ? "Saving…" : verb}
-                </button>
-                <button
-                  type="button"
-                  className="button ghost small"
-                  onClick={() => {
-                    setConfirming(false);
-                    clearError();
-                  }}
-                >
-                  Cancel
-                </button>
-              </div>
-            </form>
-          ) : (
-            <button
-              type="button"
-              className="button secondary small"
-              data-testid={suspended ? "admin-account-resume" : "admin-account-suspend"}
-              onClick={() => setConfirming(true)}
-            >
-              {verb}
-            </button>
-          )}
-          {error !== null && (
-            <p role="alert" className="error small" data-testid="admin-account-error">
-              {error}
-            </p>
-          )}
+          <SuspendToggle
+            suspended={suspended}
+            verb={suspended ? "Resume" : "Suspend"}
+            question={suspended ? "Why resume it?" : "Why suspend it? Its members are refused until it is resumed."}
+            testIdPrefix="admin-account"
+            onConfirm={(reason) => (suspended ? resume : suspend)({ accountId: account.accountId, reason })}
+          />
         </td>
       </tr>
       {showMembers && (

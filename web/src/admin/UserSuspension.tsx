@@ -1,9 +1,8 @@
-import { useId, useState, type FormEvent } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { useMutation } from "../lib/convex";
-import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
+import { SuspendToggle } from "./SuspendToggle";
 
 export type UserStatus = "active" | "suspended" | "deleted";
 
@@ -28,15 +27,7 @@ export function UserSuspension({ userId, status, name }: { userId: Id<"userProfi
   const { viewer } = useAccount();
   const suspend = useMutation(api.admin.platform.suspendUser);
   const resume = useMutation(api.admin.platform.resumeUser);
-  const [confirming, setConfirming] = useState(false);
-  const [reason, setReason] = useState("");
-  const id = useId();
   const suspended = status === "suspended";
-  const { run, pending, error, clearError } = useRun(async () => {
-    await (suspended ? resume : suspend)({ userId, reason: reason.trim() });
-    setConfirming(false);
-    setReason("");
-  });
   if (userId === viewer.userId) {
     return (
       <span className="muted small" data-testid="admin-user-self">
@@ -45,59 +36,14 @@ export function UserSuspension({ userId, status, name }: { userId: Id<"userProfi
     );
   }
   if (status === "deleted") return <span className="muted small">—</span>;
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    if (reason.trim() !== "") void run();
-  };
-  const verb = suspended ? "Resume user" : "Suspend user";
   return (
-    <div>
-      {confirming ? (
-        <form className="admin-confirm" onSubmit={onSubmit}>
-          <label htmlFor={`${id}-reason`} className="small">
-            {suspended ? `Why resume ${name}?` : `Why suspend ${name}? They are refused in every account until resumed.`}
-          </label>
-          <div className="row">
-            <input
-              id={`${id}-reason`}
-              value={reason}
-              maxLength={500}
-              required
-              autoFocus
-              onChange={(e) => setReason(e.target.value)}
-              data-testid="admin-user-reason"
-            />
-            <button type="submit" className="button primary small" disabled={pending || reason.trim() === ""} data-testid="admin-user-confirm">
-              {pending ? "Saving…" : verb}
-            </button>
-            <button
-              type="button"
-              className="button ghost small"
-              onClick={() => {
-                setConfirming(false);
-                clearError();
-              }}
-            >
-              Cancel
-            </button>
-          </div>
-        </form>
-      ) : (
-        <button
-          type="button"
-          className="button secondary small"
-          data-testid={suspended ? "admin-user-resume" : "admin-user-suspend"}
-          onClick={() => setConfirming(true)}
-        >
-          {verb}
-        </button>
-      )}
-      {error !== null && (
-        <p role="alert" className="error small" data-testid="admin-user-error">
-          {error}
-        </p>
-      )}
-    </div>
+    <SuspendToggle
+      suspended={suspended}
+      verb={suspended ? "Resume user" : "Suspend user"}
+      question={suspended ? `Why resume ${name}?` : `Why suspend ${name}? They are refused in every account until resumed.`}
+      testIdPrefix="admin-user"
+      onConfirm={(reason) => (suspended ? resume : suspend)({ userId, reason })}
+    />
   );
 }
 
