@@ -3,7 +3,6 @@
  * delegation and a job: the end state is the same as an uninterrupted run.
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
-import { api } from "../_generated/api";
 import { startJob, jobRow } from "../jobs/testkit.testing";
 import { crashAtEveryStep } from "../lib/crashAtEveryStep.testing";
 import { newHarness, type Harness } from "../test.setup";

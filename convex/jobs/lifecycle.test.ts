@@ -7,7 +7,7 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import { asUser, codeOf, newHarness } from "../test.setup";
 import { jobFaults, jobStepRuns, resetJobHooks } from "./testHooks";
-import { detail, drive, jobRow, settle, startJob, stepRows, workflowStatus } from "./testkit.testing";
+import { detail, drive, jobRow, settle, startJob, workflowStatus } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {

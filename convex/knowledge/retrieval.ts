@@ -19,7 +19,7 @@ import { resolveEmbeddingModel } from "../models/embeddings";
 import { STOP_WORDS, words } from "../models/text";
 import { knowledgeRag } from "./rag";
 import { visibleScopes } from "./scopes";
-import { vKnowledgeHit, type KnowledgeHit, type KnowledgeSource, type ScopeKind } from "./validators";
+import { type KnowledgeHit, type KnowledgeSource, type ScopeKind } from "./validators";
 
 export const MAX_SEARCH_LIMIT = 20;
 /** At most five scopes of `MAX_SEARCH_LIMIT` hits each. */

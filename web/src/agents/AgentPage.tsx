@@ -1,10 +1,10 @@
 /** /agents/:agentId — one agent: its definition, status, tools, versions and manifest. */
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { useMutation, type FunctionReturnType } from "../lib/convex";
-import { errorCodeOf, errorText, splitFieldError, type FieldError } from "../lib/errors";
+import { errorCodeOf, errorText } from "../lib/errors";
 import { useQueryResult } from "../lib/useQueryResult";
 import { useRun } from "../lib/useRun";
 import { StatusBadge } from "../runs/RunsPage";
@@ -15,6 +15,7 @@ import { AgentsTabs, useCanBuild } from "./common";
 import { ManifestExport } from "./ManifestExport";
 import { ToolAssignments } from "./ToolAssignments";
 import { Versions } from "./Versions";
+import { useFormSubmit } from "../lib/useFormSubmit";
 
 export type AgentDetail = FunctionReturnType<typeof api.agents.agents.get>;
 
@@ -182,20 +183,12 @@ function EditAgent({ agent, editable }: { agent: AgentDetail; editable: boolean 
   const { accountId } = useAccount();
   const update = useMutation(api.agents.agents.update);
   const [values, setValues] = useState<AgentValues>(() => valuesOf(agent));
-  const [pending, setPending] = useState(false);
-  const [fieldError, setFieldError] = useState<FieldError | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const changed = JSON.stringify(values) !== JSON.stringify(valuesOf(agent));
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setPending(true);
-    setFieldError(null);
-    setError(null);
+  const { submit, pending, fieldError, general: error } = useFormSubmit(AGENT_FIELDS, async () => {
     setSaved(null);
-    try {
-      const result = await update({
+    const result = await update({
         accountId,
         agentId: agent.agentId,
         name: values.name,
@@ -205,21 +198,14 @@ function EditAgent({ agent, editable }: { agent: AgentDetail; editable: boolean 
         capabilityLevel: values.capabilityLevel,
         accentColor: values.accentColor.trim() === "" ? null : values.accentColor.trim(),
       });
-      setValues(valuesOf(result));
-      setSaved(result.version === agent.version ? "Nothing changed." : `Saved as version ${result.version}.`);
-    } catch (caught) {
-      const split = splitFieldError(caught, AGENT_FIELDS);
-      setFieldError(split.field);
-      setError(split.general);
-    } finally {
-      setPending(false);
-    }
-  };
+    setValues(valuesOf(result));
+    setSaved(result.version === agent.version ? "Nothing changed." : `Saved as version ${result.version}.`);
+  });
 
   return (
     <section aria-labelledby="definition-heading" className="card section-card" data-testid="agent-edit">
       <h2 id="definition-heading">Definition</h2>
-      <form onSubmit={(e) => void submit(e)} className="stack">
+      <form onSubmit={submit} className="stack">
         <AgentFields
           values={values}
           onChange={(next) => {

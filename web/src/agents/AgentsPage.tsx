@@ -1,15 +1,15 @@
 /** /agents: the account's agents with their status, a form to create one, and the template gallery. */
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import { useMutation, useQuery, type FunctionReturnType } from "../lib/convex";
-import { splitFieldError, type FieldError } from "../lib/errors";
 import { StatusBadge } from "../runs/RunsPage";
 import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { AGENT_FIELDS, AgentFields, EMPTY_AGENT, type AgentValues } from "./AgentFields";
 import { AgentsTabs, useCanBuild } from "./common";
 import { Templates } from "./Templates";
+import { useFormSubmit } from "../lib/useFormSubmit";
 
 export type AgentSummary = FunctionReturnType<typeof api.agents.agents.list>[number];
 
@@ -106,17 +106,8 @@ function CreateAgent() {
   const navigate = useNavigate();
   const [values, setValues] = useState<AgentValues>(EMPTY_AGENT);
   const [slugEdited, setSlugEdited] = useState(false);
-  const [pending, setPending] = useState(false);
-  const [fieldError, setFieldError] = useState<FieldError | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setPending(true);
-    setFieldError(null);
-    setError(null);
-    try {
-      const agent = await create({
+  const { submit, pending, fieldError, general: error } = useFormSubmit(AGENT_FIELDS, async () => {
+    const agent = await create({
         accountId,
         name: values.name,
         slug: values.slug,
@@ -125,21 +116,14 @@ function CreateAgent() {
         capabilityLevel: values.capabilityLevel,
         ...(values.modelId.trim() !== "" ? { modelId: values.modelId.trim() } : {}),
         ...(values.accentColor.trim() !== "" ? { accentColor: values.accentColor.trim() } : {}),
-      });
-      await navigate(`/agents/${agent.agentId}`);
-    } catch (caught) {
-      const split = splitFieldError(caught, AGENT_FIELDS);
-      setFieldError(split.field);
-      setError(split.general);
-    } finally {
-      setPending(false);
-    }
-  };
+    });
+    await navigate(`/agents/${agent.agentId}`);
+  });
 
   return (
     <section aria-labelledby="create-heading" className="card section-card" data-testid="agent-create">
       <h2 id="create-heading">Create an agent</h2>
-      <form onSubmit={(e) => void submit(e)} className="stack">
+      <form onSubmit={submit} className="stack">
         <AgentFields
           values={values}
           onChange={setValues}

@@ -1,15 +1,15 @@
 /** API keys: create one (its secret shown once), the account's keys with their state, revoke with a confirmation. */
-import { useId, useMemo, useState, type FormEvent } from "react";
+import { useId, useMemo, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { FieldMessage, invalidProps } from "../agents/common";
 import { useAction, useMutation, useQuery, type FunctionArgs, type FunctionReturnType } from "../lib/convex";
-import { splitFieldError, type FieldError } from "../lib/errors";
 import { fullTime, timeAgo } from "../lib/time";
 import { useQueryResult } from "../lib/useQueryResult";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { OnceSecret } from "./OnceSecret";
+import { useFormSubmit } from "../lib/useFormSubmit";
 
 export type ApiKey = FunctionReturnType<typeof api.httpApi.keys.list>[number];
 type Permission = ApiKey["permission"];
@@ -125,12 +125,7 @@ function NewKeyForm({ agents, onCreated }: { agents: Agent[] | undefined; onCrea
   const [requests, setRequests] = useState("60");
   const [period, setPeriod] = useState("60");
   const [expiresInDays, setExpiresInDays] = useState("");
-  const [pending, setPending] = useState(false);
-  const [fieldError, setFieldError] = useState<FieldError | null>(null);
-  const [general, setGeneral] = useState<string | null>(null);
-
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault();
+  const { submit, pending, fieldError, general } = useFormSubmit(KEY_FIELDS, async () => {
     const args: CreateArgs = {
       name,
       permission,
@@ -138,27 +133,16 @@ function NewKeyForm({ agents, onCreated }: { agents: Agent[] | undefined; onCrea
       rateLimit: { requests: Number(requests), periodSeconds: Number(period) },
       ...(expiresInDays.trim() !== "" ? { expiresInDays: Number(expiresInDays) } : {}),
     };
-    setPending(true);
-    setFieldError(null);
-    setGeneral(null);
-    try {
-      const result = await create({ accountId, ...args });
-      setName("");
-      setAgentId("");
-      setExpiresInDays("");
-      onCreated(result);
-    } catch (error) {
-      const split = splitFieldError(error, KEY_FIELDS);
-      setFieldError(split.field);
-      setGeneral(split.general);
-    } finally {
-      setPending(false);
-    }
-  };
+    const result = await create({ accountId, ...args });
+    setName("");
+    setAgentId("");
+    setExpiresInDays("");
+    onCreated(result);
+  });
   const err = (field: string) => `${id}-${field}-error`;
 
   return (
-    <form className="card settings-form" onSubmit={(e) => void onSubmit(e)} aria-labelledby={`${id}-h`} data-testid="api-key-form">
+    <form className="card settings-form" onSubmit={submit} aria-labelledby={`${id}-h`} data-testid="api-key-form">
       <h3 id={`${id}-h`}>New key</h3>
       <div className="field-row">
         <div className="field">

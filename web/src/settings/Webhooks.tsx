@@ -4,17 +4,17 @@
  * Re-enable), a live delivery log per subscription, a test ping, delete with
  * a confirmation.
  */
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import { FieldMessage, invalidProps } from "../agents/common";
 import { useMutation, useQuery, type FunctionReturnType } from "../lib/convex";
-import { splitFieldError, type FieldError } from "../lib/errors";
 import { fullTime, timeAgo } from "../lib/time";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { Deliveries } from "./Deliveries";
 import { OnceSecret } from "./OnceSecret";
+import { useFormSubmit } from "../lib/useFormSubmit";
 
 type Subscription = FunctionReturnType<typeof api.outbound.subscriptions.list>[number];
 type EventType = Subscription["events"][number];
@@ -78,34 +78,19 @@ function SubscribeForm({ onCreated }: { onCreated: (created: { subscription: Sub
   const [url, setUrl] = useState("");
   const [events, setEvents] = useState<EventType[]>([]);
   const [description, setDescription] = useState("");
-  const [pending, setPending] = useState(false);
-  const [fieldError, setFieldError] = useState<FieldError | null>(null);
-  const [general, setGeneral] = useState<string | null>(null);
   const toggle = (event: EventType, on: boolean) => setEvents((current) => (on ? [...current, event] : current.filter((e) => e !== event)));
 
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault();
-    setPending(true);
-    setFieldError(null);
-    setGeneral(null);
-    try {
-      const result = await subscribe({ accountId, url, events, ...(description.trim() !== "" ? { description } : {}) });
-      setUrl("");
-      setEvents([]);
-      setDescription("");
-      onCreated(result);
-    } catch (error) {
-      const split = splitFieldError(error, WEBHOOK_FIELDS);
-      setFieldError(split.field);
-      setGeneral(split.general);
-    } finally {
-      setPending(false);
-    }
-  };
+  const { submit, pending, fieldError, general } = useFormSubmit(WEBHOOK_FIELDS, async () => {
+    const result = await subscribe({ accountId, url, events, ...(description.trim() !== "" ? { description } : {}) });
+    setUrl("");
+    setEvents([]);
+    setDescription("");
+    onCreated(result);
+  });
   const err = (field: string) => `${id}-${field}-error`;
 
   return (
-    <form className="card settings-form" onSubmit={(e) => void onSubmit(e)} aria-labelledby={`${id}-h`} data-testid="webhook-form">
+    <form className="card settings-form" onSubmit={submit} aria-labelledby={`${id}-h`} data-testid="webhook-form">
       <h3 id={`${id}-h`}>New webhook</h3>
       <div className="field">
         <label htmlFor={`${id}-url`}>Endpoint URL</label>
