@@ -9,83 +9,24 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ConvexClient } from "convex/browser";
-import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import WebSocket from "ws";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { startEngine, type Engine } from "./engine";
-import type { Logger } from "./syncServer";
+import { collectingLogger, connectClient, signInLocal, waitForQuery } from "./testClient.testing";
 
 let dataDir: string;
 let engine: Engine;
 const errors: string[] = [];
 const clients: ConvexClient[] = [];
 
-const logger: Logger = {
-  info: () => {},
-  verbose: () => {},
-  error: (message, error) => errors.push(`${message} ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
-};
+const logger = collectingLogger(errors);
+const WAIT = { timeoutMs: 15_000, engineErrors: errors };
 
 function connect(): ConvexClient {
-  const client = new ConvexClient(engine.url, {
-    webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket,
-    unsavedChangesWarning: false,
-    logger: false,
-  });
+  const client = connectClient(engine.url);
   clients.push(client);
   return client;
-}
-
-async function signIn(client: ConvexClient, user: Record<string, string>): Promise<void> {
-  const response = await fetch(`${engine.url}/local-auth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(user),
-  });
-  expect(response.status).toBe(200);
-  const { token } = (await response.json()) as { token: string };
-  await new Promise<void>((resolve, reject) => {
-    client.setAuth(
-      async () => token,
-      (isAuthenticated) => (isAuthenticated ? resolve() : reject(new Error("sign-in refused"))),
-    );
-  });
-}
-
-/** Resolves with the first value of the subscription that satisfies `accept`; fails on a query error. */
-function waitFor<Query extends FunctionReference<"query">>(
-  client: ConvexClient,
-  query: Query,
-  args: FunctionArgs<Query>,
-  accept: (value: FunctionReturnType<Query>) => boolean,
-  timeoutMs = 15_000,
-): Promise<FunctionReturnType<Query>> {
-  type T = FunctionReturnType<Query>;
-  return new Promise<T>((resolve, reject) => {
-    let last: unknown;
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`timed out waiting on ${JSON.stringify(args)}; last value ${JSON.stringify(last)}; engine errors: ${errors.join(" | ")}`));
-    }, timeoutMs);
-    const unsubscribe = client.onUpdate(
-      query,
-      args,
-      (value: T) => {
-        last = value;
-        if (!accept(value)) return;
-        clearTimeout(timer);
-        unsubscribe();
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        unsubscribe();
-        reject(error);
-      },
-    );
-  });
 }
 
 let guards: Array<(error: unknown) => void> = [];
@@ -123,7 +64,7 @@ describe("chat through the local engine", { timeout: 60_000 }, () => {
 
   test("a client mutation that calls a component (agent createThread) succeeds", async () => {
     client = connect();
-    await signIn(client, { name: "Erin", email: "erin@example.test", orgId: "org_demo", orgRole: "member" });
+    await signInLocal(engine.url, client, { name: "Erin", email: "erin@example.test", orgId: "org_demo", orgRole: "member" });
     const viewer = await client.mutation(api.tenancy.viewer.sync, {});
     accountId = viewer.activeAccountId!;
     const agents = await client.query(api.agents.agents.list, { accountId });
@@ -153,9 +94,9 @@ describe("chat through the local engine", { timeout: 60_000 }, () => {
       () => {},
       (error) => failures.push(error.message),
     );
-    await waitFor(client, api.chat.runs.turnsForThread, { accountId, threadId }, (turns) => turns.length === 0);
+    await waitForQuery(client, api.chat.runs.turnsForThread, { accountId, threadId }, (turns) => turns.length === 0, WAIT);
     await client.mutation(api.chat.messages.send, { accountId, threadId, text: "Hello there, please tell me something." });
-    const [turn] = await waitFor(client, api.chat.runs.turnsForThread, { accountId, threadId }, (turns) => turns[0]?.status === "completed");
+    const [turn] = await waitForQuery(client, api.chat.runs.turnsForThread, { accountId, threadId }, (turns) => turns[0]?.status === "completed", WAIT);
     expect(turn!.status).toBe("completed");
     // The subscription saw the run progress through the workflow's commits, not just the end state.
     expect(statuses[0]).toBe("none");
@@ -166,11 +107,11 @@ describe("chat through the local engine", { timeout: 60_000 }, () => {
 
     // A tool that needs approval: the pending approval appears through the same kind of re-run.
     await client.mutation(api.chat.messages.send, { accountId, threadId, text: "save_note: call the plumber on Monday" });
-    const [pending] = await waitFor(client, api.chat.approvals.pendingForThread, { accountId, threadId }, (rows) => rows.length === 1);
+    const [pending] = await waitForQuery(client, api.chat.approvals.pendingForThread, { accountId, threadId }, (rows) => rows.length === 1, WAIT);
     expect(pending!.toolSlug).toBe("save_note");
     await client.mutation(api.chat.approvals.decide, { accountId, approvalId: pending!.approvalId, approve: true });
-    await waitFor(client, api.chat.approvals.pendingForThread, { accountId, threadId }, (rows) => rows.length === 0);
-    await waitFor(client, api.chat.runs.turnsForThread, { accountId, threadId }, (turns) => turns.length === 2 && turns[0]?.status === "completed");
+    await waitForQuery(client, api.chat.approvals.pendingForThread, { accountId, threadId }, (rows) => rows.length === 0, WAIT);
+    await waitForQuery(client, api.chat.runs.turnsForThread, { accountId, threadId }, (turns) => turns.length === 2 && turns[0]?.status === "completed", WAIT);
     unsubscribeTurns();
     unsubscribeApprovals();
     expect(failures).toEqual([]);

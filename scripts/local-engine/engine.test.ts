@@ -9,14 +9,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConvexClient } from "convex/browser";
-import { makeFunctionReference, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
+import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import WebSocket from "ws";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { startEngine, type Engine } from "./engine";
 import type { Logger } from "./syncServer";
+import { collectingLogger, connectClient, signInLocal, waitForQuery } from "./testClient.testing";
 
 const SERVICE_SECRET = "local-engine-test-secret";
 process.env["HARNESS_SERVICE_SECRET"] = SERVICE_SECRET;
@@ -27,73 +27,18 @@ const errors: string[] = [];
 const clients: ConvexClient[] = [];
 
 const infos: string[] = [];
-const logger: Logger = {
-  info: (message) => infos.push(message),
-  verbose: () => {},
-  error: (message, error) => errors.push(`${message} ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
-};
+// Errors collected like the other engine tests; `info` kept too (the start-up banner is asserted).
+const logger: Logger = { ...collectingLogger(errors), info: (message) => infos.push(message) };
+const WAIT = { timeoutMs: 5000, engineErrors: errors };
 
 function start() {
   return startEngine({ port: 0, sitePort: 0, dataDir, web: false, seed: false, snapshotDelayMs: 20, snapshotMaxDelayMs: 100, logger });
 }
 
 function connect(): ConvexClient {
-  const client = new ConvexClient(engine.url, {
-    webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket,
-    unsavedChangesWarning: false,
-    logger: false,
-  });
+  const client = connectClient(engine.url);
   clients.push(client);
   return client;
-}
-
-async function signIn(client: ConvexClient, user: Record<string, string>): Promise<string> {
-  const response = await fetch(`${engine.url}/local-auth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(user),
-  });
-  expect(response.status).toBe(200);
-  const { token } = (await response.json()) as { token: string };
-  await new Promise<void>((resolve, reject) => {
-    client.setAuth(
-      async () => token,
-      (isAuthenticated) => (isAuthenticated ? resolve() : reject(new Error("sign-in refused"))),
-    );
-  });
-  return token;
-}
-
-/** Resolves with the first value of the subscription that satisfies `accept`. */
-function waitFor<Query extends FunctionReference<"query">>(
-  client: ConvexClient,
-  query: Query,
-  args: FunctionArgs<Query>,
-  accept: (value: FunctionReturnType<Query>) => boolean,
-  timeoutMs = 5000,
-): Promise<FunctionReturnType<Query>> {
-  type T = FunctionReturnType<Query>;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`timed out waiting on ${JSON.stringify(args)}`));
-    }, timeoutMs);
-    const unsubscribe = client.onUpdate(
-      query,
-      args,
-      (value: T) => {
-        if (!accept(value)) return;
-        clearTimeout(timer);
-        unsubscribe();
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        unsubscribe();
-        reject(error);
-      },
-    );
-  });
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<Error> {
@@ -131,11 +76,11 @@ describe("local engine over the sync protocol", () => {
 
   test("local sign-in, a mutation, and a subscription", async () => {
     alice = connect();
-    aliceToken = await signIn(alice, { name: "Alice Admin", email: "alice@example.test", orgId: "org_acme", orgRole: "admin" });
+    aliceToken = await signInLocal(engine.url, alice, { name: "Alice Admin", email: "alice@example.test", orgId: "org_acme", orgRole: "admin" });
     const viewer = await alice.mutation(api.tenancy.viewer.sync, {});
     expect(viewer.name).toBe("Alice Admin");
     accountId = viewer.activeAccountId!;
-    const seen = await waitFor(alice, api.tenancy.viewer.get, {}, (v) => v.accounts.length === 1);
+    const seen = await waitForQuery(alice, api.tenancy.viewer.get, {}, (v) => v.accounts.length === 1, WAIT);
     expect(seen.accounts[0]).toMatchObject({ accountId, role: "admin" });
 
     const users = (await (await fetch(`${engine.url}/local-auth/users`)).json()) as { users: Array<{ name: string; orgId: string }> };
@@ -145,13 +90,13 @@ describe("local engine over the sync protocol", () => {
   test("a mutation from a second client updates the first client's subscription", async () => {
     const updates: string[] = [];
     const unsubscribe = alice.onUpdate(api.tenancy.accounts.get, { accountId }, (account) => updates.push(account.name));
-    await waitFor(alice, api.tenancy.accounts.get, { accountId }, () => true);
+    await waitForQuery(alice, api.tenancy.accounts.get, { accountId }, () => true, WAIT);
 
     const bob = connect();
-    await signIn(bob, { name: "Bob", email: "bob@example.test", orgId: "org_acme", orgRole: "org:admin" });
+    await signInLocal(engine.url, bob, { name: "Bob", email: "bob@example.test", orgId: "org_acme", orgRole: "org:admin" });
     await bob.mutation(api.tenancy.viewer.sync, {});
     await bob.mutation(api.tenancy.accounts.rename, { accountId, name: "Acme Renamed" });
-    await waitFor(alice, api.tenancy.accounts.get, { accountId }, (a) => a.name === "Acme Renamed");
+    await waitForQuery(alice, api.tenancy.accounts.get, { accountId }, (a) => a.name === "Acme Renamed", WAIT);
     expect(updates.at(-1)).toBe("Acme Renamed");
     unsubscribe();
   });
@@ -203,12 +148,12 @@ describe("local engine over the sync protocol", () => {
     await client.mutation(api.tenancy.viewer.sync, {});
     // The client confirms the first token, then fetches a fresh one and sends it on the same socket.
     await expect.poll(() => mints).toBeGreaterThanOrEqual(2);
-    const viewer = await waitFor(client, api.tenancy.viewer.get, {}, () => true);
+    const viewer = await waitForQuery(client, api.tenancy.viewer.get, {}, () => true, WAIT);
     expect(viewer).toMatchObject({ name: "Dave", accounts: [{ accountId, role: "member" }] });
   });
 
   test("a change made by a scheduled function reaches subscribers", async () => {
-    const viewer = await waitFor(alice, api.tenancy.viewer.get, {}, () => true);
+    const viewer = await waitForQuery(alice, api.tenancy.viewer.get, {}, () => true, WAIT);
     expect(viewer.isPlatformAdmin).toBe(false);
     const setPlatformAdmin = makeFunctionReference<"mutation">("admin/platform:setPlatformAdmin");
     await engine.t.run(async (ctx) => {
@@ -219,7 +164,7 @@ describe("local engine over the sync protocol", () => {
       });
     });
     expect((await alice.query(api.tenancy.viewer.get, {})).isPlatformAdmin).toBe(false);
-    await waitFor(alice, api.tenancy.viewer.get, {}, (v) => v.isPlatformAdmin);
+    await waitForQuery(alice, api.tenancy.viewer.get, {}, (v) => v.isPlatformAdmin, WAIT);
   });
 
   test("paginated subscriptions keep their page boundaries (query journals)", async () => {
@@ -228,13 +173,13 @@ describe("local engine over the sync protocol", () => {
     // Held for the whole test: a re-subscription would start a fresh page.
     const pages: Page[] = [];
     const unsubscribe = alice.onUpdate(api.admin.platform.listAccounts, args, (page) => pages.push(page));
-    const first = await waitFor(alice, api.admin.platform.listAccounts, args, (p) => p.page.length === 1);
+    const first = await waitForQuery(alice, api.admin.platform.listAccounts, args, (p) => p.page.length === 1, WAIT);
     expect(first.page[0]!.name).toBe("Acme Again");
     // A newer account sorts into the first page (newest first): the page grows instead of shifting.
     const carol = connect();
-    await signIn(carol, { name: "Carol", orgId: "org_globex", orgRole: "admin" });
+    await signInLocal(engine.url, carol, { name: "Carol", orgId: "org_globex", orgRole: "admin" });
     await carol.mutation(api.tenancy.viewer.sync, {});
-    const grown = await waitFor(alice, api.admin.platform.listAccounts, args, (p) => p.page.length === 2);
+    const grown = await waitForQuery(alice, api.admin.platform.listAccounts, args, (p) => p.page.length === 2, WAIT);
     expect(grown.page.map((a) => a.name)).toEqual(["globex", "Acme Again"]);
     expect(pages.every((page) => page.page.some((a) => a.name === "Acme Again"))).toBe(true);
     unsubscribe();
@@ -243,12 +188,12 @@ describe("local engine over the sync protocol", () => {
   test("clients reconnect and resubscribe after a dropped connection", async () => {
     const updates: string[] = [];
     const unsubscribe = alice.onUpdate(api.tenancy.accounts.get, { accountId }, (account) => updates.push(account.name));
-    await waitFor(alice, api.tenancy.accounts.get, { accountId }, () => true);
+    await waitForQuery(alice, api.tenancy.accounts.get, { accountId }, () => true, WAIT);
     engine.sync.dropConnections();
     const other = connect();
-    await signIn(other, { name: "Bob", email: "bob@example.test", orgId: "org_acme", orgRole: "admin" });
+    await signInLocal(engine.url, other, { name: "Bob", email: "bob@example.test", orgId: "org_acme", orgRole: "admin" });
     await other.mutation(api.tenancy.accounts.rename, { accountId, name: "Acme After Reconnect" });
-    await waitFor(alice, api.tenancy.accounts.get, { accountId }, (a) => a.name === "Acme After Reconnect");
+    await waitForQuery(alice, api.tenancy.accounts.get, { accountId }, (a) => a.name === "Acme After Reconnect", WAIT);
     // A mutation sent by the reconnected client works too.
     await alice.mutation(api.tenancy.accounts.rename, { accountId, name: "Acme Again" });
     expect(updates.at(-1)).toBe("Acme Again");

@@ -20,11 +20,10 @@ import path from "node:path";
 import { ConvexClient } from "convex/browser";
 import { Webhook, WebhookVerificationError } from "svix";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import WebSocket from "ws";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { startEngine, type Engine } from "./engine";
-import type { Logger } from "./syncServer";
+import { collectingLogger, connectClient, signInLocal } from "./testClient.testing";
 
 process.env["HARNESS_WEBHOOK_ALLOW_PRIVATE_URLS"] = "true"; // the integrator's receiver listens on 127.0.0.1
 let dataDir: string;
@@ -32,11 +31,7 @@ let engine: Engine;
 let client: ConvexClient;
 const errors: string[] = [];
 
-const logger: Logger = {
-  info: () => {},
-  verbose: () => {},
-  error: (message, error) => errors.push(`${message} ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
-};
+const logger = collectingLogger(errors);
 
 // --- the integrator's webhook endpoint ---------------------------------------------
 
@@ -140,31 +135,11 @@ async function poll<T>(what: string, check: () => Promise<T | undefined> | T | u
 
 // --- the person in the app -------------------------------------------------------------
 
-async function signIn(user: Record<string, string>): Promise<void> {
-  const response = await fetch(`${engine.url}/local-auth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(user),
-  });
-  expect(response.status).toBe(200);
-  const { token } = (await response.json()) as { token: string };
-  await new Promise<void>((resolve, reject) => {
-    client.setAuth(
-      async () => token,
-      (isAuthenticated) => (isAuthenticated ? resolve() : reject(new Error("sign-in refused"))),
-    );
-  });
-}
-
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "local-engine-http-api-"));
   engine = await startEngine({ port: 0, sitePort: 0, dataDir, web: false, seed: false, persist: false, logger });
   await startReceiver();
-  client = new ConvexClient(engine.url, {
-    webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket,
-    unsavedChangesWarning: false,
-    logger: false,
-  });
+  client = connectClient(engine.url);
 }, 120_000);
 
 afterAll(async () => {
@@ -205,7 +180,7 @@ describe("the HTTP API through the local engine, with a plain HTTP client", { ti
   let subscriptionId: Id<"webhookSubscriptions">;
 
   test("in the app: an org admin creates an API key and subscribes the endpoint (both secrets shown once)", async () => {
-    await signIn({ name: "Ivy Integrator", email: "ivy@example.test", orgId: "org_http_e2e", orgRole: "admin" });
+    await signInLocal(engine.url, client, { name: "Ivy Integrator", email: "ivy@example.test", orgId: "org_http_e2e", orgRole: "admin" });
     const viewer = await client.mutation(api.tenancy.viewer.sync, {});
     accountId = viewer.activeAccountId!;
     expect(accountId).toBeDefined();

@@ -9,20 +9,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ConvexClient } from "convex/browser";
-import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import WebSocket from "ws";
 import { api } from "../../convex/_generated/api";
 import { startEngine, type Engine } from "./engine";
-import type { Logger } from "./syncServer";
+import { collectingLogger, connectClient, signInLocal, waitForQuery } from "./testClient.testing";
 import { applyModelFaults, parseFaultRequest, type OfflineModelHooks } from "./testFaults";
 
 const errors: string[] = [];
-const logger: Logger = {
-  info: () => {},
-  verbose: () => {},
-  error: (message, error) => errors.push(`${message} ${error instanceof Error ? error.message : String(error)}`),
-};
+const logger = collectingLogger(errors);
+const WAIT = { timeoutMs: 30_000, engineErrors: errors };
 const dirs: string[] = [];
 const engines: Engine[] = [];
 const clients: ConvexClient[] = [];
@@ -37,29 +32,6 @@ async function start(testFaults?: boolean): Promise<Engine> {
 
 function post(engine: Engine, body: unknown, contentType = "application/json") {
   return fetch(`${engine.url}/local-test/faults`, { method: "POST", headers: { "content-type": contentType }, body: JSON.stringify(body) });
-}
-
-function waitFor<Query extends FunctionReference<"query">>(
-  client: ConvexClient,
-  query: Query,
-  args: FunctionArgs<Query>,
-  accept: (value: FunctionReturnType<Query>) => boolean,
-  timeoutMs = 30_000,
-): Promise<FunctionReturnType<Query>> {
-  return new Promise((resolve, reject) => {
-    let last: unknown;
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`timed out; last value ${JSON.stringify(last)}; engine errors: ${errors.join(" | ")}`));
-    }, timeoutMs);
-    const unsubscribe = client.onUpdate(query, args, (value: FunctionReturnType<Query>) => {
-      last = value;
-      if (!accept(value)) return;
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(value);
-    });
-  });
 }
 
 beforeAll(() => {
@@ -119,15 +91,9 @@ describe("an engine started with testFaults", { timeout: 90_000 }, () => {
   });
 
   test("a plan reaches the app's offline model: the turn fails with the provider's error, and retry completes it", async () => {
-    const client = new ConvexClient(engine.url, { webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket, unsavedChangesWarning: false, logger: false });
+    const client = connectClient(engine.url);
     clients.push(client);
-    const response = await fetch(`${engine.url}/local-auth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "Fay", orgId: "org_demo", orgRole: "member" }),
-    });
-    const { token } = (await response.json()) as { token: string };
-    await new Promise<void>((resolve, reject) => client.setAuth(async () => token, (ok) => (ok ? resolve() : reject(new Error("sign-in refused")))));
+    await signInLocal(engine.url, client, { name: "Fay", orgId: "org_demo", orgRole: "member" });
     const viewer = await client.mutation(api.tenancy.viewer.sync, {});
     const accountId = viewer.activeAccountId!;
     const assistant = (await client.query(api.agents.agents.list, { accountId })).find((agent) => agent.slug === "assistant")!;
@@ -136,13 +102,13 @@ describe("an engine started with testFaults", { timeout: 90_000 }, () => {
     // Every attempt of the model step (4) fails.
     expect((await post(engine, { model: { failNextCalls: 4, error: "5xx" } })).status).toBe(200);
     const { interactionId } = await client.mutation(api.chat.messages.send, { accountId, threadId, text: "Tell me about lighthouses" });
-    const [failed] = await waitFor(client, api.chat.runs.turnsForThread, { accountId, threadId }, (turns) => turns[0]?.status === "failed");
+    const [failed] = await waitForQuery(client, api.chat.runs.turnsForThread, { accountId, threadId }, (turns) => turns[0]?.status === "failed", WAIT);
     expect(failed).toMatchObject({ interactionId, canRetry: true });
     expect(failed!.error!.message).toMatch(/503/);
     // The model used the plan up.
     expect(await (await fetch(`${engine.url}/local-test/faults`)).json()).toEqual({ model: { failNextCalls: 0, error: "5xx" } });
 
     await client.mutation(api.chat.runs.retry, { accountId, interactionId });
-    await waitFor(client, api.chat.runs.turnsForThread, { accountId, threadId }, (turns) => turns[0]?.status === "completed");
+    await waitForQuery(client, api.chat.runs.turnsForThread, { accountId, threadId }, (turns) => turns[0]?.status === "completed", WAIT);
   });
 });
