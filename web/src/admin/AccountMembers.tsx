@@ -2,6 +2,7 @@ import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { usePaginatedQuery } from "../lib/convex";
 import { UserStatusBadge, UserSuspension, userLabel } from "./UserSuspension";
+import { LoadMore } from "../shell/LoadMore";
 
 const PAGE_SIZE = 25;
 const ROLE_WORDS = { admin: "Admin", member: "Member", readonly: "Read-only" } as const;
@@ -64,17 +65,7 @@ export function AccountMembers({ accountId, accountName }: { accountId: Id<"acco
           ))}
         </tbody>
       </table>
-      {(status === "CanLoadMore" || status === "LoadingMore") && (
-        <button
-          type="button"
-          className="button ghost small"
-          disabled={status === "LoadingMore"}
-          onClick={() => loadMore(PAGE_SIZE)}
-          data-testid="admin-members-load-more"
-        >
-          {status === "LoadingMore" ? "Loading…" : "More members"}
-        </button>
-      )}
+      <LoadMore status={status} onLoadMore={() => loadMore(PAGE_SIZE)} testId="admin-members-load-more" label="More members" small />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { api } from "../../../convex/_generated/api";
 import { useMutation, usePaginatedQuery, type FunctionReturnType } from "../lib/convex";
 import { AccountMembers } from "./AccountMembers";
 import { SuspendToggle } from "./SuspendToggle";
+import { LoadMore } from "../shell/LoadMore";
 
 type Account = FunctionReturnType<typeof api.admin.platform.listAccounts>["page"][number];
 const PAGE_SIZE = 25;
@@ -45,17 +46,7 @@ export function AccountsTable() {
           </table>
         </div>
       )}
-      {(status === "CanLoadMore" || status === "LoadingMore") && (
-        <button
-          type="button"
-          className="button secondary"
-          data-testid="admin-accounts-load-more"
-          disabled={status === "LoadingMore"}
-          onClick={() => loadMore(PAGE_SIZE)}
-        >
-          {status === "LoadingMore" ? "Loading…" : "Load more"}
-        </button>
-      )}
+      <LoadMore status={status} onLoadMore={() => loadMore(PAGE_SIZE)} testId="admin-accounts-load-more" />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { api } from "../../../convex/_generated/api";
 import { usePaginatedQuery } from "../lib/convex";
 import { fullTime, timeAgo } from "../lib/time";
+import { LoadMore } from "../shell/LoadMore";
 
 const PAGE_SIZE = 20;
 
@@ -45,11 +46,7 @@ export function AdminAudit() {
           ))}
         </ul>
       )}
-      {(status === "CanLoadMore" || status === "LoadingMore") && (
-        <button type="button" className="button secondary" disabled={status === "LoadingMore"} onClick={() => loadMore(PAGE_SIZE)} data-testid="admin-audit-load-more">
-          {status === "LoadingMore" ? "Loading…" : "Load more"}
-        </button>
-      )}
+      <LoadMore status={status} onLoadMore={() => loadMore(PAGE_SIZE)} testId="admin-audit-load-more" />
     </section>
   );
 }

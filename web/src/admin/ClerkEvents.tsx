@@ -4,6 +4,7 @@ import { config } from "../config";
 import { useMutation, usePaginatedQuery, useQuery, type FunctionReturnType } from "../lib/convex";
 import { fullTime, timeAgo } from "../lib/time";
 import { useRun } from "../lib/useRun";
+import { LoadMore } from "../shell/LoadMore";
 
 type ClerkEvent = FunctionReturnType<typeof api.clerk.events.list>["page"][number];
 type Status = ClerkEvent["status"];
@@ -96,17 +97,7 @@ export function ClerkEvents() {
           </table>
         </div>
       )}
-      {(status === "CanLoadMore" || status === "LoadingMore") && (
-        <button
-          type="button"
-          className="button secondary"
-          disabled={status === "LoadingMore"}
-          onClick={() => loadMore(PAGE_SIZE)}
-          data-testid="admin-clerk-load-more"
-        >
-          {status === "LoadingMore" ? "Loading…" : "Older events"}
-        </button>
-      )}
+      <LoadMore status={status} onLoadMore={() => loadMore(PAGE_SIZE)} testId="admin-clerk-load-more" label="Older events" />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { usePaginatedQuery } from "../lib/convex";
 import { fullTime, timeAgo } from "../lib/time";
 import { useAccount } from "../shell/AccountProvider";
 import type { AgentDetail } from "./AgentPage";
+import { LoadMore } from "../shell/LoadMore";
 
 const PAGE_SIZE = 10;
 
@@ -44,11 +45,7 @@ export function Versions({ agent }: { agent: AgentDetail }) {
           ))}
         </ul>
       )}
-      {(status === "CanLoadMore" || status === "LoadingMore") && (
-        <button type="button" className="button secondary" data-testid="versions-load-more" disabled={status === "LoadingMore"} onClick={() => loadMore(PAGE_SIZE)}>
-          {status === "LoadingMore" ? "Loading…" : "Older versions"}
-        </button>
-      )}
+      <LoadMore status={status} onLoadMore={() => loadMore(PAGE_SIZE)} testId="versions-load-more" label="Older versions" />
     </section>
   );
 }

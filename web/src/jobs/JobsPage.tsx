@@ -6,6 +6,7 @@ import { fullTime, timeAgo } from "../lib/time";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
+import { LoadMore } from "../shell/LoadMore";
 
 type Job = FunctionReturnType<typeof api.jobs.jobs.list>["page"][number];
 const PAGE_SIZE = 20;
@@ -57,11 +58,7 @@ function JobList() {
           <JobCard key={job.jobId} job={job} />
         ))}
       </ul>
-      {(status === "CanLoadMore" || status === "LoadingMore") && (
-        <button type="button" className="button secondary" data-testid="jobs-load-more" disabled={status === "LoadingMore"} onClick={() => loadMore(PAGE_SIZE)}>
-          {status === "LoadingMore" ? "Loading…" : "Load more"}
-        </button>
-      )}
+      <LoadMore status={status} onLoadMore={() => loadMore(PAGE_SIZE)} testId="jobs-load-more" />
     </>
   );
 }

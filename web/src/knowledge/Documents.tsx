@@ -6,6 +6,7 @@ import { fullTime, timeAgo } from "../lib/time";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { kilobytes, STATUS_WORDS, type KnowledgeDocument, type ScopeView } from "./scope";
+import { LoadMore } from "../shell/LoadMore";
 
 const PAGE_SIZE = 20;
 
@@ -58,11 +59,7 @@ export function Documents({ scope, highlightId }: { scope: ScopeView; highlightI
           </table>
         </div>
       )}
-      {(status === "CanLoadMore" || status === "LoadingMore") && (
-        <button type="button" className="button secondary" data-testid="documents-load-more" disabled={status === "LoadingMore"} onClick={() => loadMore(PAGE_SIZE)}>
-          {status === "LoadingMore" ? "Loading…" : "Load more"}
-        </button>
-      )}
+      <LoadMore status={status} onLoadMore={() => loadMore(PAGE_SIZE)} testId="documents-load-more" />
     </section>
   );
 }

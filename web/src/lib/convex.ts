@@ -7,6 +7,7 @@ export {
   useConvexAuth,
   useMutation,
   usePaginatedQuery,
+  type PaginationStatus,
   useQueries,
   useQuery,
 } from "convex/react";

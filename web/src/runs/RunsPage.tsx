@@ -13,6 +13,7 @@ import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { ApprovalInbox } from "./ApprovalInbox";
 import { useIsStaff } from "./staff";
+import { LoadMore } from "../shell/LoadMore";
 
 type RunRow = FunctionReturnType<typeof api.inspector.runs.listRuns>["page"][number];
 export const RUN_STATUSES = ["queued", "running", "waiting", "completed", "failed", "cancelled"] as const;
@@ -264,11 +265,7 @@ function RunList() {
           </table>
         </div>
       )}
-      {(pageStatus === "CanLoadMore" || pageStatus === "LoadingMore") && (
-        <button type="button" className="button secondary" data-testid="runs-load-more" disabled={pageStatus === "LoadingMore"} onClick={() => loadMore(PAGE_SIZE)}>
-          {pageStatus === "LoadingMore" ? "Loading…" : "Load more"}
-        </button>
-      )}
+      <LoadMore status={pageStatus} onLoadMore={() => loadMore(PAGE_SIZE)} testId="runs-load-more" />
     </section>
   );
 }

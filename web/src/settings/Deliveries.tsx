@@ -3,6 +3,7 @@ import { api } from "../../../convex/_generated/api";
 import { usePaginatedQuery, type FunctionReturnType } from "../lib/convex";
 import { fullTime, timeAgo } from "../lib/time";
 import { useAccount } from "../shell/AccountProvider";
+import { LoadMore } from "../shell/LoadMore";
 
 type Delivery = FunctionReturnType<typeof api.outbound.subscriptions.deliveries>["page"][number];
 const PAGE_SIZE = 10;
@@ -53,11 +54,7 @@ export function Deliveries({ subscriptionId }: { subscriptionId: string }) {
           </tbody>
         </table>
       </div>
-      {(status === "CanLoadMore" || status === "LoadingMore") && (
-        <button type="button" className="button ghost small" disabled={status === "LoadingMore"} onClick={() => loadMore(PAGE_SIZE)} data-testid="deliveries-load-more">
-          {status === "LoadingMore" ? "Loading…" : "Older deliveries"}
-        </button>
-      )}
+      <LoadMore status={status} onLoadMore={() => loadMore(PAGE_SIZE)} testId="deliveries-load-more" label="Older deliveries" small />
     </div>
   );
 }
