@@ -9,6 +9,7 @@ import { clerkTables } from "./clerk/schema";
 import { httpApiTables } from "./httpApi/schema";
 import { outboundTables } from "./outbound/schema";
 import { opsTables } from "./ops/schema";
+import { modelTables } from "./models/schema";
 
 /** The app's tables, one domain folder each. */
 export default defineSchema({
@@ -22,4 +23,5 @@ export default defineSchema({
   ...httpApiTables,
   ...outboundTables,
   ...opsTables,
+  ...modelTables,
 });

@@ -17,6 +17,7 @@ import type { Doc } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
+import { connectionModelLabel, connectionNames, type ConnectionNames } from "../models/connectionStore";
 import { defaultModelId, resolveModel } from "../models/registry";
 import { findAccountTool } from "../tools/catalogue";
 import { permits, vPermission, vToolKind } from "../tools/validators";
@@ -42,11 +43,17 @@ export const vPublicAgent = v.object({
   version: v.number(),
 });
 
-export function publicAgent(agent: Doc<"agents">) {
+/**
+ * An agent as the builder and the chat show it. `connections` (the account's
+ * connection names: `connectionNames`) labels a connection's model
+ * ("gpt-4o-mini via OpenRouter", or "(connection removed)"); without it the
+ * label names the connection by its slug. No provider is called.
+ */
+export function publicAgent(agent: Doc<"agents">, connections?: ConnectionNames) {
   const modelId = agent.modelId ?? defaultModelId();
   let modelLabel: string;
   try {
-    modelLabel = resolveModel(modelId).label;
+    modelLabel = connectionModelLabel(modelId, connections) ?? resolveModel(modelId).label;
   } catch {
     modelLabel = `${modelId} (not available on this deployment)`;
   }
@@ -108,7 +115,12 @@ export const vAgentDetail = v.object({
 });
 
 async function detail(ctx: QueryCtx, agent: Doc<"agents">) {
-  return { ...publicAgent(agent), instructions: agent.instructions, tools: await publicAssignments(ctx, agent) };
+  return { ...(await agentView(ctx, agent)), instructions: agent.instructions, tools: await publicAssignments(ctx, agent) };
+}
+
+/** `publicAgent` with its account's connection names loaded (for a connection model's label). */
+export async function agentView(ctx: QueryCtx, agent: Doc<"agents">) {
+  return publicAgent(agent, await connectionNames(ctx, agent.accountId));
 }
 
 const MAX_AGENTS = 100;
@@ -122,7 +134,8 @@ export const list = accountQuery({
       .query("agents")
       .withIndex("by_accountId_slug", (q) => q.eq("accountId", accountId))
       .take(MAX_AGENTS);
-    return agents.filter((a) => includeArchived === true || a.status !== "archived").map(publicAgent);
+    const names = await connectionNames(ctx, accountId);
+    return agents.filter((a) => includeArchived === true || a.status !== "archived").map((a) => publicAgent(a, names));
   },
 });
 
@@ -183,7 +196,7 @@ export const pause = accountMutation({
     if (agent.status !== "paused") await ctx.db.patch("agents", agentId, { status: "paused", updatedAt: Date.now() });
     // Kill switch: no new turns (send refuses a paused agent) and its pending jobs are cancelled.
     await cancelPendingJobsForAgent(ctx, agentId);
-    return publicAgent((await ctx.db.get("agents", agentId))!);
+    return await agentView(ctx, (await ctx.db.get("agents", agentId))!);
   },
 });
 
@@ -194,7 +207,7 @@ export const resume = accountMutation({
   handler: async (ctx, { accountId, agentId }) => {
     const agent = await loadEditableAgent(ctx, accountId, agentId);
     if (agent.status !== "active") await ctx.db.patch("agents", agentId, { status: "active", updatedAt: Date.now() });
-    return publicAgent((await ctx.db.get("agents", agentId))!);
+    return await agentView(ctx, (await ctx.db.get("agents", agentId))!);
   },
 });
 
@@ -208,8 +221,8 @@ export const archive = accountMutation({
   returns: vPublicAgent,
   handler: async (ctx, { accountId, agentId }) => {
     const agent = await loadAgent(ctx, accountId, agentId);
-    if (agent.status === "archived") return publicAgent(agent);
-    return publicAgent(await archiveAgent(ctx, agent, ctx.user._id));
+    if (agent.status === "archived") return await agentView(ctx, agent);
+    return await agentView(ctx, await archiveAgent(ctx, agent, ctx.user._id));
   },
 });
 

@@ -9,7 +9,8 @@ import { ConvexError } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { fail, isHarnessError, type HarnessErrorData } from "../lib/errors";
-import { resolveModel } from "../models/registry";
+import { connectionConfig } from "../models/connectionStore";
+import { parseConnectionModelId, resolveModel } from "../models/registry";
 import { ensureAgentTool, findAccountTool, infoOf, type ToolInfo } from "../tools/catalogue";
 import { permits, type Permission } from "../tools/validators";
 import { checkComposition, describeRefusal, refusedChain } from "./graph";
@@ -67,6 +68,29 @@ export function canonicalModelId(modelId: string | undefined, field = "modelId",
   }
 }
 
+/**
+ * As `canonicalModelId`, for an account: a connection's model id
+ * (`@<slug>/<model>`) is valid while the account has that connection
+ * (Settings → Models); every other id is checked against the deployment.
+ */
+export async function accountModelId(
+  ctx: QueryCtx,
+  accountId: Id<"accounts">,
+  modelId: string | undefined,
+  field = "modelId",
+  label = field,
+): Promise<string | undefined> {
+  if (modelId === undefined || modelId.trim() === "" || !modelId.trim().startsWith("@")) return canonicalModelId(modelId, field, label);
+  const parsed = parseConnectionModelId(modelId);
+  try {
+    const connection = parsed === undefined ? undefined : ((await connectionConfig(ctx, accountId, parsed.slug)) ?? undefined);
+    return resolveModel(modelId, connection === undefined ? {} : { connection }).modelId;
+  } catch (error) {
+    if (isHarnessError(error)) fail("bad_request", `${label}: ${error.data.message}`, { field });
+    throw error;
+  }
+}
+
 export type NewAgent = {
   name: string;
   slug: string;
@@ -103,7 +127,7 @@ export async function assertCanCreate(ctx: QueryCtx, accountId: Id<"accounts">, 
  */
 export async function insertAgent(ctx: MutationCtx, accountId: Id<"accounts">, fields: NewAgent): Promise<Doc<"agents">> {
   validateNewAgent(fields);
-  const modelId = canonicalModelId(fields.modelId);
+  const modelId = await accountModelId(ctx, accountId, fields.modelId);
   await assertCanCreate(ctx, accountId, fields.slug);
   const agentId = await ctx.db.insert("agents", {
     accountId,
@@ -149,7 +173,7 @@ export async function editAgent(ctx: MutationCtx, agent: Doc<"agents">, edit: Ag
     if (edit.instructions.trim() !== agent.instructions) patch.instructions = edit.instructions.trim();
   }
   if (edit.modelId !== undefined) {
-    const modelId = canonicalModelId(edit.modelId ?? undefined);
+    const modelId = await accountModelId(ctx, agent.accountId, edit.modelId ?? undefined);
     if (modelId !== agent.modelId) patch.modelId = modelId;
   }
   if (edit.accentColor !== undefined) {

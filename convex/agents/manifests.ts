@@ -9,6 +9,7 @@ import { v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { accountMutation, accountQuery } from "../lib/functions";
+import { connectionNames } from "../models/connectionStore";
 import { DELEGATE_PREFIX, findAccountTool, type ToolInfo } from "../tools/catalogue";
 import { publicAgent, vPublicAgent } from "./agents";
 import {
@@ -16,7 +17,7 @@ import {
   assertCanCreate,
   assertPermission,
   assignTool,
-  canonicalModelId,
+  accountModelId,
   composeDelegation,
   insertAgent,
   loadAgent,
@@ -122,7 +123,7 @@ export async function importAgentManifest(
 ) {
   const accountId = account._id;
   const parsed = parseAgentManifest(manifest);
-  const model = canonicalModelId(parsed.model, "execution.model", `${MANIFEST_REFUSAL}: execution.model`);
+  const model = await accountModelId(ctx, accountId, parsed.model, "execution.model", `${MANIFEST_REFUSAL}: execution.model`);
   await assertCanCreate(ctx, accountId, parsed.slug);
   // Every tool is checked (against the manifest's capability level) before anything is written.
   const planned = await planTools(ctx, accountId, parsed, { name: parsed.name, capabilityLevel: parsed.capabilityLevel });
@@ -148,5 +149,5 @@ export async function importAgentManifest(
     }
   }
   await recordVersion(ctx, agent._id, userId);
-  return publicAgent((await ctx.db.get("agents", agent._id))!);
+  return publicAgent((await ctx.db.get("agents", agent._id))!, await connectionNames(ctx, accountId));
 }

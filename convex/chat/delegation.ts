@@ -19,7 +19,8 @@ import { checkDelegationAtRunTime, delegationFor } from "../agents/runtime";
 import { budget } from "../lib/budget";
 import { isHarnessError } from "../lib/errors";
 import { workflow } from "../lib/workflow";
-import { defaultModelId, resolveModel } from "../models/registry";
+import { resolveAccountModel } from "../models/connectionStore";
+import { defaultModelId } from "../models/registry";
 import { vToolCallRequest } from "./llm";
 import { beginStepRow, endStepRow, logRun, stepByKey } from "./stepRows";
 import { saveToolResult } from "./toolSteps";
@@ -84,7 +85,7 @@ export const startChild = internalMutation({
     }
     let model;
     try {
-      model = resolveModel(target.modelId ?? defaultModelId());
+      model = await resolveAccountModel(ctx, parent.accountId, target.modelId ?? defaultModelId());
     } catch (error) {
       return await refuse(ctx, parent, step, toolCall, "bad_request", isHarnessError(error) ? error.data.message : "No model serves this agent.");
     }

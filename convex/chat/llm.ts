@@ -12,8 +12,13 @@ import type { Id } from "../_generated/dataModel";
 import { internalAction, internalQuery, type ActionCtx } from "../_generated/server";
 import { retrieveContext } from "../knowledge/retrieval";
 import { crashPoint, InjectedCrash } from "../lib/crashPoints";
-import { errorCode, isHarnessError } from "../lib/errors";
-import { resolveModel } from "../models/registry";
+import { env } from "../lib/env";
+import { classifyProviderError, ProviderStallError } from "../models/providerErrors";
+import { connectionForModel } from "../models/connectionStore";
+import { OFFLINE_MODEL_ID } from "../models/offlineModel";
+import { defaultModelId, resolveModel, type ConnectionConfig } from "../models/registry";
+import { decideRetry, type RetrySettings } from "../models/retryPolicy";
+import { estimateCallUsage, usageLooksMissing } from "../models/tokenCount";
 import { modelStepCrashes } from "../models/testHooks";
 import { delegateMayCall } from "../agents/runtime";
 import { findAccountTool } from "../tools/catalogue";
@@ -28,11 +33,14 @@ export const vModelCallResult = v.union(
   v.object({ kind: v.literal("ok"), toolCalls: v.array(vToolCallRequest) }),
   v.object({ kind: v.literal("failed"), code: v.string(), message: v.string() }),
   v.object({ kind: v.literal("ended") }),
+  /** The provider failed in a way that may heal: the workflow calls again after `delayMs`. */
+  v.object({ kind: v.literal("retry"), delayMs: v.number() }),
 );
 type ModelCallResult =
   | { kind: "ok"; toolCalls: ToolCallRequest[] }
   | { kind: "failed"; code: string; message: string }
-  | { kind: "ended" };
+  | { kind: "ended" }
+  | { kind: "retry"; delayMs: number };
 
 /** What a model call needs to know, read in one query. */
 export const callContext = internalQuery({
@@ -78,6 +86,8 @@ export const callContext = internalQuery({
       agentName: agent.name,
       instructions: agent.instructions,
       tools,
+      // The account's provider connection, key included: this query is internal and its result stays in the action.
+      connection: await connectionForModel(ctx, interaction.accountId, interaction.modelId),
     };
   },
 });
@@ -95,6 +105,8 @@ type CallContext = {
   agentName: string;
   instructions: string;
   tools: { slug: string; description: string; parameters: Parameters<typeof jsonSchema>[0] }[];
+  /** The account's provider connection when the model is `@<connection>/<model>` (with its key: server-side only). */
+  connection?: ConnectionConfig;
 };
 
 /** A tool the model may ask for but cannot run (no `execute`). */
@@ -119,6 +131,54 @@ function toolCallsOf(content: unknown): ToolCallRequest[] {
     .filter((part): part is { type: "tool-call"; toolCallId: string; toolName: string; input?: unknown; args?: unknown } =>
       typeof part === "object" && part !== null && (part as { type?: unknown }).type === "tool-call")
     .map((part) => ({ toolCallId: part.toolCallId, toolName: part.toolName, input: JSON.stringify(part.input ?? part.args ?? {}) }));
+}
+
+/** What a call reports about its usage: the provider's figures, or our own count when it sent none. */
+type CountedUsage = { inputTokens: number; outputTokens: number; estimated: boolean };
+
+function retrySettings(): RetrySettings {
+  return {
+    maxAttempts: env.modelMaxAttempts(),
+    backoffMs: env.modelBackoffMs(),
+    maxAdvisedMs: env.modelMaxRetryAfterMs(),
+    unreachableRetryMs: env.modelUnreachableRetryMs(),
+  };
+}
+
+/**
+ * Aborts the call when its stream has been silent for `stallMs`. A provider
+ * that accepts the request and then sends nothing would otherwise hold the
+ * action until the platform kills it, with nothing on screen.
+ */
+function stallWatchdog(abort: AbortController, stallMs: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const state = { fired: false };
+  const arm = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => {
+      state.fired = true;
+      abort.abort(new ProviderStallError(stallMs));
+    }, stallMs);
+  };
+  arm();
+  return {
+    touch: arm,
+    stop: () => {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+    get fired() {
+      return state.fired;
+    },
+  };
+}
+
+function idleWatchdog(): ReturnType<typeof stallWatchdog> {
+  return { touch: () => {}, stop: () => {}, fired: false };
+}
+
+function isOffline(modelId: string): boolean {
+  const id = modelId.trim() === "" ? defaultModelId() : modelId.trim();
+  return id === OFFLINE_MODEL_ID;
 }
 
 export const call = internalAction({
@@ -163,8 +223,16 @@ export const call = internalAction({
       }
     }
 
+    const abort = new AbortController();
+    // Only a provider across the network can go silent; the built-in model runs in
+    // this process (and its tests run on fake clocks, where a timer would fire early).
+    const watchdog = isOffline(context.modelId) ? idleWatchdog() : stallWatchdog(abort, env.modelStallMs());
+    // The first error the provider sent. The agent aborts its stream on an error
+    // event, so reading the stream may throw an AbortError before the error part
+    // arrives: the provider's own error, kept here, is the one to classify.
+    let streamError: unknown;
     try {
-      const resolved = resolveModel(context.modelId);
+      const resolved = resolveModel(context.modelId, context.connection ? { connection: context.connection } : {});
       const tools: ToolSet = {};
       for (const t of context.tools) {
         tools[t.slug] = declaredTool(t.description, t.parameters);
@@ -176,6 +244,7 @@ export const call = internalAction({
         agentId: context.agentId,
         query: context.promptText,
       });
+      watchdog.touch();
       const contextEntries = knowledge.entries.map((e) => ({
         entryId: e.entryId,
         title: e.title,
@@ -193,14 +262,28 @@ export const call = internalAction({
       const result = await agent.streamText(
         ctx,
         { threadId: context.agentThreadId, userId: context.userId },
-                // maxRetries 0: provider retries are the workflow's, journaled and visible as step attempts.
-        { promptMessageId: context.promptMessageId, tools, stopWhen: stepCountIs(1), maxOutputTokens: MAX_OUTPUT_TOKENS, maxRetries: 0 },
+        // maxRetries 0: provider retries are the workflow's, journaled and visible as step attempts.
+        {
+          promptMessageId: context.promptMessageId,
+          tools,
+          stopWhen: stepCountIs(1),
+          maxOutputTokens: MAX_OUTPUT_TOKENS,
+          maxRetries: 0,
+          abortSignal: abort.signal,
+          // Kept so usage can be counted from what was really sent when a provider reports none.
+          include: { requestBody: true },
+          onError: ({ error }: { error: unknown }) => {
+            streamError ??= error;
+          },
+        },
         { saveStreamDeltas: { chunking: "word", throttleMs: 100 } },
       );
-      let streamError: unknown;
       for await (const part of result.fullStream) {
+        watchdog.touch();
         if (part.type === "error") streamError ??= part.error;
       }
+      watchdog.stop();
+      if (watchdog.fired) throw new ProviderStallError(env.modelStallMs());
       if (streamError !== undefined) throw streamError;
       crashPoint("llm:after-reply-saved");
       if (modelStepCrashes.afterReplySaved > 0) {
@@ -212,32 +295,70 @@ export const call = internalAction({
         toolName: c.toolName,
         input: JSON.stringify(c.input ?? {}),
       }));
-      const usage = await result.totalUsage;
+      if ((await result.finishReason) === "content-filter" && toolCalls.length === 0 && (await result.text).trim() === "") {
+        throw { type: "content_filter", code: "content_filter", message: "the reply was withheld (finish reason content_filter)" };
+      }
+      const usage = await countUsage(result, resolved.modelId, toolCalls);
       await ctx.runMutation(internal.chat.turnSteps.finishModelCall, {
         interactionId,
         stepId: started.stepId,
         call: callIndex,
-        usage: { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 },
+        usage: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens },
+        ...(usage.estimated ? { usageEstimated: true } : {}),
         toolCalls: toolCalls.length,
         contextEntries,
       });
       return { kind: "ok", toolCalls };
-    } catch (error) {
-      if (error instanceof InjectedCrash) throw error; // a simulated process death records nothing
-      const info = describeProviderError(error);
-      await ctx.runMutation(internal.chat.turnSteps.failStep, { stepId: started.stepId, error: info });
-      // Our own refusals (bad model id...) will not get better by retrying.
-      if (isHarnessError(error)) return { kind: "failed", code: errorCode(error)!, message: info.message };
-      throw error; // Provider trouble: the workflow retries with backoff.
+    } catch (thrown) {
+      watchdog.stop();
+      if (thrown instanceof InjectedCrash) throw thrown; // a simulated process death records nothing
+      const error = watchdog.fired ? new ProviderStallError(env.modelStallMs()) : (streamError ?? thrown);
+      const failure = classifyProviderError(error);
+      const decision = decideRetry(failure, started.attempt, retrySettings());
+      const message = decision.retry || decision.why === undefined ? failure.message : `${failure.message} (${decision.why})`;
+      await ctx.runMutation(internal.chat.turnSteps.failModelAttempt, {
+        stepId: started.stepId,
+        error: { code: failure.code, message },
+        ...(decision.retry
+          ? { retry: { at: Date.now() + decision.delayMs, attempt: started.attempt, maxAttempts: decision.maxAttempts, reason: failure.category } }
+          : {}),
+      });
+      if (decision.retry) return { kind: "retry", delayMs: decision.delayMs };
+      return { kind: "failed", code: failure.code, message };
     }
   },
 });
 
+type StreamResult = {
+  totalUsage: PromiseLike<{ inputTokens?: number; outputTokens?: number }>;
+  text: PromiseLike<string>;
+  request: PromiseLike<{ body?: unknown }>;
+};
+
+/**
+ * The call's usage as the provider reported it — or, when it reported none
+ * (many OpenAI-compatible servers ignore `stream_options.include_usage`), as
+ * counted here from the request that was sent and the reply that came back,
+ * marked estimated. A call is never free because a server kept quiet.
+ */
+async function countUsage(result: StreamResult, modelId: string, toolCalls: ToolCallRequest[]): Promise<CountedUsage> {
+  const usage = await result.totalUsage;
+  const outputText = await result.text;
+  if (!usageLooksMissing(usage, { outputText, toolCallCount: toolCalls.length })) {
+    return { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0, estimated: false };
+  }
+  const request = await result.request;
+  const estimate = estimateCallUsage({
+    modelId,
+    request: request.body,
+    outputText,
+    toolCalls: toolCalls.map((c) => ({ toolName: c.toolName, input: c.input })),
+  });
+  return { inputTokens: estimate.inputTokens, outputTokens: estimate.outputTokens, estimated: true };
+}
+
 /** A provider error in words, keeping the provider's reason. */
 export function describeProviderError(error: unknown): { code: string; message: string } {
-  if (isHarnessError(error)) return { code: error.data.code, message: error.data.message };
-  const e = error as { statusCode?: number; message?: string; name?: string };
-  const status = typeof e.statusCode === "number" ? ` (HTTP ${e.statusCode})` : "";
-  const reason = e.message ?? String(error);
-  return { code: e.statusCode === 429 ? "rate_limited" : "internal_error", message: `The model provider failed${status}: ${reason}` };
+  const failure = classifyProviderError(error);
+  return { code: failure.code, message: failure.message };
 }

@@ -5,7 +5,7 @@ import { accountMutation, accountQuery } from "../lib/functions";
 import { workflow } from "../lib/workflow";
 import { ownThread } from "./access";
 import { endRun } from "./turnSteps";
-import { vErrorInfo, vInteractionStatus } from "./validators";
+import { vErrorInfo, vInteractionStatus, vProviderRetry } from "./validators";
 
 export const vTurnSummary = v.object({
   interactionId: v.id("interactions"),
@@ -15,6 +15,10 @@ export const vTurnSummary = v.object({
   tokensIn: v.number(),
   tokensOut: v.number(),
   costUsd: v.number(),
+  /** The part of the tokens counted by the harness because the provider reported no usage (shown as "≈"). */
+  tokensEstimated: v.optional(v.number()),
+  /** While a model call waits to be tried again: when, which attempt failed, of how many, and why. */
+  providerRetry: v.optional(vProviderRetry),
   error: v.optional(vErrorInfo),
   canRetry: v.boolean(),
   createdAt: v.number(),
@@ -31,6 +35,8 @@ function turnSummary(i: Doc<"interactions">) {
     tokensIn: i.tokensIn,
     tokensOut: i.tokensOut,
     costUsd: i.costMicroUsd / 1_000_000,
+    ...(i.tokensEstimated ? { tokensEstimated: i.tokensEstimated } : {}),
+    ...(i.providerRetry && (i.status === "running" || i.status === "queued") ? { providerRetry: i.providerRetry } : {}),
     ...(i.error ? { error: i.error } : {}),
     canRetry: i.status === "failed" && i.failedStepKey !== undefined,
     createdAt: i.createdAt,

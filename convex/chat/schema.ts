@@ -1,7 +1,7 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { vPermission } from "../tools/validators";
-import { vContextEntry, vErrorInfo, vInteractionStatus, vStepKind, vStepStatus, vToolCallStatus } from "./validators";
+import { vContextEntry, vErrorInfo, vInteractionStatus, vProviderRetry, vStepKind, vStepStatus, vToolCallStatus } from "./validators";
 
 export const chatTables = {
   /**
@@ -68,6 +68,10 @@ export const chatTables = {
     tokensOut: v.number(),
     costMicroUsd: v.number(),
     llmCalls: v.number(),
+    /** The part of tokensIn + tokensOut counted by the harness because the provider reported none. */
+    tokensEstimated: v.optional(v.number()),
+    /** Set while a model call waits to be tried again (the chat shows "retrying in 8 s — attempt 2 of 4"). */
+    providerRetry: v.optional(vProviderRetry),
     error: v.optional(vErrorInfo),
     /** The workflow step to resume from when the run failed. */
     failedStepKey: v.optional(v.string()),
@@ -116,6 +120,10 @@ export const chatTables = {
     contextEntries: v.optional(v.array(vContextEntry)),
     /** LLM steps: the last stepOrder in the agent thread before the first attempt (replay detection). */
     baselineStepOrder: v.optional(v.number()),
+    /** LLM steps: the provider reported no usage, so tokensIn/Out were counted here (shown as "≈"). */
+    usageEstimated: v.optional(v.boolean()),
+    /** A failed attempt that will be tried again: when, and how many attempts in all. */
+    retry: v.optional(vProviderRetry),
   })
     .index("by_interactionId_index", ["interactionId", "index"])
     .index("by_interactionId_key", ["interactionId", "key"]),

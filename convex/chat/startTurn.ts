@@ -6,7 +6,8 @@ import { budget } from "../lib/budget";
 import { fail } from "../lib/errors";
 import { isPlatformPaused } from "../jobs/model";
 import { holdTurn, isMaintenanceOn } from "../ops/maintenance";
-import { defaultModelId, resolveModel } from "../models/registry";
+import { resolveAccountModel } from "../models/connectionStore";
+import { defaultModelId } from "../models/registry";
 import { usableAgent } from "./access";
 import { freshRun } from "./turnSteps";
 import { MAX_MESSAGE_LENGTH } from "./validators";
@@ -35,7 +36,7 @@ export async function startTurn(
   if (await isPlatformPaused(ctx)) fail("policy_denied", "The platform is paused for maintenance; try again later.");
   const agent = await usableAgent(ctx, accountId, thread.agentId);
   const modelId = agent.modelId ?? defaultModelId();
-  const model = resolveModel(modelId); // a model no provider serves: bad_request, nothing written
+  const model = await resolveAccountModel(ctx, accountId, modelId); // a model no provider serves: bad_request, nothing written
   const { message: rateMessage, ...bucket } = args.rate;
   const rate = await budget.consumeRate(ctx, bucket);
   if (!rate.ok) fail("rate_limited", rateMessage, { retryAfterMs: rate.retryAfterMs });

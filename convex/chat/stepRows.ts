@@ -52,7 +52,7 @@ export async function endStepRow(
   ctx: MutationCtx,
   step: Doc<"steps">,
   outcome:
-    | { status: "succeeded" | "skipped"; detail?: string; tokensIn?: number; tokensOut?: number; costMicroUsd?: number }
+    | { status: "succeeded" | "skipped"; detail?: string; tokensIn?: number; tokensOut?: number; costMicroUsd?: number; usageEstimated?: boolean }
     | { status: "failed" | "cancelled"; error: ErrorInfo; detail?: string },
 ): Promise<void> {
   const now = Date.now();

@@ -9,6 +9,7 @@ import { v } from "convex/values";
 import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { argumentProblems } from "../tools/argumentCheck";
 import { findTool, ToolInputError } from "../tools/registry";
 import { crashPoint, InjectedCrash } from "../lib/crashPoints";
 import { takeToolFault, toolExecutions } from "../tools/testHooks";
@@ -65,6 +66,7 @@ export const prepare = internalMutation({
     const definition = delegation ? undefined : findTool(toolCall.toolName);
     const limits = interaction.delegationLimits;
     let refusal: string | null = null;
+    let refusalCode: "policy_denied" | "bad_request" = "policy_denied";
     if (!assignment || (!delegation && !definition)) {
       refusal = `The tool "${toolCall.toolName}" is not available to this agent.`;
     } else if (delegation && !delegation.toolActive) {
@@ -73,14 +75,20 @@ export const prepare = internalMutation({
       refusal = `The tool "${toolCall.toolName}" needs ${definition.trustLevel} permission; this agent has ${assignment.permission}.`;
     } else if (limits && !delegateMayCall(limits, toolCall.toolName, definition?.trustLevel ?? "read")) {
       refusal = `The tool "${toolCall.toolName}" is not allowed in this delegation (it lends ${limits.permission} permission).`;
+    } else if (definition) {
+      const problems = argumentProblems(definition.parameters, toolCall.input);
+      if (problems !== null) {
+        refusal = `The arguments do not fit ${toolCall.toolName}'s parameters: ${problems}`;
+        refusalCode = "bad_request";
+      }
     }
     if (refusal !== null || !assignment) {
       // The model asked for something this agent may not do (G2): refuse, no side effect.
       const message = refusal ?? "Not available.";
       const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName });
-      await endStepRow(ctx, step, { status: "failed", error: { code: "policy_denied", message } });
+      await endStepRow(ctx, step, { status: "failed", error: { code: refusalCode, message } });
       await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: message });
-      logRun(interactionId, "tool_refused", { tool: toolCall.toolName });
+      logRun(interactionId, "tool_refused", { tool: toolCall.toolName, code: refusalCode });
       return { decision: "refused" as const };
     }
     const then = delegation ? ("delegate" as const) : ("run" as const);

@@ -74,7 +74,12 @@ export const run = workflow
         await step.runMutation(internal.chat.turnSteps.fail, { interactionId, error: { code: "budget_exceeded", message: reserved.message } }, { name: "fail", inline: true });
         return null;
       }
-      const result = await step.runAction(internal.chat.llm.call, { interactionId, call }, { retry: PROVIDER_RETRY, name: `llm#${call}` });
+      let result = await step.runAction(internal.chat.llm.call, { interactionId, call }, { retry: PROVIDER_RETRY, name: `llm#${call}` });
+      // A provider that may heal (rate limit, overload, a dropped stream) is called
+      // again after the delay the call decided on; the call itself counts attempts.
+      while (result.kind === "retry") {
+        result = await step.runAction(internal.chat.llm.call, { interactionId, call }, { retry: PROVIDER_RETRY, name: `llm#${call}`, runAfter: result.delayMs });
+      }
       if (result.kind === "ended") return null;
       if (result.kind === "failed") {
         await step.runMutation(

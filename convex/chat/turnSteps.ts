@@ -15,7 +15,7 @@ import { recordRunEnded, recordTriage } from "../ops/metrics";
 import { emitRunEnded } from "../outbound/events";
 import { answersDirectly, triage } from "./triage";
 import { beginStepRow, endStepRow, logRun } from "./stepRows";
-import { vContextEntry, vErrorInfo, vStepKind } from "./validators";
+import { vContextEntry, vErrorInfo, vProviderRetry, vStepKind } from "./validators";
 
 /** Upper bound of output tokens per model call; reservations use it. */
 export const MAX_OUTPUT_TOKENS = 1_024;
@@ -160,6 +160,7 @@ export const beginStep = internalMutation({
     if (step.baselineStepOrder === undefined && args.baselineStepOrder !== undefined) {
       await ctx.db.patch("steps", step._id, { baselineStepOrder: args.baselineStepOrder });
     }
+    if (interaction.providerRetry !== undefined) await ctx.db.patch("interactions", interaction._id, { providerRetry: undefined });
     return { stepId: step._id, attempt: step.attempt, baselineStepOrder: step.baselineStepOrder ?? args.baselineStepOrder ?? null };
   },
 });
@@ -175,11 +176,13 @@ export const finishModelCall = internalMutation({
     stepId: v.id("steps"),
     call: v.number(),
     usage: v.object({ inputTokens: v.number(), outputTokens: v.number() }),
+    /** The provider reported no usage; `usage` was counted by the harness. */
+    usageEstimated: v.optional(v.boolean()),
     toolCalls: v.number(),
     contextEntries: v.optional(v.array(vContextEntry)),
   },
   returns: v.null(),
-  handler: async (ctx, { interactionId, stepId, call, usage, toolCalls, contextEntries }) => {
+  handler: async (ctx, { interactionId, stepId, call, usage, usageEstimated, toolCalls, contextEntries }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     const step = await ctx.db.get("steps", stepId);
     if (step === null || step.status === "succeeded") return null;
@@ -190,24 +193,29 @@ export const finishModelCall = internalMutation({
       actual: { microUsd: cost.microUsd, tokens: usage.inputTokens + usage.outputTokens },
       // A turn counts once in the usage totals, on its first model call.
       countsAsTurn: call === 0,
+      ...(usageEstimated ? { estimated: true } : {}),
     });
     await endStepRow(ctx, step, {
       status: "succeeded",
       tokensIn: usage.inputTokens,
       tokensOut: usage.outputTokens,
       costMicroUsd: cost.microUsd,
+      ...(usageEstimated ? { usageEstimated: true } : {}),
       detail: toolCalls > 0 ? `asked for ${toolCalls} tool call(s)` : "answered",
     });
     if (contextEntries && contextEntries.length > 0) await ctx.db.patch("steps", stepId, { contextEntries });
+    const estimatedTokens = usageEstimated ? usage.inputTokens + usage.outputTokens : 0;
     await ctx.db.patch("interactions", interactionId, {
       tokensIn: interaction.tokensIn + usage.inputTokens,
       tokensOut: interaction.tokensOut + usage.outputTokens,
       costMicroUsd: interaction.costMicroUsd + cost.microUsd,
       treeCostMicroUsd: interaction.treeCostMicroUsd + cost.microUsd,
       llmCalls: interaction.llmCalls + 1,
+      ...(estimatedTokens > 0 ? { tokensEstimated: (interaction.tokensEstimated ?? 0) + estimatedTokens } : {}),
       openReservationKey: undefined,
+      providerRetry: undefined,
     });
-    logRun(interactionId, "llm_done", { call, ...usage, microUsd: cost.microUsd, toolCalls });
+    logRun(interactionId, "llm_done", { call, ...usage, ...(usageEstimated ? { usageEstimated } : {}), microUsd: cost.microUsd, toolCalls });
     return null;
   },
 });
@@ -221,6 +229,26 @@ export const failStep = internalMutation({
     if (step === null || step.status === "succeeded") return null;
     await endStepRow(ctx, step, { status: "failed", error });
     logRun(step.interactionId, "step_failed", { step: step.key, attempt: step.attempt, ...error });
+    return null;
+  },
+});
+
+/**
+ * A model call attempt failed. With `retry`, the workflow calls again at
+ * `retry.at`, and until then the run says so (chat: "retrying in 8 s —
+ * attempt 2 of 4"); without, the run is about to fail with this error.
+ */
+export const failModelAttempt = internalMutation({
+  args: { stepId: v.id("steps"), error: vErrorInfo, retry: v.optional(vProviderRetry) },
+  returns: v.null(),
+  handler: async (ctx, { stepId, error, retry }) => {
+    const step = await ctx.db.get("steps", stepId);
+    if (step === null || step.status === "succeeded") return null;
+    await endStepRow(ctx, step, { status: "failed", error });
+    if (retry) await ctx.db.patch("steps", stepId, { retry });
+    const interaction = await loadInteraction(ctx, step.interactionId);
+    if (retry && !isEnded(interaction)) await ctx.db.patch("interactions", interaction._id, { providerRetry: retry });
+    logRun(step.interactionId, "model_attempt_failed", { step: step.key, attempt: step.attempt, ...error, ...(retry ? { retryAt: retry.at, maxAttempts: retry.maxAttempts } : {}) });
     return null;
   },
 });
@@ -296,6 +324,7 @@ export async function endRun(
     status: outcome.status,
     endedAt,
     openReservationKey: undefined,
+    providerRetry: undefined,
     ...(outcome.status === "failed" ? { error: outcome.error, failedStepKey: outcome.failedStepKey } : {}),
   });
   await recordRunEnded(ctx, interaction._id, outcome.status, endedAt);

@@ -43,6 +43,10 @@ export const vContextEntry = v.object({ entryId: v.string(), title: v.string(), 
 export const vErrorInfo = v.object({ code: v.string(), message: v.string() });
 export type ErrorInfo = Infer<typeof vErrorInfo>;
 
+/** A model call waiting to be tried again: at when, which attempt failed, of how many, and why (a failure category). */
+export const vProviderRetry = v.object({ at: v.number(), attempt: v.number(), maxAttempts: v.number(), reason: v.string() });
+export type ProviderRetry = Infer<typeof vProviderRetry>;
+
 /** Longest message a user may send, in characters. */
 export const MAX_MESSAGE_LENGTH = 8_000;
 /** Most model calls one turn may make before it stops (G3). */

@@ -62,20 +62,31 @@ export function planResume(run: Doc<"interactions">, journal: JournalStep[], wor
   if (from === null) return { allowed: false, reason: "The run has no failed step to resume from; restart it instead." };
   const at = lastIndexOf(journal, from);
   if (at < 0) return { allowed: false, reason: `The step ${from} is not in the workflow's journal; restart the run instead.` };
-  return { allowed: true, from, rerun: journal.slice(at).map((s) => s.name), kept: journal.slice(0, at).map((s) => s.name) };
+  return { allowed: true, from, rerun: stepNames(journal.slice(at)), kept: stepNames(journal.slice(0, at)) };
+}
+
+/**
+ * The journal's step names as a person reads them: each once (a model call
+ * retried after a rate limit has one journal entry per attempt), without the
+ * `fail` bookkeeping step that only records how the run ended.
+ */
+function stepNames(steps: JournalStep[]): string[] {
+  return [...new Set(steps.map((s) => s.name))].filter((name) => name !== "fail");
 }
 
 export function planRestart(run: Doc<"interactions">, journal: JournalStep[], workflowStatus: string): Plan {
   const refused = refusal(run, workflowStatus);
   if (refused) return { allowed: false, reason: refused };
   const unrepeatable = journal.find(
-    (s) => s.status === "success" && (/^llm#\d+$/.test(s.name) || s.kind === "event" || s.name.startsWith("delegate#")),
+    (s) =>
+      s.status === "success" &&
+      ((/^llm#\d+$/.test(s.name) && (s.modelOutcome ?? "ok") === "ok") || s.kind === "event" || s.name.startsWith("delegate#")),
   );
   if (unrepeatable) {
     const what = unrepeatable.kind === "event" ? "a wait that was already resolved" : unrepeatable.name.startsWith("llm#") ? "a model call that succeeded and was paid for" : "a delegation";
     return { allowed: false, reason: `Restarting would repeat ${what} (${unrepeatable.name}); resume from the failed step instead.` };
   }
-  return { allowed: true, from: 0, rerun: journal.map((s) => s.name), kept: [] };
+  return { allowed: true, from: 0, rerun: stepNames(journal), kept: [] };
 }
 
 /** Everything the preview shows and the mutations check, read in one go. */

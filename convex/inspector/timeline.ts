@@ -34,6 +34,8 @@ export type JournalStep = {
   kind: JournalEntry["kind"];
   status: JournalStatus;
   error?: string;
+  /** A model call's answer (`ok`, `retry`, `failed`, `ended`): one journal entry per attempt, and only `ok` was paid for. */
+  modelOutcome?: string;
   startedAt: number;
   completedAt?: number;
 };
@@ -43,6 +45,12 @@ function clip(text: string, max: number): string {
 }
 
 /** The workflow's journal, oldest first (bounded). */
+function modelOutcomeOf(name: string, result: { kind: string; returnValue?: unknown } | undefined): { modelOutcome: string } | undefined {
+  if (!/^llm#\d+$/.test(name) || result?.kind !== "success") return undefined;
+  const kind = (result.returnValue as { kind?: unknown } | null | undefined)?.kind;
+  return typeof kind === "string" ? { modelOutcome: kind } : undefined;
+}
+
 export async function readJournal(ctx: QueryCtx, workflowId: string | undefined): Promise<{ steps: JournalStep[]; truncated: boolean }> {
   if (workflowId === undefined) return { steps: [], truncated: false };
   const page = await workflow.listSteps(ctx, workflowId as never, {
@@ -57,6 +65,7 @@ export async function readJournal(ctx: QueryCtx, workflowId: string | undefined)
       kind: s.kind,
       status,
       ...(s.runResult?.kind === "failed" ? { error: clip(s.runResult.error, 500) } : {}),
+      ...(modelOutcomeOf(s.name, s.runResult) ?? {}),
       startedAt: s.startedAt,
       ...(s.completedAt !== undefined ? { completedAt: s.completedAt } : {}),
     };

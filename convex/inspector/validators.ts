@@ -139,6 +139,8 @@ export const vJournalEntry = v.object({
   kind: v.union(v.literal("function"), v.literal("workflow"), v.literal("event"), v.literal("sleep")),
   status: vJournalStatus,
   error: v.optional(v.string()),
+  /** Model calls: `ok`, `retry` (the provider failed; tried again after a wait), `failed`, `ended`. */
+  modelOutcome: v.optional(v.string()),
   startedAt: v.number(),
   completedAt: v.optional(v.number()),
   role: v.union(v.literal("row"), v.literal("bookkeeping"), v.literal("missingRow")),

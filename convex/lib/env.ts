@@ -23,6 +23,8 @@ export const env = {
   openAiCompatibleBaseUrl: () => read("OPENAI_COMPATIBLE_BASE_URL"),
   openAiCompatibleApiKey: () => read("OPENAI_COMPATIBLE_API_KEY"),
   anthropicApiKey: () => read("ANTHROPIC_API_KEY"),
+  /** Anthropic API root (default https://api.anthropic.com/v1): a gateway or proxy in front of Anthropic. */
+  anthropicBaseUrl: () => read("ANTHROPIC_BASE_URL"),
   /** Embedding model on the OpenAI-compatible endpoint (e.g. text-embedding-3-small). Unset = offline hashing embeddings. */
   embeddingModelId: () => read("HARNESS_EMBEDDING_MODEL"),
   /** Vector length of that embedding model, when it isn't one the harness knows. */
@@ -39,6 +41,16 @@ export const env = {
     const value = Number(read("HARNESS_OFFLINE_MODEL_DELAY_MS") ?? "0");
     return Number.isFinite(value) && value > 0 ? Math.min(value, 2_000) : 0;
   },
+  /** Model calls: attempts in all for a provider that is busy or failing (default 4, 1–8). */
+  modelMaxAttempts: () => boundedInt(read("HARNESS_MODEL_MAX_ATTEMPTS"), 4, 1, 8),
+  /** Model calls: wait before the second attempt, doubling after (default 2 s, 1 ms–60 s). */
+  modelBackoffMs: () => boundedInt(read("HARNESS_MODEL_BACKOFF_MS"), 2_000, 1, 60_000),
+  /** Model calls: the longest Retry-After honoured; longer fails the call (default 60 s). */
+  modelMaxRetryAfterMs: () => boundedInt(read("HARNESS_MODEL_MAX_RETRY_AFTER_MS"), 60_000, 0, 600_000),
+  /** Model calls: wait before the one retry of an endpoint that refuses connections or has no DNS name (default 2 s, so it fails within ~10 s). */
+  modelUnreachableRetryMs: () => boundedInt(read("HARNESS_MODEL_UNREACHABLE_RETRY_MS"), 2_000, 0, 10_000),
+  /** Model calls: a stream silent this long is abandoned and retried (default 30 s). */
+  modelStallMs: () => boundedInt(read("HARNESS_MODEL_STALL_MS"), 30_000, 50, 300_000),
   /** Outbound webhooks: attempts per delivery (default 5, 1–10). */
   webhookMaxAttempts: () => boundedInt(read("HARNESS_WEBHOOK_MAX_ATTEMPTS"), 5, 1, 10),
   /** Outbound webhooks: wait before the first retry, doubling after (default 30 s, 10 ms–10 min). */

@@ -10,7 +10,11 @@ export const workflow = new WorkflowManager(components.workflow, {
   workpoolOptions: { maxParallelism: 20 },
 });
 
-/** Backoff for calls to model providers: 4 attempts, 0.25s → 0.5s → 1s (jittered). */
+/**
+ * Retries of a model-call step whose action crashed or threw unexpectedly. A
+ * provider error does not throw: the call classifies it and returns `retry`
+ * with its own delay (convex/models/retryPolicy.ts).
+ */
 export const PROVIDER_RETRY = { maxAttempts: 4, initialBackoffMs: 250, base: 2 } as const;
 /** Backoff for tool executions. */
 export const TOOL_RETRY = { maxAttempts: 3, initialBackoffMs: 250, base: 2 } as const;

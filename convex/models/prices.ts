@@ -57,10 +57,11 @@ const ALIASES: Readonly<Record<string, string>> = {
  * The canonical price-table id for a model id as the registry spells it:
  * `openai-compatible/gpt-4o-mini` → `openai/gpt-4o-mini`,
  * `openai-compatible/openai/gpt-4o-mini` (OpenRouter) → `openai/gpt-4o-mini`,
- * `anthropic/claude-sonnet-4-20250514` → `anthropic/claude-sonnet-4`.
+ * `anthropic/claude-sonnet-4-20250514` → `anthropic/claude-sonnet-4`,
+ * `@my-openrouter/openai/gpt-4o-mini` (an account's connection) → `openai/gpt-4o-mini`.
  */
 export function priceTableId(modelId: string): string {
-  let id = modelId.trim().toLowerCase().replace(/^openai-compatible\//, "");
+  let id = modelId.trim().toLowerCase().replace(/^openai-compatible\//, "").replace(/^@[a-z0-9-]+\//, "");
   if (id === OFFLINE_MODEL_ID) return id;
   if (!id.includes("/")) id = id.startsWith("claude") ? `anthropic/${id}` : `openai/${id}`;
   id = id.replace(/-(?:\d{8}|\d{4}-\d{2}-\d{2}|latest)$/, "");

@@ -12,6 +12,8 @@
  *                               id goes to Anthropic when only Anthropic is configured.
  *                               (OpenRouter's `anthropic/...` ids must be written
  *                               `openai-compatible/anthropic/...`: `anthropic/` always means Anthropic.)
+ *   `@<connection>/<model>`     a provider connection an account admin added in Settings → Models
+ *                               (convex/models/connections.ts); the caller loads it and passes it in.
  */
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import { createAnthropic } from "@ai-sdk/anthropic";
@@ -23,6 +25,30 @@ import { priceOf } from "./prices";
 import { offlineModelOverrides } from "./testHooks";
 
 export type ModelProvider = "offline" | "openai-compatible" | "anthropic";
+
+/** A provider connection of an account, with its key: only ever built server-side, never sent to a client. */
+export type ConnectionConfig = {
+  slug: string;
+  /** Shown in labels, e.g. "OpenRouter". */
+  name: string;
+  kind: "openai-compatible" | "anthropic";
+  /** The API root, e.g. `https://api.openai.com/v1`; for Anthropic optional (default `https://api.anthropic.com/v1`). */
+  baseUrl?: string;
+  apiKey?: string;
+};
+
+const CONNECTION_MODEL_ID = /^@([a-z0-9][a-z0-9-]{0,39})\/(.+)$/;
+
+/** `@<connection slug>/<model>` → its parts; undefined for every other kind of id. */
+export function parseConnectionModelId(modelId: string): { slug: string; name: string } | undefined {
+  const match = CONNECTION_MODEL_ID.exec(modelId.trim());
+  if (!match || !MODEL_NAME.test(match[2]!)) return undefined;
+  return { slug: match[1]!, name: match[2]! };
+}
+
+export function connectionModelId(slug: string, name: string): string {
+  return `@${slug}/${name}`;
+}
 
 export type ResolvedModel = {
   model: LanguageModelV4;
@@ -116,8 +142,10 @@ function canonicalId(provider: ModelProvider, name: string): string {
  * A usable model for `modelId` (the default model when undefined). Throws
  * `bad_request` for a malformed id or one no configured provider serves.
  */
-export function resolveModel(modelId: string | undefined): ResolvedModel {
-  const { provider, name } = parse(modelId === undefined || modelId.trim() === "" ? defaultModelId() : modelId);
+export function resolveModel(modelId: string | undefined, options: { connection?: ConnectionConfig } = {}): ResolvedModel {
+  const id = modelId === undefined || modelId.trim() === "" ? defaultModelId() : modelId;
+  if (id.trim().startsWith("@")) return resolveConnectionModel(id, options.connection);
+  const { provider, name } = parse(id);
   const resolved = { modelId: canonicalId(provider, name), provider, label: labelFor(provider, name) };
   switch (provider) {
     case "offline":
@@ -126,18 +154,43 @@ export function resolveModel(modelId: string | undefined): ResolvedModel {
         model: offlineModel({ chunkDelayMs: env.offlineModelChunkDelayMs(), ...offlineModelOverrides.options }),
       };
     case "anthropic":
-      return { ...resolved, model: createAnthropic({ apiKey: env.anthropicApiKey() }).languageModel(name) };
-    case "openai-compatible": {
-      const provider = createOpenAICompatible({
-        name: "openai-compatible",
-        baseURL: env.openAiCompatibleBaseUrl() ?? "",
-        apiKey: env.openAiCompatibleApiKey(),
-        // Streaming responses report token usage only when asked to; budgets need it.
-        includeUsage: true,
-      });
-      return { ...resolved, model: provider.chatModel(name) };
-    }
+      return { ...resolved, model: anthropicModel(name, { apiKey: env.anthropicApiKey(), baseUrl: env.anthropicBaseUrl() }) };
+    case "openai-compatible":
+      return { ...resolved, model: openAiCompatibleModel(name, { baseUrl: env.openAiCompatibleBaseUrl() ?? "", apiKey: env.openAiCompatibleApiKey() }) };
   }
+}
+
+function anthropicModel(name: string, options: { apiKey?: string; baseUrl?: string }): LanguageModelV4 {
+  return createAnthropic({ apiKey: options.apiKey, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}) }).languageModel(name);
+}
+
+function openAiCompatibleModel(name: string, options: { baseUrl: string; apiKey?: string }): LanguageModelV4 {
+  const provider = createOpenAICompatible({
+    name: "openai-compatible",
+    baseURL: options.baseUrl,
+    apiKey: options.apiKey,
+    // Streaming responses report token usage only when asked to; budgets need it
+    // (and when a server ignores the request, usage is estimated: tokenCount.ts).
+    includeUsage: true,
+  });
+  return provider.chatModel(name);
+}
+
+function resolveConnectionModel(modelId: string, connection: ConnectionConfig | undefined): ResolvedModel {
+  const parsed = parseConnectionModelId(modelId);
+  if (parsed === undefined) {
+    fail("bad_request", `“${modelId}” is not a model id. A connection's model is written "@<connection>/<model>".`);
+  }
+  if (connection === undefined || connection.slug !== parsed.slug) {
+    fail("bad_request", `No model connection “${parsed.slug}” on this account (Settings → Models).`);
+  }
+  const canonical = connectionModelId(parsed.slug, parsed.name);
+  const label = `${parsed.name} via ${connection.name}`;
+  const model =
+    connection.kind === "anthropic"
+      ? anthropicModel(parsed.name, { apiKey: connection.apiKey, baseUrl: connection.baseUrl })
+      : openAiCompatibleModel(parsed.name, { baseUrl: connection.baseUrl ?? "", apiKey: connection.apiKey });
+  return { model, modelId: canonical, provider: connection.kind, label };
 }
 
 export type AvailableModel = {

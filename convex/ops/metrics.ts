@@ -11,7 +11,7 @@
  * | harness_tool_execution_duration_seconds  | histogram | tool, status    | a tool step ends (each attempt)               |
  * | harness_triage_intents_total             | counter   | intent          | triage classifies a message                   |
  * | harness_llm_cost_usd_total               | counter   | model           | a model call's usage is committed             |
- * | harness_llm_tokens_total                 | counter   | model, direction| same                                          |
+ * | harness_llm_tokens_total                 | counter   | model, direction, source (reported, estimated) | same  |
  * | harness_jobs                             | gauge     | state           | a job changes state (+1 new state, -1 old)    |
  * | harness_maintenance_held_turns           | gauge     |                 | a turn is held / released                     |
  */
@@ -78,9 +78,9 @@ export const FAMILIES = {
   },
   llmTokens: {
     name: "harness_llm_tokens_total",
-    help: "Tokens of model calls, by model and direction (input, output).",
+    help: "Tokens of model calls, by model, direction (input, output) and source (reported by the provider, or estimated by the harness when the provider sent no usage).",
     type: "counter",
-    labelNames: ["model", "direction"],
+    labelNames: ["model", "direction", "source"],
   },
   jobs: {
     name: "harness_jobs",
@@ -155,7 +155,7 @@ export async function observe(ctx: MutationCtx, family: Family, labelValues: rea
 export async function recordStepEnded(
   ctx: MutationCtx,
   step: Doc<"steps">,
-  outcome: { status: string; tokensIn?: number; tokensOut?: number; costMicroUsd?: number },
+  outcome: { status: string; tokensIn?: number; tokensOut?: number; costMicroUsd?: number; usageEstimated?: boolean },
   durationMs: number,
 ): Promise<void> {
   const seconds = Math.max(0, durationMs) / 1000;
@@ -168,8 +168,9 @@ export async function recordStepEnded(
   const model = run?.modelId ?? "unknown";
   await observe(ctx, FAMILIES.llmCallDuration, [model, outcome.status], seconds);
   if (outcome.costMicroUsd) await addToMetric(ctx, FAMILIES.llmCost, [model], outcome.costMicroUsd);
-  if (outcome.tokensIn) await addToMetric(ctx, FAMILIES.llmTokens, [model, "input"], outcome.tokensIn);
-  if (outcome.tokensOut) await addToMetric(ctx, FAMILIES.llmTokens, [model, "output"], outcome.tokensOut);
+  const source = outcome.usageEstimated ? "estimated" : "reported";
+  if (outcome.tokensIn) await addToMetric(ctx, FAMILIES.llmTokens, [model, "input", source], outcome.tokensIn);
+  if (outcome.tokensOut) await addToMetric(ctx, FAMILIES.llmTokens, [model, "output", source], outcome.tokensOut);
 }
 
 /**

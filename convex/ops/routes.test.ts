@@ -103,8 +103,8 @@ test("metrics count what happened: one turn with two model calls and one tool ca
   expect(valueOf(after, "harness_tool_execution_duration_seconds_count", { tool: "current_time", status: "succeeded" })).toBe(1);
   expect(valueOf(after, "harness_triage_intents_total", { intent: "none" })).toBe(1);
   expect(valueOf(after, "harness_llm_cost_usd_total", { model })).toBeCloseTo(run.costMicroUsd / 1e6, 9);
-  expect(valueOf(after, "harness_llm_tokens_total", { model, direction: "input" })).toBe(run.tokensIn);
-  expect(valueOf(after, "harness_llm_tokens_total", { model, direction: "output" })).toBe(run.tokensOut);
+  expect(valueOf(after, "harness_llm_tokens_total", { model, direction: "input", source: "reported" })).toBe(run.tokensIn);
+  expect(valueOf(after, "harness_llm_tokens_total", { model, direction: "output", source: "reported" })).toBe(run.tokensOut);
 
   // The job went pending → running → resolved: the gauges hold only where it ended.
   expect(valueOf(after, "harness_jobs", { state: "resolved" })).toBe(1);

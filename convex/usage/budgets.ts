@@ -115,13 +115,14 @@ export const status = accountQuery({
 /** Tokens, dollars and turns per day for a scope (the account, yourself, or an agent). */
 export const daily = accountQuery({
   args: { scope: vScope, scopeId: v.optional(v.string()), days: v.number() },
-  returns: v.array(v.object({ day: v.string(), tokens: v.number(), usd: v.number(), turns: v.number() })),
+  /** `estimatedTokens`: the part of `tokens` the harness counted because the provider reported no usage. */
+  returns: v.array(v.object({ day: v.string(), tokens: v.number(), estimatedTokens: v.number(), usd: v.number(), turns: v.number() })),
   handler: async (ctx, { accountId, scope, scopeId, days }) => {
     if (!Number.isInteger(days) || days < 1 || days > 62) fail("bad_request", "Ask for 1 to 62 days.");
     const id = scope === "user" && scopeId === undefined ? ctx.user._id : await scopeIdIn(ctx, accountId, scope, scopeId);
     // Members see their own usage; other people's needs the admin role.
     if (scope === "user" && id !== ctx.user._id && ctx.membership.role !== "admin") fail("forbidden", "Only admins see other members' usage.");
     const rows = await budget.dailyUsage(ctx, { scope, scopeId: id, days: lastDays(days) });
-    return rows.map((r) => ({ day: r.day, tokens: r.tokens, usd: microToUsd(r.microUsd), turns: r.turns }));
+    return rows.map((r) => ({ day: r.day, tokens: r.tokens, estimatedTokens: r.estimatedTokens, usd: microToUsd(r.microUsd), turns: r.turns }));
   },
 });

@@ -1,5 +1,8 @@
 /** The fields of an agent's definition, shared by the create form and the edit form. */
 import { useId } from "react";
+import { api } from "../../../convex/_generated/api";
+import { useQuery } from "../lib/convex";
+import { useAccount } from "../shell/AccountProvider";
 import { FieldMessage, invalidProps, PERMISSIONS, PERMISSION_WORDS, slugify, type Permission } from "./common";
 import type { FieldError } from "./errors";
 
@@ -37,6 +40,10 @@ type Props = {
 
 export function AgentFields({ values, onChange, error, testPrefix, slugEditable, slugFollowsName, onSlugEdited, defaultModelLabel, disabled }: Props) {
   const id = useId();
+  const { accountId } = useAccount();
+  // The offline model, the deployment's providers' models and the account's connections' models (Settings → Models).
+  const models = useQuery(api.models.connections.availableModels, { accountId });
+  const chosen = models?.find((m) => m.modelId === values.modelId.trim());
   const set = (patch: Partial<AgentValues>) => onChange({ ...values, ...patch });
   const errId = (field: string) => `${id}-${field}-error`;
   const colorValid = /^#[0-9a-fA-F]{6}$/.test(values.accentColor);
@@ -101,11 +108,23 @@ export function AgentFields({ values, onChange, error, testPrefix, slugEditable,
           <span>Model</span>
           <input
             value={values.modelId}
+            list={`${id}-models`}
             placeholder={defaultModelLabel ? `Default: ${defaultModelLabel}` : "The deployment's default"}
             data-testid={`${testPrefix}-model`}
             onChange={(e) => set({ modelId: e.target.value })}
             {...invalidProps(errId("modelId"), "modelId", error)}
           />
+          <datalist id={`${id}-models`} data-testid={`${testPrefix}-model-options`}>
+            {models?.map((m) => (
+              <option key={m.modelId} value={m.modelId} label={m.label} />
+            ))}
+          </datalist>
+          {chosen !== undefined && (
+            <span className="muted small" data-testid={`${testPrefix}-model-label`}>
+              {chosen.label}
+              {chosen.priced ? "" : " (no price known: its spend counts as 0)"}
+            </span>
+          )}
           <FieldMessage id={errId("modelId")} field="modelId" error={error} />
         </label>
         <label className="field">
@@ -141,7 +160,8 @@ export function AgentFields({ values, onChange, error, testPrefix, slugEditable,
         </label>
       </div>
       <p className="muted small">
-        The capability level caps the permissions its tools can be given. Leave the model empty to use the deployment's default.
+        The capability level caps the permissions its tools can be given. Leave the model empty to use the deployment's default; pick one from the list (the
+        account's own providers are under Settings → Models) or type any model id.
       </p>
     </fieldset>
   );

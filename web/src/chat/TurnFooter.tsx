@@ -1,3 +1,4 @@
+import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import { useMutation, type FunctionReturnType } from "../lib/convex";
@@ -25,8 +26,39 @@ export const isActive = (turn: Turn) => turn.status === "queued" || turn.status 
 function usage(turn: Turn): string | null {
   const tokens = turn.tokensIn + turn.tokensOut;
   if (tokens === 0) return null;
-  const cost = turn.costUsd > 0 ? ` · $${turn.costUsd < 0.01 ? turn.costUsd.toFixed(4) : turn.costUsd.toFixed(2)}` : "";
-  return `${tokens.toLocaleString()} tokens${cost}`;
+  // "≈": the provider reported no usage, so (some of) these tokens were counted by the harness.
+  const approx = (turn.tokensEstimated ?? 0) > 0 ? "≈" : "";
+  // A cheap model's single reply can cost a few millionths of a dollar: "<$0.0001", never a "$0.0000" that reads as free.
+  const dollars = turn.costUsd < 0.0001 ? "<$0.0001" : `$${turn.costUsd < 0.01 ? turn.costUsd.toFixed(4) : turn.costUsd.toFixed(2)}`;
+  const cost = turn.costUsd > 0 ? ` · ${approx}${dollars}` : "";
+  return `${approx}${tokens.toLocaleString()} tokens${cost}`;
+}
+
+const RETRY_REASONS: Record<string, string> = {
+  rate_limit: "provider busy (rate limit)",
+  overloaded: "provider overloaded",
+  server: "provider error",
+  timeout: "provider slow to answer",
+  dropped: "connection to the provider dropped",
+  malformed: "provider sent an unreadable reply",
+  unreachable: "provider unreachable",
+};
+
+/** "provider busy (rate limit), retrying in 8 s — attempt 2 of 4", counting down. */
+function ProviderRetryNotice({ retry }: { retry: NonNullable<Turn["providerRetry"]> }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const seconds = Math.max(0, Math.ceil((retry.at - now) / 1000));
+  const reason = RETRY_REASONS[retry.reason] ?? "provider failed";
+  const when = seconds > 0 ? `retrying in ${seconds} s` : "retrying now";
+  return (
+    <div className="turn-retry small" role="status" data-testid="turn-provider-retry">
+      {reason}, {when} — attempt {retry.attempt + 1} of {retry.maxAttempts}
+    </div>
+  );
 }
 
 /** Under a reply: which model, how it went, and Cancel / Retry. */
@@ -82,6 +114,7 @@ export function TurnFooter({ turn, latest }: { turn: Turn; latest: boolean }) {
           </Link>
         )}
       </div>
+      {active && turn.providerRetry !== undefined && <ProviderRetryNotice retry={turn.providerRetry} />}
       {words !== null && (
         <div className="turn-error" role={latest ? "alert" : undefined} data-testid="turn-error" data-code={turn.error?.code}>
           <strong>{words.title}</strong>

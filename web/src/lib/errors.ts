@@ -44,6 +44,10 @@ export type TurnError = { code: string; message: string };
 /** A failed turn's error as a headline plus the backend's own detail. */
 export function turnErrorWords(error: TurnError): { title: string; detail: string | null } {
   const detail = error.message.trim() === "" ? null : error.message;
+  // A provider's refusal (bad key, unknown model, content filter, quota) carries the provider's own words.
+  if (/^The (model )?provider/.test(error.message) && error.code !== "internal_error") {
+    return { title: "The model provider refused this reply.", detail };
+  }
   switch (error.code) {
     case "budget_exceeded":
       return { title: "This account's budget is used up, so the agent could not answer. Ask an account admin to raise the budget.", detail };

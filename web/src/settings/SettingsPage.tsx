@@ -3,11 +3,12 @@ import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { ApiHowTo } from "./ApiHowTo";
 import { ApiKeys } from "./ApiKeys";
+import { Models } from "./Models";
 import { Webhooks } from "./Webhooks";
 
 /**
- * Settings → Integrations, for the account's admins: API keys, outbound
- * webhooks and how to call the API. Everyone else (platform admins included,
+ * Settings → Integrations, for the account's admins: model provider
+ * connections, API keys, outbound webhooks and how to call the API. Everyone else (platform admins included,
  * unless they are an admin of this account) sees a note; the server refuses
  * them anyway.
  */
@@ -21,7 +22,8 @@ export function SettingsPage() {
       <main className="page" id="main" data-testid="settings-page">
         <h1>Settings</h1>
         <p data-testid="settings-admins-only">
-          Integrations (API keys and webhooks) are managed by this account's admins. Ask one of them if you need a key or a webhook.
+          Integrations (model connections, API keys and webhooks) are managed by this account's admins. Ask one of them if you need a model, a key or a
+          webhook.
         </p>
       </main>
     );
@@ -31,7 +33,13 @@ export function SettingsPage() {
       <h1>
         Settings <span className="muted">· Integrations</span>
       </h1>
-      <p className="muted small">Connect {account.name} to other systems: API keys for calling in, webhooks for being called. Every change is in the audit log.</p>
+      <p className="muted small">
+        Connect {account.name} to other systems: model providers for its agents, API keys for calling in, webhooks for being called. Every change is in the audit
+        log.
+      </p>
+      <PageErrorBoundary what="the model connections">
+        <Models />
+      </PageErrorBoundary>
       <PageErrorBoundary what="the API keys">
         <ApiKeys />
       </PageErrorBoundary>

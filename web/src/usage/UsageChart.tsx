@@ -31,6 +31,8 @@ export function DailyUsage() {
   const id = useId();
   const total = days?.reduce((sum, d) => sum + d.tokens, 0) ?? 0;
   const totalUsd = days?.reduce((sum, d) => sum + d.usd, 0) ?? 0;
+  // Tokens the harness counted itself because a provider reported no usage: shown apart, so a quiet provider is noticed.
+  const estimated = days?.reduce((sum, d) => sum + d.estimatedTokens, 0) ?? 0;
   const scopeName = scope.scope === "account" ? "the account" : scope.scope === "user" ? "you" : (agents?.find((a) => a.agentId === scope.scopeId)?.name ?? "the agent");
   return (
     <section aria-labelledby={`${id}-h`} data-testid="usage-daily" data-total-tokens={total} data-scope={scope.scope}>
@@ -66,6 +68,12 @@ export function DailyUsage() {
           <p data-testid="usage-total">
             {total.toLocaleString()} tokens · {usd(totalUsd)} · {days.reduce((s, d) => s + d.turns, 0)} turns by {scopeName} in the last {DAYS} days
           </p>
+          {estimated > 0 && (
+            <p className="small muted" data-testid="usage-estimated" data-estimated-tokens={estimated}>
+              Of these, {(total - estimated).toLocaleString()} tokens were reported by the providers and ≈{estimated.toLocaleString()} were
+              estimated by the harness, because a provider sent no usage.
+            </p>
+          )}
           {total === 0 && totalUsd === 0 ? (
             <p className="muted" data-testid="usage-empty">
               Nothing used by {scopeName} in the last {DAYS} days. Chat with an agent and the usage shows here.
@@ -116,7 +124,10 @@ function SpendChart({ days, metric }: { days: Day[]; metric: Metric }) {
             {days.map((d) => (
               <tr key={d.day}>
                 <th scope="row">{d.day}</th>
-                <td>{fmt("tokens", d.tokens)}</td>
+                <td>
+                  {fmt("tokens", d.tokens)}
+                  {d.estimatedTokens > 0 ? ` (≈${d.estimatedTokens.toLocaleString()} estimated)` : ""}
+                </td>
                 <td>{usd(d.usd)}</td>
                 <td>{d.turns} turns</td>
               </tr>

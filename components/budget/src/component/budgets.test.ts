@@ -75,8 +75,8 @@ describe("budgets", () => {
     // Usage counts on the day of the commit.
     const usage = await t.query(api.usage.daily, { ...account, days: ["2026-11-21", "2026-11-22"] });
     expect(usage).toEqual([
-      { day: "2026-11-21", microUsd: 0, tokens: 0, turns: 0 },
-      { day: "2026-11-22", microUsd: 70, tokens: 0, turns: 1 },
+      { day: "2026-11-21", microUsd: 0, tokens: 0, turns: 0, estimatedTokens: 0 },
+      { day: "2026-11-22", microUsd: 70, tokens: 0, turns: 1, estimatedTokens: 0 },
     ]);
   });
 

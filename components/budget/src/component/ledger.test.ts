@@ -55,6 +55,12 @@ describe("reserve → commit | release", () => {
     expect(await statusOf(t, account("a"))).toMatchObject({ committed: usd(200, 40), reserved: usd(0) });
     expect(await usageToday(t, account("a"))).toMatchObject({ microUsd: 200, tokens: 40, turns: 1 });
 
+    // A commit the caller counted itself (the provider reported no usage): charged alike, and kept apart in the totals.
+    await t.mutation(api.ledger.reserve, { key: "k3", chain: [account("a")], estimate: usd(100, 30) });
+    await t.mutation(api.ledger.commit, { key: "k3", actual: usd(10, 25), estimated: true, countsAsTurn: false });
+    expect(await statusOf(t, account("a"))).toMatchObject({ committed: usd(210, 65), reserved: usd(0) });
+    expect(await usageToday(t, account("a"))).toMatchObject({ microUsd: 210, tokens: 65, estimatedTokens: 25, turns: 1 });
+
     // Unknown keys.
     expect(await t.mutation(api.ledger.commit, { key: "nope", actual: usd(1) })).toEqual({ ok: false, status: "missing" });
     expect(await t.mutation(api.ledger.release, { key: "nope" })).toEqual({ status: "missing", released: false });
@@ -124,7 +130,7 @@ describe("a cap that covers fewer than asked (B1)", () => {
     const status = await statusOf(t, account("a"));
     expect(status).toMatchObject({ committed: usd(CAP, 50), reserved: usd(0), remaining: { microUsd: 0 } });
     // Ledger = counters.
-    expect(await usageToday(t, account("a"))).toEqual({ day: dayKey(Date.now()), microUsd: status.committed.microUsd, tokens: 50, turns: 5 });
+    expect(await usageToday(t, account("a"))).toEqual({ day: dayKey(Date.now()), microUsd: status.committed.microUsd, tokens: 50, turns: 5, estimatedTokens: 0 });
   }
 
   test("sequentially: exactly 5 of 20 succeed", async () => {

@@ -131,6 +131,8 @@ export const vCommitArgs = {
   actual: vAmount,
   /** Count one turn in the usage totals; default true. */
   countsAsTurn: v.optional(v.boolean()),
+  /** `actual.tokens` were counted by the caller, not reported by the provider; usage totals keep them apart too. */
+  estimated: v.optional(v.boolean()),
 };
 
 /** Charge what was spent and return the rest of the hold; also adds to the usage totals. */
@@ -142,7 +144,7 @@ export async function commitHandler(ctx: MutationCtx, args: ObjectType<typeof vC
   checkAmount("actual", args.actual);
   const now = Date.now();
   const settled = await settle(ctx, reservation, args.actual, "committed", now);
-  await recordUsage(ctx, reservation.chain, args.actual, args.countsAsTurn ?? true, now);
+  await recordUsage(ctx, reservation.chain, args.actual, { countsAsTurn: args.countsAsTurn ?? true, estimated: args.estimated ?? false }, now);
   return committedResult(settled);
 }
 

@@ -72,7 +72,8 @@ export const vRateResult = v.union(
 export type RateResult = Infer<typeof vRateResult>;
 
 /** Per-day usage totals for one scope. */
-export const vDailyUsage = v.object({ day: v.string(), tokens: v.number(), microUsd: v.number(), turns: v.number() });
+/** One day of usage; `estimatedTokens` is the part of `tokens` counted by the caller because the provider reported none. */
+export const vDailyUsage = v.object({ day: v.string(), tokens: v.number(), microUsd: v.number(), turns: v.number(), estimatedTokens: v.number() });
 export type DailyUsage = Infer<typeof vDailyUsage>;
 
 /** Input bounds: every list argument of the component is capped. */

@@ -1,6 +1,8 @@
 /**
  * Usage totals per (scope, scopeId, UTC day) in the `shardedCounter` child:
- * `${scope}:${scopeId}:${day}:tokens`, `...:microUsd` and `...:turns`.
+ * `${scope}:${scopeId}:${day}:tokens`, `...:microUsd`, `...:turns` and
+ * `...:estimatedTokens` (the part of `tokens` a caller counted itself because
+ * the provider reported none — so an operator sees when a provider went quiet).
  * Commits add to one shard per counter (no reads of the others); only
  * `usage.daily`, a query for usage pages, sums the shards.
  */
@@ -12,7 +14,7 @@ import { DAY_PATTERN, LIMITS, badRequest, checkScopeRef, dayKey, vDailyUsage, ty
 
 const counters = new ShardedCounter<string>(components.shardedCounter);
 
-const METRICS = ["tokens", "microUsd", "turns"] as const;
+const METRICS = ["tokens", "microUsd", "turns", "estimatedTokens"] as const;
 type Metric = (typeof METRICS)[number];
 
 /** The counter name of one metric of one scope on one day. */
@@ -21,9 +23,20 @@ export function counterName(ref: ScopeRef, day: string, metric: Metric): string 
 }
 
 /** Add one commit's spending (and a turn) to the day's totals of every scope in the chain. */
-export async function recordUsage(ctx: MutationCtx, chain: ScopeRef[], actual: Amount, countsAsTurn: boolean, now: number) {
+export async function recordUsage(
+  ctx: MutationCtx,
+  chain: ScopeRef[],
+  actual: Amount,
+  how: { countsAsTurn: boolean; estimated: boolean },
+  now: number,
+) {
   const day = dayKey(now);
-  const amounts: Record<Metric, number> = { tokens: actual.tokens, microUsd: actual.microUsd, turns: countsAsTurn ? 1 : 0 };
+  const amounts: Record<Metric, number> = {
+    tokens: actual.tokens,
+    microUsd: actual.microUsd,
+    turns: how.countsAsTurn ? 1 : 0,
+    estimatedTokens: how.estimated ? actual.tokens : 0,
+  };
   for (const ref of chain) {
     for (const metric of METRICS) {
       if (amounts[metric] !== 0) await counters.add(ctx, counterName(ref, day, metric), amounts[metric]);
@@ -38,8 +51,8 @@ export async function dailyUsage(ctx: QueryCtx, args: { scope: string; scopeId: 
   const result: DailyUsage[] = [];
   for (const day of args.days) {
     if (!DAY_PATTERN.test(day)) badRequest(`days are "YYYY-MM-DD", got ${day}`);
-    const [tokens, microUsd, turns] = await Promise.all(METRICS.map((metric) => counters.count(ctx, counterName(args, day, metric))));
-    result.push({ day, tokens: tokens ?? 0, microUsd: microUsd ?? 0, turns: turns ?? 0 });
+    const [tokens, microUsd, turns, estimatedTokens] = await Promise.all(METRICS.map((metric) => counters.count(ctx, counterName(args, day, metric))));
+    result.push({ day, tokens: tokens ?? 0, microUsd: microUsd ?? 0, turns: turns ?? 0, estimatedTokens: estimatedTokens ?? 0 });
   }
   return result;
 }

@@ -1,0 +1,93 @@
+/**
+ * Budgets hold whatever a provider reports. Many OpenAI-compatible servers
+ * ignore `stream_options.include_usage` (no usage chunk) or report zeros;
+ * such a turn is counted by the harness from the request it sent and the
+ * reply it got, charged like reported usage, and marked estimated everywhere
+ * a person reads usage (turn, run row, usage totals, /metrics).
+ */
+import { afterEach, expect, test, vi } from "vitest";
+import { api } from "../_generated/api";
+import { estimateCallUsage } from "../models/tokenCount";
+import { fixtureText, type ProviderServer } from "../models/wire/providerServer.testing";
+import { newHarness } from "../test.setup";
+import { send, userWithThread, type Caller } from "./testkit.testing";
+import { WIRE_TEST, chatBodies, endedTurn, quiesce, repliesOf, runRow, stepsOf, wireProviders } from "./wire.testing";
+
+let server: ProviderServer | undefined;
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await server?.close();
+  server = undefined;
+});
+
+const QUESTION = "Explain what a journal is in a workflow engine";
+
+async function weekOfUsage(user: Caller) {
+  const days = await user.client.query(api.usage.budgets.daily, { accountId: user.accountId, scope: "account", days: 7 });
+  return days.reduce((sum, d) => ({ tokens: sum.tokens + d.tokens, estimated: sum.estimated + d.estimatedTokens }), { tokens: 0, estimated: 0 });
+}
+
+test("no usage chunk: tokens are counted here, charged, and marked estimated", WIRE_TEST, async () => {
+  server = await wireProviders("openai");
+  server.setDefault("openai.chat", { fixture: "openai-chat-text-no-usage.sse" });
+  const t = newHarness();
+  const { user, thread } = await userWithThread(t);
+  const { interactionId } = await send(user, thread.threadId, QUESTION);
+  const turn = await endedTurn(user, thread.threadId);
+  expect(turn.status).toBe("completed");
+  expect((await repliesOf(user, thread.threadId)).replies).toEqual(["2"]);
+
+  // The count is the tokenizer's count of exactly what was sent and received.
+  const expected = estimateCallUsage({ modelId: "openai-compatible/gpt-4o-mini", request: chatBodies(server)[0], outputText: "2", toolCalls: [] });
+  const run = await runRow(t, interactionId);
+  expect(run).toMatchObject({ tokensIn: expected.inputTokens, tokensOut: expected.outputTokens, tokensEstimated: expected.inputTokens + expected.outputTokens });
+  expect(run.tokensIn).toBeGreaterThan(10);
+  expect(run.costMicroUsd).toBeGreaterThan(0);
+  const [step] = (await stepsOf(t, interactionId)).filter((s) => s.kind === "llm");
+  expect(step).toMatchObject({ usageEstimated: true, tokensIn: expected.inputTokens });
+  expect(turn.tokensEstimated).toBe(run.tokensIn + run.tokensOut);
+  await quiesce(t);
+  expect(await weekOfUsage(user)).toEqual({ tokens: run.tokensIn + run.tokensOut, estimated: run.tokensIn + run.tokensOut });
+});
+
+test("a usage chunk of zeros for a non-empty reply is not believed", WIRE_TEST, async () => {
+  server = await wireProviders("openai");
+  const zeros = fixtureText("openai-chat-text-usage.sse")
+    .split("\n")
+    .filter((line) => !line.startsWith("#"))
+    .join("\n")
+    .replace('"usage":{"prompt_tokens":19,"completion_tokens":1,"total_tokens":20}', '"usage":{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0}');
+  expect(zeros).toContain('"prompt_tokens":0');
+  server.setDefault("openai.chat", { status: 200, headers: { "content-type": "text/event-stream" }, body: zeros });
+  const t = newHarness();
+  const { user, thread } = await userWithThread(t);
+  const { interactionId } = await send(user, thread.threadId, QUESTION);
+  expect((await endedTurn(user, thread.threadId)).status).toBe("completed");
+  const run = await runRow(t, interactionId);
+  expect(run.tokensIn).toBeGreaterThan(0);
+  expect(run.tokensEstimated).toBe(run.tokensIn + run.tokensOut);
+});
+
+test("a provider that sends no usage cannot run an account past its budget", WIRE_TEST, async () => {
+  server = await wireProviders("openai");
+  server.setDefault("openai.chat", { fixture: "openai-chat-text-no-usage.sse" });
+  const t = newHarness();
+  const { user, thread } = await userWithThread(t);
+  // Room for one call's reservation (prompt + context allowance + output cap ≈ 3,040 tokens) and little more.
+  const cap = 3_100;
+  await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "total", capTokens: cap });
+
+  await send(user, thread.threadId, QUESTION);
+  expect((await endedTurn(user, thread.threadId)).status).toBe("completed");
+  await send(user, thread.threadId, QUESTION);
+  const second = await endedTurn(user, thread.threadId);
+  // Were the first turn free (usage 0), this one would fit again, and so would every next one.
+  expect(second.status).toBe("failed");
+  expect(second.error?.code).toBe("budget_exceeded");
+  expect(server.count("openai.chat")).toBe(1);
+  await quiesce(t);
+  const [account] = await user.client.query(api.usage.budgets.status, { accountId: user.accountId });
+  expect(account!.spentTokens).toBeGreaterThan(0);
+  expect(account!.spentTokens).toBeLessThanOrEqual(cap);
+  expect(account!.reservedTokens ?? 0).toBe(0);
+});
