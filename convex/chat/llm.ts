@@ -4,7 +4,7 @@
  * the call ends when the model asks for one, and the workflow runs each tool
  * as its own step. No single action runs the whole tool loop.
  */
-import { Agent, listMessages, stepCountIs } from "@convex-dev/agent";
+import { Agent, listMessages, saveMessage, stepCountIs } from "@convex-dev/agent";
 import { jsonSchema, tool, type ToolSet } from "ai";
 import { v } from "convex/values";
 import { components, internal } from "../_generated/api";
@@ -24,7 +24,9 @@ import { delegateMayCall } from "../agents/runtime";
 import { findAccountTool } from "../tools/catalogue";
 import { findTool } from "../tools/registry";
 import { permits } from "../tools/validators";
-import { MAX_OUTPUT_TOKENS } from "./turnSteps";
+import { outputCap, OutputCapReached } from "./outputCap";
+import { logRun } from "./stepRows";
+import { callEstimate, MAX_OUTPUT_TOKENS } from "./turnSteps";
 
 export const vToolCallRequest = v.object({ toolCallId: v.string(), toolName: v.string(), input: v.string() });
 export type ToolCallRequest = { toolCallId: string; toolName: string; input: string };
@@ -74,6 +76,7 @@ export const callContext = internalQuery({
       tools.push({ slug: definition.slug, description: definition.description, parameters: definition.parameters });
     }
     return {
+      interactionId,
       status: interaction.status,
       accountId: interaction.accountId,
       agentId: interaction.agentId,
@@ -93,6 +96,7 @@ export const callContext = internalQuery({
 });
 
 type CallContext = {
+  interactionId: Id<"interactions">;
   status: string;
   accountId: Id<"accounts">;
   agentId: Id<"agents">;
@@ -208,8 +212,7 @@ export const call = internalAction({
       const saved = earlier.find((m) => m.message?.role === "assistant" && m.status === "success");
       // What failed attempts left behind (a failed or interrupted partial reply) is
       // removed: the user sees one reply; the step row keeps the attempt count.
-      const leftovers = earlier.filter((m) => m.status !== "success").map((m) => m._id);
-      if (leftovers.length > 0) await ctx.runMutation(components.agent.messages.deleteByIds, { messageIds: leftovers });
+      await removeLeftovers(ctx, earlier);
       if (saved) {
         const toolCalls = toolCallsOf(saved.message?.content);
         await ctx.runMutation(internal.chat.turnSteps.finishModelCall, {
@@ -278,11 +281,20 @@ export const call = internalAction({
         },
         { saveStreamDeltas: { chunking: "word", throttleMs: 100 } },
       );
+      const cap = outputCap(resolved.modelId, MAX_OUTPUT_TOKENS);
       for await (const part of result.fullStream) {
         watchdog.touch();
         if (part.type === "error") streamError ??= part.error;
+        if (part.type === "text-delta" && cap.add(part.text)) {
+          abort.abort(new OutputCapReached(MAX_OUTPUT_TOKENS));
+          break;
+        }
       }
       watchdog.stop();
+      if (cap.reached) {
+        await saveCutOffReply(ctx, context, { stepId: started.stepId, callIndex, baseline, text: cap.text, modelId: resolved.modelId, contextEntries });
+        return { kind: "ok", toolCalls: [] };
+      }
       if (watchdog.fired) throw new ProviderStallError(env.modelStallMs());
       if (streamError !== undefined) throw streamError;
       crashPoint("llm:after-reply-saved");
@@ -323,11 +335,54 @@ export const call = internalAction({
           ? { retry: { at: Date.now() + decision.delayMs, attempt: started.attempt, maxAttempts: decision.maxAttempts, reason: failure.category } }
           : {}),
       });
-      if (decision.retry) return { kind: "retry", delayMs: decision.delayMs };
+      if (decision.retry) {
+        // The attempt's failed reply would show as "No reply." while the retry waits: the retry notice says it all.
+        await removeLeftovers(ctx, (await turnMessages(ctx, context)).filter((m) => m.stepOrder > baseline));
+        return { kind: "retry", delayMs: decision.delayMs };
+      }
       return { kind: "failed", code: failure.code, message };
     }
   },
 });
+
+/** What failed or interrupted attempts left in the thread (a failed or half-streamed reply): removed, so the user sees one reply. */
+async function removeLeftovers(ctx: ActionCtx, messages: Awaited<ReturnType<typeof turnMessages>>) {
+  const leftovers = messages.filter((m) => m.status !== "success").map((m) => m._id);
+  if (leftovers.length > 0) await ctx.runMutation(components.agent.messages.deleteByIds, { messageIds: leftovers });
+}
+
+/**
+ * A reply cut off at the output limit (outputCap.ts): the text up to the cut
+ * is kept as the reply, saying so, and the call is charged as much as its
+ * reservation allowed — counted here, since a provider that ignores the limit
+ * cannot be trusted to report what it sent.
+ */
+async function saveCutOffReply(
+  ctx: ActionCtx,
+  context: CallContext,
+  cut: { stepId: Id<"steps">; callIndex: number; baseline: number; text: string; modelId: string; contextEntries: { entryId: string; title: string; score: number; documentId?: string }[] },
+) {
+  const interactionId = context.interactionId;
+  await removeLeftovers(ctx, (await turnMessages(ctx, context)).filter((m) => m.stepOrder > cut.baseline));
+  await saveMessage(ctx, components.agent, {
+    threadId: context.agentThreadId,
+    userId: context.userId,
+    promptMessageId: context.promptMessageId,
+    agentName: context.agentName,
+    message: { role: "assistant", content: `${cut.text.trimEnd()}\n\n*[Cut off: the reply reached this turn's limit of ${MAX_OUTPUT_TOKENS} tokens.]*` },
+  });
+  const bound = callEstimate(cut.modelId, context.promptText.length);
+  logRun(interactionId, "output_cut_off", { call: cut.callIndex, limitTokens: MAX_OUTPUT_TOKENS });
+  await ctx.runMutation(internal.chat.turnSteps.finishModelCall, {
+    interactionId,
+    stepId: cut.stepId,
+    call: cut.callIndex,
+    usage: { inputTokens: bound.tokens - MAX_OUTPUT_TOKENS, outputTokens: MAX_OUTPUT_TOKENS },
+    usageEstimated: true,
+    toolCalls: 0,
+    contextEntries: cut.contextEntries,
+  });
+}
 
 type StreamResult = {
   totalUsage: PromiseLike<{ inputTokens?: number; outputTokens?: number }>;

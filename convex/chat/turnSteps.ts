@@ -245,7 +245,8 @@ export const failModelAttempt = internalMutation({
     const step = await ctx.db.get("steps", stepId);
     if (step === null || step.status === "succeeded") return null;
     await endStepRow(ctx, step, { status: "failed", error });
-    if (retry) await ctx.db.patch("steps", stepId, { retry });
+    // Set, or cleared: an earlier attempt's retry must not show on a final failure.
+    await ctx.db.patch("steps", stepId, { retry });
     const interaction = await loadInteraction(ctx, step.interactionId);
     if (retry && !isEnded(interaction)) await ctx.db.patch("interactions", interaction._id, { providerRetry: retry });
     logRun(step.interactionId, "model_attempt_failed", { step: step.key, attempt: step.attempt, ...error, ...(retry ? { retryAt: retry.at, maxAttempts: retry.maxAttempts } : {}) });

@@ -9,6 +9,7 @@ import { afterEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import { estimateCallUsage } from "../models/tokenCount";
 import { fixtureText, type ProviderServer } from "../models/wire/providerServer.testing";
+import { parseExposition, valueOf } from "../ops/prometheus.testing";
 import { newHarness } from "../test.setup";
 import { send, userWithThread, type Caller } from "./testkit.testing";
 import { WIRE_TEST, chatBodies, endedTurn, quiesce, repliesOf, runRow, stepsOf, wireProviders } from "./wire.testing";
@@ -48,6 +49,15 @@ test("no usage chunk: tokens are counted here, charged, and marked estimated", W
   expect(turn.tokensEstimated).toBe(run.tokensIn + run.tokensOut);
   await quiesce(t);
   expect(await weekOfUsage(user)).toEqual({ tokens: run.tokensIn + run.tokensOut, estimated: run.tokensIn + run.tokensOut });
+
+  // /metrics keeps estimated tokens apart from reported ones, so an operator sees a provider that stopped reporting.
+  vi.stubEnv("HARNESS_METRICS_TOKEN", "metrics-token-for-wire-usage");
+  const response = await t.fetch("/metrics", { headers: { Authorization: "Bearer metrics-token-for-wire-usage" } });
+  const metrics = parseExposition(await response.text());
+  const model = "openai-compatible/gpt-4o-mini";
+  expect(valueOf(metrics, "harness_llm_tokens_total", { model, direction: "input", source: "estimated" })).toBe(run.tokensIn);
+  expect(valueOf(metrics, "harness_llm_tokens_total", { model, direction: "output", source: "estimated" })).toBe(run.tokensOut);
+  expect(valueOf(metrics, "harness_llm_tokens_total", { model, direction: "input", source: "reported" })).toBeUndefined();
 });
 
 test("a usage chunk of zeros for a non-empty reply is not believed", WIRE_TEST, async () => {
@@ -90,4 +100,32 @@ test("a provider that sends no usage cannot run an account past its budget", WIR
   expect(account!.spentTokens).toBeGreaterThan(0);
   expect(account!.spentTokens).toBeLessThanOrEqual(cap);
   expect(account!.reservedTokens ?? 0).toBe(0);
+});
+
+test("a server that ignores max_tokens and reports no usage is cut off at the output limit, charged as the limit", WIRE_TEST, async () => {
+  server = await wireProviders("openai");
+  // The documented chunk envelope (openai-chat-text-no-usage.sse), its content chunk repeated far past 1,024 tokens.
+  const events = fixtureText("openai-chat-text-no-usage.sse")
+    .split("\n")
+    .filter((line) => line.startsWith("data: "));
+  const contentChunk = events.find((line) => line.includes('"content":"2"'))!;
+  const endless = Array.from({ length: 3_000 }, (_, i) => contentChunk.replace('"content":"2"', `"content":" word${i % 10}"`));
+  const body = [events[0], ...endless, ...events.slice(events.indexOf(contentChunk) + 1)].map((line) => `${line}\n\n`).join("");
+  server.setDefault("openai.chat", { status: 200, headers: { "content-type": "text/event-stream" }, body });
+  const t = newHarness();
+  const { user, thread } = await userWithThread(t);
+  const { interactionId } = await send(user, thread.threadId, QUESTION);
+  const turn = await endedTurn(user, thread.threadId);
+  expect(turn.status).toBe("completed");
+  const { replies, unfinished } = await repliesOf(user, thread.threadId);
+  expect(replies).toHaveLength(1);
+  expect(replies[0]).toMatch(/Cut off: the reply reached this turn's limit of 1024 tokens/);
+  expect(replies[0]!.length).toBeLessThan(3_000 * 6); // far from all of it
+  expect(unfinished).toEqual([]);
+  const run = await runRow(t, interactionId);
+  expect(run).toMatchObject({ tokensOut: 1_024, tokensEstimated: run.tokensIn + 1_024 });
+  const [step] = (await stepsOf(t, interactionId)).filter((s) => s.kind === "llm");
+  expect(step).toMatchObject({ status: "succeeded", attempt: 1, usageEstimated: true });
+  await quiesce(t);
+  expect((await weekOfUsage(user)).tokens).toBe(run.tokensIn + run.tokensOut);
 });

@@ -260,8 +260,10 @@ async function timelineStep(ctx: QueryCtx, run: Doc<"interactions">, row: Doc<"s
     ...(row.durationMs !== undefined ? { durationMs: row.durationMs } : {}),
     ...(row.tokensIn !== undefined ? { tokensIn: row.tokensIn } : {}),
     ...(row.tokensOut !== undefined ? { tokensOut: row.tokensOut } : {}),
+    ...(row.usageEstimated ? { usageEstimated: true } : {}),
     ...(row.costMicroUsd !== undefined ? { costUsd: row.costMicroUsd / MICRO } : {}),
     ...(row.error ? { error: row.error } : {}),
+    ...(row.retry && row.status === "failed" ? { retry: row.retry } : {}),
     ...(row.detail !== undefined ? { detail: row.detail } : {}),
     ...(row.contextEntries ? { contextEntries: row.contextEntries } : {}),
     ...(record

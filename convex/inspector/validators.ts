@@ -6,7 +6,7 @@
 import { v, type Infer } from "convex/values";
 import { vAgentSnapshot } from "../agents/versions";
 import { chatTables } from "../chat/schema";
-import { vContextEntry, vErrorInfo, vStepKind, vStepStatus, vToolCallStatus } from "../chat/validators";
+import { vContextEntry, vErrorInfo, vProviderRetry, vStepKind, vStepStatus, vToolCallStatus } from "../chat/validators";
 
 const runFields = chatTables.interactions.validator.fields;
 export const vRunKind = runFields.kind;
@@ -72,8 +72,12 @@ export const vTimelineStep = v.object({
   durationMs: v.optional(v.number()),
   tokensIn: v.optional(v.number()),
   tokensOut: v.optional(v.number()),
+  /** Model calls: the provider reported no usage; the tokens were counted by the harness (shown "≈"). */
+  usageEstimated: v.optional(v.boolean()),
   costUsd: v.optional(v.number()),
   error: v.optional(vErrorInfo),
+  /** A failed attempt that is tried again at `retry.at` (model calls). */
+  retry: v.optional(vProviderRetry),
   detail: v.optional(v.string()),
   contextEntries: v.optional(v.array(vContextEntry)),
   /** Tool steps: the idempotency record (arguments, outcome, executions). */

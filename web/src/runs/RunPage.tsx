@@ -114,7 +114,21 @@ function Steps({ steps }: { steps: Timeline["steps"] }) {
               {step.attempt} attempt{step.attempt === 1 ? "" : "s"}
             </span>
             <span>{duration(step.durationMs)}</span>
-            {(step.tokensIn !== undefined || step.tokensOut !== undefined) && <span>{((step.tokensIn ?? 0) + (step.tokensOut ?? 0)).toLocaleString()} tokens</span>}
+            {(step.tokensIn !== undefined || step.tokensOut !== undefined) && (
+              <span
+                data-testid="step-tokens"
+                title={step.usageEstimated ? "The provider reported no usage: counted by the harness" : undefined}
+              >
+                {step.usageEstimated ? "≈" : ""}
+                {((step.tokensIn ?? 0) + (step.tokensOut ?? 0)).toLocaleString()} tokens
+                {step.usageEstimated ? " (estimated)" : ""}
+              </span>
+            )}
+            {step.retry && step.status === "failed" && (
+              <span data-testid="step-retry">
+                retry {step.retry.attempt + 1} of {step.retry.maxAttempts} at {new Date(step.retry.at).toLocaleTimeString()} ({step.retry.reason})
+              </span>
+            )}
             {step.costUsd !== undefined && <span>{usd(step.costUsd)}</span>}
             {step.childInteractionId && (
               <Link to={`/runs/${step.childInteractionId}`} data-testid="step-child-link">
