@@ -6,15 +6,14 @@
  * from the bytes on the wire: streamed text, tool calls split across chunks,
  * usage from the last chunk / message_delta, and every fault a provider sends.
  */
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { api } from "../_generated/api";
 import { costOfUsage } from "../models/prices";
-import type { ProviderServer } from "../models/wire/providerServer.testing";
-import { newHarness } from "../test.setup";
-import { accountUsage, send, userWithThread } from "./testkit.testing";
+import { accountUsage, send } from "./testkit.testing";
 import {
   ANTHROPIC_KEY,
   OPENAI_KEY,
+  QUESTION,
   WIRE_TEST,
   chatBodies,
   endedTurn,
@@ -22,25 +21,10 @@ import {
   repliesOf,
   runRow,
   stepsOf,
-  turnsOf,
-  wireProviders,
+  wireSuite,
 } from "./wire.testing";
 
-let server: ProviderServer | undefined;
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await server?.close();
-  server = undefined;
-});
-
-const QUESTION = "Explain what a journal is in a workflow engine";
-
-async function turnOn(provider: "openai" | "anthropic") {
-  server = await wireProviders(provider);
-  const t = newHarness();
-  const { user, thread } = await userWithThread(t);
-  return { t, user, thread, server };
-}
+const { turnOn } = wireSuite();
 
 describe("the documented happy paths", () => {
   test("OpenAI-compatible: streamed text reaches the thread; usage from the last chunk is what the ledger commits", WIRE_TEST, async () => {

@@ -4,12 +4,12 @@
  * replays the providers' documented streams (convex/models/wire). Real timers
  * throughout — a socket and a fake clock don't mix — with fast retry settings.
  */
-import { vi } from "vitest";
+import { afterEach, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { startProviderServer, type ProviderServer } from "../models/wire/providerServer.testing";
-import type { Harness } from "../test.setup";
-import { messagesOf, type Caller } from "./testkit.testing";
+import { newHarness, type Harness } from "../test.setup";
+import { messagesOf, userWithThread, type Caller } from "./testkit.testing";
 
 export const WIRE_TEST = { timeout: 60_000 };
 export const OPENAI_KEY = "sk-wire-test-0000000000000000000000000000abcd";
@@ -28,6 +28,32 @@ export async function wireProviders(provider: "openai" | "anthropic" = "openai")
   vi.stubEnv("HARNESS_MODEL_UNREACHABLE_RETRY_MS", "20");
   vi.stubEnv("HARNESS_MODEL_STALL_MS", "600");
   return server;
+}
+
+/** A message triage hands to the model (greetings and "what time is it" it answers itself). */
+export const QUESTION = "Explain what a journal is in a workflow engine";
+
+/**
+ * For a test file: `turnOn(provider)` starts a provider server, points the
+ * deployment's environment at it and gives a user with a thread; after each
+ * test the server is closed and the environment restored.
+ */
+export function wireSuite() {
+  let server: ProviderServer | undefined;
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await server?.close();
+    server = undefined;
+  });
+  return {
+    async turnOn(provider: "openai" | "anthropic" = "openai") {
+      const started = await wireProviders(provider);
+      server = started;
+      const t = newHarness();
+      const { user, thread } = await userWithThread(t);
+      return { t, user, thread, server: started };
+    },
+  };
 }
 
 type Turn = Awaited<ReturnType<typeof turnsOf>>[number];

@@ -7,28 +7,12 @@
  * rate limit), visibly, and can be stopped; the thread ends with one reply and
  * nothing left streaming; budgets hold whatever the provider reports.
  */
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
-import type { ProviderServer } from "../models/wire/providerServer.testing";
-import { newHarness } from "../test.setup";
-import { accountUsage, send, userWithThread } from "./testkit.testing";
-import { WIRE_TEST, endedTurn, quiesce, repliesOf, runRow, stepsOf, turnsOf, wireProviders } from "./wire.testing";
+import { accountUsage, send } from "./testkit.testing";
+import { QUESTION, WIRE_TEST, endedTurn, quiesce, repliesOf, runRow, stepsOf, turnsOf, wireSuite } from "./wire.testing";
 
-let server: ProviderServer | undefined;
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await server?.close();
-  server = undefined;
-});
-
-const QUESTION = "Explain what a journal is in a workflow engine";
-
-async function turnOn(provider: "openai" | "anthropic" = "openai") {
-  server = await wireProviders(provider);
-  const t = newHarness();
-  const { user, thread } = await userWithThread(t);
-  return { t, user, thread, server };
-}
+const { turnOn } = wireSuite();
 
 async function llmStep(t: Awaited<ReturnType<typeof turnOn>>["t"], interactionId: Parameters<typeof stepsOf>[1]) {
   return (await stepsOf(t, interactionId)).find((s) => s.kind === "llm")!;

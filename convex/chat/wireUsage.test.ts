@@ -5,23 +5,15 @@
  * reply it got, charged like reported usage, and marked estimated everywhere
  * a person reads usage (turn, run row, usage totals, /metrics).
  */
-import { afterEach, expect, test, vi } from "vitest";
+import { expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import { estimateCallUsage } from "../models/tokenCount";
-import { fixtureText, type ProviderServer } from "../models/wire/providerServer.testing";
+import { fixtureText } from "../models/wire/providerServer.testing";
 import { parseExposition, valueOf } from "../ops/prometheus.testing";
-import { newHarness } from "../test.setup";
-import { send, userWithThread, type Caller } from "./testkit.testing";
-import { WIRE_TEST, chatBodies, endedTurn, quiesce, repliesOf, runRow, stepsOf, wireProviders } from "./wire.testing";
+import { send, type Caller } from "./testkit.testing";
+import { QUESTION, WIRE_TEST, chatBodies, endedTurn, quiesce, repliesOf, runRow, stepsOf, wireSuite } from "./wire.testing";
 
-let server: ProviderServer | undefined;
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await server?.close();
-  server = undefined;
-});
-
-const QUESTION = "Explain what a journal is in a workflow engine";
+const { turnOn } = wireSuite();
 
 async function weekOfUsage(user: Caller) {
   const days = await user.client.query(api.usage.budgets.daily, { accountId: user.accountId, scope: "account", days: 7 });
@@ -29,10 +21,8 @@ async function weekOfUsage(user: Caller) {
 }
 
 test("no usage chunk: tokens are counted here, charged, and marked estimated", WIRE_TEST, async () => {
-  server = await wireProviders("openai");
+  const { t, user, thread, server } = await turnOn("openai");
   server.setDefault("openai.chat", { fixture: "openai-chat-text-no-usage.sse" });
-  const t = newHarness();
-  const { user, thread } = await userWithThread(t);
   const { interactionId } = await send(user, thread.threadId, QUESTION);
   const turn = await endedTurn(user, thread.threadId);
   expect(turn.status).toBe("completed");
@@ -61,7 +51,7 @@ test("no usage chunk: tokens are counted here, charged, and marked estimated", W
 });
 
 test("a usage chunk of zeros for a non-empty reply is not believed", WIRE_TEST, async () => {
-  server = await wireProviders("openai");
+  const { t, user, thread, server } = await turnOn("openai");
   const zeros = fixtureText("openai-chat-text-usage.sse")
     .split("\n")
     .filter((line) => !line.startsWith("#"))
@@ -69,8 +59,6 @@ test("a usage chunk of zeros for a non-empty reply is not believed", WIRE_TEST, 
     .replace('"usage":{"prompt_tokens":19,"completion_tokens":1,"total_tokens":20}', '"usage":{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0}');
   expect(zeros).toContain('"prompt_tokens":0');
   server.setDefault("openai.chat", { status: 200, headers: { "content-type": "text/event-stream" }, body: zeros });
-  const t = newHarness();
-  const { user, thread } = await userWithThread(t);
   const { interactionId } = await send(user, thread.threadId, QUESTION);
   expect((await endedTurn(user, thread.threadId)).status).toBe("completed");
   const run = await runRow(t, interactionId);
@@ -79,10 +67,8 @@ test("a usage chunk of zeros for a non-empty reply is not believed", WIRE_TEST, 
 });
 
 test("a provider that sends no usage cannot run an account past its budget", WIRE_TEST, async () => {
-  server = await wireProviders("openai");
+  const { t, user, thread, server } = await turnOn("openai");
   server.setDefault("openai.chat", { fixture: "openai-chat-text-no-usage.sse" });
-  const t = newHarness();
-  const { user, thread } = await userWithThread(t);
   // Room for one call's reservation (prompt + context allowance + output cap ≈ 3,040 tokens) and little more.
   const cap = 3_100;
   await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "total", capTokens: cap });
@@ -103,7 +89,7 @@ test("a provider that sends no usage cannot run an account past its budget", WIR
 });
 
 test("a server that ignores max_tokens and reports no usage is cut off at the output limit, charged as the limit", WIRE_TEST, async () => {
-  server = await wireProviders("openai");
+  const { t, user, thread, server } = await turnOn("openai");
   // The documented chunk envelope (openai-chat-text-no-usage.sse), its content chunk repeated far past 1,024 tokens.
   const events = fixtureText("openai-chat-text-no-usage.sse")
     .split("\n")
@@ -112,8 +98,6 @@ test("a server that ignores max_tokens and reports no usage is cut off at the ou
   const endless = Array.from({ length: 3_000 }, (_, i) => contentChunk.replace('"content":"2"', `"content":" word${i % 10}"`));
   const body = [events[0], ...endless, ...events.slice(events.indexOf(contentChunk) + 1)].map((line) => `${line}\n\n`).join("");
   server.setDefault("openai.chat", { status: 200, headers: { "content-type": "text/event-stream" }, body });
-  const t = newHarness();
-  const { user, thread } = await userWithThread(t);
   const { interactionId } = await send(user, thread.threadId, QUESTION);
   const turn = await endedTurn(user, thread.threadId);
   expect(turn.status).toBe("completed");
