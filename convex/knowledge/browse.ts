@@ -16,11 +16,10 @@ import { internalQuery, type QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { accountAction, accountMutation, accountQuery } from "../lib/functions";
 import { roleAtLeast, vRole } from "../lib/validators";
-import { resolveEmbeddingModel } from "../models/embeddings";
 import { normalizeText } from "../models/text";
 import { callerOf, readableScope, writableScope, type KnowledgeCaller } from "./access";
 import { factText, parseFact, storeFact, type FactScope } from "./facts";
-import { knowledgeRag, sha256Hex } from "./rag";
+import { entriesRag, knowledgeRag, scopeEmbeddingModel, sha256Hex } from "./rag";
 import { namespaceFor } from "./scopes";
 import { vScopeArg, vScopeKind, type ScopeArg } from "./validators";
 
@@ -94,7 +93,8 @@ export const facts = accountQuery({
   returns: v.object({ facts: v.array(vFact), truncated: v.boolean() }),
   handler: async (ctx, { accountId, scope }) => {
     const resolved = await readableScope(ctx, callerOf(ctx), accountId, scope);
-    const model = resolveEmbeddingModel();
+    // The facts stored under the account's current embedding model (another model's are not searched either).
+    const model = await scopeEmbeddingModel(ctx, accountId, resolved.kind);
     const rag = knowledgeRag(model);
     const namespace = await rag.getNamespace(ctx, { namespace: namespaceFor(resolved.scopeKey, model.modelId) });
     if (namespace === null) return { facts: [], truncated: false };
@@ -170,7 +170,7 @@ export const removeFact = accountMutation({
   returns: v.null(),
   handler: async (ctx, { accountId, scope, entryId }) => {
     const resolved = await writableFactScope(ctx, callerOf(ctx), accountId, scope);
-    const rag = knowledgeRag();
+    const rag = entriesRag();
     // Not an entry id at all answers like a fact that is not there.
     const entry = /^[a-z0-9]+$/i.test(entryId) ? await rag.getEntry(ctx, { entryId: entryId as EntryId }).catch(() => null) : null;
     const metadata = entry?.metadata ?? {};

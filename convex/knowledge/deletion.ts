@@ -15,7 +15,7 @@ import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { accountMutation } from "../lib/functions";
 import { removeDocument } from "./documents";
-import { knowledgeRag } from "./rag";
+import { entriesRag } from "./rag";
 import { scopeKey } from "./scopes";
 
 const DOCUMENTS_PER_BATCH = 10;
@@ -105,7 +105,7 @@ export const deleteScopeBatch = internalMutation({
       await next({});
       return null;
     }
-    const page = await knowledgeRag().list(ctx, {
+    const page = await entriesRag().list(ctx, {
       namespaceId: namespace.namespaceId as NamespaceId,
       status,
       paginationOpts: { cursor, numItems: ENTRIES_PER_BATCH },

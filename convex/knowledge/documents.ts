@@ -14,9 +14,9 @@ import { internalMutation, internalQuery, type MutationCtx } from "../_generated
 import { accountAction, accountMutation, accountQuery } from "../lib/functions";
 import { fail, isHarnessError } from "../lib/errors";
 import { vRole } from "../lib/validators";
-import { resolveEmbeddingModel } from "../models/embeddings";
+import type { ResolvedEmbeddingModel } from "../models/embeddings";
 import { accessibleDocument, callerOf, readableScope, writableScope, type KnowledgeCaller } from "./access";
-import { cleanLabel, DEFAULT_CATEGORY, DEFAULT_LOCALE, ensureNamespace, filterValues, knowledgeRag, sha256Hex } from "./rag";
+import { cleanLabel, DEFAULT_CATEGORY, DEFAULT_LOCALE, ensureNamespace, filterValues, knowledgeRag, scopeEmbeddingModel, sha256Hex } from "./rag";
 import {
   MAX_DOCUMENT_BYTES,
   MAX_TITLE_LENGTH,
@@ -104,7 +104,9 @@ export type NewDocument = {
 /**
  * Add a document to a scope the caller may write. The same content already
  * in that scope is a no-op (its document is returned, `unchanged: true`),
- * unless its ingestion failed, in which case it is ingested again.
+ * unless its ingestion failed or it was added under another embedding model
+ * (the account switched models), in which case it is ingested again — under
+ * the current model, its old version dropped once the new one is ready.
  */
 export async function createDocument(
   ctx: MutationCtx,
@@ -122,10 +124,10 @@ export async function createDocument(
     .query("knowledgeDocuments")
     .withIndex("by_scopeKey_contentHash", (q) => q.eq("scopeKey", scope.scopeKey).eq("contentHash", contentHash))
     .first();
-  if (existing !== null && existing.status !== "failed") {
+  const resolved = await scopeEmbeddingModel(ctx, accountId, scope.kind);
+  if (existing !== null && existing.status !== "failed" && existing.modelId === resolved.modelId) {
     return { documentId: existing._id, status: existing.status, unchanged: true };
   }
-  const resolved = resolveEmbeddingModel();
   const fields = {
     title,
     format: input.format,
@@ -156,7 +158,7 @@ export async function createDocument(
     });
     await ctx.db.insert("knowledgeDocumentBodies", { documentId, text: input.text });
   }
-  const status = await startIngestion(ctx, documentId);
+  const status = await startIngestion(ctx, documentId, resolved);
   return { documentId, status, unchanged: false };
 }
 
@@ -172,12 +174,17 @@ async function writeBody(ctx: MutationCtx, documentId: Id<"knowledgeDocuments">,
 /**
  * Queue the document's current text for ingestion (the RAG component's async
  * add: its workpool runs `ingest.chunkDocument`, retried with backoff, and
- * calls `ingest.ingestionComplete`). The entry is keyed by the document id,
- * so a new version replaces the old one only once it is ready.
+ * calls `ingest.ingestionComplete`) under the scope's embedding model (the
+ * account's, or `resolved`). The entry is keyed by the document id, so a new
+ * version replaces the old one only once it is ready.
  */
-export async function startIngestion(ctx: MutationCtx, documentId: Id<"knowledgeDocuments">): Promise<"pending" | "ready"> {
+export async function startIngestion(
+  ctx: MutationCtx,
+  documentId: Id<"knowledgeDocuments">,
+  model?: ResolvedEmbeddingModel,
+): Promise<"pending" | "ready"> {
   const document = (await ctx.db.get("knowledgeDocuments", documentId))!;
-  const resolved = resolveEmbeddingModel();
+  const resolved = model ?? (await scopeEmbeddingModel(ctx, document.accountId, document.scope));
   const { namespaceId } = await ensureNamespace(ctx, document.scopeKey, resolved);
   const { entryId, status } = await knowledgeRag(resolved).addAsync(ctx, {
     namespaceId: namespaceId as NamespaceId,
@@ -191,7 +198,7 @@ export async function startIngestion(ctx: MutationCtx, documentId: Id<"knowledge
   });
   if (status === "ready") {
     // The same content under this key is already indexed: nothing to do.
-    await ctx.db.patch("knowledgeDocuments", documentId, { status: "ready", entryId, pendingEntryId: undefined, error: undefined });
+    await ctx.db.patch("knowledgeDocuments", documentId, { status: "ready", entryId, pendingEntryId: undefined, error: undefined, modelId: resolved.modelId });
   } else {
     await ctx.db.patch("knowledgeDocuments", documentId, { status: "pending", pendingEntryId: entryId, modelId: resolved.modelId });
   }
@@ -392,7 +399,8 @@ export const replace = accountMutation({
     const newTitle = title === undefined ? document.title : cleanTitle(title);
     const bytes = checkText(text);
     const contentHash = await sha256Hex(text);
-    if (contentHash === document.contentHash && newTitle === document.title && document.status === "ready") {
+    const resolved = await scopeEmbeddingModel(ctx, accountId, document.scope);
+    if (contentHash === document.contentHash && newTitle === document.title && document.status === "ready" && document.modelId === resolved.modelId) {
       return { documentId, status: "ready", unchanged: true };
     }
     if (document.storageId !== undefined) await deleteUpload(ctx, document.storageId);
@@ -410,7 +418,7 @@ export const replace = accountMutation({
       updatedAt: Date.now(),
     });
     await writeBody(ctx, documentId, text);
-    return { documentId, status: await startIngestion(ctx, documentId), unchanged: false };
+    return { documentId, status: await startIngestion(ctx, documentId, resolved), unchanged: false };
   },
 });
 

@@ -10,9 +10,9 @@ import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import type { ActionCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
-import { resolveEmbeddingModel } from "../models/embeddings";
+import { embedTexts } from "../models/embeddings";
 import { normalizeText } from "../models/text";
-import { cleanLabel, DEFAULT_CATEGORY, DEFAULT_LOCALE, filterValues, knowledgeRag, sha256Hex, type PreparedNamespace } from "./rag";
+import { accountEmbeddingModel, cleanLabel, DEFAULT_CATEGORY, DEFAULT_LOCALE, filterValues, knowledgeRag, sha256Hex, type PreparedNamespace } from "./rag";
 import { scopeKey, type KnowledgeScope } from "./scopes";
 
 export type FactScope = "user" | "agent" | "account";
@@ -70,8 +70,9 @@ export function factText(subject: string, predicate: string, value: string): str
 }
 
 /**
- * Upsert a fact (an action: it embeds). Callers are trusted code that has
- * verified the ids (the turn's tool step, an auth builder).
+ * Upsert a fact (an action: it embeds, with the account's embedding model).
+ * Callers are trusted code that has verified the ids (the turn's tool step,
+ * an auth builder). An embedding failure is thrown in words.
  */
 export async function storeFact(ctx: ActionCtx, args: StoreFactArgs): Promise<StoredFact> {
   const subject = part("subject", args.subject, true);
@@ -87,8 +88,13 @@ export async function storeFact(ctx: ActionCtx, args: StoreFactArgs): Promise<St
   // Case and spacing alone do not make a new fact.
   const contentHash = await sha256Hex(JSON.stringify([normalizeText(text), category, locale, confidence]));
 
-  const resolved = resolveEmbeddingModel();
-  const prepared: PreparedNamespace = await ctx.runMutation(internal.knowledge.rag.prepareNamespace, { scopeKey: key });
+  const resolved = await accountEmbeddingModel(ctx, args.accountId);
+  const [embedding] = await embedTexts(resolved, [text], { maxRetries: 1 });
+  const prepared: PreparedNamespace = await ctx.runMutation(internal.knowledge.rag.prepareNamespace, {
+    accountId: args.accountId,
+    scopeKey: key,
+    modelId: resolved.modelId,
+  });
   const metadata: Record<string, Value> = { kind: "fact", subject, predicate, value, confidence, userId: args.userId };
   if (args.agentId !== undefined) metadata.agentId = args.agentId;
   const rag = knowledgeRag(resolved);
@@ -96,7 +102,7 @@ export async function storeFact(ctx: ActionCtx, args: StoreFactArgs): Promise<St
     namespaceId: prepared.namespaceId as NamespaceId,
     key: factKey,
     title: subject.length > 120 ? `${subject.slice(0, 119).trimEnd()}…` : subject,
-    chunks: [text],
+    chunks: [{ text, embedding: embedding! }],
     metadata,
     filterValues: filterValues({ category, source: "memory", locale }),
     importance: confidence,

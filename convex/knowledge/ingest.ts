@@ -5,20 +5,27 @@
  *       └─► chunkDocument (this file): chunk, embed, insert chunks, swap in over the old version
  *   RAG: promote the entry to ready (or give up) ──► ingestionComplete: document ready / failed with the reason
  *
+ * The chunks are embedded with the scope's embedding model (rag.ts: the
+ * account's choice, which may be a connection's `POST {baseUrl}/embeddings`
+ * with its key; the deployment's for platform knowledge), which must still be
+ * the one the entry's namespace was made for.
+ *
  * A failing embedding call throws, so the workpool retries the whole
  * chunker (chunk inserts are idempotent by position); after the last attempt
- * the document is marked failed with the provider's reason and its partial
- * entry is dropped. Search only ever sees ready entries of live documents.
+ * the document is marked failed with the provider's reason in words (its
+ * status and own message, "Cannot reach <host>: connection refused") and its
+ * partial entry is dropped. Search only ever sees ready entries of live documents.
  */
-import { getModelId, vEntry, vNamespaceId, vOnCompleteArgs, type EntryId } from "@convex-dev/rag";
-import { embedMany } from "ai";
+import { vEntry, vNamespaceId, vOnCompleteArgs, type EntryId } from "@convex-dev/rag";
 import { v } from "convex/values";
 import { components, internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery } from "../_generated/server";
-import { resolveEmbeddingModel, type ResolvedEmbeddingModel } from "../models/embeddings";
+import { embedTexts, type ResolvedEmbeddingModel } from "../models/embeddings";
 import { chunkText } from "./chunking";
-import { knowledgeRag } from "./rag";
+import { entriesRag, errorWords, scopeEmbeddingModelInAction } from "./rag";
+import { namespaceFor } from "./scopes";
+import { vScopeKind, type ScopeKind } from "./validators";
 import { takeEmbeddingFault } from "./testHooks";
 
 /** Chunks embedded and inserted per transaction (RAG's own batch size). */
@@ -36,18 +43,31 @@ const vRagNamespace = v.object({
   version: v.number(),
 });
 
-/** Embeddings for document chunks. Provider retries are the workpool's (journaled, visible), not the SDK's. */
+/**
+ * Embeddings for document chunks. Provider retries are the workpool's
+ * (journaled, visible), not the SDK's; a failure is thrown in words.
+ */
 async function embedChunks(resolved: ResolvedEmbeddingModel, values: string[]): Promise<number[][]> {
   if (takeEmbeddingFault()) throw new Error("The embedding provider is unavailable (injected test fault).");
-  const { embeddings } = await embedMany({ model: resolved.model, values, maxRetries: 0 });
-  return embeddings;
+  return await embedTexts(resolved, values);
 }
 
-/** The text to ingest for `entryId`, or null when the document is gone or moved on to another version. */
+type EntryBody = {
+  documentId: Id<"knowledgeDocuments">;
+  accountId: Id<"accounts">;
+  scope: ScopeKind;
+  scopeKey: string;
+  text: string;
+};
+
+/** The text to ingest for `entryId` (and whose it is), or null when the document is gone or moved on to another version. */
 export const bodyForEntry = internalQuery({
   args: { documentId: v.string(), entryId: v.string() },
-  returns: v.union(v.null(), v.object({ documentId: v.id("knowledgeDocuments"), text: v.string() })),
-  handler: async (ctx, { documentId, entryId }) => {
+  returns: v.union(
+    v.null(),
+    v.object({ documentId: v.id("knowledgeDocuments"), accountId: v.id("accounts"), scope: vScopeKind, scopeKey: v.string(), text: v.string() }),
+  ),
+  handler: async (ctx, { documentId, entryId }): Promise<EntryBody | null> => {
     const id = ctx.db.normalizeId("knowledgeDocuments", documentId);
     const document = id === null ? null : await ctx.db.get("knowledgeDocuments", id);
     if (document === null || document.pendingEntryId !== entryId) return null;
@@ -55,7 +75,9 @@ export const bodyForEntry = internalQuery({
       .query("knowledgeDocumentBodies")
       .withIndex("by_documentId", (q) => q.eq("documentId", document._id))
       .unique();
-    return body === null ? null : { documentId: document._id, text: body.text };
+    return body === null
+      ? null
+      : { documentId: document._id, accountId: document.accountId, scope: document.scope, scopeKey: document.scopeKey, text: body.text };
   },
 });
 
@@ -65,13 +87,18 @@ export const chunkDocument = internalAction({
   returns: v.null(),
   handler: async (ctx, { namespace, entry }) => {
     const documentId = entry.metadata?.documentId;
-    const body: { documentId: Id<"knowledgeDocuments">; text: string } | null =
+    const body: EntryBody | null =
       typeof documentId === "string"
         ? await ctx.runQuery(internal.knowledge.ingest.bodyForEntry, { documentId, entryId: entry.entryId })
         : null;
     if (body === null) return null; // deleted meanwhile; ingestionComplete drops the entry
-    const resolved = resolveEmbeddingModel();
-    if (getModelId(resolved.model) !== namespace.modelId || resolved.dimension !== namespace.dimension) {
+    let resolved: ResolvedEmbeddingModel;
+    try {
+      resolved = await scopeEmbeddingModelInAction(ctx, body.accountId, body.scope);
+    } catch (error) {
+      throw new Error(errorWords(error), { cause: error }); // e.g. its connection was removed: in words, not as JSON
+    }
+    if (namespace.namespace !== namespaceFor(body.scopeKey, resolved.modelId) || resolved.dimension !== namespace.dimension) {
       throw new Error(`The embedding model changed to ${resolved.modelId} while this document was queued; add it again.`);
     }
     const chunks = chunkText(body.text);
@@ -146,6 +173,9 @@ export const ingestionComplete = internalMutation({
         updatedAt: Date.now(),
       });
       if (replacedEntry && replacedEntry.entryId !== entry.entryId) drop.push(replacedEntry.entryId);
+      // Added again under another embedding model: its version in the old model's namespace goes.
+      const previous = document.entryId;
+      if (previous !== undefined && previous !== entry.entryId && previous !== replacedEntry?.entryId) drop.push(previous);
     }
     if (drop.length > 0) await ctx.scheduler.runAfter(0, internal.knowledge.ingest.dropEntries, { entryIds: drop });
     return null;
@@ -161,7 +191,7 @@ export const dropEntries = internalAction({
   args: { entryIds: v.array(v.string()) },
   returns: v.null(),
   handler: async (ctx, { entryIds }) => {
-    const rag = knowledgeRag();
+    const rag = entriesRag();
     for (const entryId of entryIds as EntryId[]) {
       try {
         if ((await rag.getEntry(ctx, { entryId })) === null) continue;

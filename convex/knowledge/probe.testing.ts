@@ -10,7 +10,7 @@ import { v } from "convex/values";
 import type { Id } from "../_generated/dataModel";
 import { internalAction } from "../_generated/server";
 import { storeFact, type StoreFactArgs } from "./facts";
-import { knowledgeRag } from "./rag";
+import { accountEmbeddingModel, knowledgeRag } from "./rag";
 import { namespaceFor, scopeKey, type KnowledgeScope } from "./scopes";
 import { retrieveContext, searchKnowledge, type SearchKnowledgeArgs } from "./retrieval";
 import { KNOWLEDGE_TOOLS } from "./tools";
@@ -74,13 +74,14 @@ export const toolAction = internalAction({
   },
 });
 
-/** Entries (any status) in a scope's namespace under the current embedding model. */
+/** Entries (any status) in a scope's namespace under its current embedding model (the account's; the deployment's for platform). */
 export const entryCountAction = internalAction({
   args: v.any(),
   returns: v.number(),
   handler: async (ctx, { scope }: { scope: KnowledgeScope }) => {
-    const rag = knowledgeRag();
-    const namespace = await rag.getNamespace(ctx, { namespace: namespaceFor(scopeKey(scope), resolveEmbeddingModel().modelId) });
+    const model = scope.kind === "platform" ? resolveEmbeddingModel() : await accountEmbeddingModel(ctx, scope.accountId);
+    const rag = knowledgeRag(model);
+    const namespace = await rag.getNamespace(ctx, { namespace: namespaceFor(scopeKey(scope), model.modelId) });
     if (namespace === null) return 0;
     let count = 0;
     for (const status of ["pending", "ready", "replaced"] as const) {

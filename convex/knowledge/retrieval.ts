@@ -2,22 +2,24 @@
  * Searching knowledge across the scopes a turn may see, and assembling the
  * retrieved entries into a system-prompt section the model can cite.
  *
- * The query is embedded once; each visible namespace is searched for its
- * top `limit` chunks (scores are cosine similarities of one model, so they
- * compare across namespaces) and the merged list keeps the best `limit`
- * entries. Hits of documents are kept only while the document is live and
- * the entry is its current version, so a deleted document disappears from
- * search at once, before its vectors are gone.
+ * The query is embedded once per embedding model in play — the account's
+ * (its own choice, else the deployment's), and the deployment's for platform
+ * knowledge when the account chose another — and each visible namespace is
+ * searched under its model for its top `limit` chunks; the merged list keeps
+ * the best `limit` entries (scores are cosine similarities, compared across
+ * namespaces; across two models they are only roughly comparable). Hits of
+ * documents are kept only while the document is live and the entry is its
+ * current version, so a deleted document disappears from search at once,
+ * before its vectors are gone.
  */
-import { embed } from "ai";
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalQuery, type ActionCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
-import { resolveEmbeddingModel } from "../models/embeddings";
+import { embedTexts, resolveEmbeddingModel, type ResolvedEmbeddingModel } from "../models/embeddings";
 import { STOP_WORDS, words } from "../models/text";
-import { knowledgeRag } from "./rag";
+import { accountEmbeddingModel, knowledgeRag } from "./rag";
 import { visibleScopes } from "./scopes";
 import { type KnowledgeHit, type KnowledgeSource, type ScopeKind } from "./validators";
 
@@ -65,31 +67,60 @@ export type SearchKnowledgeArgs = {
   minScore?: number;
 };
 
+/** A hit, and whether the model that found it is the lexical offline one. */
+type ModelHit = KnowledgeHit & { offlineModel: boolean };
+
+function withoutModel(hit: ModelHit): KnowledgeHit {
+  const { offlineModel, ...rest } = hit;
+  void offlineModel;
+  return rest;
+}
+
 /** Ranked hits across the caller's visible scopes, best first. */
 export async function searchKnowledge(ctx: ActionCtx, args: SearchKnowledgeArgs): Promise<KnowledgeHit[]> {
+  return (await rankedHits(ctx, args)).map(withoutModel);
+}
+
+async function rankedHits(
+  ctx: ActionCtx,
+  args: SearchKnowledgeArgs & { minScoreOf?: (model: ResolvedEmbeddingModel) => number },
+): Promise<ModelHit[]> {
   const query = args.query.trim();
   const limit = Math.max(1, Math.min(MAX_SEARCH_LIMIT, Math.floor(args.limit ?? 5)));
   if (query === "") return [];
-  const resolved = resolveEmbeddingModel();
-  const targets = visibleScopes(args, resolved.modelId).filter((scope) => args.scopes?.includes(scope.kind) ?? true);
+  const account = await accountEmbeddingModel(ctx, args.accountId);
+  const wanted = (kind: ScopeKind) => args.scopes?.includes(kind) ?? true;
+  // Platform knowledge is embedded with the deployment's model (rag.ts); resolved only when searched.
+  const platform = wanted("platform") ? resolveEmbeddingModel() : account;
+  const targets = visibleScopes(args, account.modelId, platform.modelId).filter((scope) => wanted(scope.kind));
   if (targets.length === 0) return [];
-  const { embedding } = await embed({ model: resolved.model, value: query, maxRetries: 1 });
-  const rag = knowledgeRag(resolved);
+  const modelOf = (kind: ScopeKind) => (kind === "platform" ? platform : account);
+  // The query, embedded once by each model in play.
+  const queries = new Map<string, number[]>();
+  for (const target of targets) {
+    const model = modelOf(target.kind);
+    if (!queries.has(model.modelId)) queries.set(model.modelId, (await embedTexts(model, [query], { maxRetries: 1 }))[0]!);
+  }
   const perScope = await Promise.all(
-    targets.map(async (target) => ({
-      target,
-      found: await rag.search(ctx, {
-        namespace: target.namespace,
-        query: embedding,
-        limit,
-        ...(args.source !== undefined ? { filters: [{ name: "source" as const, value: args.source }] } : {}),
-        ...(args.minScore !== undefined ? { vectorScoreThreshold: args.minScore } : {}),
-      }),
-    })),
+    targets.map(async (target) => {
+      const model = modelOf(target.kind);
+      const minScore = args.minScoreOf?.(model) ?? args.minScore;
+      return {
+        target,
+        offlineModel: model.provider === "offline",
+        found: await knowledgeRag(model).search(ctx, {
+          namespace: target.namespace,
+          query: queries.get(model.modelId)!,
+          limit,
+          ...(args.source !== undefined ? { filters: [{ name: "source" as const, value: args.source }] } : {}),
+          ...(minScore !== undefined ? { vectorScoreThreshold: minScore } : {}),
+        }),
+      };
+    }),
   );
 
-  const hits: (KnowledgeHit & { documentRef?: string })[] = [];
-  for (const { target, found } of perScope) {
+  const hits: (ModelHit & { documentRef?: string })[] = [];
+  for (const { target, offlineModel, found } of perScope) {
     for (const entry of found.entries) {
       if (entry.status !== "ready") continue;
       const scores = found.results.filter((result) => result.entryId === entry.entryId).map((result) => result.score);
@@ -102,6 +133,7 @@ export async function searchKnowledge(ctx: ActionCtx, args: SearchKnowledgeArgs)
         scope: target.kind,
         source: typeof source === "string" ? source : "unknown",
         score: Math.max(...scores, 0),
+        offlineModel,
         ...(typeof documentRef === "string" ? { documentRef } : {}),
       });
     }
@@ -113,7 +145,7 @@ export async function searchKnowledge(ctx: ActionCtx, args: SearchKnowledgeArgs)
   const live: { documentId: Id<"knowledgeDocuments">; ref: string; entryId: string | null; title: string }[] =
     refs.length === 0 ? [] : await ctx.runQuery(internal.knowledge.retrieval.liveDocuments, { refs });
   const byRef = new Map(live.map((document) => [document.ref, document]));
-  const result: KnowledgeHit[] = [];
+  const result: ModelHit[] = [];
   for (const { documentRef, ...hit } of hits) {
     if (documentRef !== undefined) {
       const document = byRef.get(documentRef);
@@ -197,18 +229,17 @@ export async function retrieveContext(
   entries: { n: number; entryId: string; title: string; text: string; scope: string; score: number; documentId?: string }[];
   promptSection: string;
 }> {
-  const offline = resolveEmbeddingModel().modelId.startsWith("offline-");
-  const found = await searchKnowledge(ctx, {
+  const found = await rankedHits(ctx, {
     accountId,
     userId,
     agentId,
     query,
     // Room for the entries the word check below drops.
-    limit: offline ? limit * 2 : limit,
-    minScore: offline ? CONTEXT_MIN_SCORE.offline : CONTEXT_MIN_SCORE.other,
+    limit: limit * 2,
+    minScoreOf: (model) => (model.provider === "offline" ? CONTEXT_MIN_SCORE.offline : CONTEXT_MIN_SCORE.other),
   });
-  // The offline embedding is lexical at heart: an entry sharing no word with the message is noise.
-  const hits = (offline ? found.filter((hit) => sharesTerm(query, `${hit.title} ${hit.text}`)) : found).slice(0, limit);
+  // The offline embedding is lexical at heart: an entry it found sharing no word with the message is noise.
+  const hits = found.filter((hit) => !hit.offlineModel || sharesTerm(query, `${hit.title} ${hit.text}`)).slice(0, limit);
   const entries: ContextEntry[] = hits.map((hit, index) => ({
     n: index + 1,
     entryId: hit.entryId,

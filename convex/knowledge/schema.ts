@@ -62,7 +62,8 @@ export const knowledgeTables = {
   }).index("by_documentId", ["documentId"]),
 
   /**
-   * Every RAG namespace a scope has written to (one per embedding model).
+   * Every RAG namespace a scope has written to (one per embedding model id;
+   * a row per RAG version of it, should its vector length change).
    * Written by: document ingestion and fact storage. Read by: scope deletion.
    */
   knowledgeNamespaces: defineTable({

@@ -12,9 +12,11 @@
  * The RAG namespace is `<key>|<embedding model id>`: vectors of different
  * embedding models never share a namespace, so changing the model can never
  * mix them in one search (documents must be re-added under the new model).
+ * Model ids are `offline-hash-256`, `openai-compatible/<model>` (the
+ * deployment's) or `@<connection>/<model>` (an account's own choice, see
+ * rag.ts): the same provider model through two connections is two ids.
  */
 import type { Id } from "../_generated/dataModel";
-import { resolveEmbeddingModel } from "../models/embeddings";
 import type { ScopeKind } from "./validators";
 
 export type KnowledgeScope =
@@ -53,10 +55,13 @@ export function namespaceFor(key: string, modelId: string): string {
  * account-bound key embeds `accountId`, and the user key embeds `userId`.
  * Callers pass ids they have verified (the turn's interaction row, an auth
  * builder); `teamIds` must be teams the user belongs to (none exist yet).
+ * `modelId` is the account's embedding model; `platformModelId` the
+ * deployment's, which platform knowledge is always embedded with.
  */
 export function visibleScopes(
   args: { accountId: Id<"accounts">; userId: Id<"userProfiles">; agentId?: Id<"agents">; teamIds?: readonly string[] },
-  modelId: string = resolveEmbeddingModel().modelId,
+  modelId: string,
+  platformModelId: string = modelId,
 ): VisibleScope[] {
   const scopes: KnowledgeScope[] = [
     { kind: "platform" },
@@ -67,6 +72,6 @@ export function visibleScopes(
   ];
   return scopes.map((scope) => {
     const key = scopeKey(scope);
-    return { kind: scope.kind, scopeKey: key, namespace: namespaceFor(key, modelId) };
+    return { kind: scope.kind, scopeKey: key, namespace: namespaceFor(key, scope.kind === "platform" ? platformModelId : modelId) };
   });
 }

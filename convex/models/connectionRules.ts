@@ -14,6 +14,15 @@ import { connectionModelId, parseConnectionModelId } from "./registry";
 export const vConnectionKind = v.union(v.literal("openai-compatible"), v.literal("anthropic"));
 export type ConnectionKind = Infer<typeof vConnectionKind>;
 
+/** A connection WITH its key (registry.ts `ConnectionConfig`), as internal queries hand it to actions; never returned to a client. */
+export const vConnectionConfig = v.object({
+  slug: v.string(),
+  name: v.string(),
+  kind: vConnectionKind,
+  baseUrl: v.optional(v.string()),
+  apiKey: v.optional(v.string()),
+});
+
 /** untested: added, or its URL or key changed since the last test; ok / failing: how the last test went. */
 export const vConnectionStatus = v.union(v.literal("untested"), v.literal("ok"), v.literal("failing"));
 export type ConnectionStatus = Infer<typeof vConnectionStatus>;

@@ -2,14 +2,16 @@
  * Reading an account's provider connections server-side, as plain functions
  * taking `ctx` (no function builders here, so the agent builder can import it
  * without an import cycle): the list, one by slug, one WITH its key for a
- * model call (`connectionConfig`), names for labels. The public functions
- * are in connections.ts.
+ * model call (`connectionConfig`), names for labels, and the account's
+ * embedding model with its connection (`accountEmbeddingConfig`). The public
+ * functions are in connections.ts and embeddingChoice.ts.
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { env } from "../lib/env";
 import { fail } from "../lib/errors";
 import { CONNECTION_LIMITS, privateBaseUrlRefusal } from "./connectionRules";
+import { resolveEmbeddingModel, type AccountEmbeddingConfig, type ResolvedEmbeddingModel } from "./embeddings";
 import { parseConnectionModelId, resolveModel, type ConnectionConfig, type ResolvedModel } from "./registry";
 
 /** The account's connections, by slug (at most `CONNECTION_LIMITS.perAccount`). */
@@ -102,4 +104,34 @@ export async function connectionForModel(ctx: QueryCtx, accountId: Id<"accounts"
 export async function resolveAccountModel(ctx: QueryCtx, accountId: Id<"accounts">, modelId: string): Promise<ResolvedModel> {
   const connection = await connectionForModel(ctx, accountId, modelId);
   return resolveModel(modelId, connection ? { connection } : {});
+}
+
+// --- the account's embedding model ---------------------------------------------------
+
+/** The account's embedding model choice (`accountEmbeddingModels`), or null: the deployment default. */
+export async function embeddingChoiceOf(ctx: QueryCtx, accountId: Id<"accounts">): Promise<Doc<"accountEmbeddingModels"> | null> {
+  return await ctx.db
+    .query("accountEmbeddingModels")
+    .withIndex("by_accountId", (q) => q.eq("accountId", accountId))
+    .unique();
+}
+
+/**
+ * The account's embedding model with its connection WITH the key, for
+ * `resolveEmbeddingModel(config)` inside a query or mutation (actions:
+ * `internal.models.embeddingChoice.configFor`). Null: the deployment default.
+ * `connection` is null when the account no longer has it (resolving then
+ * refuses in words). Never return it from a public function.
+ */
+export async function accountEmbeddingConfig(ctx: QueryCtx, accountId: Id<"accounts">): Promise<AccountEmbeddingConfig | null> {
+  const choice = await embeddingChoiceOf(ctx, accountId);
+  if (choice === null) return null;
+  const parsed = parseConnectionModelId(choice.modelId);
+  const connection = parsed === undefined ? null : await connectionConfig(ctx, accountId, parsed.slug);
+  return { modelId: choice.modelId, dimension: choice.dimension, connection };
+}
+
+/** The embedding model the account's knowledge uses now (its choice, else the deployment's). */
+export async function resolveAccountEmbeddingModel(ctx: QueryCtx, accountId: Id<"accounts">): Promise<ResolvedEmbeddingModel> {
+  return resolveEmbeddingModel(await accountEmbeddingConfig(ctx, accountId));
 }

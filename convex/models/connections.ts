@@ -47,7 +47,7 @@ import {
   vConnectionTest,
   type ConnectionKind,
 } from "./connectionRules";
-import { accountConnections, assertCallable, configOf, connectionConfig, keyOf } from "./connectionStore";
+import { accountConnections, assertCallable, configOf, connectionConfig, embeddingChoiceOf, keyOf } from "./connectionStore";
 import { priceOf } from "./prices";
 import { availableModels as environmentModels, connectionModelId, parseConnectionModelId, resolveModel } from "./registry";
 
@@ -321,7 +321,7 @@ async function agentsUsing(ctx: QueryCtx, accountId: Id<"accounts">, slug: strin
   return agents.filter((a) => a.status !== "archived" && a.modelId !== undefined && parseConnectionModelId(a.modelId)?.slug === slug);
 }
 
-/** Remove a connection and its key. Refused (`conflict`, naming them) while an agent's model is one of its models. Audited. */
+/** Remove a connection and its key. Refused (`conflict`, naming them) while an agent's model, or the account's embedding model, is one of its models. Audited. */
 export const remove = accountMutation({
   minRole: "admin",
   args: { connectionId: v.string() },
@@ -335,6 +335,10 @@ export const remove = accountMutation({
         "conflict",
         `${connection.name} is the model connection of ${users.length === 1 ? "the agent" : `${users.length} agents:`} ${names}${users.length > 5 ? "…" : ""}; give ${users.length === 1 ? "it" : "them"} another model first.`,
       );
+    }
+    const embedding = await embeddingChoiceOf(ctx, accountId);
+    if (embedding !== null && parseConnectionModelId(embedding.modelId)?.slug === connection.slug) {
+      fail("conflict", `${connection.name} serves this account's embedding model (${embedding.modelId}); choose another embedding model first (Settings → Models → Embeddings).`);
     }
     const key = await keyOf(ctx, connection._id);
     if (key !== null) await ctx.db.delete("modelConnectionKeys", key._id);

@@ -23,6 +23,7 @@ export const RAG_DIMENSIONS = [128, 256, 512, 768, 1024, 1408, 1536, 2048, 3072,
 
 export const OFFLINE_EMBEDDING_DIMENSION = 256;
 export const OFFLINE_EMBEDDING_MODEL_ID = `offline-hash-${OFFLINE_EMBEDDING_DIMENSION}`;
+export const OFFLINE_EMBEDDING_LABEL = "Offline hashing embedding (built-in)";
 
 const UNIGRAM_WEIGHT = 1;
 const TRIGRAM_WEIGHT = 0.5;
@@ -189,8 +190,6 @@ export function deploymentEmbeddingModel(): ResolvedEmbeddingModel {
     errorWords: remoteErrorWords(host, apiKey),
   };
 }
-
-export const OFFLINE_EMBEDDING_LABEL = "Offline hashing embedding (built-in)";
 
 /**
  * The embedding model to use: the account's own choice (a model of one of

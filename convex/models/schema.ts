@@ -4,9 +4,10 @@ import { vConnectionKind, vConnectionStatus, vConnectionTest } from "./connectio
 
 /**
  * Tables of the models domain (spread into convex/schema.ts): the provider
- * connections an account's admins add in Settings → Models, and their API
+ * connections an account's admins add in Settings → Models, their API
  * keys, kept apart so that no public query can read a key by reading a
- * connection. Index names are `by_<field>_<field>` in index order.
+ * connection, and the account's choice of embedding model. Index names are
+ * `by_<field>_<field>` in index order.
  */
 export const modelTables = {
   /**
@@ -55,4 +56,27 @@ export const modelTables = {
     connectionId: v.id("modelConnections"),
     apiKey: v.string(),
   }).index("by_connectionId", ["connectionId"]),
+
+  /**
+   * The embedding model an account's knowledge uses, when it chose one of its
+   * connections' (Settings → Models): `@<slug>/<model>` of an OpenAI-compatible
+   * connection, and its vector length. No row: the deployment default
+   * (`HARNESS_EMBEDDING_MODEL`, else the offline hashing embedding). At most
+   * one row per account (`by_accountId`).
+   * Written by: embeddingChoice.ts (`setEmbeddingModel`, account admins, audited).
+   * Read by: embeddingChoice.ts (`current`, Settings → Models),
+   * `accountEmbeddingConfig` (connectionStore.ts: knowledge queries and
+   * mutations) / `embeddingChoice.configFor` (knowledge actions: ingestion,
+   * facts, search), connections.ts `remove` (refused while the choice names
+   * the connection).
+   */
+  accountEmbeddingModels: defineTable({
+    accountId: v.id("accounts"),
+    /** `@<connection slug>/<model>`. */
+    modelId: v.string(),
+    /** The vector length: one of `RAG_DIMENSIONS` (embeddings.ts). */
+    dimension: v.number(),
+    updatedBy: v.id("userProfiles"),
+    updatedAt: v.number(),
+  }).index("by_accountId", ["accountId"]),
 };
