@@ -99,6 +99,25 @@ describe("the documented happy paths", () => {
     expect((await repliesOf(user, thread.threadId)).replies).toEqual(["2"]);
   });
 
+  test("Anthropic tool_use assembled from input_json_delta partials: text before it kept, the unknown tool refused to the model, then the answer", WIRE_TEST, async () => {
+    const { t, user, thread, server } = await turnOn("anthropic");
+    server.script("anthropic.messages", { fixture: "anthropic-messages-tool-use.sse" }, { fixture: "anthropic-messages-text.sse" });
+    const { interactionId } = await send(user, thread.threadId, "What's the weather like in San Francisco?");
+    expect((await endedTurn(user, thread.threadId)).status).toBe("completed");
+    const tool = (await stepsOf(t, interactionId)).find((s) => s.kind === "tool");
+    expect(tool).toMatchObject({ name: "get_weather", key: "tool#toolu_01T1x1fJ34qAmk2tNTrN7Up6", status: "failed" });
+    // The second request carries the whole assembled input back, and the refusal as the tool result.
+    const second = JSON.stringify(chatBodies(server, "anthropic.messages")[1]);
+    expect(second).toContain("San Francisco, CA");
+    expect(second).toContain("fahrenheit");
+    expect(second).toContain("is not available to this agent");
+    const { replies } = await repliesOf(user, thread.threadId);
+    // One assistant message in the UI: the text before the tool call, then the answer after it.
+    expect(replies).toEqual(["Okay, let's check the weather for San Francisco, CA: Hello!"]);
+    // Usage of both calls, from message_start / message_delta: 472 + 25 in, 89 + 15 out.
+    expect(await runRow(t, interactionId)).toMatchObject({ llmCalls: 2, tokensIn: 472 + 25, tokensOut: 89 + 15 });
+  });
+
   test("tool arguments that fail the tool's schema reach the model as a tool error; nothing runs; the turn goes on", WIRE_TEST, async () => {
     const { t, user, thread, server } = await turnOn("openai");
     server.script("openai.chat", { fixture: "openai-chat-tool-call-bad-arguments.sse" }, { fixture: "openai-chat-text-usage.sse" });
