@@ -10,6 +10,8 @@ import { httpApiTables } from "./httpApi/schema";
 import { outboundTables } from "./outbound/schema";
 import { opsTables } from "./ops/schema";
 import { modelTables } from "./models/schema";
+import { mcpTables } from "./mcp/schema";
+import { httpToolTables } from "./tools/http/schema";
 
 /** The app's tables, one domain folder each. */
 export default defineSchema({
@@ -24,4 +26,6 @@ export default defineSchema({
   ...outboundTables,
   ...opsTables,
   ...modelTables,
+  ...mcpTables,
+  ...httpToolTables,
 });

@@ -40,6 +40,8 @@ export const vPublicAgent = v.object({
   hasOwnModel: v.boolean(),
   capabilityLevel: vCapabilityLevel,
   templateSlug: v.optional(v.string()),
+  /** An external agent's endpoint: its turns are answered there, not by the model. */
+  externalEndpointUrl: v.optional(v.string()),
   version: v.number(),
 });
 
@@ -69,6 +71,7 @@ export function publicAgent(agent: Doc<"agents">, connections?: ConnectionNames)
     hasOwnModel: agent.modelId !== undefined,
     capabilityLevel: capabilityOf(agent),
     ...(agent.templateSlug ? { templateSlug: agent.templateSlug } : {}),
+    ...(agent.external ? { externalEndpointUrl: agent.external.endpointUrl } : {}),
     version: agent.version,
   };
 }

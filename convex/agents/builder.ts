@@ -100,6 +100,8 @@ export type NewAgent = {
   capabilityLevel?: CapabilityLevel;
   accentColor?: string;
   templateSlug?: string;
+  /** An external agent: answered by its endpoint (manifest `execution.type: "external"`). */
+  external?: { endpointUrl: string; timeoutSeconds?: number };
 };
 
 /** Check a new agent's fields (throws `bad_request` naming the field). */
@@ -140,6 +142,7 @@ export async function insertAgent(ctx: MutationCtx, accountId: Id<"accounts">, f
     ...(fields.accentColor !== undefined ? { accentColor: fields.accentColor } : {}),
     capabilityLevel: fields.capabilityLevel ?? "write",
     ...(fields.templateSlug !== undefined ? { templateSlug: fields.templateSlug } : {}),
+    ...(fields.external !== undefined ? { external: fields.external } : {}),
     version: 1,
     updatedAt: Date.now(),
   });

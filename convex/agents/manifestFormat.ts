@@ -9,7 +9,11 @@
  *   "channels": [], "metadata": { "accent_color": "#0891b2" } }
  * ```
  *
- * `execution.model` null = the deployment's default model. A delegation is
+ * `execution.model` null = the deployment's default model. An **external
+ * agent** says `"execution": { "type": "external", "endpoint_url": "https://…",
+ * "timeout_seconds": 30 }` (instructions optional): its turns, and delegations
+ * to it, are answered by that endpoint (convex/chat/externalAgent.ts has the
+ * contract). A delegation is
  * a tool entry for the target's agent tool (`delegate_<slug>`), optionally
  * with `allowed_tools` (the composition's restriction). Pure: parsing and
  * shape checks only; the account-dependent checks happen in manifests.ts.
@@ -38,7 +42,14 @@ export const vAgentManifest = v.object({
   name: v.string(),
   slug: v.string(),
   description: v.string(),
-  execution: v.object({ model: v.union(v.string(), v.null()), instructions: v.string() }),
+  execution: v.object({
+    /** Absent or "model": a model answers; "external": `endpoint_url` does. */
+    type: v.optional(v.union(v.literal("model"), v.literal("external"))),
+    model: v.union(v.string(), v.null()),
+    instructions: v.string(),
+    endpoint_url: v.optional(v.string()),
+    timeout_seconds: v.optional(v.number()),
+  }),
   capability_level: vCapabilityLevel,
   tools: v.array(
     v.object({
@@ -67,7 +78,35 @@ export type ParsedManifest = {
   capabilityLevel: CapabilityLevel;
   accentColor?: string;
   tools: { slug: string; permission: Permission; needsApproval?: boolean; allowedTools?: string[] }[];
+  /** `execution.type: "external"`: the endpoint that answers its turns. */
+  external?: { endpointUrl: string; timeoutSeconds?: number };
 };
+
+/** An external agent's time limit per attempt, unless `execution.timeout_seconds` says. */
+export const EXTERNAL_DEFAULT_TIMEOUT_SECONDS = 30;
+export const EXTERNAL_MIN_TIMEOUT_SECONDS = 0.1;
+export const EXTERNAL_MAX_TIMEOUT_SECONDS = 120;
+
+/** `execution.endpoint_url` and `execution.timeout_seconds` of an external agent. */
+function parseExternal(execution: Record<string, unknown>): NonNullable<ParsedManifest["external"]> {
+  const raw = execution.endpoint_url;
+  let url: URL;
+  try {
+    url = new URL(typeof raw === "string" ? raw : "");
+  } catch {
+    bad("execution.endpoint_url must be an absolute URL", "execution.endpoint_url");
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") bad("execution.endpoint_url must be an http or https URL", "execution.endpoint_url");
+  if (url.username !== "" || url.password !== "") bad("execution.endpoint_url must not carry credentials", "execution.endpoint_url");
+  const timeout = execution.timeout_seconds;
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < EXTERNAL_MIN_TIMEOUT_SECONDS || timeout > EXTERNAL_MAX_TIMEOUT_SECONDS)
+  ) {
+    bad(`execution.timeout_seconds must be a number from ${EXTERNAL_MIN_TIMEOUT_SECONDS} to ${EXTERNAL_MAX_TIMEOUT_SECONDS}`, "execution.timeout_seconds");
+  }
+  return { endpointUrl: url.toString(), ...(typeof timeout === "number" ? { timeoutSeconds: timeout } : {}) };
+}
 
 /** What every manifest refusal's message starts with, so it is understood without its field. */
 export const MANIFEST_REFUSAL = "Invalid agent manifest";
@@ -97,7 +136,12 @@ export function parseAgentManifest(input: unknown): ParsedManifest {
   problem("description", descriptionProblem(description));
 
   if (!isPlainObject(m.execution)) bad("execution must be an object with model and instructions", "execution");
-  const { model, instructions } = m.execution;
+  const type = m.execution.type ?? "model";
+  if (type !== "model" && type !== "external") bad('execution.type must be "model" or "external"', "execution.type");
+  const external = type === "external" ? parseExternal(m.execution) : undefined;
+  const { model } = m.execution;
+  // An external agent's instructions are only a note for people: its endpoint decides what it says.
+  const instructions = m.execution.instructions ?? (external ? `Answered by its external endpoint (${new URL(external.endpointUrl).host}).` : undefined);
   if (typeof instructions !== "string") bad("execution.instructions must be a string", "execution.instructions");
   problem("execution.instructions", instructionsProblem(instructions));
   if (model !== undefined && model !== null && typeof model !== "string") bad("execution.model must be a model id or null", "execution.model");
@@ -151,5 +195,6 @@ export function parseAgentManifest(input: unknown): ParsedManifest {
     capabilityLevel: capability,
     ...(typeof accent === "string" ? { accentColor: accent } : {}),
     tools,
+    ...(external ? { external } : {}),
   };
 }

@@ -111,9 +111,9 @@ test("import refuses bad manifests with field-specific messages, naming the fiel
     field: "tools[2].permission",
   });
   expect((await attempt({ ...good, tools: [tools[0], tools[0]] })).message).toBe('Invalid agent manifest: tools[1].slug repeats "current_time".');
-  expect(await attempt({ ...good, tools: [{ slug: "web_search", permission: "read" }] })).toEqual({
+  expect(await attempt({ ...good, tools: [{ slug: "web_crawl", permission: "read" }] })).toEqual({
     code: "bad_request",
-    message: 'Invalid agent manifest: tools[0].slug: no tool "web_search" in this account.',
+    message: 'Invalid agent manifest: tools[0].slug: no tool "web_crawl" in this account.',
     field: "tools[0].slug",
   });
   // A check of the builder's, pinned to the manifest's path (not the builder's own "permission").

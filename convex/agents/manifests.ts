@@ -38,7 +38,15 @@ export const exportManifest = accountQuery({
       name: agent.name,
       slug: agent.slug,
       description: agent.description,
-      execution: { model: agent.modelId ?? null, instructions: agent.instructions },
+      execution: agent.external
+        ? {
+            type: "external",
+            model: agent.modelId ?? null,
+            instructions: agent.instructions,
+            endpoint_url: agent.external.endpointUrl,
+            ...(agent.external.timeoutSeconds !== undefined ? { timeout_seconds: agent.external.timeoutSeconds } : {}),
+          }
+        : { model: agent.modelId ?? null, instructions: agent.instructions },
       capability_level: capabilityOf(agent),
       tools: assignments.map((a) => ({
         slug: a.toolSlug,
@@ -136,6 +144,7 @@ export async function importAgentManifest(
     ...(model !== undefined ? { modelId: model } : {}),
     capabilityLevel: parsed.capabilityLevel,
     ...(parsed.accentColor !== undefined ? { accentColor: parsed.accentColor } : {}),
+    ...(parsed.external !== undefined ? { external: parsed.external } : {}),
   });
   for (const item of planned) {
     const at = `tools[${item.index}]`;

@@ -33,6 +33,12 @@ export const agentTables = {
     capabilityLevel: v.optional(vCapabilityLevel),
     /** The platform template it was instantiated from. */
     templateSlug: v.optional(v.string()),
+    /**
+     * An external agent (manifest `execution.type: "external"`): its turns are
+     * answered by POSTing the conversation to `endpointUrl` (convex/chat/externalAgent.ts),
+     * not by a model. Absent = a model-backed agent.
+     */
+    external: v.optional(v.object({ endpointUrl: v.string(), timeoutSeconds: v.optional(v.number()) })),
     /** Bumped on every edit of the definition (prompt, model, tools...); each run records the version it ran with. */
     version: v.number(),
     updatedAt: v.optional(v.number()),

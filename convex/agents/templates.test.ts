@@ -132,5 +132,5 @@ test("a fresh account in a fresh deployment gets the Assistant even before any s
     templates: (await ctx.db.query("agentTemplates").withIndex("by_slug").collect()).length,
     builtins: (await ctx.db.query("tools").withIndex("by_accountId_slug", (q) => q.eq("accountId", null)).collect()).length,
   }));
-  expect(rows).toEqual({ templates: 3, builtins: 6 });
+  expect(rows).toEqual({ templates: 3, builtins: 8 });
 });

@@ -9,7 +9,7 @@ import { jsonSchema, tool, type ToolSet } from "ai";
 import { v } from "convex/values";
 import { components, internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { internalAction, internalQuery, type ActionCtx } from "../_generated/server";
+import { internalAction, internalQuery, type ActionCtx, type QueryCtx } from "../_generated/server";
 import { retrieveContext } from "../knowledge/retrieval";
 import { crashPoint, InjectedCrash } from "../lib/crashPoints";
 import { env } from "../lib/env";
@@ -23,7 +23,9 @@ import { modelStepCrashes } from "../models/testHooks";
 import { delegateMayCall } from "../agents/runtime";
 import { findAccountTool } from "../tools/catalogue";
 import { findTool } from "../tools/registry";
+import { externalHttpTool } from "../tools/http/lookup";
 import { permits } from "../tools/validators";
+import { mcpOfferedTool } from "../mcp/runtime";
 import { outputCap, OutputCapReached } from "./outputCap";
 import { logRun } from "./stepRows";
 import { callEstimate, MAX_OUTPUT_TOKENS } from "./turnSteps";
@@ -70,7 +72,14 @@ export const callContext = internalQuery({
         tools.push({ slug: agentTool.slug, description: agentTool.description, parameters: agentTool.parameters as never });
         continue;
       }
-      const definition = findTool(assignment.toolSlug);
+      // kind "mcp" (convex/mcp/runtime.ts): a tool of one of the account's MCP servers, offered when usable.
+      const mcpTool = findTool(assignment.toolSlug) ? null : await mcpOfferedTool(ctx, interaction.accountId, assignment, limits);
+      if (mcpTool) {
+        tools.push(mcpTool);
+        continue;
+      }
+      // A built-in, else an external HTTP tool of the account (convex/tools/http), offered alike when active.
+      const definition = findTool(assignment.toolSlug) ?? (await activeExternalHttpTool(ctx, interaction.accountId, assignment.toolSlug));
       if (!definition || !permits(assignment.permission, definition.trustLevel)) continue;
       if (limits && !delegateMayCall(limits, definition.slug, definition.trustLevel)) continue;
       tools.push({ slug: definition.slug, description: definition.description, parameters: definition.parameters });
@@ -94,6 +103,11 @@ export const callContext = internalQuery({
     };
   },
 });
+
+async function activeExternalHttpTool(ctx: QueryCtx, accountId: Id<"accounts">, slug: string) {
+  const tool = await externalHttpTool(ctx, accountId, slug);
+  return tool?.status === "active" ? tool : null;
+}
 
 type CallContext = {
   interactionId: Id<"interactions">;

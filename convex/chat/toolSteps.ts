@@ -10,7 +10,9 @@ import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
 import { argumentProblems } from "../tools/argumentCheck";
+import { externalHttpTool } from "../tools/http/lookup";
 import { findTool, ToolInputError } from "../tools/registry";
+import { mcpToolDefinition, mcpToolFor } from "../mcp/runtime";
 import { crashPoint, InjectedCrash } from "../lib/crashPoints";
 import { takeToolFault, toolExecutions } from "../tools/testHooks";
 import { permits } from "../tools/validators";
@@ -52,8 +54,8 @@ export const prepare = internalMutation({
   args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest },
   returns: v.union(
     v.object({ decision: v.literal("refused") }),
-    v.object({ decision: v.union(v.literal("run"), v.literal("delegate")) }),
-    v.object({ decision: v.literal("approval"), approvalId: v.id("approvals"), then: v.union(v.literal("run"), v.literal("delegate")) }),
+    v.object({ decision: v.union(v.literal("run"), v.literal("delegate"), v.literal("http")) }),
+    v.object({ decision: v.literal("approval"), approvalId: v.id("approvals"), then: v.union(v.literal("run"), v.literal("delegate"), v.literal("http")) }),
   ),
   handler: async (ctx, { interactionId, toolCall }) => {
     const interaction = await loadInteraction(ctx, interactionId);
@@ -63,7 +65,12 @@ export const prepare = internalMutation({
       .withIndex("by_agentId_toolSlug", (q) => q.eq("agentId", interaction.agentId).eq("toolSlug", toolCall.toolName))
       .unique();
     const delegation = assignment?.delegateToAgentId !== undefined ? await delegationFor(ctx, interaction.agentId, toolCall.toolName) : null;
-    const definition = delegation ? undefined : findTool(toolCall.toolName);
+    const builtin = delegation ? undefined : findTool(toolCall.toolName);
+    // An external HTTP tool (convex/tools/http): its account row stands in for a code definition.
+    const external = !assignment || delegation || builtin ? null : await externalHttpTool(ctx, interaction.accountId, toolCall.toolName);
+    // kind "mcp" (convex/mcp/runtime.ts): a tool of one of the account's MCP servers, checked like a built-in.
+    const mcp = !assignment || delegation || builtin || external ? null : await mcpToolFor(ctx, interaction.accountId, toolCall.toolName);
+    const definition = builtin ?? external ?? mcp ?? undefined;
     const limits = interaction.delegationLimits;
     let refusal: string | null = null;
     let refusalCode: "policy_denied" | "bad_request" = "policy_denied";
@@ -71,6 +78,8 @@ export const prepare = internalMutation({
       refusal = `The tool "${toolCall.toolName}" is not available to this agent.`;
     } else if (delegation && !delegation.toolActive) {
       refusal = `Delegating with "${toolCall.toolName}" is disabled.`;
+    } else if (external && external.status !== "active") {
+      refusal = `The tool "${toolCall.toolName}" is disabled.`;
     } else if (definition && !permits(assignment.permission, definition.trustLevel)) {
       refusal = `The tool "${toolCall.toolName}" needs ${definition.trustLevel} permission; this agent has ${assignment.permission}.`;
     } else if (limits && !delegateMayCall(limits, toolCall.toolName, definition?.trustLevel ?? "read")) {
@@ -91,7 +100,7 @@ export const prepare = internalMutation({
       logRun(interactionId, "tool_refused", { tool: toolCall.toolName, code: refusalCode });
       return { decision: "refused" as const };
     }
-    const then = delegation ? ("delegate" as const) : ("run" as const);
+    const then = delegation ? ("delegate" as const) : external ? ("http" as const) : ("run" as const);
     if (!assignment.needsApproval) return { decision: then };
     const existing = await ctx.db
       .query("approvals")
@@ -153,9 +162,10 @@ export const beginCall = internalMutation({
     const key = toolCallKey(interactionId, toolCall.toolCallId);
     const record = await ctx.db.query("toolCalls").withIndex("by_key", (q) => q.eq("key", key)).unique();
     if (record?.status === "committed" || record?.status === "unknown") return { kind: "done" as const };
-    const definition = findTool(toolCall.toolName)!;
+    // kind "mcp" (convex/mcp/runtime.ts): idempotent when its annotations say so.
+    const definition = findTool(toolCall.toolName) ?? (await mcpToolFor(ctx, interaction.accountId, toolCall.toolName));
     const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName });
-    if (record?.status === "started" && !definition.idempotent) {
+    if (record?.status === "started" && !definition?.idempotent) {
       // An earlier attempt died mid-call: its effect may or may not have happened. Don't repeat it blindly.
       const message = `The earlier call to ${toolCall.toolName} was interrupted and its outcome is unknown; it was not repeated.`;
       await ctx.db.patch("toolCalls", record._id, { status: "unknown", error: message });
@@ -248,11 +258,12 @@ export const execute = internalAction({
   handler: async (ctx, { interactionId, toolCall }) => {
     const begun = await ctx.runMutation(internal.chat.toolSteps.beginCall, { interactionId, toolCall });
     if (begun.kind === "done") return null;
-    const definition = findTool(toolCall.toolName)!;
     const owner: { accountId: Id<"accounts">; userId: Id<"userProfiles">; agentId: Id<"agents"> } = await ctx.runQuery(
       internal.chat.toolSteps.runOwner,
       { interactionId },
     );
+    // kind "mcp" (convex/mcp/runtime.ts): a tool of one of the account's MCP servers; its execute calls the server.
+    const definition = findTool(toolCall.toolName) ?? (await mcpToolDefinition(ctx, owner.accountId, toolCall.toolName));
     let outcome: { ok: true; result: string } | { ok: false; error: string };
     try {
       const args = JSON.parse(toolCall.input) as Record<string, unknown>;

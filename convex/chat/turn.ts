@@ -1,7 +1,8 @@
 /**
  * A chat turn is one durable workflow. Steps, each journaled:
  *
- *   begin (triage) ─► [ reserve budget ─► model call ─► tool calls (parallel;
+ *   begin (triage) ─► external agent? one signed POST to its endpoint (externalAgent.ts) ─► complete
+ *                  ─► [ reserve budget ─► model call ─► tool calls (parallel;
  *   approval waits are workflow events) ] × up to MAX_LLM_CALLS_PER_TURN ─► complete
  *
  * A crash or a thrown error between steps re-runs nothing that finished: the
@@ -17,6 +18,8 @@ import { internalMutation, type MutationCtx } from "../_generated/server";
 import { PROVIDER_RETRY, TOOL_RETRY, workflow } from "../lib/workflow";
 import type { ToolCallRequest } from "./llm";
 import { childEventName, notifyParent, vChildOutcome } from "./delegation";
+import { runHttpToolCall } from "../tools/http/workflowStep";
+import { runExternalAgent } from "./externalAgent";
 import { endRun, isEnded, loadInteraction } from "./turnSteps";
 import { MAX_LLM_CALLS_PER_TURN } from "./validators";
 
@@ -51,6 +54,11 @@ async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: 
     );
     return;
   }
+  if (action === "http") {
+    // An external HTTP tool: the request goes through `toolPool`; the turn waits for its outcome.
+    await runHttpToolCall(step, id, toolCall);
+    return;
+  }
   try {
     await step.runAction(internal.chat.toolSteps.execute, { interactionId: id, toolCall }, { retry: TOOL_RETRY, name: `tool#${toolCall.toolCallId}` });
   } catch (error) {
@@ -66,8 +74,13 @@ async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: 
 export const run = workflow
   .define({ args: { interactionId: v.id("interactions") }, returns: v.null() })
   .handler(async (step, { interactionId }): Promise<null> => {
-    const { handled } = await step.runMutation(internal.chat.turnSteps.begin, { interactionId }, { name: "triage", inline: true });
+    const { handled, external } = await step.runMutation(internal.chat.turnSteps.begin, { interactionId }, { name: "triage", inline: true });
     if (handled) return null;
+    if (external) {
+      // An external agent (or a delegation to one): its endpoint answers, no model is called.
+      await runExternalAgent(step, interactionId);
+      return null;
+    }
     for (let call = 0; call < MAX_LLM_CALLS_PER_TURN; call++) {
       const reserved = await step.runMutation(internal.chat.turnSteps.reserveForCall, { interactionId, call }, { name: `budget#${call}`, inline: true });
       if (!reserved.ok) {

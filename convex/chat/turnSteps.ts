@@ -61,14 +61,18 @@ async function saveAssistantText(ctx: MutationCtx, interaction: Doc<"interaction
   });
 }
 
-/** First step: mark the run started and let triage answer what it is sure of. */
+/**
+ * First step: mark the run started and let triage answer what it is sure of.
+ * An external agent's run (`external: true`) skips triage: its endpoint answers everything.
+ */
 export const begin = internalMutation({
   args: { interactionId: v.id("interactions") },
-  returns: v.object({ handled: v.boolean() }),
+  returns: v.object({ handled: v.boolean(), external: v.optional(v.boolean()) }),
   handler: async (ctx, { interactionId }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     if (isEnded(interaction)) return { handled: true };
     await ctx.db.patch("interactions", interactionId, { status: "running", startedAt: interaction.startedAt ?? Date.now() });
+    if ((await ctx.db.get("agents", interaction.agentId))?.external !== undefined) return { handled: false, external: true };
     // Triage reads what people type; a delegate's task goes straight to its model.
     if (interaction.kind === "delegation") return { handled: false };
     const result = triage(interaction.promptText);

@@ -36,7 +36,7 @@ export const vCapability = v.object({
   ),
   tool: v.optional(
     v.object({
-      tool_kind: v.union(v.literal("builtin"), v.literal("agent"), v.literal("http")),
+      tool_kind: v.union(v.literal("builtin"), v.literal("agent"), v.literal("http"), v.literal("mcp")),
       trust_level: v.string(),
       parameters: v.any(),
       account_owned: v.boolean(),

@@ -138,8 +138,8 @@ const MANIFEST_FIELDS = {
     metadata: ["accent_color", "template_slug", "agent_version"],
   },
   tool: {
-    top: ["version", "kind", "slug", "name", "description", "trust_level", "parameters", "execution"],
-    execution: ["type", "url", "method"],
+    top: ["version", "kind", "slug", "name", "description", "trust_level", "parameters", "return_schema", "execution"],
+    execution: ["type", "url", "method", "timeout_seconds", "execution_mode", "callback_timeout_seconds", "health_check_url"],
   },
 } as const;
 
@@ -200,7 +200,7 @@ export const postCallback: Handler = async (ctx, request, requestId) => {
   const delivered = await ctx.runMutation(internal.httpApi.callbacks.deliver, {
     keyId: caller.keyId,
     callId,
-    ...(result !== undefined ? { result } : {}),
+    ...(result !== undefined ? { result, resultJson: JSON.stringify(body.result) } : {}),
     ...(error !== undefined ? { error } : {}),
   });
   return ok(requestId, {
@@ -208,7 +208,9 @@ export const postCallback: Handler = async (ctx, request, requestId) => {
     accepted: delivered.accepted,
     already_resolved: delivered.alreadyResolved,
     status: delivered.status,
-    job_id: delivered.jobId,
+    // A job's wait names its job; a deferred tool call the run waiting for it.
+    ...(delivered.jobId !== undefined ? { job_id: delivered.jobId } : {}),
+    ...(delivered.interactionId !== undefined ? { interaction_id: delivered.interactionId } : {}),
   });
 };
 

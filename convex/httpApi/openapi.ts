@@ -48,7 +48,7 @@ const errorResponses = {
   "409": { description: "A conflict with the current state (a taken slug, an archived conversation).", content: jsonContent(ref("Error"), errorExample("conflict", 'An agent with the slug "support-bot" already exists in this account.')) },
   "413": { description: "The body is over this route's limit; it was refused before being parsed (by Content-Length, or while reading a body sent without one).", content: jsonContent(ref("Error"), errorExample("payload_too_large", "The body is over the 64 KiB limit.")) },
   "429": {
-    description: "The key's rate limit, or too many failed authentication attempts from this client address. Wait `Retry-After` seconds.",
+    description: "The key's rate limit, or (for a request without a valid key) too many failed authentication attempts from this client address or with this key prefix. Wait `Retry-After` seconds.",
     headers: { "Retry-After": { description: "Seconds to wait before trying again.", required: true, schema: { type: "integer", minimum: 1 } } },
     content: jsonContent(ref("Error"), errorExample("rate_limited", "This key's limit is 60 requests per 60 s.")),
   },
@@ -217,7 +217,7 @@ const schemas: Record<string, Schema> = {
         required: ["tool_kind", "trust_level", "parameters", "account_owned"],
         additionalProperties: false,
         properties: {
-          tool_kind: { type: "string", enum: ["builtin", "agent", "http"] },
+          tool_kind: { type: "string", enum: ["builtin", "agent", "http", "mcp"] },
           trust_level: { type: "string", enum: ["read", "write", "admin"] },
           parameters: { type: "object", description: "JSON Schema of the tool's arguments." },
           account_owned: { type: "boolean" },
@@ -280,11 +280,24 @@ const schemas: Record<string, Schema> = {
       description: { type: "string" },
       trust_level: { type: "string", enum: ["read", "write", "admin"] },
       parameters: { type: "object", description: 'A JSON Schema with `"type": "object"`.' },
+      return_schema: { type: "object", description: "A JSON Schema the tool's answer must match; an answer that does not is a tool error the model reads." },
       execution: {
         type: "object",
         required: ["type", "url"],
         additionalProperties: false,
-        properties: { type: { type: "string", const: "http" }, url: { type: "string" }, method: { type: "string", enum: ["GET", "POST", "PUT", "PATCH", "DELETE"] } },
+        properties: {
+          type: { type: "string", const: "http" },
+          url: { type: "string" },
+          method: { type: "string", enum: ["GET", "POST", "PUT", "PATCH", "DELETE"], description: "Default POST. A GET tool gets its arguments as query parameters." },
+          timeout_seconds: { type: "number", minimum: 0.1, maximum: 120, description: "One attempt's time limit (default 30)." },
+          execution_mode: {
+            type: "string",
+            enum: ["sync", "deferred", "async"],
+            description: "`sync` (default): the answer is the response. `deferred` (or `async`): any 2xx accepts the call and the result comes by `POST /v1/callbacks/{call_id}`.",
+          },
+          callback_timeout_seconds: { type: "number", minimum: 1, maximum: 604800, description: "Deferred tools: how long the call waits for its callback (default 3600)." },
+          health_check_url: { type: "string", description: "Probed with a GET on demand; a 2xx is healthy." },
+        },
       },
     },
   },
@@ -299,14 +312,15 @@ const schemas: Record<string, Schema> = {
   },
   CallbackResult: {
     type: "object",
-    required: ["call_id", "accepted", "already_resolved", "status", "job_id"],
+    required: ["call_id", "accepted", "already_resolved", "status"],
     additionalProperties: false,
     properties: {
       call_id: { type: "string" },
       accepted: { type: "boolean", description: "true: this delivery resolved the wait. false: nothing changed." },
       already_resolved: { type: "boolean", description: "true when an earlier delivery resolved it." },
       status: { type: "string", enum: ["pending", "resolved", "timed_out", "cancelled"] },
-      job_id: { type: "string" },
+      job_id: { type: "string", description: "A job's wait (`call_...`): the job." },
+      interaction_id: { type: "string", description: "A deferred external tool call (`tool_...`): the run that waits for it." },
     },
   },
   AgentEventRequest: {
@@ -347,7 +361,7 @@ export const openApiDocument = {
       "",
       "**Keys.** Account admins create keys in the app (`httpApi/keys:create`). Send one as `Authorization: Bearer thk_...`. A key has a permission — `read` (GETs), `read_write` (+ messages, events, callbacks), `admin` (+ registering capabilities) — may be restricted to one agent, and has a rate limit (default 60 requests per 60 s, a token bucket holding at most that many). A key acts as the admin who created it: their budgets apply, and it stops working when they are no longer an admin. Revocation is immediate.",
       "",
-      "**Errors.** Every error, on every route under `/v1/`, is `{ \"error\": { \"code\", \"message\", \"field\"? }, \"meta\": { \"request_id\" } }` (`field`: the path of the body field a refusal is about, when it is about one): 400, 401, 403, 404, 409, 413, 429 (with `Retry-After`), 500. Ten failed authentications from one client address in a minute block that address (429) for every key until the limit refills.",
+      "**Errors.** Every error, on every route under `/v1/`, is `{ \"error\": { \"code\", \"message\", \"field\"? }, \"meta\": { \"request_id\" } }` (`field`: the path of the body field a refusal is about, when it is about one): 400, 401, 403, 404, 409, 413, 429 (with `Retry-After`), 500. Ten failed authentications in a minute from one client address, or presenting one key prefix, make further requests without a valid key from that address or with that prefix answer 429 until the limit refills; a valid key is only ever limited by its own rate.",
       "",
       "**Successes** are `{ \"data\": ..., \"meta\": { \"request_id\" } }`. Every answer carries `X-Request-Id`.",
     ].join("\n"),
@@ -470,8 +484,8 @@ export const openApiDocument = {
     "/v1/callbacks/{call_id}": {
       post: {
         operationId: "resolveCallback",
-        summary: "Answer a job that waits for a callback",
-        description: `Resolves the wait once. A second delivery (or one after the wait timed out or the job was cancelled) changes nothing and says so: 200 with \`accepted: false\`. Body limit ${BODY_LIMITS.callback / 1024} KiB.`,
+        summary: "Answer a job or a deferred tool call that waits for a callback",
+        description: `Resolves the wait once. A second delivery (or one after the wait timed out or the job was cancelled) changes nothing and says so: 200 with \`accepted: false\`. Job waits have ids \`call_...\`; deferred external tools get theirs (\`tool_...\`) as \`call_id\` in the call's body, and their \`result\` is checked against the tool's \`return_schema\` (a mismatch reaches the agent as the tool's error). Body limit ${BODY_LIMITS.callback / 1024} KiB.`,
         parameters: [pathId("call_id", "The call id the job handed out.", "call_0f1e2d3c4b5a69788796a5b4c3d2e1f0")],
         requestBody: { required: true, content: jsonContent(ref("CallbackRequest"), { result: "payment settled" }) },
         responses: {

@@ -61,6 +61,18 @@ export const env = {
    * 127.0.0.1). Unset = refused: a shared deployment must not reach its own network.
    */
   webhookAllowPrivateUrls: () => read("HARNESS_WEBHOOK_ALLOW_PRIVATE_URLS")?.toLowerCase() === "true",
+  /** External HTTP tools: attempts per call for 5xx, timeouts and network errors (default 3, 1–10; 4xx is never retried). */
+  toolMaxAttempts: () => boundedInt(read("HARNESS_TOOL_MAX_ATTEMPTS"), 3, 1, 10),
+  /** External HTTP tools: wait before the first retry, doubling after (default 1 s, 10 ms–10 min). */
+  toolBackoffMs: () => boundedInt(read("HARNESS_TOOL_BACKOFF_MS"), 1_000, 10, 600_000),
+  /** `web_reader`: bytes read of a page at most (default 2 MB, 1 KB–10 MB); a larger page is refused. */
+  webReaderMaxBytes: () => boundedInt(read("HARNESS_WEB_READER_MAX_BYTES"), 2_000_000, 1_000, 10_000_000),
+  /** `web_reader`: time limit for fetching a page, redirects included (default 15 s, 100 ms–60 s). */
+  webReaderTimeoutMs: () => boundedInt(read("HARNESS_WEB_READER_TIMEOUT_MS"), 15_000, 100, 60_000),
+  /** `web_search` through Tavily: the API key (`tvly-...`). Unset = web_search is "not configured". */
+  tavilyApiKey: () => read("TAVILY_API_KEY"),
+  /** Tavily's API root (default https://api.tavily.com): a proxy, or a local stub in tests. */
+  tavilyBaseUrl: () => read("TAVILY_BASE_URL"),
 };
 
 /** An integer setting: `fallback` when unset or not a number, clamped to [min, max]. */

@@ -15,6 +15,7 @@
  *       memory ("remember that …")                          → memory_store { fact }
  *       search ("search / look up / what do you know about") → knowledge_search { query }
  *       any offered tool whose name appears verbatim        → that tool, args from its schema
+ *                                                             (a URL in the message fills a `url` property)
  *  3. Otherwise a few sentences built from the message (and from retrieved
  *     context entries `[1] …` in the system prompt, cited).
  */
@@ -207,7 +208,8 @@ function matchIntents(message: string, tools: OfferedTool[]): PlannedToolCall[] 
   for (const tool of tools) {
     if (calls.some((call) => call.toolName === tool.name)) continue;
     if (new RegExp(`(?<![\\w-])${escapeRegExp(tool.name)}(?![\\w-])`, "i").test(message)) {
-      calls.push({ toolName: tool.name, input: deriveArgs(tool, message, {}) });
+      const url = /\bhttps?:\/\/[^\s<>"']+/i.exec(message)?.[0]?.replace(/[.,;:!?)]+$/, "");
+      calls.push({ toolName: tool.name, input: deriveArgs(tool, message, url ? { url } : {}) });
     }
   }
   return calls;
@@ -396,7 +398,7 @@ function matchSearch(message: string, tools: OfferedTool[]): PlannedToolCall | u
 // ---------------------------------------------------------------------------
 // Arguments from a tool's JSON schema
 
-type Role = "task" | "context" | "fact" | "query" | "timezone";
+type Role = "task" | "context" | "fact" | "query" | "timezone" | "url";
 
 const ROLE_NAMES: Record<Role, RegExp> = {
   task: /^(?:task|prompt|instructions?|request|goal|job|work|description|what)$/i,
@@ -404,6 +406,7 @@ const ROLE_NAMES: Record<Role, RegExp> = {
   fact: /^(?:fact|memory|content|statement|information|info|value|text|note)$/i,
   query: /^(?:query|q|question|search|search_?query|terms?|keywords?|topic)$/i,
   timezone: /^(?:time_?zone|tz|zone|iana(?:_?zone)?)$/i,
+  url: /^(?:url|uri|link|href|page_?url|web_?address)$/i,
 };
 
 function roleOf(name: string): Role | undefined {

@@ -9,7 +9,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { BUILTIN_TOOLS, findTool, type ToolDefinition } from "./registry";
-import { vHttpEndpoint, vPermission, vToolKind, vToolStatus, type HttpMethod, type Permission, type ToolKind, type ToolStatus } from "./validators";
+import { vHttpEndpoint, vPermission, vToolKind, vToolStatus, type HttpEndpoint, type Permission, type ToolKind, type ToolStatus } from "./validators";
 
 /** A tool as the builder and the runtime see it, wherever it is stored. */
 export type ToolInfo = {
@@ -24,7 +24,9 @@ export type ToolInfo = {
   trustLevel: Permission;
   status: ToolStatus;
   agentId?: Id<"agents">;
-  http?: { url: string; method: HttpMethod };
+  http?: HttpEndpoint;
+  /** kind "mcp": its server and its name there. */
+  mcp?: { serverId: Id<"mcpServers">; toolName: string };
 };
 
 export const MAX_ACCOUNT_TOOLS = 200;
@@ -79,6 +81,7 @@ export function infoOf(tool: Doc<"tools">): ToolInfo {
     status: tool.status,
     ...(tool.agentId ? { agentId: tool.agentId } : {}),
     ...(tool.http ? { http: tool.http } : {}),
+    ...(tool.mcp ? { mcp: { serverId: tool.mcp.serverId, toolName: tool.mcp.toolName } } : {}),
   };
 }
 
@@ -255,6 +258,16 @@ export function parameterSchemaProblem(schema: unknown, field = "parameters"): s
   return storageProblem(schema, field, 0);
 }
 
+/**
+ * Why `schema` is not a usable result schema (any JSON Schema object an
+ * external tool's answer must match), or null.
+ */
+export function returnSchemaProblem(schema: unknown, field = "return_schema"): string | null {
+  if (!isPlainObject(schema)) return `${field} must be a JSON Schema object`;
+  if (JSON.stringify(schema).length > MAX_SCHEMA_CHARS) return `${field} must be at most ${MAX_SCHEMA_CHARS} characters of JSON`;
+  return storageProblem(schema, field, 0);
+}
+
 // --- public shape -------------------------------------------------------------
 
 export const vPublicTool = v.object({
@@ -273,10 +286,15 @@ export const vPublicTool = v.object({
   agentId: v.optional(v.id("agents")),
   /** kind "http": the endpoint. */
   http: v.optional(vHttpEndpoint),
+  /** Built-ins that cannot run on this deployment (e.g. `web_search` without a provider key): why. Calls are refused with it. */
+  notConfigured: v.optional(v.string()),
+  /** kind "mcp": the MCP server it comes from and its name there. */
+  mcp: v.optional(v.object({ serverId: v.id("mcpServers"), toolName: v.string() })),
 });
 export type PublicTool = Infer<typeof vPublicTool>;
 
 export function publicTool(tool: ToolInfo): PublicTool {
+  const notConfigured = tool.kind === "builtin" ? (findTool(tool.slug)?.unavailableReason?.() ?? null) : null;
   return {
     toolId: tool.toolId,
     slug: tool.slug,
@@ -289,5 +307,7 @@ export function publicTool(tool: ToolInfo): PublicTool {
     status: tool.status,
     ...(tool.agentId ? { agentId: tool.agentId } : {}),
     ...(tool.http ? { http: tool.http } : {}),
+    ...(notConfigured !== null ? { notConfigured } : {}),
+    ...(tool.mcp ? { mcp: tool.mcp } : {}),
   };
 }

@@ -1,18 +1,30 @@
 /**
- * External HTTP tools, registered by manifest. Only stored and validated
- * here; calling them arrives with the external-API issue.
+ * External HTTP tools, registered by manifest; validated and stored here,
+ * executed by convex/tools/http (see its README).
  *
  * ```json
  * { "version": 1, "kind": "tool", "slug": "weather", "name": "Weather",
  *   "description": "Current weather for a city", "trust_level": "read",
  *   "parameters": { "type": "object", "properties": { "city": { "type": "string" } }, "required": ["city"] },
- *   "execution": { "type": "http", "url": "https://api.example.com/weather", "method": "GET" } }
+ *   "return_schema": { "type": "object", "properties": { "celsius": { "type": "number" } }, "required": ["celsius"] },
+ *   "execution": { "type": "http", "url": "https://api.example.com/weather", "method": "POST",
+ *     "timeout_seconds": 10, "execution_mode": "sync", "health_check_url": "https://api.example.com/health" } }
  * ```
+ *
+ * `execution_mode` "deferred" (or "async"): the endpoint accepts the call
+ * (any 2xx) and answers later with `POST /v1/callbacks/{call_id}`, within
+ * `execution.callback_timeout_seconds`.
  */
 import { fail } from "../lib/errors";
 import { isPlainObject, readManifestObject } from "./manifestInput";
-import { DELEGATE_PREFIX, parameterSchemaProblem, TOOL_SLUG_PATTERN } from "./catalogue";
-import { HTTP_METHODS, isPermission, type HttpMethod, type Permission } from "./validators";
+import { DELEGATE_PREFIX, parameterSchemaProblem, returnSchemaProblem, TOOL_SLUG_PATTERN } from "./catalogue";
+import { HTTP_METHODS, isPermission, type HttpEndpoint, type HttpMethod, type Permission } from "./validators";
+import {
+  MAX_CALLBACK_TIMEOUT_SECONDS,
+  MAX_TIMEOUT_SECONDS,
+  MIN_CALLBACK_TIMEOUT_SECONDS,
+  MIN_TIMEOUT_SECONDS,
+} from "./http/settings";
 
 export type HttpToolManifest = {
   slug: string;
@@ -20,7 +32,7 @@ export type HttpToolManifest = {
   description: string;
   trustLevel: Permission;
   parameters: Record<string, unknown>;
-  http: { url: string; method: HttpMethod };
+  http: HttpEndpoint;
 };
 
 const MAX_MANIFEST_CHARS = 32_000;
@@ -65,12 +77,56 @@ export function parseHttpToolManifest(input: unknown): HttpToolManifest {
   if (typeof method !== "string" || !(HTTP_METHODS as readonly string[]).includes(method)) {
     bad(`execution.method must be one of ${HTTP_METHODS.join(", ")}`, "execution.method");
   }
+  const http: HttpEndpoint = { url: url.toString(), method: method as HttpMethod };
+  const timeout = secondsIn(execution.timeout_seconds, MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, "execution.timeout_seconds");
+  if (timeout !== undefined) http.timeoutSeconds = timeout;
+  const mode = execution.execution_mode;
+  if (mode !== undefined) {
+    if (mode !== "sync" && mode !== "deferred" && mode !== "async") bad('execution.execution_mode must be "sync", "deferred" or "async"', "execution.execution_mode");
+    http.executionMode = mode === "sync" ? "sync" : "deferred";
+  }
+  const callbackTimeout = secondsIn(
+    execution.callback_timeout_seconds,
+    MIN_CALLBACK_TIMEOUT_SECONDS,
+    MAX_CALLBACK_TIMEOUT_SECONDS,
+    "execution.callback_timeout_seconds",
+  );
+  if (callbackTimeout !== undefined) {
+    if (http.executionMode !== "deferred") bad('execution.callback_timeout_seconds applies only to execution_mode "deferred"', "execution.callback_timeout_seconds");
+    http.callbackTimeoutSeconds = callbackTimeout;
+  }
+  if (execution.health_check_url !== undefined) http.healthCheckUrl = httpUrl(execution.health_check_url, "execution.health_check_url");
+  if (m.return_schema !== undefined) {
+    const problem = returnSchemaProblem(m.return_schema);
+    if (problem) bad(problem, "return_schema");
+    http.returnSchema = m.return_schema;
+  }
   return {
     slug: m.slug,
     name: name.trim(),
     description: m.description.trim(),
     trustLevel: m.trust_level,
     parameters: m.parameters as Record<string, unknown>,
-    http: { url: url.toString(), method: method as HttpMethod },
+    http,
   };
+}
+
+/** A number of seconds within [min, max], or undefined when absent. */
+function secondsIn(value: unknown, min: number, max: number, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) bad(`${field} must be a number of seconds from ${min} to ${max}`, field);
+  return value;
+}
+
+/** An absolute http(s) URL without credentials, as text. */
+function httpUrl(value: unknown, field: string): string {
+  let url: URL;
+  try {
+    url = new URL(typeof value === "string" ? value : "");
+  } catch {
+    bad(`${field} must be an absolute URL`, field);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") bad(`${field} must be an http or https URL`, field);
+  if (url.username !== "" || url.password !== "") bad(`${field} must not carry credentials`, field);
+  return url.toString();
 }

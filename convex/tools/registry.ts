@@ -1,7 +1,8 @@
 /**
  * The tool registry: every tool an agent can be given. Built-in tools are
  * defined in code here; agent-type tools (delegation) and external HTTP
- * tools register through the same `ToolDefinition` shape in later issues.
+ * tools are rows of the account's `tools` table (catalogue.ts), run by the
+ * delegation runtime and by convex/tools/http respectively.
  *
  * A tool never runs inside the model call: the model asks for it, the turn
  * workflow checks the agent's assignment (trust level, approval) and runs it
@@ -15,6 +16,8 @@ import { currentTime } from "./builtins/currentTime";
 import { saveNote } from "./builtins/saveNote";
 import { knowledgeSearch, memorySearch, memoryStore } from "../knowledge/tools";
 import { scheduleJob } from "../jobs/tool";
+import { webReader } from "./web/reader";
+import { webSearch } from "./web/search";
 
 /** Everything a tool may know about the call it serves. */
 export type ToolRunContext = {
@@ -37,12 +40,14 @@ export type ToolDefinition = {
    * crashed mid-call). Non-idempotent tools are then marked `unknown`, not repeated.
    */
   idempotent: boolean;
+  /** Why the tool cannot run on this deployment (e.g. `web_search` without a provider key), or null. Listed with the tool. */
+  unavailableReason?: () => string | null;
   execute: (run: ToolRunContext, args: Record<string, unknown>) => Promise<unknown>;
 };
 
 export { ToolInputError } from "./toolInputError";
 
-export const BUILTIN_TOOLS: readonly ToolDefinition[] = [currentTime, saveNote, memoryStore, memorySearch, knowledgeSearch, scheduleJob];
+export const BUILTIN_TOOLS: readonly ToolDefinition[] = [currentTime, saveNote, memoryStore, memorySearch, knowledgeSearch, scheduleJob, webReader, webSearch];
 
 const bySlug = new Map(BUILTIN_TOOLS.map((tool) => [tool.slug, tool]));
 

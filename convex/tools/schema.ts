@@ -1,6 +1,7 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { vHttpEndpoint, vPermission, vToolKind, vToolStatus } from "./validators";
+import { vMcpToolRef } from "../mcp/validators";
 
 /**
  * The tool registry as accounts see it. Spread into `agentTables`
@@ -35,8 +36,12 @@ export const toolTables = {
     agentId: v.optional(v.id("agents")),
     /** kind "http": where it is served. */
     http: v.optional(vHttpEndpoint),
+    /** kind "mcp": the MCP server and the tool's name there (convex/mcp, written by its listings). */
+    mcp: v.optional(vMcpToolRef),
     updatedAt: v.number(),
   })
     .index("by_accountId_slug", ["accountId", "slug"])
-    .index("by_agentId", ["agentId"]),
+    .index("by_agentId", ["agentId"])
+    /** kind "mcp": a server's tools (refresh, removal). */
+    .index("by_mcpServerId", ["mcp.serverId"]),
 };

@@ -39,6 +39,8 @@ test("the registry lists built-ins and the account's agent tools; the built-in s
     ["memory_store", "builtin", "write"],
     ["save_note", "builtin", "write"],
     ["schedule_job", "builtin", "write"],
+    ["web_reader", "builtin", "read"],
+    ["web_search", "builtin", "read"],
     ["delegate_researcher", "agent", "read"],
     ["delegate_writer", "agent", "read"],
   ]);
@@ -47,9 +49,9 @@ test("the registry lists built-ins and the account's agent tools; the built-in s
   expect(delegate.agentId).toBeDefined();
 
   // Account creation already seeded the built-ins; seeding again changes nothing.
-  expect(await t.mutation(internal.tools.tools.seedBuiltins, {})).toEqual({ inserted: 0, updated: 0, unchanged: 6 });
+  expect(await t.mutation(internal.tools.tools.seedBuiltins, {})).toEqual({ inserted: 0, updated: 0, unchanged: 8 });
   const rows = await t.run(async (ctx) => ctx.db.query("tools").withIndex("by_accountId_slug", (q) => q.eq("accountId", null)).collect());
-  expect(rows.map((r) => r.slug)).toEqual(["current_time", "knowledge_search", "memory_search", "memory_store", "save_note", "schedule_job"]);
+  expect(rows.map((r) => r.slug)).toEqual(["current_time", "knowledge_search", "memory_search", "memory_store", "save_note", "schedule_job", "web_reader", "web_search"]);
   expect((await reader.client.query(api.tools.tools.get, { accountId, slug: "save_note" })).kind).toBe("builtin");
   expect(await codeOf(reader.client.query(api.tools.tools.get, { accountId, slug: "nope" }))).toBe("not_found");
 });

@@ -46,7 +46,7 @@ export const get = accountQuery({
 
 /**
  * Register an external HTTP tool from its manifest (JSON text or object; see
- * httpManifest.ts). Stored and validated only: calls arrive in a later issue.
+ * httpManifest.ts). Calls to it are executed by convex/tools/http.
  */
 export const register = accountMutation({
   minRole: "admin",

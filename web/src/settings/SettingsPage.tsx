@@ -3,12 +3,13 @@ import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { ApiHowTo } from "./ApiHowTo";
 import { ApiKeys } from "./ApiKeys";
+import { McpServers } from "./McpServers";
 import { Models } from "./Models";
 import { Webhooks } from "./Webhooks";
 
 /**
  * Settings → Integrations, for the account's admins: model provider
- * connections, API keys, outbound webhooks and how to call the API. Everyone else (platform admins included,
+ * connections, MCP servers, API keys, outbound webhooks and how to call the API. Everyone else (platform admins included,
  * unless they are an admin of this account) sees a note; the server refuses
  * them anyway.
  */
@@ -22,7 +23,7 @@ export function SettingsPage() {
       <main className="page" id="main" data-testid="settings-page">
         <h1>Settings</h1>
         <p data-testid="settings-admins-only">
-          Integrations (model connections, API keys and webhooks) are managed by this account's admins. Ask one of them if you need a model, a key or a
+          Integrations (model connections, MCP servers, API keys and webhooks) are managed by this account's admins. Ask one of them if you need a model, a key or a
           webhook.
         </p>
       </main>
@@ -39,6 +40,9 @@ export function SettingsPage() {
       </p>
       <PageErrorBoundary what="the model connections">
         <Models />
+      </PageErrorBoundary>
+      <PageErrorBoundary what="the MCP servers">
+        <McpServers />
       </PageErrorBoundary>
       <PageErrorBoundary what="the API keys">
         <ApiKeys />
