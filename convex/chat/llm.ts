@@ -229,11 +229,13 @@ export const call = internalAction({
       await removeLeftovers(ctx, earlier);
       if (saved) {
         const toolCalls = toolCallsOf(saved.message?.content);
+        const usage = replayedUsage(context, saved, toolCalls);
         await ctx.runMutation(internal.chat.turnSteps.finishModelCall, {
           interactionId,
           stepId: started.stepId,
           call: callIndex,
-          usage: { inputTokens: saved.usage?.promptTokens ?? 0, outputTokens: saved.usage?.completionTokens ?? 0 },
+          usage: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens },
+          ...(usage.estimated ? { usageEstimated: true } : {}),
           toolCalls: toolCalls.length,
         });
         return { kind: "ok", toolCalls };
@@ -358,6 +360,25 @@ export const call = internalAction({
     }
   },
 });
+
+/**
+ * The usage of a reply an earlier attempt saved: what the provider reported
+ * then, or — when it reported none — the reply's tokens and the reservation's
+ * bound for the input (the request it was sent with is gone).
+ */
+function replayedUsage(
+  context: CallContext,
+  saved: { usage?: { promptTokens?: number; completionTokens?: number }; text?: string },
+  toolCalls: ToolCallRequest[],
+): CountedUsage {
+  const reported = { inputTokens: saved.usage?.promptTokens, outputTokens: saved.usage?.completionTokens };
+  const outputText = saved.text ?? "";
+  if (!usageLooksMissing(reported, { outputText, toolCallCount: toolCalls.length })) {
+    return { inputTokens: reported.inputTokens ?? 0, outputTokens: reported.outputTokens ?? 0, estimated: false };
+  }
+  const output = estimateCallUsage({ modelId: context.modelId, request: {}, outputText, toolCalls });
+  return { inputTokens: callEstimate(context.modelId, context.promptText.length).tokens - MAX_OUTPUT_TOKENS, outputTokens: output.outputTokens, estimated: true };
+}
 
 /** What failed or interrupted attempts left in the thread (a failed or half-streamed reply): removed, so the user sees one reply. */
 async function removeLeftovers(ctx: ActionCtx, messages: Awaited<ReturnType<typeof turnMessages>>) {

@@ -7,6 +7,7 @@
  */
 import { expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
+import { modelStepCrashes } from "../models/testHooks";
 import { estimateCallUsage } from "../models/tokenCount";
 import { fixtureText } from "../models/wire/providerServer.testing";
 import { parseExposition, valueOf } from "../ops/prometheus.testing";
@@ -112,4 +113,23 @@ test("a server that ignores max_tokens and reports no usage is cut off at the ou
   expect(step).toMatchObject({ status: "succeeded", attempt: 1, usageEstimated: true });
   await quiesce(t);
   expect((await weekOfUsage(user)).tokens).toBe(run.tokensIn + run.tokensOut);
+});
+
+test("a call that died after saving its reply is not repeated, and its replay is still charged (estimated) when the provider reported no usage", WIRE_TEST, async () => {
+  const { t, user, thread, server } = await turnOn("openai");
+  server.setDefault("openai.chat", { fixture: "openai-chat-text-no-usage.sse" });
+  modelStepCrashes.afterReplySaved = 1;
+  try {
+    const { interactionId } = await send(user, thread.threadId, QUESTION);
+    expect((await endedTurn(user, thread.threadId)).status).toBe("completed");
+    expect(server.count("openai.chat")).toBe(1);
+    expect((await repliesOf(user, thread.threadId)).replies).toEqual(["2"]);
+    const run = await runRow(t, interactionId);
+    expect(run.tokensIn).toBeGreaterThan(0);
+    expect(run.tokensEstimated).toBe(run.tokensIn + run.tokensOut);
+    const [step] = (await stepsOf(t, interactionId)).filter((s) => s.kind === "llm");
+    expect(step).toMatchObject({ attempt: 2, status: "succeeded", usageEstimated: true });
+  } finally {
+    modelStepCrashes.afterReplySaved = 0;
+  }
 });
