@@ -40,6 +40,7 @@ import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery } from "../_generated/server";
 import { EXTERNAL_DEFAULT_TIMEOUT_SECONDS } from "../agents/manifestFormat";
+import { redactedUrl } from "../inspector/timeline";
 import { env } from "../lib/env";
 import { TOOL_RETRY } from "../lib/workflow";
 import { privateAddressReason } from "../outbound/privateAddresses";
@@ -251,7 +252,7 @@ export const call = internalAction({
     const begun = await ctx.runMutation(internal.chat.turnSteps.beginStep, { interactionId, key: EXTERNAL_STEP, kind: "tool", name: `External agent ${found.agentSlug}` });
     if (begun === null) return { kind: "skipped" };
     const { stepId, attempt } = begun;
-    const request = `POST ${found.url}`;
+    const request = `POST ${redactedUrl(found.url)}`;
     const refuse = async (code: string, message: string): Promise<Attempt> => {
       await ctx.runMutation(internal.chat.externalAgent.recordFailure, { stepId, error: { code, message }, detail: request });
       return { kind: "failed", code, message };

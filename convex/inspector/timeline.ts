@@ -233,6 +233,57 @@ export async function runMessages(ctx: QueryCtx, run: Doc<"interactions">): Prom
     }));
 }
 
+/** A URL as the timeline shows it: no credentials, and the query string's values hidden (they may carry tokens). */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const names = [...new Set(parsed.searchParams.keys())];
+    const query = names.length > 0 ? `?${names.map((n) => `${encodeURIComponent(n)}=…`).join("&")}` : "";
+    return `${parsed.origin}${parsed.pathname}${query}`;
+  } catch {
+    return "(not a URL)";
+  }
+}
+
+/** An http or mcp tool step's request and response, from `httpToolCalls` (same key) or the MCP tool's server: one indexed read or two. */
+async function externalRequest(
+  ctx: QueryCtx,
+  run: Doc<"interactions">,
+  row: Doc<"steps">,
+  key: string | null,
+  slug: string | undefined,
+): Promise<{ request: NonNullable<TimelineStep["request"]>; rawUrl: string } | undefined> {
+  if (key === null) return undefined;
+  const call = await ctx.db
+    .query("httpToolCalls")
+    .withIndex("by_key", (q) => q.eq("key", key))
+    .first();
+  if (call !== null) {
+    return {
+      rawUrl: call.url,
+      request: {
+        via: "http",
+        method: call.method,
+        url: redactedUrl(call.url),
+        attempts: call.attempts,
+        ...(call.lastStatusCode !== undefined ? { statusCode: call.lastStatusCode } : {}),
+        ...(call.lastLatencyMs !== undefined ? { latencyMs: call.lastLatencyMs } : {}),
+      },
+    };
+  }
+  if (slug === undefined || !slug.startsWith("mcp_")) return undefined;
+  const tool = await ctx.db
+    .query("tools")
+    .withIndex("by_accountId_slug", (q) => q.eq("accountId", run.accountId).eq("slug", slug))
+    .unique();
+  const server = tool?.kind === "mcp" && tool.mcp !== undefined ? await ctx.db.get("mcpServers", tool.mcp.serverId) : null;
+  if (server === null || server.accountId !== run.accountId) return undefined;
+  return {
+    rawUrl: server.url,
+    request: { via: "mcp", method: "POST", url: redactedUrl(server.url), ...(row.durationMs !== undefined ? { latencyMs: row.durationMs } : {}) },
+  };
+}
+
 function childOf(ctx: QueryCtx, row: Doc<"steps">): Id<"interactions"> | null {
   if (row.kind !== "delegation" || !row.detail?.startsWith("child ")) return null;
   return ctx.db.normalizeId("interactions", row.detail.slice("child ".length));
@@ -247,6 +298,9 @@ async function timelineStep(ctx: QueryCtx, run: Doc<"interactions">, row: Doc<"s
           .unique()
       : null;
   const childId = childOf(ctx, row);
+  const external = row.kind === "tool" ? await externalRequest(ctx, run, row, record?.key ?? null, record?.toolSlug) : undefined;
+  // The step's detail names the URL as sent: shown redacted like the request.
+  const detail = external && row.detail !== undefined ? row.detail.split(external.rawUrl).join(external.request.url) : row.detail;
   return {
     stepId: row._id,
     index: row.index,
@@ -264,7 +318,7 @@ async function timelineStep(ctx: QueryCtx, run: Doc<"interactions">, row: Doc<"s
     ...(row.costMicroUsd !== undefined ? { costUsd: row.costMicroUsd / MICRO } : {}),
     ...(row.error ? { error: row.error } : {}),
     ...(row.retry && row.status === "failed" ? { retry: row.retry } : {}),
-    ...(row.detail !== undefined ? { detail: row.detail } : {}),
+    ...(detail !== undefined ? { detail } : {}),
     ...(row.contextEntries ? { contextEntries: row.contextEntries } : {}),
     ...(record
       ? {
@@ -278,6 +332,7 @@ async function timelineStep(ctx: QueryCtx, run: Doc<"interactions">, row: Doc<"s
           },
         }
       : {}),
+    ...(external ? { request: external.request } : {}),
     ...(childId ? { childInteractionId: childId } : {}),
     ...(journal ? { journal: { stepNumber: journal.stepNumber, name: journal.name, status: journal.status } } : {}),
   };

@@ -91,6 +91,21 @@ export const vTimelineStep = v.object({
       error: v.optional(v.string()),
     }),
   ),
+  /**
+   * External calls (http and mcp tool steps): the request as sent — method and
+   * URL, the query string and any credentials redacted, headers never — and the
+   * response's status and latency where recorded (an MCP call's latency is its step's duration).
+   */
+  request: v.optional(
+    v.object({
+      via: v.union(v.literal("http"), v.literal("mcp")),
+      method: v.string(),
+      url: v.string(),
+      statusCode: v.optional(v.number()),
+      latencyMs: v.optional(v.number()),
+      attempts: v.optional(v.number()),
+    }),
+  ),
   /** Delegation steps: the child run. */
   childInteractionId: v.optional(v.id("interactions")),
   /** The journal step this row matched (absent: none, see `reconciliation.rowsWithoutJournal`). */

@@ -142,6 +142,17 @@ function Steps({ steps }: { steps: Timeline["steps"] }) {
             </p>
           )}
           {step.detail && !step.childInteractionId && <p className="small">{step.detail}</p>}
+          {step.request && (
+            <p className="small" data-testid="step-request" data-via={step.request.via}>
+              <code>
+                {step.request.via === "mcp" ? "MCP " : ""}
+                {step.request.method} {step.request.url}
+              </code>
+              {step.request.statusCode !== undefined && <> → HTTP {step.request.statusCode}</>}
+              {step.request.latencyMs !== undefined && <> in {step.request.latencyMs.toLocaleString()} ms</>}
+              {step.request.attempts !== undefined && step.request.attempts > 1 && <> ({step.request.attempts} attempts)</>}
+            </p>
+          )}
           {step.toolCall && (
             <details>
               <summary>Tool call {step.toolCall.toolSlug}</summary>

@@ -5,7 +5,7 @@ import { useEffect, useId, useRef, useState, type ReactNode } from "react";
  * shown in a box to copy, with a plain warning that it cannot be shown again.
  * It lives only in this component's state; "Done" forgets it.
  */
-export function OnceSecret({ kind, title, secret, children, onDone }: { kind: "api-key" | "webhook"; title: string; secret: string; children?: ReactNode; onDone: () => void }) {
+export function OnceSecret({ kind, title, secret, children, onDone }: { kind: "api-key" | "webhook" | "tool-secret"; title: string; secret: string; children?: ReactNode; onDone: () => void }) {
   const [copied, setCopied] = useState<string | null>(null);
   const id = useId();
   const valueRef = useRef<HTMLInputElement>(null);

@@ -3,13 +3,14 @@ import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { ApiHowTo } from "./ApiHowTo";
 import { ApiKeys } from "./ApiKeys";
+import { ExternalTools } from "./ExternalTools";
 import { McpServers } from "./McpServers";
 import { Models } from "./Models";
 import { Webhooks } from "./Webhooks";
 
 /**
  * Settings → Integrations, for the account's admins: model provider
- * connections, MCP servers, API keys, outbound webhooks and how to call the API. Everyone else (platform admins included,
+ * connections, MCP servers, external tools and their signing secret, API keys, outbound webhooks and how to call the API. Everyone else (platform admins included,
  * unless they are an admin of this account) sees a note; the server refuses
  * them anyway.
  */
@@ -43,6 +44,9 @@ export function SettingsPage() {
       </PageErrorBoundary>
       <PageErrorBoundary what="the MCP servers">
         <McpServers />
+      </PageErrorBoundary>
+      <PageErrorBoundary what="the external tools">
+        <ExternalTools />
       </PageErrorBoundary>
       <PageErrorBoundary what="the API keys">
         <ApiKeys />
