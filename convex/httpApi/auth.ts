@@ -4,10 +4,18 @@
  * The HTTP layer checks the token's shape (a malformed one is refused with
  * no database read), hashes it, and calls `authenticate`: one index lookup by
  * hash, then the key's state (revoked, expired), its creator (still an
- * active admin of the account), and the key's request rate. Failed attempts
- * with well-formed tokens are counted per client address; past the limit the
- * address gets 429 with `Retry-After` for every key, right or wrong, until
- * the bucket refills (brute force learns nothing while it is blocked).
+ * active admin of the account), and the key's request rate.
+ *
+ * Failed attempts (well-formed tokens that are not a valid key) are limited
+ * in two buckets, both consulted only for requests that carry no valid key:
+ * one per presented key prefix (`thk_` + 6 characters, what a key shows in
+ * Settings) and one per client address. Past either limit such requests get
+ * 429 with `Retry-After`. A valid key is looked up first and never consults
+ * them, so nobody can lock API users out by sending bad keys from their
+ * address (behind one NAT, proxy or the local engine, everyone shares one):
+ * a valid key is refused only by its own rate limit. Guessing stays
+ * hopeless: a secret is 256 random bits, and each address / prefix gets 10
+ * guesses a minute.
  *
  * Failures are returned, not thrown, so the failed-attempt count commits.
  */
@@ -20,10 +28,10 @@ import { fail } from "../lib/errors";
 import { HttpError } from "../lib/http";
 import { assertActive, requireMembership } from "../tenancy/identity";
 import { keyStatus } from "./keys";
-import { hashSecret, isWellFormedSecret } from "./secrets";
+import { displayPrefixOf, hashSecret, isWellFormedSecret } from "./secrets";
 import { apiPermits, vApiPermission, type ApiPermission } from "./validators";
 
-/** Failed attempts a client address may make: a burst of 10, then 10 a minute. */
+/** Failed attempts one client address, and one presented key prefix, may make: a burst of 10, then 10 a minute. */
 export const FAILED_AUTH_RATE = { rate: 10, periodMs: 60_000, capacity: 10 };
 /** `lastUsedAt` is written at most this often, so busy keys do not write on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -45,9 +53,15 @@ const vAuthResult = v.union(
 );
 export type ApiKeyCaller = Extract<Infer<typeof vAuthResult>, { ok: true }>;
 
-function failedAttemptBucket(client: string) {
-  return { name: "apiAuthFailure", key: client, ...FAILED_AUTH_RATE };
+/** The buckets a failed attempt is counted in: its client address and the key prefix it presented. */
+function failedAttemptBuckets(client: string, prefix: string) {
+  return [
+    { name: "apiAuthFailure", key: client, ...FAILED_AUTH_RATE },
+    { name: "apiAuthFailurePrefix", key: prefix, ...FAILED_AUTH_RATE },
+  ];
 }
+
+const TOO_MANY_FAILURES = "Too many failed authentication attempts; wait before trying again.";
 
 function keyBucket(key: Doc<"apiKeys">) {
   return { name: "apiKey", key: key._id, rate: key.rateLimit.requests, periodMs: key.rateLimit.periodMs, capacity: key.rateLimit.requests };
@@ -67,13 +81,9 @@ async function ownerProblem(ctx: QueryCtx, key: Doc<"apiKeys">): Promise<string 
 }
 
 export const authenticate = internalMutation({
-  args: { secretHash: v.string(), client: v.string() },
+  args: { secretHash: v.string(), client: v.string(), prefix: v.optional(v.string()) },
   returns: vAuthResult,
-  handler: async (ctx, { secretHash, client }) => {
-    const blocked = await budget.checkRate(ctx, failedAttemptBucket(client));
-    if (!blocked.ok) {
-      return { ok: false as const, code: "rate_limited" as const, message: "Too many failed authentication attempts; wait before trying again.", retryAfterMs: blocked.retryAfterMs };
-    }
+  handler: async (ctx, { secretHash, client, prefix }) => {
     const key = await ctx.db
       .query("apiKeys")
       .withIndex("by_secretHash", (q) => q.eq("secretHash", secretHash))
@@ -88,11 +98,16 @@ export const authenticate = internalMutation({
             ? "This API key has expired."
             : await ownerProblem(ctx, key);
     if (key === null || problem !== null) {
-      const counted = await budget.consumeRate(ctx, failedAttemptBucket(client));
-      return counted.ok
-        ? { ok: false as const, code: "unauthenticated" as const, message: problem ?? "This API key is not valid." }
-        : { ok: false as const, code: "rate_limited" as const, message: "Too many failed authentication attempts; wait before trying again.", retryAfterMs: counted.retryAfterMs };
+      // No valid key: this attempt is limited by its address and by the prefix it presented.
+      const buckets = failedAttemptBuckets(client, prefix ?? "none");
+      for (const bucket of buckets) {
+        const blocked = await budget.checkRate(ctx, bucket);
+        if (!blocked.ok) return { ok: false as const, code: "rate_limited" as const, message: TOO_MANY_FAILURES, retryAfterMs: blocked.retryAfterMs };
+      }
+      for (const bucket of buckets) await budget.consumeRate(ctx, bucket);
+      return { ok: false as const, code: "unauthenticated" as const, message: problem ?? "This API key is not valid." };
     }
+    // A valid key: only its own rate limit applies, whatever others did from the same address.
     const rate = await budget.consumeRate(ctx, keyBucket(key));
     if (!rate.ok) {
       return { ok: false as const, code: "rate_limited" as const, message: `This key's limit is ${key.rateLimit.requests} requests per ${key.rateLimit.periodMs / 1000} s.`, retryAfterMs: rate.retryAfterMs };
@@ -134,6 +149,7 @@ export async function authenticateRequest(ctx: ActionCtx, request: Request, requ
   const result = await ctx.runMutation(internal.httpApi.auth.authenticate, {
     secretHash: await hashSecret(token),
     client: await clientAddress(ctx),
+    prefix: displayPrefixOf(token),
   });
   if (!result.ok) throw new HttpError(result.code, result.message, result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs });
   console.log(JSON.stringify({ event: "http.api_key", requestId, keyId: result.keyId, accountId: result.accountId, permission: result.permission }));

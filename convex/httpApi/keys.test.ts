@@ -2,7 +2,8 @@
  * API keys (A5): created by admins with the secret shown once and stored
  * only as its hash; found by an index lookup; revoked, expired, malformed
  * and unknown keys answer 401; another account's resources 404; repeated
- * failures from one address 429 with Retry-After.
+ * failures from one address, or on one key prefix, 429 with Retry-After —
+ * never for a valid key.
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { installMeter, measure } from "../../scripts/bench/transactionMeter";
@@ -187,10 +188,11 @@ test("A5: another account's interaction, agent, capability and conversation answ
   expect(await rowCounts(t, ["threads", "interactions"])).toEqual(before);
 });
 
-test("A5 brute force: failed attempts from one address are refused with 429 and Retry-After; other addresses are not", async () => {
+test("A5 brute force: failed attempts from one address are refused with 429 and Retry-After; valid keys and other addresses are not", async () => {
   const t = newHarness();
   const { secret } = await adminWithKey(t);
-  const wrong = (i: number) => `thk_${String(i).padStart(43, "B")}`;
+  // Each guess presents a different prefix: only the address bucket can stop them.
+  const wrong = (i: number) => `thk_${String(i).padStart(6, "0")}${"B".repeat(37)}`;
   const attacker = "203.0.113.7";
   for (let i = 0; i < 10; i++) expect((await request(t, "GET", PROBE, { key: wrong(i), ip: attacker })).status).toBe(401);
   const blocked = await request(t, "GET", PROBE, { key: wrong(10), ip: attacker });
@@ -199,15 +201,49 @@ test("A5 brute force: failed attempts from one address are refused with 429 and 
   const retryAfter = Number(blocked.headers.get("Retry-After"));
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(60);
-  // While blocked, even a right key from that address learns nothing.
-  expect((await request(t, "GET", PROBE, { key: secret, ip: attacker })).status).toBe(429);
+  // A valid key from that address is never refused for others' failures (one NAT, many clients).
+  expect((await request(t, "GET", PROBE, { key: secret, ip: attacker })).status).toBe(200);
   // Another address is unaffected.
   expect((await request(t, "GET", PROBE, { key: secret, ip: "198.51.100.1" })).status).toBe(200);
   expect((await request(t, "GET", PROBE, { key: wrong(11), ip: "198.51.100.1" })).status).toBe(401);
   // After the wait, the address may try again.
   vi.advanceTimersByTime(retryAfter * 1000);
-  expect((await request(t, "GET", PROBE, { key: secret, ip: attacker })).status).toBe(200);
   expect((await request(t, "GET", PROBE, { key: wrong(12), ip: attacker })).status).toBe(401);
+});
+
+test("A5 brute force: failed attempts on one key prefix are limited across addresses; the valid key with that prefix still answers", async () => {
+  const t = newHarness();
+  const { secret } = await adminWithKey(t);
+  const prefix = secret.slice(0, 10);
+  // Guesses that share the real key's visible prefix, each from its own address.
+  const guess = (i: number) => `${prefix}${String(i).padStart(37, "Z")}`;
+  for (let i = 0; i < 10; i++) expect((await request(t, "GET", PROBE, { key: guess(i), ip: `198.51.100.${i + 10}` })).status).toBe(401);
+  const blocked = await request(t, "GET", PROBE, { key: guess(10), ip: "198.51.100.99" });
+  expect(blocked.status).toBe(429);
+  expect(Number(blocked.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+  // Another prefix from a fresh address is a plain 401; the real key is served.
+  expect((await request(t, "GET", PROBE, { key: `thk_${"Q".repeat(43)}`, ip: "198.51.100.99" })).status).toBe(401);
+  expect((await request(t, "GET", PROBE, { key: secret, ip: "198.51.100.99" })).status).toBe(200);
+});
+
+test("A5: 50 bad keys from one address, then a valid key from the same address answers 200", async () => {
+  const t = newHarness();
+  const { secret } = await adminWithKey(t);
+  const address = "192.0.2.44";
+  const statuses = new Map<number, number>();
+  for (let i = 0; i < 50; i++) {
+    // Half of them even present the valid key's own prefix.
+    const bad = i % 2 === 0 ? `${secret.slice(0, 10)}${String(i).padStart(37, "x")}` : `thk_${String(i).padStart(43, "y")}`;
+    const { status } = await request(t, "GET", PROBE, { key: bad, ip: address });
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  }
+  expect(statuses.get(401)).toBe(10);
+  expect(statuses.get(429)).toBe(40);
+  const answer = await request(t, "GET", PROBE, { key: secret, ip: address });
+  expect(answer.status).toBe(200);
+  // And with no address at all (every local-engine client looked the same before it passed one).
+  for (let i = 0; i < 50; i++) await request(t, "GET", PROBE, { key: `thk_${String(i).padStart(43, "w")}` });
+  expect((await request(t, "GET", PROBE, { key: secret })).status).toBe(200);
 });
 
 test("keys are found by an index on the hash: authentication reads the same with 1 key or 60", async () => {

@@ -34,19 +34,24 @@
  * - The test accessor's undocumented `runInComponent(path, handler)` and
  *   `fun(functionPath, args)` (spread into the accessor by `withAuth`), used
  *   to re-run restored scheduled functions exactly like convex-test's own
- *   `runScheduledFunction` does.
+ *   `runScheduledFunction` does; and its `queryFromPath` / `mutationFromPath`
+ *   / `actionFromPath`, through which an admin calls a component's function.
+ * - `DatabaseFake._schema` (`{ schemaValidation, tables: Map<name, export()> }`):
+ *   each table's document validator, to check stored documents on a push.
  *
  * `assertShape` checks all of it at start-up, so a convex-test upgrade that
  * moves these fails loudly with a pointer here instead of misbehaving.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
-import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { convexToJson, jsonToConvex, type JSONValue, type Value, type ValidatorJSON } from "convex/values";
+import { parseValidatorJson } from "./argsValidation";
 
 export type Doc = Record<string, Value> & { _id: string; _creationTime: number };
 type WriteLayer = Record<string, Doc | null>;
 
 interface DatabaseFake {
+  _schema?: { schemaValidation: boolean; tables: Map<string, { documentType?: ValidatorJSON }> } | null;
   _documents: Record<string, Doc>;
   _storage: Record<string, Blob>;
   _nextDocId: number;
@@ -64,7 +69,44 @@ type RegisteredFunction = ((...args: never[]) => unknown) & {
   isQuery?: boolean;
   isMutation?: boolean;
   isAction?: boolean;
+  exportArgs?: () => string;
+  exportReturns?: () => string;
 };
+
+/** A registered function of the app or of a component, as a deployment's function analysis describes it. */
+export type FunctionInfo = {
+  /** `module/path:export` */
+  udfPath: string;
+  kind: "query" | "mutation" | "action";
+  visibility: "public" | "internal";
+  /** The `args` / `returns` validators (null when the function declares none). */
+  args: ValidatorJSON | null;
+  returns: ValidatorJSON | null;
+};
+
+/** Per registered function: its kind, visibility and parsed validators (parsed once, not on every call). */
+const described = new WeakMap<object, Omit<FunctionInfo, "udfPath"> | null>();
+
+function describeFunction(udfPath: string, fn: unknown): FunctionInfo | null {
+  if (typeof fn !== "function") return null;
+  let info = described.get(fn);
+  if (info === undefined) {
+    info = describeRegistered(fn as RegisteredFunction);
+    described.set(fn, info);
+  }
+  return info === null ? null : { udfPath, ...info };
+}
+
+function describeRegistered(registered: RegisteredFunction): Omit<FunctionInfo, "udfPath"> | null {
+  const kind = registered.isQuery === true ? "query" : registered.isMutation === true ? "mutation" : registered.isAction === true ? "action" : null;
+  if (kind === null) return null;
+  return {
+    kind,
+    visibility: registered.isPublic === true ? "public" : "internal",
+    args: parseValidatorJson(registered.exportArgs?.()),
+    returns: parseValidatorJson(registered.exportReturns?.()),
+  };
+}
 
 type ModuleLoader = (path: string) => Promise<Record<string, unknown>>;
 
@@ -74,11 +116,22 @@ interface ConvexGlobal {
   asyncSyscall: (op: string, jsonArgs: string) => Promise<string>;
 }
 
-/** The slice of a convex-test accessor this module drives (public + the two undocumented methods). */
+/** The slice of a convex-test accessor this module drives (public + the undocumented methods). */
 export interface RawAccessor {
   finishInProgressScheduledFunctions(): Promise<void>;
   runInComponent(componentPath: string, handler: () => Promise<unknown>): Promise<unknown>;
   fun(functionPath: { componentPath: string; udfPath: string }, args: unknown): Promise<unknown>;
+}
+
+/**
+ * convex-test's accessor methods that run a function named by component and
+ * path (spread into every accessor by `withAuth`, undocumented): the way to
+ * call a component's function directly, as an admin may on a deployment.
+ */
+export interface PathRunner {
+  queryFromPath(functionPath: { componentPath: string; udfPath: string }, args: Record<string, Value>): Promise<unknown>;
+  mutationFromPath(functionPath: { componentPath: string; udfPath: string }, args: Record<string, Value>): Promise<unknown>;
+  actionFromPath(functionPath: { componentPath: string; udfPath: string }, args: Record<string, Value>): Promise<unknown>;
 }
 
 /** What a transaction wrote: `t:<component>\0<table>` for every table and `d:<component>\0<id>` for every document. */
@@ -156,6 +209,8 @@ export class EngineInternals {
   private readonly journalTracker = new AsyncLocalStorage<JournalContext>();
   private readonly blobBase64 = new WeakMap<Blob, string>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Module paths of each component (from preloadModules), for function listings. */
+  private readonly modulePaths = new Map<string, string[]>();
   /**
    * Runs a function in the async context this instance was created in (the
    * engine's start-up): outside every convex-test context, i.e. no component
@@ -202,6 +257,7 @@ export class EngineInternals {
       const modulePaths = keys
         .filter((key) => key.startsWith(prefix) && (key.split("/").pop() ?? "").split(".").length === 2)
         .map((key) => key.slice(prefix.length).replace(/\.[^.]+$/, ""));
+      this.modulePaths.set(path, modulePaths);
       for (const modulePath of modulePaths) {
         loads.push(
           component.modules(modulePath).then(
@@ -252,23 +308,69 @@ export class EngineInternals {
     return { outcome, reads, journal: context.recorded };
   }
 
-  /**
-   * The registered function exported at `udfPath` of the app (root component),
-   * or a reason it cannot be called by a client.
-   */
-  async publicFunction(udfPath: string, kind: "query" | "mutation" | "action"): Promise<string | null> {
+  /** Paths of the mounted components (`""` is the app; children like `workflow/workpool`). */
+  componentPaths(): string[] {
+    return Object.keys(this.g.components);
+  }
+
+  /** The function registered at `udfPath` of a component (any visibility), or null when there is none. */
+  async functionInfo(componentPath: string, udfPath: string): Promise<FunctionInfo | null> {
+    const component = this.g.components[componentPath];
+    if (component === undefined) return null;
     const [modulePath, exportName = "default"] = udfPath.split(":");
+    if (modulePath === undefined || modulePath === "" || modulePath.startsWith("_")) return null;
     let module: Record<string, unknown>;
     try {
-      module = await this.g.components[""]!.modules(modulePath ?? "");
+      module = await component.modules(modulePath);
     } catch {
-      return `Could not find public function for '${udfPath}'.`;
+      return null;
     }
-    const fn = module[exportName] as RegisteredFunction | undefined;
-    if (typeof fn !== "function" || fn.isPublic !== true) return `Could not find public function for '${udfPath}'.`;
-    const isKind = kind === "query" ? fn.isQuery : kind === "mutation" ? fn.isMutation : fn.isAction;
-    if (isKind !== true) return `Trying to execute ${udfPath} as ${kind}, but it is defined as a different kind of function.`;
-    return null;
+    return describeFunction(`${modulePath}:${exportName}`, module[exportName]);
+  }
+
+  /** Every registered function of a component's modules (those loaded at start-up), sorted by path. */
+  async listFunctions(componentPath: string): Promise<FunctionInfo[]> {
+    const component = this.g.components[componentPath];
+    if (component === undefined) return [];
+    const functions: FunctionInfo[] = [];
+    for (const modulePath of [...(this.modulePaths.get(componentPath) ?? [])].sort()) {
+      let module: Record<string, unknown>;
+      try {
+        module = await component.modules(modulePath);
+      } catch {
+        continue;
+      }
+      for (const [name, value] of Object.entries(module).sort(([a], [b]) => a.localeCompare(b))) {
+        const info = describeFunction(`${modulePath}:${name}`, value);
+        if (info !== null) functions.push(info);
+      }
+    }
+    return functions;
+  }
+
+  /**
+   * The document validator of each table of a component's schema (null when
+   * it has no schema or schema validation is off), as convex-test holds it
+   * (`DatabaseFake._schema`, each table's `export()`).
+   */
+  schemaTables(componentPath: string): Map<string, ValidatorJSON> | null {
+    const schema = this.g.components[componentPath]?.db._schema;
+    if (schema === undefined || schema === null || !schema.schemaValidation) return null;
+    const tables = new Map<string, ValidatorJSON>();
+    for (const [name, table] of schema.tables) if (table.documentType !== undefined) tables.set(name, table.documentType);
+    return tables;
+  }
+
+  /** Every committed document of a component with its table (a consistent cut: commits are synchronous). */
+  *documents(componentPath: string): Generator<{ table: string; document: Doc }> {
+    const db = this.g.components[componentPath]?.db;
+    if (db === undefined) return;
+    for (const [id, document] of Object.entries(db._documents)) yield { table: tableOf(id), document };
+  }
+
+  /** The module paths of a component, as loaded at start-up (`chat/turn`, `crons`, …). */
+  modulesOf(componentPath: string): string[] {
+    return [...(this.modulePaths.get(componentPath) ?? [])];
   }
 
   /** Whether the app exports `udfPath` as an internal mutation (for the seed hook). */

@@ -107,15 +107,23 @@ describe("local engine over the sync protocol", () => {
     expect((await alice.query(api.tenancy.accounts.get, { accountId })).name).toBe("Acme Again");
   });
 
-  test("other errors are redacted to a request id, logged in full on the server", async () => {
+  test("an argument that fails the validator is refused with the deployment's readable message, naming its field", async () => {
     const error = await errorOf(alice.mutation(api.tenancy.accounts.rename, { accountId: "not-an-id" as Id<"accounts">, name: "x" }));
+    expect(error).not.toBeInstanceOf(ConvexError);
+    expect(error.message).toContain('ArgumentValidationError: Value does not match validator.\nPath: .accountId\nValue: "not-an-id"\nValidator: v.id("accounts")');
+    expect(error.message).not.toContain("Server Error");
+  });
+
+  test("other errors are redacted to a request id, logged in full on the server", async () => {
+    const paginationOpts = { numItems: 1, cursor: "not-a-cursor" };
+    const error = await errorOf(alice.query(api.tenancy.accounts.listMembers, { accountId, paginationOpts }));
     expect(error).not.toBeInstanceOf(ConvexError);
     const requestId = /\[Request ID: ([0-9a-f]+)\] Server Error/.exec(error.message)?.[1];
     expect(requestId).toBeDefined();
-    expect(error.message).not.toContain("not-an-id");
+    expect(error.message).not.toContain("not-a-cursor");
     const logged = errors.find((line) => line.includes(requestId!));
-    expect(logged).toContain("tenancy/accounts:rename");
-    expect(logged).toContain("not-an-id");
+    expect(logged).toContain("tenancy/accounts:listMembers");
+    expect(logged).toContain("not-a-cursor");
   });
 
   test("internal functions and unknown names are not callable by clients", async () => {

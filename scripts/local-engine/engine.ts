@@ -4,6 +4,10 @@
  *
  * One HTTP server (default port 3210, like a local Convex backend's API port):
  *   - `ws://…/api/<client version>/sync`  Convex's sync protocol (syncServer.ts)
+ *   - `POST /api/query|mutation|action|function|run/…`, `/api/update_environment_variables`
+ *     Convex's HTTP function API and the admin endpoints the Convex CLI uses
+ *     (functionApi.ts), with the admin key of adminKey.ts and the environment of envStore.ts
+ *   - `POST /api/get_config_hashes`, `/api/deploy2/*`  the push of `npx convex deploy` (deployApi.ts)
  *   - `POST /local-auth/token`, `GET /local-auth/users`  local sign-in (localAuth.ts)
  *   - `/local-test/faults`  test-only fault injection (testFaults.ts), 404 unless `testFaults`
  *   - everything else: the SPA (`web/`) through Vite's dev middleware, or a
@@ -17,24 +21,32 @@
  *
  * Production code never imports this folder.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { version as convexVersion } from "convex";
 import { makeFunctionReference, type UserIdentity } from "convex/server";
+import type { Value } from "convex/values";
 import { createServer as createViteServer, type ViteDevServer } from "vite";
 import { WebSocketServer } from "ws";
 import type { Harness as AppHarness } from "../../convex/test.setup";
-import { attachInternals, type EngineInternals, type RawAccessor, type SnapshotFile } from "./convexTestInternals";
+import { AdminKey } from "./adminKey";
+import { attachInternals, type EngineInternals, type PathRunner, type RawAccessor, type SnapshotFile } from "./convexTestInternals";
 import type { RegisteredModules } from "./convexTestShim";
 import { CronScheduler, readCronJobs, type CronClock } from "./crons";
+import { DeployApi, sha256, type LoadedFile } from "./deployApi";
+import { EnvStore } from "./envStore";
 import { newRequestId } from "./errors";
+import { FunctionApi, RequestError, sendJson as sendApiJson } from "./functionApi";
+import { cliSystemQueries, FunctionCalls } from "./functions";
 import { LocalAuth, parseUserInput } from "./localAuth";
 import { applyModelFaults, currentModelFaults, FaultRequestError, parseFaultRequest, type OfflineModelHooks } from "./testFaults";
 import { dataFiles, readJsonFile, resetData, SnapshotWriter } from "./persistence";
-import { SyncServer, type FunctionRunner, type Logger } from "./syncServer";
+import { SyncServer, type Logger } from "./syncServer";
 
 export const SEED_FUNCTION = "seed:localDemo";
 
@@ -79,6 +91,17 @@ export type EngineOptions = {
   crons?: boolean;
   /** Tests only: the clock the cron timers use (default: the system clock). */
   cronClock?: CronClock;
+  /**
+   * Set when a supervisor can restart the engine (`npm start`, scripts/start.mjs):
+   * a push (`npx convex deploy` / `dev`) of code the engine has not loaded then
+   * restarts it on the same ports to load that code, instead of being refused.
+   * Called once (`reason`: every difference, for people; `shape`: the module
+   * and component differences only); the engine is expected to close and be
+   * started again, given `shape` back as `restartedFor`.
+   */
+  restartToLoadPush?: (reason: string, shape: string) => void;
+  /** The module / component differences the previous run restarted for: the same ones again, with no source changed, are refused, not restarted for. */
+  restartedFor?: string;
 };
 
 export type Engine = {
@@ -86,6 +109,10 @@ export type Engine = {
   url: string;
   /** Origin of the HTTP routes (a deployment's `.convex.site`). */
   siteUrl: string;
+  /** The deployment's admin key (`CONVEX_SELF_HOSTED_ADMIN_KEY` for the Convex CLI), also in `<dataDir>/admin_key.txt`. */
+  adminKey: string;
+  /** Where the admin key is kept. */
+  adminKeyFile: string;
   port: number;
   sitePort: number;
   dataDir: string;
@@ -101,9 +128,13 @@ export type Engine = {
   close(): Promise<void>;
 };
 
-interface Harness extends FunctionRunner, RawAccessor {
+interface Harness extends PathRunner, RawAccessor {
+  query(ref: unknown, args: Record<string, Value>): Promise<unknown>;
+  mutation(ref: unknown, args: Record<string, Value>): Promise<unknown>;
+  action(ref: unknown, args: Record<string, Value>): Promise<unknown>;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   withIdentity(identity: Partial<UserIdentity>): Harness;
+  withRequestMetadata(metadata: { ip?: string; userAgent?: string }): Harness;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -175,6 +206,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const files = dataFiles(path.resolve(options.dataDir ?? path.join(root, ".local", "engine")));
   const persist = options.persist ?? true;
   if (options.reset) await resetData(files);
+  // The deployment's environment first: functions (and auth.config.ts) read process.env from the start.
+  const env = await EnvStore.open(files.env);
+  const adminKey = await AdminKey.open(files.adminKey);
 
   // --- the app on convex-test, loaded through Vite (import.meta.glob) ------
   const appLoader = await createViteServer({
@@ -219,6 +253,17 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     );
   }
 
+  // The source files the app was loaded from (not packages), as they are now: a push is accepted only while they are unchanged (deployApi.ts).
+  const loadedFiles: LoadedFile[] = [];
+  for (const file of new Set([...appLoader.moduleGraph.idToModuleMap.values()].map((node) => node.file))) {
+    if (file === null || file.includes("/node_modules/") || !path.isAbsolute(file)) continue;
+    try {
+      loadedFiles.push({ file, name: path.relative(root, file), sha256: sha256(await readFile(file)) });
+    } catch {
+      // A virtual module: nothing on disk to watch.
+    }
+  }
+
   // --- persistence --------------------------------------------------------
   let restoredDocuments = 0;
   const snapshot = await readJsonFile<SnapshotFile>(files.snapshot).catch((error: unknown) => {
@@ -261,7 +306,21 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   if (modelHooks !== null) log.info("Test faults enabled: POST /local-test/faults can make the offline model fail.");
 
   const auth = await LocalAuth.open(files);
-  const sync = new SyncServer({ runner: t, internals, auth, log });
+  const urls = { engine: "", site: "" };
+  const calls = new FunctionCalls({ runner: t, internals, log, system: cliSystemQueries({ internals, env, url: () => urls.engine }) });
+  const sync = new SyncServer({ calls, internals, auth, adminKey, log });
+  const functionApi = new FunctionApi({ calls, internals, auth, adminKey, env, log });
+  const deployApi = new DeployApi({
+    functionApi,
+    internals,
+    env,
+    log,
+    loadedFiles: () => loadedFiles,
+    urls: () => ({ cloud: urls.engine, site: urls.site }),
+    functionsDir: functionsDirOf(root),
+    udfServerVersion: convexVersion,
+    ...(options.restartToLoadPush !== undefined ? { restart: { now: options.restartToLoadPush, previousReason: options.restartedFor ?? null } } : {}),
+  });
 
   // --- HTTP routes (the deployment's .convex.site origin) -----------------
   const siteServer = createHttpServer((req, res) => {
@@ -280,7 +339,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       }
       const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1];
       const verified = bearer === undefined ? null : auth.verify(bearer);
-      const runner: Harness = verified?.ok === true ? t.withIdentity(verified.identity) : t;
+      // The connection's address, as a deployment gives it to `ctx.meta.getRequestMetadata()` (API-key throttling uses it).
+      const address = (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+      const base: Harness = address === "" ? t : t.withRequestMetadata({ ip: address, ...(req.headers["user-agent"] ? { userAgent: req.headers["user-agent"] } : {}) });
+      const runner: Harness = verified?.ok === true ? base.withIdentity(verified.identity) : base;
       const response = await runner.fetch(req.url ?? "/", { method, headers, ...(body !== undefined ? { body: new Uint8Array(body) } : {}) });
       const outHeaders: Record<string, string> = {};
       response.headers.forEach((value, name) => (outHeaders[name] = value));
@@ -300,7 +362,6 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   let webStarting: Promise<ViteDevServer> | null = null;
   const webRoot = options.webRoot ?? path.join(root, "web");
   const wantWeb = options.web ?? true;
-  const urls = { engine: "", site: "" };
 
   const apiServer = createHttpServer((req, res) => {
     void (async () => {
@@ -337,7 +398,16 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
           throw error;
         }
       }
-      if (url.pathname.startsWith("/api/")) return sendJson(res, 404, { code: "NotFound", message: "The local engine serves only the sync WebSocket under /api/." });
+      if (url.pathname.startsWith("/api/")) {
+        try {
+          if ((await functionApi.handle(req, res, url)) || (await deployApi.handle(req, res, url))) return;
+        } catch (error) {
+          if (!(error instanceof RequestError)) throw error;
+          return sendApiJson(res, error.status, { code: error.code, message: error.message });
+        }
+        log.verbose(`404 for ${req.method ?? "GET"} ${url.pathname} (not an endpoint the local engine serves)`);
+        return sendJson(res, 404, { code: "NotFound", message: `The local engine does not serve ${req.method ?? "GET"} ${url.pathname}.` });
+      }
       if (wantWeb && existsSync(path.join(webRoot, "index.html"))) {
         web ??= await (webStarting ??= startWeb());
         web.middlewares(req, res, (error?: unknown) => {
@@ -351,8 +421,11 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       res.end(placeholderPage(urls.engine, urls.site));
     })().catch((error: unknown) => {
-      log.error(`HTTP ${req.method} ${req.url} failed`, error);
-      if (!res.headersSent) sendJson(res, 500, { error: "Server Error" });
+      const requestId = newRequestId();
+      log.error(`[Request ID: ${requestId}] HTTP ${req.method} ${req.url} failed`, error);
+      const message = `[Request ID: ${requestId}] Server Error`;
+      // Under /api/ the envelope a deployment uses; elsewhere (local sign-in, test faults) the engine's own.
+      if (!res.headersSent) sendJson(res, 500, (req.url ?? "").startsWith("/api/") ? { code: "InternalServerError", message } : { error: message });
       else res.end();
     });
   });
@@ -420,6 +493,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   return {
     url: urls.engine,
     siteUrl: urls.site,
+    adminKey: adminKey.key,
+    adminKeyFile: files.adminKey,
     port,
     sitePort,
     dataDir: files.dir,
@@ -447,6 +522,16 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       process.off("unhandledRejection", onUncaught);
     },
   };
+}
+
+/** The `functions` folder convex.json names (what the Convex CLI bundles), default "convex/". */
+function functionsDirOf(root: string): string {
+  try {
+    const config = JSON.parse(readFileSync(path.join(root, "convex.json"), "utf8")) as { functions?: unknown };
+    return typeof config.functions === "string" ? config.functions : "convex/";
+  } catch {
+    return "convex/";
+  }
 }
 
 /**

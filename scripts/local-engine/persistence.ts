@@ -1,8 +1,9 @@
 /**
  * Files of the local engine's data folder (`.local/engine/` by default,
  * gitignored): `snapshot.json` (every table of the app and of every
- * component), `secret.json` (the local sign-in key) and `users.json` (the
- * sign-in picker).
+ * component), `secret.json` (the local sign-in key), `users.json` (the
+ * sign-in picker), `admin_key.txt` (the deployment's admin key, adminKey.ts)
+ * and `env.json` (its environment variables, envStore.ts).
  *
  * Every write is atomic: write a temporary file in the same folder, fsync it,
  * rename it over the old one, fsync the folder. A crash at any point leaves
@@ -54,7 +55,7 @@ export async function readJsonFile<T>(file: string): Promise<T | null> {
   return JSON.parse(text) as T;
 }
 
-export type DataFiles = { dir: string; snapshot: string; secret: string; users: string };
+export type DataFiles = { dir: string; snapshot: string; secret: string; users: string; adminKey: string; env: string };
 
 export function dataFiles(dir: string): DataFiles {
   return {
@@ -62,10 +63,16 @@ export function dataFiles(dir: string): DataFiles {
     snapshot: path.join(dir, "snapshot.json"),
     secret: path.join(dir, "secret.json"),
     users: path.join(dir, "users.json"),
+    adminKey: path.join(dir, "admin_key.txt"),
+    env: path.join(dir, "env.json"),
   };
 }
 
-/** `--reset`: forget the data, the sign-in secret and the user list. */
+/**
+ * `--reset`: forget the data, the sign-in secret and the user list. The admin
+ * key and the environment variables are the deployment's configuration, not
+ * its data, and are kept (as a deployment keeps them when its data is wiped).
+ */
 export async function resetData(files: DataFiles): Promise<void> {
   await Promise.all([files.snapshot, files.secret, files.users].map((file) => rm(file, { force: true })));
 }

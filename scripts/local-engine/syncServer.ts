@@ -4,8 +4,11 @@
  * instance.
  *
  * Client -> server: Connect, ModifyQuerySet (Add / Remove, baseVersion ->
- * newVersion), Authenticate (User token, None; Admin is refused), Mutation,
- * Action, Event (ignored).
+ * newVersion), Authenticate (User token, None, or Admin with the engine's
+ * admin key, optionally impersonating a user: what `npx convex run --watch`
+ * and `npx convex env list` send), Mutation, Action, Event (ignored).
+ * Who may call what (public / internal / component / `_system/cli` functions)
+ * and argument validation are functions.ts's, shared with the HTTP API.
  * Server -> client: Transition (startVersion -> endVersion over querySet,
  * identity and ts; QueryUpdated / QueryFailed / QueryRemoved), MutationResponse
  * (with the commit `ts`: the client resolves the mutation once a Transition
@@ -41,26 +44,15 @@
  * a reconnect (same session id and request id) is answered from a cache
  * instead of running twice.
  */
-import { makeFunctionReference, type UserIdentity } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import type { RawData, WebSocket } from "ws";
+import { actingIdentity, type AdminKey } from "./adminKey";
 import type { EngineInternals, JournalEntries, ReadSet, WriteSet } from "./convexTestInternals";
-import { describeFailure, type Failure } from "./errors";
+import type { Failure } from "./errors";
+import { ANONYMOUS, canonicalUdfPath, type Caller, type FunctionCalls, type Logger } from "./functions";
 import type { LocalAuth } from "./localAuth";
 
-/** The parts of a convex-test accessor the sync server calls. */
-export interface FunctionRunner {
-  query(ref: unknown, args: Record<string, Value>): Promise<unknown>;
-  mutation(ref: unknown, args: Record<string, Value>): Promise<unknown>;
-  action(ref: unknown, args: Record<string, Value>): Promise<unknown>;
-  withIdentity(identity: Partial<UserIdentity>): FunctionRunner;
-}
-
-export type Logger = {
-  info(message: string): void;
-  error(message: string, error?: unknown): void;
-  verbose(message: string): void;
-};
+export type { FunctionRunner, Logger } from "./functions";
 
 type ClientMessage =
   | { type: "Connect"; sessionId: string; connectionCount: number; lastCloseReason: string | null; clientTs?: number }
@@ -75,7 +67,7 @@ type ClientMessage =
     }
   | { type: "Mutation"; requestId: number; udfPath: string; args: JSONValue[]; componentPath?: string }
   | { type: "Action"; requestId: number; udfPath: string; args: JSONValue[]; componentPath?: string }
-  | { type: "Authenticate"; tokenType: "User" | "Admin" | "None"; value?: string; baseVersion: number }
+  | { type: "Authenticate"; tokenType: "User" | "Admin" | "None"; value?: string; baseVersion: number; impersonating?: Record<string, unknown> }
   | { type: "Event"; eventType: string; event: unknown };
 
 type QueryResult = { ok: true; json: string } | { ok: false; failure: Failure };
@@ -83,6 +75,7 @@ type QueryResult = { ok: true; json: string } | { ok: false; failure: Failure };
 type Subscription = {
   queryId: number;
   udfPath: string;
+  componentPath: string;
   args: Record<string, Value>;
   journal: JournalEntries;
   /** What the client has (undefined until the first result is sent). */
@@ -104,15 +97,6 @@ export function encodeTs(ts: bigint): string {
   const bytes = Buffer.alloc(8);
   bytes.writeBigUInt64LE(ts);
   return bytes.toString("base64");
-}
-
-/** "mod.js:fn" and "mod" forms, as the client canonicalises them. */
-function canonicalUdfPath(udfPath: string): string {
-  const pieces = udfPath.split(":");
-  let moduleName = pieces.length === 1 ? pieces[0]! : pieces.slice(0, -1).join(":");
-  const functionName = pieces.length === 1 ? "default" : pieces[pieces.length - 1]!;
-  if (moduleName.endsWith(".js")) moduleName = moduleName.slice(0, -3);
-  return `${moduleName}:${functionName}`;
 }
 
 function parseArgs(args: unknown): Record<string, Value> {
@@ -143,8 +127,7 @@ class Session {
   sessionId: string | null = null;
   querySetVersion = 0;
   identityVersion = 0;
-  identity: UserIdentity | null = null;
-  runner: FunctionRunner;
+  caller: Caller = ANONYMOUS;
   sent = { querySet: 0, identity: 0, ts: 0n };
   readonly queries = new Map<number, Subscription>();
   removed: number[] = [];
@@ -153,17 +136,7 @@ class Session {
   mutations: Promise<void> = Promise.resolve();
   closed = false;
 
-  constructor(
-    readonly ws: WebSocket,
-    private readonly anonymous: FunctionRunner,
-  ) {
-    this.runner = anonymous;
-  }
-
-  setIdentity(identity: UserIdentity | null) {
-    this.identity = identity;
-    this.runner = identity === null ? this.anonymous : this.anonymous.withIdentity(identity);
-  }
+  constructor(readonly ws: WebSocket) {}
 
   send(message: Record<string, unknown>) {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
@@ -180,7 +153,7 @@ export class SyncServer {
   private readonly stopListening: () => void;
 
   constructor(
-    private readonly deps: { runner: FunctionRunner; internals: EngineInternals; auth: LocalAuth; log: Logger },
+    private readonly deps: { calls: FunctionCalls; internals: EngineInternals; auth: LocalAuth; adminKey: AdminKey; log: Logger },
   ) {
     this.stopListening = deps.internals.onCommit((writes) => this.onCommit(writes));
     this.pingTimer = setInterval(() => {
@@ -195,7 +168,7 @@ export class SyncServer {
 
   /** Serve one WebSocket connection. */
   accept(ws: WebSocket): void {
-    const session = new Session(ws, this.deps.runner);
+    const session = new Session(ws);
     this.sessions.add(session);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       try {
@@ -255,13 +228,13 @@ export class SyncServer {
         return;
       case "Mutation": {
         // The identity in force when the message arrived, even if an Authenticate follows before it runs.
-        const runner = session.runner;
-        const run = () => this.mutation(session, message, runner);
+        const caller = session.caller;
+        const run = () => this.mutation(session, message, caller);
         session.mutations = session.mutations.then(run, run);
         return;
       }
       case "Action":
-        void this.action(session, message, session.runner);
+        void this.action(session, message, session.caller);
         return;
       case "Event":
         this.deps.log.verbose(`client event ${String(message.eventType)}`);
@@ -279,12 +252,11 @@ export class SyncServer {
     for (const modification of message.modifications) {
       if (modification.type === "Add") {
         if (session.queries.has(modification.queryId)) throw new ProtocolError(`Duplicate query id ${modification.queryId}`);
-        if (modification.componentPath !== undefined && modification.componentPath !== "") {
-          throw new ProtocolError("Queries on non-root components need admin auth, which the local engine does not support");
-        }
+        // A non-root component's query is refused by functions.ts unless the session is an admin's.
         session.queries.set(modification.queryId, {
           queryId: modification.queryId,
           udfPath: canonicalUdfPath(String(modification.udfPath)),
+          componentPath: typeof modification.componentPath === "string" ? modification.componentPath : "",
           args: parseArgs(modification.args),
           journal: parseJournal(modification.journal),
           result: undefined,
@@ -308,34 +280,50 @@ export class SyncServer {
     if (message.baseVersion !== session.identityVersion) {
       throw new ProtocolError(`Invalid Authenticate: base version ${message.baseVersion}, server is at ${session.identityVersion}`);
     }
-    let identity: UserIdentity | null = null;
+    const refuse = (error: string) => {
+      // As the real backend: AuthError with the identity version still in force, then close.
+      session.send({ type: "AuthError", error, baseVersion: session.identityVersion, authUpdateAttempted: true });
+      session.closed = true;
+      session.ws.close(1000, "AuthError");
+    };
+    let caller: Caller = ANONYMOUS;
     if (message.tokenType === "User") {
       const verified = this.deps.auth.verify(String(message.value));
       if (!verified.ok) {
-        // As the real backend: AuthError with the identity version still in force, then close.
         this.deps.log.info(`Rejected a sign-in token: ${verified.error}`);
-        session.send({ type: "AuthError", error: verified.error, baseVersion: session.identityVersion, authUpdateAttempted: true });
-        session.closed = true;
-        session.ws.close(1000, "AuthError");
+        refuse(verified.error);
         return;
       }
-      identity = verified.identity;
+      caller = { admin: false, identity: verified.identity };
     } else if (message.tokenType === "Admin") {
-      session.send({ type: "AuthError", error: "The local engine does not accept admin keys", baseVersion: session.identityVersion, authUpdateAttempted: true });
-      session.closed = true;
-      session.ws.close(1000, "AuthError");
-      return;
+      // The key as an Authorization header carries it: `key` or `key:<base64 identity>` (impersonating may also come separately).
+      const [key = "", encoded] = String(message.value ?? "").split(":", 2);
+      if (!this.deps.adminKey.accepts(key)) {
+        this.deps.log.info("Rejected an admin key that is not this engine's.");
+        refuse("The provided admin key was invalid for this instance");
+        return;
+      }
+      let acting: Record<string, unknown> | null = message.impersonating ?? null;
+      if (acting === null && encoded !== undefined) {
+        try {
+          acting = JSON.parse(Buffer.from(encoded, "base64").toString("utf8")) as Record<string, unknown>;
+        } catch {
+          refuse("Malformed admin key: the identity after ':' is not base64 JSON");
+          return;
+        }
+      }
+      caller = { admin: true, identity: acting === null ? null : actingIdentity(acting) };
     }
-    session.setIdentity(identity);
+    session.caller = caller;
     session.identityVersion = message.baseVersion + 1;
     this.requestFlush();
   }
 
-  private async mutation(session: Session, message: Extract<ClientMessage, { type: "Mutation" }>, runner: FunctionRunner) {
+  private async mutation(session: Session, message: Extract<ClientMessage, { type: "Mutation" }>, caller: Caller) {
     const key = session.sessionId === null ? null : `${session.sessionId}:${message.requestId}`;
     let outcome = key === null ? undefined : this.mutationOutcomes.get(key);
     if (outcome === undefined) {
-      outcome = this.execute(runner, "mutation", message);
+      outcome = this.execute(caller, "mutation", message);
       if (key !== null) {
         this.mutationOutcomes.set(key, outcome);
         if (this.mutationOutcomes.size > MAX_REMEMBERED_MUTATIONS) {
@@ -362,8 +350,8 @@ export class SyncServer {
     }
   }
 
-  private async action(session: Session, message: Extract<ClientMessage, { type: "Action" }>, runner: FunctionRunner) {
-    const result = await this.execute(runner, "action", message);
+  private async action(session: Session, message: Extract<ClientMessage, { type: "Action" }>, caller: Caller) {
+    const result = await this.execute(caller, "action", message);
     session.send({
       type: "ActionResponse",
       requestId: message.requestId,
@@ -374,21 +362,16 @@ export class SyncServer {
     });
   }
 
-  private async execute(runner: FunctionRunner, kind: "mutation" | "action", message: { udfPath: string; args: JSONValue[]; componentPath?: string }): Promise<Outcome> {
-    const udfPath = canonicalUdfPath(String(message.udfPath));
-    if (message.componentPath !== undefined && message.componentPath !== "") {
-      return { success: false, failure: { errorMessage: `Only admin auth is allowed to run ${kind}s on non-root components` } };
-    }
-    const denied = await this.deps.internals.publicFunction(udfPath, kind);
-    if (denied !== null) return { success: false, failure: { errorMessage: denied } };
+  private async execute(caller: Caller, kind: "mutation" | "action", message: { udfPath: string; args: JSONValue[]; componentPath?: string }): Promise<Outcome> {
+    let args: Record<string, Value>;
     try {
-      const args = parseArgs(message.args);
-      const ref = makeFunctionReference(udfPath);
-      const value = kind === "mutation" ? await runner.mutation(ref, args) : await runner.action(ref, args);
-      return { success: true, result: convexToJson((value ?? null) as Value) };
+      args = parseArgs(message.args);
     } catch (error) {
-      return { success: false, failure: describeFailure(error, { kind, udfPath }, this.deps.log.error) };
+      return { success: false, failure: { errorMessage: (error as Error).message } };
     }
+    const componentPath = typeof message.componentPath === "string" ? message.componentPath : "";
+    const result = await this.deps.calls.call(caller, kind, String(message.udfPath), componentPath, args);
+    return result.ok ? { success: true, result: convexToJson(result.value) } : { success: false, failure: result.failure };
   }
 
   // --- reactivity --------------------------------------------------------
@@ -435,36 +418,33 @@ export class SyncServer {
     if (session.closed) return;
     const querySet = session.querySetVersion;
     const identity = session.identityVersion;
-    const runner = session.runner;
+    const caller = session.caller;
     const modifications: Array<Record<string, unknown>> = session.removed.map((queryId) => ({ type: "QueryRemoved", queryId }));
     session.removed = [];
     const due = [...session.queries.values()].filter((q) => q.stale || q.result === undefined || q.identityVersion !== identity);
     for (const query of due) {
       query.stale = false;
       query.evaluating = true;
-      const { outcome, reads, journal } = await this.deps.internals.trackSettled(query.journal, async () => {
-        const denied = await this.deps.internals.publicFunction(query.udfPath, "query");
-        if (denied !== null) throw Object.assign(new Error(denied), { publicMessage: denied });
-        return await runner.query(makeFunctionReference(query.udfPath), query.args);
-      });
+      const previousFailure = query.result?.ok === false ? query.result.failure : undefined;
+      const { outcome, reads, journal } = await this.deps.internals.trackSettled(query.journal, () =>
+        this.deps.calls.call(caller, "query", query.udfPath, query.componentPath, query.args, previousFailure),
+      );
       query.evaluating = false;
       if (session.queries.get(query.queryId) !== query) continue; // removed meanwhile
       query.reads = reads;
       query.identityVersion = identity;
       query.journal = journal;
       let result: QueryResult;
-      if (outcome.ok) {
-        result = { ok: true, json: JSON.stringify(convexToJson((outcome.value ?? null) as Value)) };
+      if (!outcome.ok) {
+        // FunctionCalls.call reports failures as values; a throw here is the engine's own bug.
+        this.deps.log.error(`query ${query.udfPath} could not be evaluated`, outcome.error);
+        result = { ok: false, failure: { errorMessage: "Server Error", fingerprint: "engine" } };
+      } else if (outcome.value.ok) {
+        result = { ok: true, json: JSON.stringify(convexToJson(outcome.value.value)) };
       } else {
-        const publicMessage = (outcome.error as { publicMessage?: unknown }).publicMessage;
-        const previous = query.result?.ok === false ? query.result.failure : undefined;
-        result = {
-          ok: false,
-          failure:
-            typeof publicMessage === "string"
-              ? { errorMessage: publicMessage, fingerprint: publicMessage }
-              : describeFailure(outcome.error, { kind: "query", udfPath: query.udfPath }, this.deps.log.error, previous),
-        };
+        const failure = outcome.value.failure;
+        // The same failure object again when nothing changed (so an unchanged failure is not re-sent).
+        result = { ok: false, failure: previousFailure !== undefined && previousFailure.fingerprint === failure.fingerprint ? previousFailure : failure };
       }
       const journalText = Object.keys(journal).length === 0 ? null : JSON.stringify(journal);
       const previous = query.result;

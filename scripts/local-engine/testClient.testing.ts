@@ -27,15 +27,20 @@ export function connectClient(url: string): ConvexClient {
   });
 }
 
-/** Sign `client` in through the engine's local auth (`POST /local-auth/token`); resolves with the token once the server accepts it. */
-export async function signInLocal(engineUrl: string, client: ConvexClient, user: Record<string, string>): Promise<string> {
+/** A token from the engine's local sign-in (`POST /local-auth/token`), for any client (`ConvexHttpClient.setAuth`, `Authorization: Bearer`). */
+export async function localToken(engineUrl: string, user: Record<string, string>): Promise<string> {
   const response = await fetch(`${engineUrl}/local-auth/token`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(user),
   });
   expect(response.status).toBe(200);
-  const { token } = (await response.json()) as { token: string };
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** Sign `client` in through the engine's local auth (`POST /local-auth/token`); resolves with the token once the server accepts it. */
+export async function signInLocal(engineUrl: string, client: ConvexClient, user: Record<string, string>): Promise<string> {
+  const token = await localToken(engineUrl, user);
   await new Promise<void>((resolve, reject) => {
     client.setAuth(
       async () => token,
