@@ -7,6 +7,7 @@
  * the tool's annotations), a server's error in words, and a `tools/call`
  * result as the model reads it. The public functions are in servers.ts.
  */
+import { slugFrom, uniqueSlug } from "../lib/slugs";
 import { fail } from "../lib/errors";
 import { keyHint } from "../models/connectionRules";
 import { privateAddressReason } from "../outbound/privateAddresses";
@@ -147,27 +148,14 @@ export function requestHeaders(bearerToken: string | undefined, headers: Header[
 
 // --- slugs ------------------------------------------------------------------------
 
-/** "Everything Reference Server" → "everything-reference-se"; "" → "server". */
+/** "Everything Reference Server" → "everything-reference-ser"; "" → "server". */
 export function serverSlugFrom(name: string): string {
-  const slug = name
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+/, "")
-    .slice(0, 24)
-    .replace(/-+$/, "");
-  return slug === "" ? "server" : slug;
+  return slugFrom(name, { maxLength: 24, fallback: "server" });
 }
 
 /** `base` itself when free, else `base-2`, `base-3`… (cut to fit 24 characters). */
 export function uniqueServerSlug(base: string, taken: ReadonlySet<string>): string {
-  if (!taken.has(base)) return base;
-  for (let n = 2; ; n++) {
-    const suffix = `-${n}`;
-    const candidate = `${base.slice(0, 24 - suffix.length).replace(/-+$/, "")}${suffix}`;
-    if (!taken.has(candidate)) return candidate;
-  }
+  return uniqueSlug(base, taken, 24);
 }
 
 /** A short, stable tag of `text` (FNV-1a, base 36): tells apart tool names that read the same once sanitized. */

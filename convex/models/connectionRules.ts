@@ -6,6 +6,7 @@
  * error in words, and a `GET /models` answer read into model ids.
  * The public functions are in connections.ts.
  */
+import { slugFrom, uniqueSlug as uniqueSlugOf } from "../lib/slugs";
 import { v, type Infer } from "convex/values";
 import { fail } from "../lib/errors";
 import { privateAddressReason } from "../outbound/privateAddresses";
@@ -80,25 +81,12 @@ export function checkSlug(raw: string): string {
 
 /** A slug made from a name ("My OpenRouter" → "my-openrouter"); "connection" when nothing is left. */
 export function slugFromName(name: string): string {
-  const slug = name
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+/, "")
-    .slice(0, 40)
-    .replace(/-+$/, "");
-  return slug === "" ? "connection" : slug;
+  return slugFrom(name, { maxLength: 40, fallback: "connection" });
 }
 
 /** `base` itself when free, else `base-2`, `base-3`… (cut to fit 40 characters). */
 export function uniqueSlug(base: string, taken: ReadonlySet<string>): string {
-  if (!taken.has(base)) return base;
-  for (let n = 2; ; n++) {
-    const suffix = `-${n}`;
-    const candidate = `${base.slice(0, 40 - suffix.length).replace(/-+$/, "")}${suffix}`;
-    if (!taken.has(candidate)) return candidate;
-  }
+  return uniqueSlugOf(base, taken, 40);
 }
 
 /** The key, trimmed and bounded; a refusal names `apiKey` and never repeats the key. */
