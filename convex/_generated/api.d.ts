@@ -112,6 +112,7 @@ import type * as lib_env from "../lib/env.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_functions from "../lib/functions.js";
 import type * as lib_http from "../lib/http.js";
+import type * as lib_slugs from "../lib/slugs.js";
 import type * as lib_validators from "../lib/validators.js";
 import type * as lib_workflow from "../lib/workflow.js";
 import type * as mcp_client from "../mcp/client.js";
@@ -298,6 +299,7 @@ declare const fullApi: ApiFromModules<{
   "lib/errors": typeof lib_errors;
   "lib/functions": typeof lib_functions;
   "lib/http": typeof lib_http;
+  "lib/slugs": typeof lib_slugs;
   "lib/validators": typeof lib_validators;
   "lib/workflow": typeof lib_workflow;
   "mcp/client": typeof mcp_client;
