@@ -45,6 +45,8 @@ describe("the knowledge page and cited answers in Chromium against npm start", {
     // The account's scope is readable but not writable for a member: no upload form there.
     await page.getByTestId("knowledge-scope").selectOption("account");
     await expect.poll(() => new URL(page.url()).searchParams.get("scope")).toBe("account");
+    // The URL changes before the page re-renders (router transitions): wait for the account scope's own note.
+    await expect.poll(() => page.getByTestId("knowledge-scope-note").textContent(), { timeout: 30_000 }).toMatch(/You can read it\./);
     await page.getByTestId("documents-empty").waitFor();
     expect(await page.getByTestId("add-document").count()).toBe(0);
     await page.getByTestId("knowledge-scope").selectOption("user");
