@@ -68,6 +68,18 @@ export async function asAdmin(t: Harness, name = `Admin ${++nextUser}`) {
 }
 
 /** Run `fn` and return the `ConvexError` code it throws (or "no error"). */
+/** A refusal's code, field and message (ConvexError data); `{ code: "no error" }` when the call succeeded. Other errors are rethrown. */
+export async function refusal(promise: Promise<unknown>): Promise<{ code: string; field?: string; message?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    const data = (error as { data?: { code: string; field?: string; message: string } }).data;
+    if (data === undefined) throw error;
+    return { code: data.code, field: data.field, message: data.message };
+  }
+  return { code: "no error" };
+}
+
 export async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;

@@ -10,7 +10,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { asMember, codeOf, newHarness, type Harness } from "../test.setup";
+import { asMember, codeOf, newHarness, type Harness, refusal } from "../test.setup";
 import { freePort, startEverything, type EverythingServer } from "./everything.testing";
 
 const TOKEN = "mcp-test-token-0123456789abWXYZ";
@@ -23,17 +23,6 @@ afterEach(async () => {
   await everything?.stop();
   everything = undefined;
 });
-
-async function refusal(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    const data = (error as { data?: { code: string; field?: string; message: string } }).data;
-    if (data === undefined) throw error;
-    return { code: data.code, field: data.field, message: data.message };
-  }
-  return { code: "no error" };
-}
 
 async function mcpAudit(t: Harness) {
   return await t.run(async (ctx) => (await ctx.db.query("auditLog").collect()).filter((e) => e.action.startsWith("mcp_server.")));

@@ -9,7 +9,7 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import { afterEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
-import { asMember, asUser, codeOf, newHarness, type Harness } from "../test.setup";
+import { asMember, asUser, codeOf, newHarness, type Harness, refusal } from "../test.setup";
 
 const KEY = "sk-test-0123456789abcdefWXYZ";
 const OTHER_KEY = "sk-test-fedcba9876543210QRST";
@@ -18,17 +18,6 @@ afterEach(() => {
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
 });
-
-async function refusal(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    const data = (error as { data?: { code: string; field?: string; message: string } }).data;
-    if (data === undefined) throw error;
-    return { code: data.code, field: data.field, message: data.message };
-  }
-  return { code: "no error" };
-}
 
 async function auditRows(t: Harness) {
   return await t.run(async (ctx) => (await ctx.db.query("auditLog").collect()).filter((e) => e.action.startsWith("model_connection.")));

@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
-import { asMember, codeOf, newHarness, type Harness } from "../test.setup";
+import { asMember, codeOf, newHarness, type Harness, refusal } from "../test.setup";
 
 const KEY = "sk-test-0123456789abcdefWXYZ";
 
@@ -18,17 +18,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.unstubAllEnvs();
 });
-
-async function refusal(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    const data = (error as { data?: { code: string; field?: string; message: string } }).data;
-    if (data === undefined) throw error;
-    return { code: data.code, field: data.field, message: data.message };
-  }
-  return { code: "no error" };
-}
 
 async function withConnections(t: Harness, orgId = "org_embed") {
   const admin = await asMember(t, orgId, "admin");
