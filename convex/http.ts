@@ -4,6 +4,7 @@
  * error envelope, body limits) lives in lib/http.ts.
  */
 import { httpRouter } from "convex/server";
+import { registerTelegramRoutes } from "./channels/telegram/routes";
 import { registerClerkRoutes } from "./clerk/routes";
 import { registerApiRoutes } from "./httpApi/routes";
 import { registerOpsRoutes } from "./ops/routes";
@@ -12,4 +13,5 @@ const http = httpRouter();
 registerClerkRoutes(http);
 registerApiRoutes(http);
 registerOpsRoutes(http);
+registerTelegramRoutes(http);
 export default http;

@@ -12,6 +12,7 @@ import { opsTables } from "./ops/schema";
 import { modelTables } from "./models/schema";
 import { mcpTables } from "./mcp/schema";
 import { httpToolTables } from "./tools/http/schema";
+import { telegramTables } from "./channels/telegram/schema";
 
 /** The app's tables, one domain folder each. */
 export default defineSchema({
@@ -28,4 +29,5 @@ export default defineSchema({
   ...modelTables,
   ...mcpTables,
   ...httpToolTables,
+  ...telegramTables,
 });

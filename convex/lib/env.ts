@@ -29,6 +29,10 @@ export const env = {
   embeddingModelId: () => read("HARNESS_EMBEDDING_MODEL"),
   /** Vector length of that embedding model, when it isn't one the harness knows. */
   embeddingDimension: () => read("HARNESS_EMBEDDING_DIMENSION"),
+  /** Telegram Bot API root (default https://api.telegram.org): a self-hosted Bot API server, or a test double. */
+  telegramApiRoot: () => read("TELEGRAM_API_ROOT"),
+  /** This deployment's HTTP actions address (set by Convex; the local engine sets it too): where webhooks are registered. */
+  siteUrl: () => read("CONVEX_SITE_URL"),
   /** Model used when an agent names none. */
   defaultModelId: () => read("HARNESS_DEFAULT_MODEL"),
   /** HTTP API: how long `POST /v1/channels/{id}/messages` waits for the answer before answering 202 (default 2500 ms, 0–10 s). */

@@ -30,7 +30,7 @@ function usd(microUsd: number): number {
 }
 
 /** The agent's final reply to the turn's prompt: the newest successful assistant text at the prompt's order. */
-async function finalReply(ctx: QueryCtx, interaction: Doc<"interactions">, thread: Doc<"threads">) {
+export async function finalReply(ctx: QueryCtx, interaction: Doc<"interactions">, thread: Doc<"threads">) {
   const recent = await listMessages(ctx, components.agent, {
     threadId: thread.agentThreadId,
     paginationOpts: { numItems: 20, cursor: null },

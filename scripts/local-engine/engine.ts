@@ -448,6 +448,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const displayHost = host === "127.0.0.1" || host === "0.0.0.0" || host === "::" ? "localhost" : host;
   urls.engine = `http://${displayHost}:${port}`;
   urls.site = `http://${displayHost}:${sitePort}`;
+  // A deployment's functions read their own HTTP address here (e.g. the Telegram webhook they register).
+  process.env["CONVEX_SITE_URL"] ??= urls.site;
 
   async function startWeb(): Promise<ViteDevServer> {
     // What the SPA reads through import.meta.env (process.env wins over .env files).

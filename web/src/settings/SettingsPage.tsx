@@ -6,6 +6,7 @@ import { ApiKeys } from "./ApiKeys";
 import { ExternalTools } from "./ExternalTools";
 import { McpServers } from "./McpServers";
 import { Models } from "./Models";
+import { Telegram } from "./Telegram";
 import { Webhooks } from "./Webhooks";
 
 /**
@@ -27,6 +28,9 @@ export function SettingsPage() {
           Integrations (model connections, MCP servers, API keys and webhooks) are managed by this account's admins. Ask one of them if you need a model, a key or a
           webhook.
         </p>
+        <PageErrorBoundary what="the Telegram bots">
+          <Telegram />
+        </PageErrorBoundary>
       </main>
     );
   }
@@ -47,6 +51,9 @@ export function SettingsPage() {
       </PageErrorBoundary>
       <PageErrorBoundary what="the external tools">
         <ExternalTools />
+      </PageErrorBoundary>
+      <PageErrorBoundary what="the Telegram bots">
+        <Telegram />
       </PageErrorBoundary>
       <PageErrorBoundary what="the API keys">
         <ApiKeys />

@@ -1,0 +1,99 @@
+// @vitest-environment node
+/**
+ * The Telegram channel in a real browser against the real `npm start`, with
+ * a Bot API server started here (TELEGRAM_API_ROOT, inherited by the app):
+ * an admin connects a bot in Settings (the webhook is registered at the
+ * engine's own HTTP origin), links their Telegram user with the code the
+ * page shows, then a message posted to the webhook as Telegram would post it
+ * becomes a turn whose reply goes back through the Bot API — and the
+ * conversation is in the app's chat list too.
+ */
+import type { Page } from "playwright-core";
+import { afterAll, describe, expect, test } from "vitest";
+import { botToken, startBotApiServer } from "../../convex/channels/telegram/botApiServer.testing";
+import { pollUntil, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+
+const botApi = await startBotApiServer();
+process.env["TELEGRAM_API_ROOT"] = botApi.apiRoot; // inherited by npm start
+const BOT_ID = 6100001;
+const TOKEN = botToken(BOT_ID);
+botApi.validTokens.add(TOKEN);
+const FROM = { id: 424242, is_bot: false, first_name: "Tess", username: "tess" };
+
+let app: App;
+let browser: Browser;
+let page: Page;
+useAppAndBrowser("telegram", (session) => ({ app, browser, page } = session));
+afterAll(async () => {
+  await botApi.close();
+});
+
+let nextUpdate = 1;
+async function postUpdate(url: string, secret: string, text: string) {
+  const command = /^\/\w+/.exec(text);
+  const update = {
+    update_id: nextUpdate,
+    message: {
+      message_id: nextUpdate++,
+      from: FROM,
+      chat: { id: FROM.id, first_name: FROM.first_name, type: "private" },
+      date: Math.floor(Date.now() / 1000),
+      text,
+      ...(command ? { entities: [{ offset: 0, length: command[0].length, type: "bot_command" }] } : {}),
+    },
+  };
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret }, body: JSON.stringify(update) });
+  expect(response.status).toBe(200);
+}
+
+describe("Telegram in Chromium against npm start", { timeout: 120_000 }, () => {
+  test("connect a bot, link my Telegram account, and get an answer on Telegram", async () => {
+    expect(browser).toBeDefined();
+    await page.goto(app.url);
+    await page.getByTestId("signin-name").fill("Tara Telegram");
+    await page.getByTestId("signin-email").fill("tara@example.test");
+    await page.getByTestId("signin-submit").click();
+    await page.getByTestId("current-user").waitFor({ timeout: 45_000 });
+    await page.getByTestId("nav-settings").click();
+    await page.getByTestId("telegram-empty").waitFor();
+
+    // A token Telegram refuses is explained at the token field; nothing is connected.
+    await page.getByTestId("telegram-token").fill(botToken(6100002));
+    await page.getByTestId("telegram-connect").click();
+    const tokenError = page.locator('[data-testid="field-error"][data-field="token"]');
+    await tokenError.waitFor();
+    expect(await tokenError.textContent()).toMatch(/does not accept this token/);
+
+    await page.getByTestId("telegram-token").fill(TOKEN);
+    await page.getByTestId("telegram-connect").click();
+    await page.getByTestId("telegram-connected").waitFor();
+    const bot = page.getByTestId("telegram-bot");
+    expect(await bot.getAttribute("data-status")).toBe("active");
+    expect(await page.content()).not.toContain(TOKEN.split(":")[1]);
+    const [setWebhook] = botApi.callsOf("setWebhook");
+    const webhook = String(setWebhook!.body.url);
+    expect(webhook).toMatch(new RegExp(`^http://localhost:\\d+/telegram/${BOT_ID}$`));
+    const secret = String(setWebhook!.body.secret_token);
+
+    await page.getByTestId("telegram-link").click();
+    const codeText = await page.getByTestId("telegram-link-code").textContent();
+    const code = /\/start (\w+)/.exec(codeText ?? "")![1]!;
+    await screenshot(page, "telegram-01-settings");
+    await postUpdate(webhook, secret, `/start ${code}`);
+    await page.getByText("your Telegram account is linked").waitFor({ timeout: 20_000 });
+
+    await postUpdate(webhook, secret, "Explain what a journal is in a workflow engine");
+    const final = await pollUntil(
+      async () => botApi.calls.filter((c) => c.body.chat_id === FROM.id && c.body.parse_mode === "MarkdownV2"),
+      (calls) => calls.length > 0,
+      { timeoutMs: 60_000, what: "the reply on Telegram" },
+    );
+    expect(String(final[0]!.body.text).length).toBeGreaterThan(20);
+    expect(botApi.callsOf("sendChatAction").length).toBeGreaterThan(0);
+
+    // The same conversation is in the app.
+    await page.getByTestId("nav-chat").click();
+    await page.getByText("Explain what a journal is in a workflow engine").first().waitFor({ timeout: 20_000 });
+    expect(app.logs()).not.toMatch(/Uncaught error|Could not find module|is not supported in Convex|Server Error/);
+  });
+});
