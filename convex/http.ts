@@ -4,6 +4,7 @@
  * error envelope, body limits) lives in lib/http.ts.
  */
 import { httpRouter } from "convex/server";
+import { registerEmailRoutes } from "./channels/email/routes";
 import { registerTelegramRoutes } from "./channels/telegram/routes";
 import { registerClerkRoutes } from "./clerk/routes";
 import { registerApiRoutes } from "./httpApi/routes";
@@ -14,4 +15,5 @@ registerClerkRoutes(http);
 registerApiRoutes(http);
 registerOpsRoutes(http);
 registerTelegramRoutes(http);
+registerEmailRoutes(http);
 export default http;

@@ -13,6 +13,7 @@ import { modelTables } from "./models/schema";
 import { mcpTables } from "./mcp/schema";
 import { httpToolTables } from "./tools/http/schema";
 import { telegramTables } from "./channels/telegram/schema";
+import { emailTables } from "./channels/email/schema";
 
 /** The app's tables, one domain folder each. */
 export default defineSchema({
@@ -30,4 +31,5 @@ export default defineSchema({
   ...mcpTables,
   ...httpToolTables,
   ...telegramTables,
+  ...emailTables,
 });

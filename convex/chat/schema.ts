@@ -22,8 +22,8 @@ export const chatTables = {
     lastMessageAt: v.number(),
     /** For a delegation's sub-thread: the thread of the run that delegated. */
     parentThreadId: v.optional(v.id("threads")),
-    /** `api`: a conversation started through the HTTP API (convex/httpApi), owned by the key's creator; `telegram`: a linked member's chat with a Telegram bot (convex/channels/telegram). */
-    source: v.optional(v.union(v.literal("api"), v.literal("telegram"))),
+    /** `api`: a conversation started through the HTTP API (convex/httpApi), owned by the key's creator; `telegram`: a linked member's chat with a Telegram bot; `email`: a member's mail conversation with an agent (convex/channels). */
+    source: v.optional(v.union(v.literal("api"), v.literal("telegram"), v.literal("email"))),
   })
     .index("by_accountId_userId_status_lastMessageAt", ["accountId", "userId", "status", "lastMessageAt"])
     .index("by_agentThreadId", ["agentThreadId"])

@@ -15,7 +15,7 @@ export const vPublicThread = v.object({
   lastMessageAt: v.number(),
   createdAt: v.number(),
   /** `api`: started through the platform HTTP API (POST /v1/channels/...). */
-  source: v.optional(v.union(v.literal("api"), v.literal("telegram"))),
+  source: v.optional(v.union(v.literal("api"), v.literal("telegram"), v.literal("email"))),
 });
 export type PublicThread = Infer<typeof vPublicThread>;
 

@@ -31,6 +31,16 @@ export const env = {
   embeddingDimension: () => read("HARNESS_EMBEDDING_DIMENSION"),
   /** Telegram Bot API root (default https://api.telegram.org): a self-hosted Bot API server, or a test double. */
   telegramApiRoot: () => read("TELEGRAM_API_ROOT"),
+  /** Email: the domain of agents' addresses (`<agent>+<mailbox>@<domain>`), the one Postmark's inbound domain forwarding serves. */
+  emailDomain: () => read("HARNESS_EMAIL_DOMAIN"),
+  /** Email: password of the Postmark inbound webhook's basic auth (`https://postmark:<secret>@<site>/email/postmark/inbound`). Unset = inbound mail refused. */
+  emailInboundSecret: () => read("HARNESS_EMAIL_INBOUND_SECRET"),
+  /** Email out through Postmark: the server's API token. */
+  postmarkServerToken: () => read("POSTMARK_SERVER_TOKEN"),
+  /** Postmark API root (default https://api.postmarkapp.com): a proxy, or a test double. */
+  postmarkApiUrl: () => read("POSTMARK_API_URL"),
+  /** Email out through SMTP (when Postmark is not configured), e.g. smtps://user:pass@smtp.example.com:465. */
+  smtpUrl: () => read("SMTP_URL"),
   /** This deployment's HTTP actions address (set by Convex; the local engine sets it too): where webhooks are registered. */
   siteUrl: () => read("CONVEX_SITE_URL"),
   /** Model used when an agent names none. */

@@ -18,6 +18,7 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import type { JobState } from "../jobs/validators";
 import { emitEvent, listenedTypes } from "./emit";
 import { MAX_PAYLOAD_TEXT_CHARS } from "./validators";
+import { emailReplyForRun } from "../channels/email/outbound";
 
 const RUN_ENDED = new Set(["completed", "failed", "cancelled"]);
 
@@ -49,9 +50,11 @@ export async function finalReply(ctx: QueryCtx, interaction: Doc<"interactions">
 export async function emitRunEnded(ctx: MutationCtx, interactionId: Id<"interactions">): Promise<void> {
   const run = await ctx.db.get("interactions", interactionId);
   if (run === null || run.kind !== "turn" || run.parentInteractionId !== undefined || !RUN_ENDED.has(run.status)) return;
+  const thread = await ctx.db.get("threads", run.threadId);
+  // A turn that came by mail answers by mail.
+  if (thread?.source === "email") await emailReplyForRun(ctx, run, run.status === "completed" ? ((await finalReply(ctx, run, thread))?.text ?? null) : null);
   const listened = await listenedTypes(ctx, run.accountId, ["interaction.completed", "message.response"]);
   if (listened.size === 0) return;
-  const thread = await ctx.db.get("threads", run.threadId);
   const agent = await ctx.db.get("agents", run.agentId);
   const reply = run.status === "completed" && thread !== null ? await finalReply(ctx, run, thread) : null;
   const agentInfo = { agentId: run.agentId, name: agent?.name ?? null, version: run.agentVersion };

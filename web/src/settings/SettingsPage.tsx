@@ -7,6 +7,7 @@ import { ExternalTools } from "./ExternalTools";
 import { McpServers } from "./McpServers";
 import { Models } from "./Models";
 import { Telegram } from "./Telegram";
+import { Email } from "./Email";
 import { Webhooks } from "./Webhooks";
 
 /**
@@ -31,6 +32,9 @@ export function SettingsPage() {
         <PageErrorBoundary what="the Telegram bots">
           <Telegram />
         </PageErrorBoundary>
+        <PageErrorBoundary what="the mailbox">
+          <Email />
+        </PageErrorBoundary>
       </main>
     );
   }
@@ -54,6 +58,9 @@ export function SettingsPage() {
       </PageErrorBoundary>
       <PageErrorBoundary what="the Telegram bots">
         <Telegram />
+      </PageErrorBoundary>
+      <PageErrorBoundary what="the mailbox">
+        <Email />
       </PageErrorBoundary>
       <PageErrorBoundary what="the API keys">
         <ApiKeys />
