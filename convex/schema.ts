@@ -14,6 +14,8 @@ import { mcpTables } from "./mcp/schema";
 import { httpToolTables } from "./tools/http/schema";
 import { telegramTables } from "./channels/telegram/schema";
 import { emailTables } from "./channels/email/schema";
+import { feedbackTables } from "./feedback/schema";
+import { taskTables } from "./tasks/schema";
 
 /** The app's tables, one domain folder each. */
 export default defineSchema({
@@ -32,4 +34,6 @@ export default defineSchema({
   ...httpToolTables,
   ...telegramTables,
   ...emailTables,
+  ...feedbackTables,
+  ...taskTables,
 });

@@ -96,6 +96,8 @@ async function idFor(t: Harness, table: string): Promise<string> {
           accountId, userId, type: "summarize", state: "pending", source: "api", createdAt: 0, runAt: 0, attempts: 0, timeoutMs: 60_000,
           hasUsefulOutput: false, generation: 0, stepCount: 0, stepsDone: 0,
         }),
+      tasks: async () =>
+        ctx.db.insert("tasks", { accountId, title: "t", description: "", status: "todo", order: 1, createdBy: { kind: "user", userId }, updatedAt: 0 }),
       _storage: async () => ctx.storage.store(new Blob(["x"], { type: "text/plain" })),
       knowledgeDocuments: async () =>
         ctx.db.insert("knowledgeDocuments", {

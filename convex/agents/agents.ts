@@ -23,8 +23,11 @@ import { findAccountTool } from "../tools/catalogue";
 import { permits, vPermission, vToolKind } from "../tools/validators";
 import { archiveAgent, editAgent, insertAgent, loadAgent, loadEditableAgent } from "./builder";
 import { vAgentStatus, vCapabilityLevel } from "./validators";
+import { publicViews, vPublicView } from "./views";
+import { vChannel } from "./channels";
 import { assignmentsOf, capabilityOf, recordVersion, snapshotFromRow, snapshotOf, vAgentSnapshot, versionsQuery } from "./versions";
 import { cancelPendingJobsForAgent } from "../jobs/model";
+import { releaseHeld } from "../jobs/hold";
 
 export const vPublicAgent = v.object({
   agentId: v.id("agents"),
@@ -42,6 +45,8 @@ export const vPublicAgent = v.object({
   templateSlug: v.optional(v.string()),
   /** An external agent's endpoint: its turns are answered there, not by the model. */
   externalEndpointUrl: v.optional(v.string()),
+  /** Where it answers (app, api, telegram, email); absent = every channel. */
+  channels: v.optional(v.array(vChannel)),
   version: v.number(),
 });
 
@@ -72,6 +77,7 @@ export function publicAgent(agent: Doc<"agents">, connections?: ConnectionNames)
     capabilityLevel: capabilityOf(agent),
     ...(agent.templateSlug ? { templateSlug: agent.templateSlug } : {}),
     ...(agent.external ? { externalEndpointUrl: agent.external.endpointUrl } : {}),
+    ...(agent.channels !== undefined ? { channels: agent.channels } : {}),
     version: agent.version,
   };
 }
@@ -149,6 +155,13 @@ export const get = accountQuery({
   handler: async (ctx, { accountId, agentId }) => await detail(ctx, await loadAgent(ctx, accountId, agentId)),
 });
 
+/** The agent's views (tabs of its page), checked: unknown or broken ones come back as "unsupported" with the reason. */
+export const getViews = accountQuery({
+  args: { agentId: v.id("agents") },
+  returns: v.array(vPublicView),
+  handler: async (ctx, { accountId, agentId }) => publicViews((await loadAgent(ctx, accountId, agentId)).views),
+});
+
 export const create = accountMutation({
   minRole: "admin",
   args: {
@@ -181,6 +194,8 @@ export const update = accountMutation({
     modelId: v.optional(v.union(v.string(), v.null())),
     capabilityLevel: v.optional(vCapabilityLevel),
     accentColor: v.optional(v.union(v.string(), v.null())),
+    /** Where it answers: some of app, api, telegram, email; [] = every channel. */
+    channels: v.optional(v.array(v.string())),
   },
   returns: vAgentDetail,
   handler: async (ctx, { accountId, agentId, ...edit }) => {
@@ -210,6 +225,8 @@ export const resume = accountMutation({
   handler: async (ctx, { accountId, agentId }) => {
     const agent = await loadEditableAgent(ctx, accountId, agentId);
     if (agent.status !== "active") await ctx.db.patch("agents", agentId, { status: "active", updatedAt: Date.now() });
+    // Its turns held at a step boundary by the pause continue (jobs/hold.ts).
+    await releaseHeld(ctx, agentId);
     return await agentView(ctx, (await ctx.db.get("agents", agentId))!);
   },
 });

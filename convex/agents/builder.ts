@@ -14,6 +14,8 @@ import { parseConnectionModelId, resolveModel } from "../models/registry";
 import { ensureAgentTool, findAccountTool, infoOf, type ToolInfo } from "../tools/catalogue";
 import { permits, type Permission } from "../tools/validators";
 import { checkComposition, describeRefusal, refusedChain } from "./graph";
+import type { StoredView } from "./views";
+import { checkChannels, type Channel } from "./channels";
 import {
   accentColorProblem,
   check,
@@ -102,6 +104,10 @@ export type NewAgent = {
   templateSlug?: string;
   /** An external agent: answered by its endpoint (manifest `execution.type: "external"`). */
   external?: { endpointUrl: string; timeoutSeconds?: number };
+  /** How the app shows it (views.ts), already checked; absent = a conversation only. */
+  views?: StoredView[];
+  /** Where it answers (channels.ts); absent = every channel. */
+  channels?: Channel[];
 };
 
 /** Check a new agent's fields (throws `bad_request` naming the field). */
@@ -143,6 +149,8 @@ export async function insertAgent(ctx: MutationCtx, accountId: Id<"accounts">, f
     capabilityLevel: fields.capabilityLevel ?? "write",
     ...(fields.templateSlug !== undefined ? { templateSlug: fields.templateSlug } : {}),
     ...(fields.external !== undefined ? { external: fields.external } : {}),
+    ...(fields.views !== undefined ? { views: fields.views } : {}),
+    ...(fields.channels !== undefined ? { channels: fields.channels } : {}),
     version: 1,
     updatedAt: Date.now(),
   });
@@ -158,6 +166,8 @@ export type AgentEdit = {
   capabilityLevel?: CapabilityLevel;
   /** null: no accent colour. */
   accentColor?: string | null;
+  /** Where it answers; [] = every channel. */
+  channels?: string[];
 };
 
 /** Edit an agent's definition: a new version with its snapshot. No change, no new version. */
@@ -194,6 +204,10 @@ export async function editAgent(ctx: MutationCtx, agent: Doc<"agents">, edit: Ag
       );
     }
     patch.capabilityLevel = edit.capabilityLevel;
+  }
+  if (edit.channels !== undefined) {
+    const channels = checkChannels(edit.channels);
+    if (JSON.stringify(channels ?? []) !== JSON.stringify(agent.channels ?? [])) patch.channels = channels;
   }
   if (Object.keys(patch).length === 0) return agent;
   return await commitEdit(ctx, agent, patch, editedBy);

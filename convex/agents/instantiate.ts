@@ -12,6 +12,7 @@ import { agentBySlug, assignTool, composeDelegation, insertAgent, requireTool, w
 import { codeTemplate, type AgentTemplate } from "./templateCatalogue";
 import { check, slugProblem, vCapabilityLevel, vTemplateDelegation, vTemplateTool } from "./validators";
 import { recordVersion } from "./versions";
+import { vStoredView } from "./views";
 
 export const vPublicTemplate = v.object({
   slug: v.string(),
@@ -22,6 +23,7 @@ export const vPublicTemplate = v.object({
   accentColor: v.optional(v.string()),
   tools: v.array(vTemplateTool),
   delegations: v.array(vTemplateDelegation),
+  views: v.optional(v.array(vStoredView)),
 });
 export type PublicTemplate = Infer<typeof vPublicTemplate>;
 
@@ -38,6 +40,7 @@ export function publicTemplate(t: AgentTemplate | Doc<"agentTemplates">): Public
       templateSlug: d.templateSlug,
       ...(d.allowedToolSlugs !== undefined ? { allowedToolSlugs: d.allowedToolSlugs } : {}),
     })),
+    ...(t.views !== undefined ? { views: t.views } : {}),
   };
 }
 
@@ -129,6 +132,7 @@ async function instantiateInto(
     capabilityLevel: template.capabilityLevel,
     ...(template.accentColor !== undefined ? { accentColor: template.accentColor } : {}),
     templateSlug: template.slug,
+    ...(template.views !== undefined ? { views: template.views } : {}),
   });
   for (const [i, t] of template.tools.entries()) {
     const tool = await withField(`tools[${i}]`, () => requireTool(ctx, account._id, t.slug));

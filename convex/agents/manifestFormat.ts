@@ -32,6 +32,8 @@ import {
   vCapabilityLevel,
   type CapabilityLevel,
 } from "./validators";
+import { parseViews, type StoredView } from "./views";
+import { parseChannels, vChannel, type Channel } from "./channels";
 
 export const MANIFEST_VERSION = 1;
 const MAX_MANIFEST_CHARS = 64_000;
@@ -59,7 +61,12 @@ export const vAgentManifest = v.object({
       allowed_tools: v.optional(v.array(v.string())),
     }),
   ),
-  channels: v.array(v.any()),
+  /** Where it answers (channels.ts); empty = everywhere. */
+  channels: v.array(vChannel),
+  /** How the app shows the agent (views.ts); absent = a conversation only. */
+  views: v.optional(
+    v.array(v.object({ type: v.string(), name: v.optional(v.string()), data_source: v.optional(v.string()), config: v.optional(v.any()) })),
+  ),
   metadata: v.object({
     accent_color: v.optional(v.string()),
     template_slug: v.optional(v.string()),
@@ -80,6 +87,9 @@ export type ParsedManifest = {
   tools: { slug: string; permission: Permission; needsApproval?: boolean; allowedTools?: string[] }[];
   /** `execution.type: "external"`: the endpoint that answers its turns. */
   external?: { endpointUrl: string; timeoutSeconds?: number };
+  views?: StoredView[];
+  /** Absent: every channel. */
+  channels?: Channel[];
 };
 
 /** An external agent's time limit per attempt, unless `execution.timeout_seconds` says. */
@@ -174,9 +184,9 @@ export function parseAgentManifest(input: unknown): ParsedManifest {
     });
   });
 
-  const channels = m.channels ?? [];
-  if (!Array.isArray(channels)) bad("channels must be an array", "channels");
-  if (channels.length > 0) bad("channels must be empty (channels are not supported yet)", "channels");
+  const channels = parseChannels(m.channels, bad);
+
+  const views = parseViews(m.views, bad);
 
   const metadata = m.metadata ?? {};
   if (!isPlainObject(metadata)) bad("metadata must be an object", "metadata");
@@ -196,5 +206,7 @@ export function parseAgentManifest(input: unknown): ParsedManifest {
     ...(typeof accent === "string" ? { accentColor: accent } : {}),
     tools,
     ...(external ? { external } : {}),
+    ...(views !== undefined ? { views } : {}),
+    ...(channels !== undefined ? { channels } : {}),
   };
 }

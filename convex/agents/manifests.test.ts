@@ -130,9 +130,12 @@ test("import refuses bad manifests with field-specific messages, naming the fiel
     message: expect.stringMatching(/^Invalid agent manifest: execution.model: No provider serves/),
     field: "execution.model",
   });
-  expect((await attempt({ ...good, channels: [{ kind: "email" }] })).message).toBe(
-    "Invalid agent manifest: channels must be empty (channels are not supported yet).",
-  );
+  expect(await attempt({ ...good, channels: ["api", "fax"] })).toEqual({
+    code: "bad_request",
+    message: "Invalid agent manifest: channels[1] must be one of app, api, telegram, email.",
+    field: "channels[1]",
+  });
+  expect((await attempt({ ...good, channels: ["email", "email"] })).message).toBe('Invalid agent manifest: channels[1] repeats "email".');
   expect(await attempt({ ...good, metadata: { accent_color: "red" } })).toEqual({
     code: "bad_request",
     message: "Invalid agent manifest: metadata.accent_color must be a colour like #4f46e5.",
@@ -196,4 +199,22 @@ test("importing a delegation whose chain would be too deep is refused as a confl
   expect(chain?.reason).toBe("depth");
   expect(chain?.agents.map((a) => a.name).slice(0, 2)).toEqual(["Boss", "Assistant"]);
   expect(await agentRows(t, accountId)).toEqual(before);
+});
+
+test("channels: an imported manifest's list is kept, exported again, and edited in the builder; none listed = every channel", async () => {
+  const t = newHarness();
+  const { admin, accountId, idOf } = await org(t, "org_channels");
+  const manifest = await admin.client.query(api.agents.manifests.exportManifest, { accountId, agentId: idOf("researcher") });
+  const imported = await admin.client.mutation(api.agents.manifests.importManifest, {
+    accountId,
+    manifest: JSON.stringify({ ...manifest, slug: "field-researcher", name: "Field researcher", tools: [], channels: ["api", "telegram"] }),
+  });
+  const again = await admin.client.query(api.agents.manifests.exportManifest, { accountId, agentId: imported.agentId });
+  expect(again.channels).toEqual(["api", "telegram"]);
+  const edited = await admin.client.mutation(api.agents.agents.update, { accountId, agentId: imported.agentId, channels: ["email"] });
+  expect(edited.channels).toEqual(["email"]);
+  expect(await refusal(admin.client.mutation(api.agents.agents.update, { accountId, agentId: imported.agentId, channels: ["pigeon"] }))).toMatchObject({ code: "bad_request", field: "channels[0]" });
+  const cleared = await admin.client.mutation(api.agents.agents.update, { accountId, agentId: imported.agentId, channels: [] });
+  expect(cleared.channels).toBeUndefined();
+  expect((await admin.client.query(api.agents.manifests.exportManifest, { accountId, agentId: imported.agentId })).channels).toEqual([]);
 });

@@ -25,6 +25,7 @@ import {
 } from "./builder";
 import { MANIFEST_REFUSAL, MANIFEST_VERSION, parseAgentManifest, refuseManifest, vAgentManifest, type AgentManifest, type ParsedManifest } from "./manifestFormat";
 import { assignmentsOf, capabilityOf, recordVersion } from "./versions";
+import { manifestView } from "./views";
 
 export const exportManifest = accountQuery({
   args: { agentId: v.id("agents") },
@@ -54,7 +55,8 @@ export const exportManifest = accountQuery({
         needs_approval: a.needsApproval,
         ...(a.restrictions?.allowedToolSlugs ? { allowed_tools: a.restrictions.allowedToolSlugs } : {}),
       })),
-      channels: [],
+      channels: agent.channels ?? [],
+      ...(agent.views !== undefined ? { views: agent.views.map(manifestView) } : {}),
       metadata: {
         ...(agent.accentColor ? { accent_color: agent.accentColor } : {}),
         ...(agent.templateSlug ? { template_slug: agent.templateSlug } : {}),
@@ -145,6 +147,8 @@ export async function importAgentManifest(
     capabilityLevel: parsed.capabilityLevel,
     ...(parsed.accentColor !== undefined ? { accentColor: parsed.accentColor } : {}),
     ...(parsed.external !== undefined ? { external: parsed.external } : {}),
+    ...(parsed.views !== undefined ? { views: parsed.views } : {}),
+    ...(parsed.channels !== undefined ? { channels: parsed.channels } : {}),
   });
   for (const item of planned) {
     const at = `tools[${item.index}]`;

@@ -3,6 +3,8 @@ import { v } from "convex/values";
 import { toolTables } from "../tools/schema";
 import { vPermission } from "../tools/validators";
 import { vAgentStatus, vCapabilityLevel, vTemplateDelegation, vTemplateTool, vVersionTool } from "./validators";
+import { vStoredView } from "./views";
+import { vChannel } from "./channels";
 
 export { vAgentStatus } from "./validators";
 
@@ -39,6 +41,10 @@ export const agentTables = {
      * not by a model. Absent = a model-backed agent.
      */
     external: v.optional(v.object({ endpointUrl: v.string(), timeoutSeconds: v.optional(v.number()) })),
+    /** How the app shows it (views.ts: conversation, kanban…), from its manifest or template; absent = a conversation only. */
+    views: v.optional(v.array(vStoredView)),
+    /** Where it answers (channels.ts: app, api, telegram, email); absent = every channel. */
+    channels: v.optional(v.array(vChannel)),
     /** Bumped on every edit of the definition (prompt, model, tools...); each run records the version it ran with. */
     version: v.number(),
     updatedAt: v.optional(v.number()),
@@ -123,6 +129,7 @@ export const agentTables = {
     accentColor: v.optional(v.string()),
     tools: v.array(vTemplateTool),
     delegations: v.array(vTemplateDelegation),
+    views: v.optional(v.array(vStoredView)),
     updatedAt: v.number(),
   }).index("by_slug", ["slug"]),
 

@@ -6,6 +6,7 @@
  */
 import type { Permission } from "../tools/validators";
 import type { CapabilityLevel } from "./validators";
+import type { StoredView } from "./views";
 
 export type AgentTemplate = {
   slug: string;
@@ -18,6 +19,8 @@ export type AgentTemplate = {
   tools: { slug: string; permission: Permission; needsApproval: boolean }[];
   /** Agents (by template) this one may delegate to. */
   delegations: { templateSlug: string; allowedToolSlugs?: string[] }[];
+  /** How the app shows agents made from it (views.ts); absent = a conversation only. */
+  views?: StoredView[];
 };
 
 /** The template every new account starts with. */
@@ -73,6 +76,44 @@ export const PLATFORM_TEMPLATES: readonly AgentTemplate[] = [
     accentColor: "#c026d3",
     tools: [],
     delegations: [],
+  },
+  {
+    slug: "project-assistant",
+    name: "Project assistant",
+    description: "Keeps the project's board: adds, moves and completes tasks when asked, and says what is on it.",
+    instructions: [
+      "You are a project assistant. You keep the project's task board with your task tools (task_list, task_create, task_update, task_complete).",
+      "The board's columns are todo, doing and done. When asked to add, move, rename or finish a task, do it with a tool, then say what changed.",
+      "When unsure which task is meant, list the board first and ask.",
+    ].join("\n"),
+    capabilityLevel: "write",
+    accentColor: "#16a34a",
+    tools: [
+      { slug: "current_time", permission: "read", needsApproval: false },
+      { slug: "task_list", permission: "read", needsApproval: false },
+      // The board is this agent's whole job, and every change is audited and can be dragged back:
+      // its task tools run without a prompt (assigned elsewhere they wait for approval by default).
+      { slug: "task_create", permission: "write", needsApproval: false },
+      { slug: "task_update", permission: "write", needsApproval: false },
+      { slug: "task_complete", permission: "write", needsApproval: false },
+    ],
+    delegations: [],
+    views: [
+      { type: "conversation", name: "Chat" },
+      {
+        type: "kanban",
+        name: "Board",
+        dataSource: "task",
+        config: {
+          group_by: "status",
+          columns: [
+            { key: "todo", title: "To do" },
+            { key: "doing", title: "Doing" },
+            { key: "done", title: "Done" },
+          ],
+        },
+      },
+    ],
   },
 ];
 

@@ -20,7 +20,7 @@ test("template seeding upserts by slug and is idempotent", async () => {
   });
   expect(await t.mutation(internal.agents.templates.seed, {})).toEqual({ inserted: 0, updated: 1, unchanged: PLATFORM_TEMPLATES.length - 1 });
   const rows = await t.run(async (ctx) => ctx.db.query("agentTemplates").withIndex("by_slug").collect());
-  expect(rows.map((r) => r.slug)).toEqual(["assistant", "researcher", "writer"]);
+  expect(rows.map((r) => r.slug)).toEqual(["assistant", "project-assistant", "researcher", "writer"]);
   expect(rows.find((r) => r.slug === "writer")!.description).not.toBe("stale");
 });
 
@@ -28,7 +28,7 @@ test("the catalogue lists the Assistant, which delegates to the Researcher and t
   const t = newHarness();
   const { member, accountId } = await org(t);
   const templates = await member.client.query(api.agents.templates.list, { accountId });
-  expect(templates.map((tpl) => tpl.slug)).toEqual(["assistant", "researcher", "writer"]);
+  expect(templates.map((tpl) => tpl.slug)).toEqual(["assistant", "project-assistant", "researcher", "writer"]);
   const assistant = templates.find((tpl) => tpl.slug === "assistant")!;
   expect(assistant.delegations.map((d) => d.templateSlug)).toEqual(["researcher", "writer"]);
   expect(assistant.tools).toEqual([
@@ -132,5 +132,5 @@ test("a fresh account in a fresh deployment gets the Assistant even before any s
     templates: (await ctx.db.query("agentTemplates").withIndex("by_slug").collect()).length,
     builtins: (await ctx.db.query("tools").withIndex("by_accountId_slug", (q) => q.eq("accountId", null)).collect()).length,
   }));
-  expect(rows).toEqual({ templates: 3, builtins: 8 });
+  expect(rows).toEqual({ templates: 3, builtins: 12 });
 });

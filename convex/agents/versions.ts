@@ -111,7 +111,7 @@ export async function recordVersion(ctx: MutationCtx, agentId: Id<"agents">, edi
 export async function commitEdit(
   ctx: MutationCtx,
   agent: Doc<"agents">,
-  patch: Partial<Pick<Doc<"agents">, "name" | "description" | "instructions" | "modelId" | "capabilityLevel" | "accentColor">>,
+  patch: Partial<Pick<Doc<"agents">, "name" | "description" | "instructions" | "modelId" | "capabilityLevel" | "accentColor" | "channels">>,
   editedBy?: Id<"userProfiles">,
 ): Promise<Doc<"agents">> {
   // Re-read: the caller's copy may predate other writes of this transaction.

@@ -18,12 +18,13 @@ import { internalMutation, type MutationCtx } from "../_generated/server";
 import { checkDelegationAtRunTime, delegationFor } from "../agents/runtime";
 import { budget } from "../lib/budget";
 import { isHarnessError } from "../lib/errors";
-import { workflow } from "../lib/workflow";
 import { resolveAccountModel } from "../models/connectionStore";
 import { defaultModelId } from "../models/registry";
 import { vToolCallRequest } from "./llm";
 import { beginStepRow, endStepRow, logRun, stepByKey } from "./stepRows";
 import { saveToolResult } from "./toolSteps";
+import { workflow } from "../lib/workflow";
+import { startTurnWorkflow } from "./turn";
 import { callEstimate, freshRun, isEnded, loadInteraction } from "./turnSteps";
 import { MAX_LLM_CALLS_PER_TURN } from "./validators";
 
@@ -156,12 +157,11 @@ export const startChild = internalMutation({
       modelId: model.modelId,
       modelLabel: model.label,
       ...freshRun(now),
+      // A delegate's task goes straight to its model (no triage): it runs from here.
+      status: "running",
+      startedAt: now,
     });
-    const workflowId = await workflow.start(ctx, internal.chat.turn.run, { interactionId: childId }, {
-      onComplete: internal.chat.turn.onComplete,
-      context: { interactionId: childId },
-      startAsync: true,
-    });
+    const workflowId = await startTurnWorkflow(ctx, childId, { external: target.external !== undefined });
     await ctx.db.patch("interactions", childId, { workflowId });
     await ctx.db.patch("steps", step._id, { detail: `child ${childId}` });
     logRun(parent._id, "delegation_started", { childId, agent: target.slug, depth: parent.depth + 1 });

@@ -37,13 +37,16 @@ export const vModelCallResult = v.union(
   v.object({ kind: v.literal("ok"), toolCalls: v.array(vToolCallRequest) }),
   v.object({ kind: v.literal("failed"), code: v.string(), message: v.string() }),
   v.object({ kind: v.literal("ended") }),
+  /** The budget refused the call's reservation: the model was not called. */
+  v.object({ kind: v.literal("refused"), message: v.string() }),
   /** The provider failed in a way that may heal: the workflow calls again after `delayMs`. */
   v.object({ kind: v.literal("retry"), delayMs: v.number() }),
 );
-type ModelCallResult =
+export type ModelCallResult =
   | { kind: "ok"; toolCalls: ToolCallRequest[] }
   | { kind: "failed"; code: string; message: string }
   | { kind: "ended" }
+  | { kind: "refused"; message: string }
   | { kind: "retry"; delayMs: number };
 
 /** What a model call needs to know, read in one query. */
@@ -199,134 +202,66 @@ function isOffline(modelId: string): boolean {
   return id === OFFLINE_MODEL_ID;
 }
 
+/**
+ * What a turn's first model call already got before the workflow existed
+ * (convex/chat/fastTurn.ts), for the workflow's `llm#0` step to journal
+ * instead of calling the model again. Only for the generation it was made in:
+ * a resume (generation + 1) calls the model afresh.
+ */
+export const vPriorOutcome = v.object({ generation: v.number(), outcome: vModelCallResult });
+
+/** One model call as a workflow step. */
 export const call = internalAction({
-  args: { interactionId: v.id("interactions"), call: v.number() },
+  args: { interactionId: v.id("interactions"), call: v.number(), prior: v.optional(vPriorOutcome) },
   returns: vModelCallResult,
-  handler: async (ctx, { interactionId, call: callIndex }): Promise<ModelCallResult> => {
-    const context = (await ctx.runQuery(internal.chat.llm.callContext, { interactionId })) as CallContext | null;
-    if (context === null || ["completed", "failed", "cancelled"].includes(context.status)) return { kind: "ended" };
-    crashPoint("llm:before");
-
-    const before = await turnMessages(ctx, context);
-    const latestStepOrder = before.reduce((max, m) => Math.max(max, m.stepOrder), 0);
-    const started = await ctx.runMutation(internal.chat.turnSteps.beginStep, {
-      interactionId,
-      key: `llm#${callIndex}`,
-      kind: "llm",
-      name: `Model call ${callIndex + 1}`,
-      baselineStepOrder: latestStepOrder,
-    });
-    if (started === null) return { kind: "ended" };
-    const baseline = started.baselineStepOrder ?? latestStepOrder;
-
-    // Replay: an earlier attempt may have saved its reply and then died before
-    // recording it. Reuse that reply instead of calling the model again.
-    if (started.attempt > 1) {
-      const earlier = before.filter((m) => m.stepOrder > baseline);
-      const saved = earlier.find((m) => m.message?.role === "assistant" && m.status === "success");
-      // What failed attempts left behind (a failed or interrupted partial reply) is
-      // removed: the user sees one reply; the step row keeps the attempt count.
-      await removeLeftovers(ctx, earlier);
-      if (saved) {
-        const toolCalls = toolCallsOf(saved.message?.content);
-        const usage = replayedUsage(context, saved, toolCalls);
-        await ctx.runMutation(internal.chat.turnSteps.finishModelCall, {
-          interactionId,
-          stepId: started.stepId,
-          call: callIndex,
-          usage: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens },
-          ...(usage.estimated ? { usageEstimated: true } : {}),
-          toolCalls: toolCalls.length,
-        });
-        return { kind: "ok", toolCalls };
-      }
+  handler: async (ctx, { interactionId, call: callIndex, prior }): Promise<ModelCallResult> => {
+    if (prior !== undefined) {
+      const generation = await ctx.runQuery(internal.chat.llm.generationOf, { interactionId });
+      if (generation === prior.generation) return prior.outcome;
     }
+    return await callModel(ctx, interactionId, callIndex);
+  },
+});
 
-    const abort = new AbortController();
-    // Only a provider across the network can go silent; the built-in model runs in
-    // this process (and its tests run on fake clocks, where a timer would fire early).
-    const watchdog = isOffline(context.modelId) ? idleWatchdog() : stallWatchdog(abort, env.modelStallMs());
-    // The first error the provider sent. The agent aborts its stream on an error
-    // event, so reading the stream may throw an AbortError before the error part
-    // arrives: the provider's own error, kept here, is the one to classify.
-    let streamError: unknown;
-    try {
-      const resolved = resolveModel(context.modelId, context.connection ? { connection: context.connection } : {});
-      const tools: ToolSet = {};
-      for (const t of context.tools) {
-        tools[t.slug] = declaredTool(t.description, t.parameters);
-      }
-      // Context assembly: what the caller's and the agent's knowledge says about the message.
-      const knowledge = await retrieveContext(ctx, {
-        accountId: context.accountId,
-        userId: context.userId,
-        agentId: context.agentId,
-        query: context.promptText,
-      });
-      watchdog.touch();
-      const contextEntries = knowledge.entries.map((e) => ({
-        entryId: e.entryId,
-        title: e.title,
-        score: e.score,
-        ...(e.documentId ? { documentId: e.documentId } : {}),
-      }));
-      const config = {
-        name: context.agentName,
-        languageModel: resolved.model,
-        instructions: knowledge.promptSection ? `${context.instructions}\n\n${knowledge.promptSection}` : context.instructions,
-        contextOptions: { recentMessages: 30, excludeToolMessages: false },
-      };
-      // `as never`: TypeScript 5.9 cannot check the agent's Config type ("union type too complex").
-      const agent = new Agent(components.agent, config as never);
-      const result = await agent.streamText(
-        ctx,
-        { threadId: context.agentThreadId, userId: context.userId },
-        // maxRetries 0: provider retries are the workflow's, journaled and visible as step attempts.
-        {
-          promptMessageId: context.promptMessageId,
-          tools,
-          stopWhen: stepCountIs(1),
-          maxOutputTokens: MAX_OUTPUT_TOKENS,
-          maxRetries: 0,
-          abortSignal: abort.signal,
-          // Kept so usage can be counted from what was really sent when a provider reports none.
-          include: { requestBody: true },
-          onError: ({ error }: { error: unknown }) => {
-            streamError ??= error;
-          },
-        },
-        { saveStreamDeltas: { chunking: "word", throttleMs: 100 } },
-      );
-      const cap = outputCap(resolved.modelId, MAX_OUTPUT_TOKENS);
-      for await (const part of result.fullStream) {
-        watchdog.touch();
-        if (part.type === "error") streamError ??= part.error;
-        if (part.type === "text-delta" && cap.add(part.text)) {
-          abort.abort(new OutputCapReached(MAX_OUTPUT_TOKENS));
-          break;
-        }
-      }
-      watchdog.stop();
-      if (cap.reached) {
-        await saveCutOffReply(ctx, context, { stepId: started.stepId, callIndex, baseline, text: cap.text, modelId: resolved.modelId, contextEntries });
-        return { kind: "ok", toolCalls: [] };
-      }
-      if (watchdog.fired) throw new ProviderStallError(env.modelStallMs());
-      if (streamError !== undefined) throw streamError;
-      crashPoint("llm:after-reply-saved");
-      if (modelStepCrashes.afterReplySaved > 0) {
-        modelStepCrashes.afterReplySaved--;
-        throw new Error("Injected crash after the reply was saved");
-      }
-      const toolCalls = (await result.toolCalls).map((c) => ({
-        toolCallId: c.toolCallId,
-        toolName: c.toolName,
-        input: JSON.stringify(c.input ?? {}),
-      }));
-      if ((await result.finishReason) === "content-filter" && toolCalls.length === 0 && (await result.text).trim() === "") {
-        throw { type: "content_filter", code: "content_filter", message: "the reply was withheld (finish reason content_filter)" };
-      }
-      const usage = await countUsage(result, resolved.modelId, toolCalls);
+export const generationOf = internalQuery({
+  args: { interactionId: v.id("interactions") },
+  returns: v.union(v.number(), v.null()),
+  handler: async (ctx, { interactionId }) => (await ctx.db.get("interactions", interactionId))?.generation ?? null,
+});
+
+/**
+ * One model call: reserve its budget, stream the reply with deltas, commit
+ * its usage. Provider failures come back classified (`retry` after a delay,
+ * or `failed`); only a crash throws.
+ */
+export async function callModel(ctx: ActionCtx, interactionId: Id<"interactions">, callIndex: number): Promise<ModelCallResult> {
+  const context = (await ctx.runQuery(internal.chat.llm.callContext, { interactionId })) as CallContext | null;
+  if (context === null || ["completed", "failed", "cancelled"].includes(context.status)) return { kind: "ended" };
+  crashPoint("llm:before");
+
+  const before = await turnMessages(ctx, context);
+  const latestStepOrder = before.reduce((max, m) => Math.max(max, m.stepOrder), 0);
+  // Reserves the call's budget (idempotent: a retried attempt reuses the hold) and writes its step row.
+  const started = await ctx.runMutation(internal.chat.turnSteps.beginModelCall, {
+    interactionId,
+    call: callIndex,
+    baselineStepOrder: latestStepOrder,
+  });
+  if (started === null) return { kind: "ended" };
+  if (started.kind === "refused") return { kind: "refused", message: started.message };
+  const baseline = started.baselineStepOrder;
+
+  // Replay: an earlier attempt may have saved its reply and then died before
+  // recording it. Reuse that reply instead of calling the model again.
+  if (started.attempt > 1) {
+    const earlier = before.filter((m) => m.stepOrder > baseline);
+    const saved = earlier.find((m) => m.message?.role === "assistant" && m.status === "success");
+    // What failed attempts left behind (a failed or interrupted partial reply) is
+    // removed: the user sees one reply; the step row keeps the attempt count.
+    await removeLeftovers(ctx, earlier);
+    if (saved) {
+      const toolCalls = toolCallsOf(saved.message?.content);
+      const usage = replayedUsage(context, saved, toolCalls);
       await ctx.runMutation(internal.chat.turnSteps.finishModelCall, {
         interactionId,
         stepId: started.stepId,
@@ -334,32 +269,128 @@ export const call = internalAction({
         usage: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens },
         ...(usage.estimated ? { usageEstimated: true } : {}),
         toolCalls: toolCalls.length,
-        contextEntries,
       });
       return { kind: "ok", toolCalls };
-    } catch (thrown) {
-      watchdog.stop();
-      if (thrown instanceof InjectedCrash) throw thrown; // a simulated process death records nothing
-      const error = watchdog.fired ? new ProviderStallError(env.modelStallMs()) : (streamError ?? thrown);
-      const failure = classifyProviderError(error);
-      const decision = decideRetry(failure, started.attempt, retrySettings());
-      const message = decision.retry || decision.why === undefined ? failure.message : `${failure.message} (${decision.why})`;
-      await ctx.runMutation(internal.chat.turnSteps.failModelAttempt, {
-        stepId: started.stepId,
-        error: { code: failure.code, message },
-        ...(decision.retry
-          ? { retry: { at: Date.now() + decision.delayMs, attempt: started.attempt, maxAttempts: decision.maxAttempts, reason: failure.category } }
-          : {}),
-      });
-      if (decision.retry) {
-        // The attempt's failed reply would show as "No reply." while the retry waits: the retry notice says it all.
-        await removeLeftovers(ctx, (await turnMessages(ctx, context)).filter((m) => m.stepOrder > baseline));
-        return { kind: "retry", delayMs: decision.delayMs };
-      }
-      return { kind: "failed", code: failure.code, message };
     }
-  },
-});
+  }
+
+  const abort = new AbortController();
+  // Only a provider across the network can go silent; the built-in model runs in
+  // this process (and its tests run on fake clocks, where a timer would fire early).
+  const watchdog = isOffline(context.modelId) ? idleWatchdog() : stallWatchdog(abort, env.modelStallMs());
+  // The first error the provider sent. The agent aborts its stream on an error
+  // event, so reading the stream may throw an AbortError before the error part
+  // arrives: the provider's own error, kept here, is the one to classify.
+  let streamError: unknown;
+  try {
+    const resolved = resolveModel(context.modelId, context.connection ? { connection: context.connection } : {});
+    const tools: ToolSet = {};
+    for (const t of context.tools) {
+      tools[t.slug] = declaredTool(t.description, t.parameters);
+    }
+    // Context assembly: what the caller's and the agent's knowledge says about the message.
+    const knowledge = await retrieveContext(ctx, {
+      accountId: context.accountId,
+      userId: context.userId,
+      agentId: context.agentId,
+      query: context.promptText,
+    });
+    watchdog.touch();
+    const contextEntries = knowledge.entries.map((e) => ({
+      entryId: e.entryId,
+      title: e.title,
+      score: e.score,
+      ...(e.documentId ? { documentId: e.documentId } : {}),
+    }));
+    const config = {
+      name: context.agentName,
+      languageModel: resolved.model,
+      instructions: knowledge.promptSection ? `${context.instructions}\n\n${knowledge.promptSection}` : context.instructions,
+      contextOptions: { recentMessages: 30, excludeToolMessages: false },
+    };
+    // `as never`: TypeScript 5.9 cannot check the agent's Config type ("union type too complex").
+    const agent = new Agent(components.agent, config as never);
+    const result = await agent.streamText(
+      ctx,
+      { threadId: context.agentThreadId, userId: context.userId },
+      // maxRetries 0: provider retries are the workflow's, journaled and visible as step attempts.
+      {
+        promptMessageId: context.promptMessageId,
+        tools,
+        stopWhen: stepCountIs(1),
+        maxOutputTokens: MAX_OUTPUT_TOKENS,
+        maxRetries: 0,
+        abortSignal: abort.signal,
+        // Kept so usage can be counted from what was really sent when a provider reports none.
+        include: { requestBody: true },
+        onError: ({ error }: { error: unknown }) => {
+          streamError ??= error;
+        },
+      },
+      { saveStreamDeltas: { chunking: "word", throttleMs: 100 } },
+    );
+    const cap = outputCap(resolved.modelId, MAX_OUTPUT_TOKENS);
+    for await (const part of result.fullStream) {
+      watchdog.touch();
+      if (part.type === "error") streamError ??= part.error;
+      if (part.type === "text-delta" && cap.add(part.text)) {
+        abort.abort(new OutputCapReached(MAX_OUTPUT_TOKENS));
+        break;
+      }
+    }
+    watchdog.stop();
+    if (cap.reached) {
+      await saveCutOffReply(ctx, context, { stepId: started.stepId, callIndex, baseline, text: cap.text, modelId: resolved.modelId, contextEntries });
+      return { kind: "ok", toolCalls: [] };
+    }
+    if (watchdog.fired) throw new ProviderStallError(env.modelStallMs());
+    if (streamError !== undefined) throw streamError;
+    crashPoint("llm:after-reply-saved");
+    if (modelStepCrashes.afterReplySaved > 0) {
+      modelStepCrashes.afterReplySaved--;
+      throw new Error("Injected crash after the reply was saved");
+    }
+    const toolCalls = (await result.toolCalls).map((c) => ({
+      toolCallId: c.toolCallId,
+      toolName: c.toolName,
+      input: JSON.stringify(c.input ?? {}),
+    }));
+    if ((await result.finishReason) === "content-filter" && toolCalls.length === 0 && (await result.text).trim() === "") {
+      throw { type: "content_filter", code: "content_filter", message: "the reply was withheld (finish reason content_filter)" };
+    }
+    const usage = await countUsage(result, resolved.modelId, toolCalls);
+    await ctx.runMutation(internal.chat.turnSteps.finishModelCall, {
+      interactionId,
+      stepId: started.stepId,
+      call: callIndex,
+      usage: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens },
+      ...(usage.estimated ? { usageEstimated: true } : {}),
+      toolCalls: toolCalls.length,
+      contextEntries,
+    });
+    return { kind: "ok", toolCalls };
+  } catch (thrown) {
+    watchdog.stop();
+    if (thrown instanceof InjectedCrash) throw thrown; // a simulated process death records nothing
+    const error = watchdog.fired ? new ProviderStallError(env.modelStallMs()) : (streamError ?? thrown);
+    const failure = classifyProviderError(error);
+    const decision = decideRetry(failure, started.attempt, retrySettings());
+    const message = decision.retry || decision.why === undefined ? failure.message : `${failure.message} (${decision.why})`;
+    await ctx.runMutation(internal.chat.turnSteps.failModelAttempt, {
+      stepId: started.stepId,
+      error: { code: failure.code, message },
+      ...(decision.retry
+        ? { retry: { at: Date.now() + decision.delayMs, attempt: started.attempt, maxAttempts: decision.maxAttempts, reason: failure.category } }
+        : {}),
+    });
+    if (decision.retry) {
+      // The attempt's failed reply would show as "No reply." while the retry waits: the retry notice says it all.
+      await removeLeftovers(ctx, (await turnMessages(ctx, context)).filter((m) => m.stepOrder > baseline));
+      return { kind: "retry", delayMs: decision.delayMs };
+    }
+    return { kind: "failed", code: failure.code, message };
+  }
+}
 
 /**
  * The usage of a reply an earlier attempt saved: what the provider reported

@@ -2,12 +2,22 @@ import { listUIMessages, syncStreams, vStreamArgs } from "@convex-dev/agent";
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import { components } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { QueryCtx } from "../_generated/server";
+import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { ownThread } from "./access";
-import { startTurn } from "./startTurn";
+import { startTurn, type SendRate } from "./startTurn";
 
 /** Per-user send rate: a burst of 10, then 20 a minute (the Usage page shows what is left). */
 export const SEND_RATE = { rate: 20, periodMs: 60_000, capacity: 10 };
+
+/** The bucket every message a user sends from the SPA is charged against. */
+export function userSendRate(userId: Id<"userProfiles">): SendRate {
+  return { name: "send", key: userId, ...SEND_RATE, message: "You are sending messages too quickly; wait a moment." };
+}
+
+const vTurnStarted = v.object({ interactionId: v.id("interactions"), messageId: v.string() });
 
 /**
  * Send a message: saves it and starts the turn's workflow. Returns at once;
@@ -15,16 +25,61 @@ export const SEND_RATE = { rate: 20, periodMs: 60_000, capacity: 10 };
  */
 export const send = accountMutation({
   args: { threadId: v.id("threads"), text: v.string() },
-  returns: v.object({ interactionId: v.id("interactions"), messageId: v.string() }),
+  returns: vTurnStarted,
   handler: async (ctx, { accountId, threadId, text }) => {
     const thread = await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
-    return startTurn(ctx, {
-      accountId,
-      userId: ctx.user._id,
-      thread,
-      text,
-      rate: { name: "send", key: ctx.user._id, ...SEND_RATE, message: "You are sending messages too quickly; wait a moment." },
-    });
+    return startTurn(ctx, { accountId, userId: ctx.user._id, thread, text, rate: userSendRate(ctx.user._id) });
+  },
+});
+
+/**
+ * The thread's latest turn started by its user, which regenerate and edit act
+ * on. It must have ended: a reply still coming is stopped first (Esc / Cancel).
+ */
+async function lastEndedTurn(ctx: QueryCtx, thread: Doc<"threads">): Promise<Doc<"interactions">> {
+  const recent = await ctx.db
+    .query("interactions")
+    .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
+    .order("desc")
+    .take(10);
+  const latest = recent.find((run) => run.kind === "turn");
+  if (latest === undefined) fail("conflict", "There is no reply to redo in this conversation yet.");
+  if (latest.status === "queued" || latest.status === "running" || latest.status === "waiting") {
+    fail("conflict", "The agent is still replying; stop the reply first.");
+  }
+  return latest;
+}
+
+/**
+ * Ask again: the last message is sent once more as a new turn. The earlier
+ * turn and its reply stay as they were (in the thread and in the run history).
+ * `interactionId` names the turn the caller saw as the last one; when another
+ * turn has started since, the request is refused rather than redo the wrong one.
+ */
+export const regenerate = accountMutation({
+  args: { threadId: v.id("threads"), interactionId: v.id("interactions") },
+  returns: vTurnStarted,
+  handler: async (ctx, { accountId, threadId, interactionId }) => {
+    const thread = await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
+    const last = await lastEndedTurn(ctx, thread);
+    if (last._id !== interactionId) fail("conflict", "Only the last reply can be regenerated.");
+    return startTurn(ctx, { accountId, userId: ctx.user._id, thread, text: last.promptText, rate: userSendRate(ctx.user._id) });
+  },
+});
+
+/**
+ * Edit the last message and send it again: a new turn with the edited text.
+ * The original message, its reply and its run are kept.
+ */
+export const editLast = accountMutation({
+  args: { threadId: v.id("threads"), interactionId: v.id("interactions"), text: v.string() },
+  returns: vTurnStarted,
+  handler: async (ctx, { accountId, threadId, interactionId, text }) => {
+    const thread = await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
+    const last = await lastEndedTurn(ctx, thread);
+    if (last._id !== interactionId) fail("conflict", "Only the last message can be edited.");
+    if (text.trim() === last.promptText) fail("bad_request", "The edited message is the same as before; change it or regenerate the reply.");
+    return startTurn(ctx, { accountId, userId: ctx.user._id, thread, text, rate: userSendRate(ctx.user._id) });
   },
 });
 

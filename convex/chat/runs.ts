@@ -97,9 +97,8 @@ export const retry = accountMutation({
       failedStepKey: undefined,
       generation: interaction.generation + 1,
     });
-    // A failed model call is preceded by its budget step: resume there so it reserves afresh.
-    const from = interaction.failedStepKey.startsWith("llm#") ? interaction.failedStepKey.replace("llm#", "budget#") : interaction.failedStepKey;
-    await workflow.restart(ctx, interaction.workflowId as never, { from, startAsync: true });
+    // A model call reserves its own budget, keyed by the new generation: resuming at it reserves afresh.
+    await workflow.restart(ctx, interaction.workflowId as never, { from: interaction.failedStepKey, startAsync: true });
     return null;
   },
 });

@@ -8,6 +8,7 @@ import { isPlatformPaused } from "../jobs/model";
 import { holdTurn, isMaintenanceOn } from "../ops/maintenance";
 import { resolveAccountModel } from "../models/connectionStore";
 import { defaultModelId } from "../models/registry";
+import { assertServesChannel } from "../agents/channels";
 import { usableAgent } from "./access";
 import { freshRun } from "./turnSteps";
 import { MAX_MESSAGE_LENGTH } from "./validators";
@@ -35,6 +36,8 @@ export async function startTurn(
   if (thread.status !== "active") fail("conflict", "This thread is archived; restore it to continue.");
   if (await isPlatformPaused(ctx)) fail("policy_denied", "The platform is paused for maintenance; try again later.");
   const agent = await usableAgent(ctx, accountId, thread.agentId);
+  // The channel is the thread's: the app's own threads have no source.
+  assertServesChannel(agent, thread.source ?? "app");
   const modelId = agent.modelId ?? defaultModelId();
   const model = await resolveAccountModel(ctx, accountId, modelId); // a model no provider serves: bad_request, nothing written
   const { message: rateMessage, ...bucket } = args.rate;

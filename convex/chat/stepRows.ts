@@ -15,11 +15,18 @@ export async function stepByKey(ctx: MutationCtx, interactionId: Id<"interaction
     .unique();
 }
 
-/** Start (or restart) a step: a new row, or the same row with attempt + 1. */
+/** Fields of the run a step's own write may carry along (one patch of the run instead of two). */
+export type RunPatch = Partial<Omit<Doc<"interactions">, "_id" | "_creationTime">>;
+
+/**
+ * Start (or restart) a step: a new row, or the same row with attempt + 1.
+ * `runPatch` is merged into the run's own patch (its `stepCount` for a new row).
+ */
 export async function beginStepRow(
   ctx: MutationCtx,
   interaction: Doc<"interactions">,
-  step: { key: string; kind: StepKind; name: string; status?: "running" | "waiting" },
+  step: { key: string; kind: StepKind; name: string; status?: "running" | "waiting"; baselineStepOrder?: number },
+  runPatch: RunPatch = {},
 ): Promise<Doc<"steps">> {
   const now = Date.now();
   const existing = await stepByKey(ctx, interaction._id, step.key);
@@ -31,7 +38,9 @@ export async function beginStepRow(
       error: undefined,
       endedAt: undefined,
       durationMs: undefined,
+      ...(existing.baselineStepOrder === undefined && step.baselineStepOrder !== undefined ? { baselineStepOrder: step.baselineStepOrder } : {}),
     });
+    if (Object.keys(runPatch).length > 0) await ctx.db.patch("interactions", interaction._id, runPatch);
     return (await ctx.db.get("steps", existing._id))!;
   }
   const stepId = await ctx.db.insert("steps", {
@@ -43,16 +52,51 @@ export async function beginStepRow(
     status: step.status ?? "running",
     attempt: 1,
     startedAt: now,
+    ...(step.baselineStepOrder !== undefined ? { baselineStepOrder: step.baselineStepOrder } : {}),
   });
-  await ctx.db.patch("interactions", interaction._id, { stepCount: interaction.stepCount + 1 });
+  await ctx.db.patch("interactions", interaction._id, { ...runPatch, stepCount: interaction.stepCount + 1 });
   return (await ctx.db.get("steps", stepId))!;
+}
+
+/**
+ * A step that is over as soon as it begins (triage): one insert, already
+ * ended. The caller adds `stepCount: interaction.stepCount + 1` to its own
+ * patch of the run.
+ */
+export async function insertEndedStepRow(
+  ctx: MutationCtx,
+  interaction: Doc<"interactions">,
+  step: { key: string; kind: StepKind; name: string; detail: string },
+): Promise<void> {
+  const now = Date.now();
+  await ctx.db.insert("steps", {
+    interactionId: interaction._id,
+    index: interaction.stepCount,
+    key: step.key,
+    kind: step.kind,
+    name: step.name,
+    status: "succeeded",
+    attempt: 1,
+    startedAt: now,
+    endedAt: now,
+    durationMs: 0,
+    detail: step.detail,
+  });
 }
 
 export async function endStepRow(
   ctx: MutationCtx,
   step: Doc<"steps">,
   outcome:
-    | { status: "succeeded" | "skipped"; detail?: string; tokensIn?: number; tokensOut?: number; costMicroUsd?: number; usageEstimated?: boolean }
+    | {
+        status: "succeeded" | "skipped";
+        detail?: string;
+        tokensIn?: number;
+        tokensOut?: number;
+        costMicroUsd?: number;
+        usageEstimated?: boolean;
+        contextEntries?: Doc<"steps">["contextEntries"];
+      }
     | { status: "failed" | "cancelled"; error: ErrorInfo; detail?: string },
 ): Promise<void> {
   const now = Date.now();

@@ -2,10 +2,14 @@ import { createThread, updateThreadMetadata } from "@convex-dev/agent";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { components } from "../_generated/api";
-import type { Doc } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { fail } from "../lib/errors";
 import { ownThread, usableAgent } from "./access";
+import { userSendRate } from "./messages";
+import { startTurn } from "./startTurn";
+import { titleFromMessage } from "./title";
 
 export const vPublicThread = v.object({
   threadId: v.id("threads"),
@@ -41,24 +45,43 @@ function cleanTitle(title: string): string {
   return trimmed;
 }
 
-/** Start a conversation with one of the account's agents. */
+async function insertThread(ctx: MutationCtx, owner: { accountId: Id<"accounts">; userId: Id<"userProfiles"> }, agentId: Id<"agents">, title: string) {
+  const agentThreadId = await createThread(ctx, components.agent, { userId: owner.userId, title });
+  const threadId = await ctx.db.insert("threads", { ...owner, agentId, agentThreadId, title, status: "active", lastMessageAt: Date.now() });
+  return (await ctx.db.get("threads", threadId))!;
+}
+
+/** Start an empty conversation with one of the account's agents. */
 export const create = accountMutation({
   args: { agentId: v.id("agents"), title: v.optional(v.string()) },
   returns: vPublicThread,
   handler: async (ctx, { accountId, agentId, title }) => {
     const agent = await usableAgent(ctx, accountId, agentId);
     const finalTitle = title === undefined ? `Chat with ${agent.name}` : cleanTitle(title);
-    const agentThreadId = await createThread(ctx, components.agent, { userId: ctx.user._id, title: finalTitle });
-    const threadId = await ctx.db.insert("threads", {
+    return publicThread(await insertThread(ctx, { accountId, userId: ctx.user._id }, agentId, finalTitle));
+  },
+});
+
+/**
+ * The first message of a new conversation: creates the thread (titled from
+ * the message) with `agentId` and starts its first turn, in one transaction —
+ * a refused message (empty, too long, rate limited, paused agent) leaves no
+ * empty thread behind.
+ */
+export const start = accountMutation({
+  args: { agentId: v.id("agents"), text: v.string() },
+  returns: v.object({ thread: vPublicThread, interactionId: v.id("interactions"), messageId: v.string() }),
+  handler: async (ctx, { accountId, agentId, text }) => {
+    await usableAgent(ctx, accountId, agentId);
+    const thread = await insertThread(ctx, { accountId, userId: ctx.user._id }, agentId, titleFromMessage(text));
+    const turn = await startTurn(ctx, {
       accountId,
       userId: ctx.user._id,
-      agentId,
-      agentThreadId,
-      title: finalTitle,
-      status: "active",
-      lastMessageAt: Date.now(),
+      thread,
+      text,
+      rate: userSendRate(ctx.user._id),
     });
-    return publicThread((await ctx.db.get("threads", threadId))!);
+    return { thread: publicThread((await ctx.db.get("threads", thread._id))!), ...turn };
   },
 });
 
@@ -113,15 +136,21 @@ export const setArchived = accountMutation({
 });
 
 const MAX_SEARCH_RESULTS = 20;
+const MAX_QUERY_LENGTH = 200;
+
+function searchText(query: string): string {
+  const text = query.trim();
+  if (text.length > MAX_QUERY_LENGTH) fail("bad_request", `A search is at most ${MAX_QUERY_LENGTH} characters.`);
+  return text;
+}
 
 /** Search the caller's thread titles (full-text, best matches first). */
 export const searchTitles = accountQuery({
   args: { query: v.string(), archived: v.optional(v.boolean()) },
   returns: v.array(vPublicThread),
   handler: async (ctx, { accountId, query, archived }) => {
-    const text = query.trim();
+    const text = searchText(query);
     if (text === "") return [];
-    if (text.length > 200) fail("bad_request", "A search is at most 200 characters.");
     const hits = await ctx.db
       .query("threads")
       .withSearchIndex("search_title", (q) =>
@@ -133,5 +162,62 @@ export const searchTitles = accountQuery({
       )
       .take(MAX_SEARCH_RESULTS);
     return hits.map(publicThread);
+  },
+});
+
+export const vThreadHit = v.object({
+  thread: vPublicThread,
+  /** Where the words were found: the title, or a message (with the words around them). */
+  match: v.union(v.object({ in: v.literal("title") }), v.object({ in: v.literal("message"), messageId: v.string(), snippet: v.string() })),
+});
+
+const SNIPPET_CHARS = 140;
+
+/** The words around the first query term found in `text`, on one line. */
+export function snippetAround(text: string, query: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  const lower = flat.toLowerCase();
+  const at = Math.max(0, Math.min(...query.toLowerCase().split(/\s+/).map((term) => lower.indexOf(term)).filter((i) => i >= 0), flat.length));
+  const start = at >= flat.length ? 0 : Math.max(0, at - SNIPPET_CHARS / 3);
+  const piece = flat.slice(start, start + SNIPPET_CHARS).trim();
+  return `${start > 0 ? "…" : ""}${piece}${start + SNIPPET_CHARS < flat.length ? "…" : ""}`;
+}
+
+/**
+ * Find the caller's conversations by title and by what was said in them
+ * (the agent component's full-text index over messages), titles first.
+ * Message hits are the caller's own across all their threads; each is kept
+ * only when its thread is theirs in this account with the asked status.
+ */
+export const search = accountQuery({
+  args: { query: v.string(), archived: v.optional(v.boolean()) },
+  returns: v.array(vThreadHit),
+  handler: async (ctx, { accountId, query, archived }) => {
+    const text = searchText(query);
+    if (text === "") return [];
+    const status = archived ? "archived" : "active";
+    const byTitle = await ctx.db
+      .query("threads")
+      .withSearchIndex("search_title", (q) => q.search("title", text).eq("accountId", accountId).eq("userId", ctx.user._id).eq("status", status))
+      .take(MAX_SEARCH_RESULTS);
+    const hits: Infer<typeof vThreadHit>[] = byTitle.map((thread) => ({ thread: publicThread(thread), match: { in: "title" } }));
+    const seen = new Set<string>(byTitle.map((thread) => thread._id));
+    const messages = await ctx.runQuery(components.agent.messages.textSearch, {
+      searchAllMessagesForUserId: ctx.user._id,
+      text,
+      limit: MAX_SEARCH_RESULTS * 2,
+    });
+    for (const message of messages) {
+      if (hits.length >= MAX_SEARCH_RESULTS) break;
+      const thread = await ctx.db
+        .query("threads")
+        .withIndex("by_agentThreadId", (q) => q.eq("agentThreadId", message.threadId))
+        .unique();
+      if (thread === null || seen.has(thread._id)) continue;
+      if (thread.accountId !== accountId || thread.userId !== ctx.user._id || thread.status !== status) continue;
+      seen.add(thread._id);
+      hits.push({ thread: publicThread(thread), match: { in: "message", messageId: message._id, snippet: snippetAround(message.text ?? "", text) } });
+    }
+    return hits;
   },
 });

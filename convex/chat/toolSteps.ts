@@ -51,13 +51,14 @@ export async function saveToolResult(
  * model), run now, or wait for the thread user's approval.
  */
 export const prepare = internalMutation({
-  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest },
+  /** `workflowId`: the calling workflow's own id (the run row may not carry it yet in the transaction that started it). */
+  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest, workflowId: v.optional(v.string()) },
   returns: v.union(
     v.object({ decision: v.literal("refused") }),
     v.object({ decision: v.union(v.literal("run"), v.literal("delegate"), v.literal("http")) }),
     v.object({ decision: v.literal("approval"), approvalId: v.id("approvals"), then: v.union(v.literal("run"), v.literal("delegate"), v.literal("http")) }),
   ),
-  handler: async (ctx, { interactionId, toolCall }) => {
+  handler: async (ctx, { interactionId, toolCall, workflowId }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     if (isEnded(interaction)) return { decision: "refused" as const };
     const assignment = await ctx.db
@@ -114,7 +115,7 @@ export const prepare = internalMutation({
       threadId: root?.threadId ?? interaction.threadId,
       userId: interaction.userId,
       interactionId,
-      workflowId: interaction.workflowId!,
+      workflowId: workflowId ?? interaction.workflowId!,
       toolCallId: toolCall.toolCallId,
       toolSlug: toolCall.toolName,
       args: toolCall.input.slice(0, MAX_RESULT_CHARS),

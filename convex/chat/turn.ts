@@ -1,10 +1,16 @@
 /**
- * A chat turn is one durable workflow. Steps, each journaled:
+ * A chat turn is one durable workflow. `start` (scheduled by send) triages the
+ * message first: a greeting or the time is answered there and no workflow
+ * starts. Otherwise the workflow runs, each step journaled:
  *
- *   begin (triage) ─► external agent? one signed POST to its endpoint (externalAgent.ts) ─► complete
- *                  ─► [ reserve budget ─► model call ─► tool calls (parallel;
- *   approval waits are workflow events) ] × up to MAX_LLM_CALLS_PER_TURN ─► complete
+ *   external agent? one signed POST to its endpoint (externalAgent.ts) ─► complete
+ *   [ model call (reserves its budget, and completes the run when it asks for
+ *     no tool) ─► tool calls (parallel; approval waits are workflow events) ]
+ *     × up to MAX_LLM_CALLS_PER_TURN
  *
+ * Few steps on purpose: every workflow step is journal and workpool writes
+ * (scripts/bench/turn.run.ts prints where a turn's writes go), so budget
+ * reservation and completion ride inside the model call's own mutations.
  * A crash or a thrown error between steps re-runs nothing that finished: the
  * workflow replays its journal and continues at the next step. Failures and
  * cancels end in `onComplete`, which releases held budget and aborts streams.
@@ -16,12 +22,14 @@ import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { PROVIDER_RETRY, TOOL_RETRY, workflow } from "../lib/workflow";
-import type { ToolCallRequest } from "./llm";
+import { vPriorOutcome, vToolCallRequest, type ToolCallRequest } from "./llm";
+import { startFirstCall } from "./fastTurn";
 import { childEventName, notifyParent, vChildOutcome } from "./delegation";
 import { runHttpToolCall } from "../tools/http/workflowStep";
 import { runExternalAgent } from "./externalAgent";
-import { endRun, isEnded, loadInteraction } from "./turnSteps";
+import { beginTurn, endRun, isEnded, loadInteraction } from "./turnSteps";
 import { MAX_LLM_CALLS_PER_TURN } from "./validators";
+import { holdWhilePaused } from "../jobs/hold";
 
 export const vApprovalDecision = v.object({ approved: v.boolean(), reason: v.optional(v.string()) });
 
@@ -30,7 +38,11 @@ export function approvalEventName(approvalId: string) {
 }
 
 async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: ToolCallRequest): Promise<void> {
-  const policy = await step.runMutation(internal.chat.toolSteps.prepare, { interactionId: id, toolCall }, { name: `policy#${toolCall.toolCallId}`, inline: true });
+  const policy = await step.runMutation(
+    internal.chat.toolSteps.prepare,
+    { interactionId: id, toolCall, workflowId: step.workflowId },
+    { name: `policy#${toolCall.toolCallId}`, inline: true },
+  );
   if (policy.decision === "refused") return;
   const action = policy.decision === "approval" ? policy.then : policy.decision;
   if (policy.decision === "approval") {
@@ -71,29 +83,50 @@ async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: 
   }
 }
 
+/**
+ * Where a turn whose first model call ran before the workflow (fastTurn.ts)
+ * picks up: at that call's tool calls, at `llm#0` after a provider's advised
+ * delay, or at `llm#0` journaling the outcome the call already had (`prior`).
+ */
+export const vHandover = v.object({
+  firstToolCalls: v.optional(v.array(vToolCallRequest)),
+  firstDelayMs: v.optional(v.number()),
+  prior: v.optional(vPriorOutcome),
+});
+export type Handover = Infer<typeof vHandover>;
+
 export const run = workflow
-  .define({ args: { interactionId: v.id("interactions") }, returns: v.null() })
-  .handler(async (step, { interactionId }): Promise<null> => {
-    const { handled, external } = await step.runMutation(internal.chat.turnSteps.begin, { interactionId }, { name: "triage", inline: true });
-    if (handled) return null;
+  .define({ args: { interactionId: v.id("interactions"), external: v.optional(v.boolean()), handover: v.optional(vHandover) }, returns: v.null() })
+  .handler(async (step, { interactionId, external, handover }): Promise<null> => {
     if (external) {
       // An external agent (or a delegation to one): its endpoint answers, no model is called.
       await runExternalAgent(step, interactionId);
       return null;
     }
-    for (let call = 0; call < MAX_LLM_CALLS_PER_TURN; call++) {
-      const reserved = await step.runMutation(internal.chat.turnSteps.reserveForCall, { interactionId, call }, { name: `budget#${call}`, inline: true });
-      if (!reserved.ok) {
-        await step.runMutation(internal.chat.turnSteps.fail, { interactionId, error: { code: "budget_exceeded", message: reserved.message } }, { name: "fail", inline: true });
-        return null;
-      }
-      let result = await step.runAction(internal.chat.llm.call, { interactionId, call }, { retry: PROVIDER_RETRY, name: `llm#${call}` });
+    let first = 0;
+    if (handover?.firstToolCalls) {
+      await Promise.all(handover.firstToolCalls.map((toolCall) => runToolCall(step, interactionId, toolCall)));
+      first = 1;
+    }
+    for (let call = first; call < MAX_LLM_CALLS_PER_TURN; call++) {
+      // Kill switches (#15): a platform or agent pause holds the turn here, between model calls, until resumed.
+      if (call > 0) await holdWhilePaused(step, interactionId, call);
+      const resumed = call === 0 ? handover : undefined;
+      let result = await step.runAction(
+        internal.chat.llm.call,
+        { interactionId, call, ...(resumed?.prior ? { prior: resumed.prior } : {}) },
+        { retry: PROVIDER_RETRY, name: `llm#${call}`, ...(resumed?.firstDelayMs !== undefined ? { runAfter: resumed.firstDelayMs } : {}) },
+      );
       // A provider that may heal (rate limit, overload, a dropped stream) is called
       // again after the delay the call decided on; the call itself counts attempts.
       while (result.kind === "retry") {
         result = await step.runAction(internal.chat.llm.call, { interactionId, call }, { retry: PROVIDER_RETRY, name: `llm#${call}`, runAfter: result.delayMs });
       }
       if (result.kind === "ended") return null;
+      if (result.kind === "refused") {
+        await step.runMutation(internal.chat.turnSteps.fail, { interactionId, error: { code: "budget_exceeded", message: result.message } }, { name: "fail", inline: true });
+        return null;
+      }
       if (result.kind === "failed") {
         await step.runMutation(
           internal.chat.turnSteps.fail,
@@ -102,10 +135,8 @@ export const run = workflow
         );
         return null;
       }
-      if (result.toolCalls.length === 0) {
-        await step.runMutation(internal.chat.turnSteps.complete, { interactionId }, { name: "complete", inline: true });
-        return null;
-      }
+      // No tool asked for: the call's own finishing mutation completed the run.
+      if (result.toolCalls.length === 0) return null;
       await Promise.all(result.toolCalls.map((toolCall) => runToolCall(step, interactionId, toolCall)));
     }
     await step.runMutation(
@@ -116,23 +147,48 @@ export const run = workflow
     return null;
   });
 
-/** Scheduled by `send`: starts the turn's workflow unless the turn was cancelled meanwhile. */
+/**
+ * Scheduled by `send`: triage, then the first model call (fastTurn.ts) — or,
+ * for an external agent, the workflow — unless triage answered or the turn
+ * was cancelled meanwhile. One patch marks the run started.
+ */
 export const start = internalMutation({
   args: { interactionId: v.id("interactions") },
   returns: v.null(),
   handler: async (ctx, { interactionId }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     if (interaction.status !== "queued" || interaction.workflowId !== undefined) return null;
-    const workflowId = await workflow.start(
-      ctx,
-      internal.chat.turn.run,
-      { interactionId },
-      { onComplete: internal.chat.turn.onComplete, context: { interactionId } },
-    );
-    await ctx.db.patch("interactions", interactionId, { workflowId });
+    const begun = await beginTurn(ctx, interaction);
+    if (begun.handled) return null;
+    if (!begun.external) {
+      // The first model call runs before any workflow; the workflow starts only if the turn needs it.
+      await ctx.db.patch("interactions", interactionId, begun.runPatch);
+      await startFirstCall(ctx, interactionId);
+      return null;
+    }
+    const workflowId = await startTurnWorkflow(ctx, interactionId, { external: true });
+    await ctx.db.patch("interactions", interactionId, { ...begun.runPatch, workflowId });
     return null;
   },
 });
+
+/**
+ * Start a run's workflow. Not `startAsync`: the handler's first pass runs in
+ * this transaction and enqueues the first model call at once, which saves the
+ * workpool round trip (about 16 documents) of enqueuing the handler itself.
+ */
+export async function startTurnWorkflow(
+  ctx: MutationCtx,
+  interactionId: Id<"interactions">,
+  opts: { external: boolean; handover?: Handover },
+): Promise<string> {
+  return await workflow.start(
+    ctx,
+    internal.chat.turn.run,
+    { interactionId, ...(opts.external ? { external: true } : {}), ...(opts.handover ? { handover: opts.handover } : {}) },
+    { onComplete: internal.chat.turn.onComplete, context: { interactionId } },
+  );
+}
 
 /** Runs once when the workflow ends, however it ends. */
 export const onComplete = internalMutation({

@@ -14,8 +14,9 @@ import { costOfUsage } from "../models/prices";
 import { recordRunEnded, recordTriage } from "../ops/metrics";
 import { emitRunEnded } from "../outbound/events";
 import { answersDirectly, triage } from "./triage";
-import { beginStepRow, endStepRow, logRun } from "./stepRows";
+import { beginStepRow, endStepRow, insertEndedStepRow, logRun, type RunPatch } from "./stepRows";
 import { vContextEntry, vErrorInfo, vProviderRetry, vStepKind } from "./validators";
+import { scheduleFactExtraction } from "../knowledge/conversationFacts";
 
 /** Upper bound of output tokens per model call; reservations use it. */
 export const MAX_OUTPUT_TOKENS = 1_024;
@@ -62,38 +63,39 @@ async function saveAssistantText(ctx: MutationCtx, interaction: Doc<"interaction
 }
 
 /**
- * First step: mark the run started and let triage answer what it is sure of.
- * An external agent's run (`external: true`) skips triage: its endpoint answers everything.
+ * The turn's first move, in `turn.start`'s transaction before any workflow
+ * exists: triage answers what it is sure of (then no workflow starts at all);
+ * otherwise the fields that mark the run started come back for the caller's
+ * one patch of the run. An external agent's run skips triage: its endpoint
+ * answers everything.
  */
-export const begin = internalMutation({
-  args: { interactionId: v.id("interactions") },
-  returns: v.object({ handled: v.boolean(), external: v.optional(v.boolean()) }),
-  handler: async (ctx, { interactionId }) => {
-    const interaction = await loadInteraction(ctx, interactionId);
-    if (isEnded(interaction)) return { handled: true };
-    await ctx.db.patch("interactions", interactionId, { status: "running", startedAt: interaction.startedAt ?? Date.now() });
-    if ((await ctx.db.get("agents", interaction.agentId))?.external !== undefined) return { handled: false, external: true };
-    // Triage reads what people type; a delegate's task goes straight to its model.
-    if (interaction.kind === "delegation") return { handled: false };
-    const result = triage(interaction.promptText);
-    const step = await beginStepRow(ctx, interaction, { key: "triage", kind: "triage", name: "Triage" });
-    logRun(interactionId, "triage", { intent: result.intent, confidence: result.confidence });
-    await recordTriage(ctx, result.intent);
-    await ctx.db.patch("interactions", interactionId, { triage: { intent: result.intent, confidence: result.confidence } });
-    if (!answersDirectly(result)) {
-      await endStepRow(ctx, step, { status: "succeeded", detail: `intent ${result.intent} (${result.confidence}); to the model` });
-      return { handled: false };
-    }
-    const thread = (await ctx.db.get("threads", interaction.threadId))!;
-    await saveAssistantText(ctx, interaction, thread, result.reply);
-    await endStepRow(ctx, step, { status: "succeeded", detail: `answered directly: ${result.intent} (${result.confidence})` });
-    const endedAt = Date.now();
-    await ctx.db.patch("interactions", interactionId, { status: "completed", endedAt });
-    await recordRunEnded(ctx, interactionId, "completed", endedAt);
-    await emitRunEnded(ctx, interactionId);
-    return { handled: true };
-  },
-});
+export async function beginTurn(
+  ctx: MutationCtx,
+  interaction: Doc<"interactions">,
+): Promise<{ handled: true } | { handled: false; external: boolean; runPatch: RunPatch }> {
+  if (isEnded(interaction)) return { handled: true };
+  const started = { status: "running" as const, startedAt: interaction.startedAt ?? Date.now() };
+  if ((await ctx.db.get("agents", interaction.agentId))?.external !== undefined) return { handled: false, external: true, runPatch: started };
+  const result = triage(interaction.promptText);
+  logRun(interaction._id, "triage", { intent: result.intent, confidence: result.confidence });
+  await recordTriage(ctx, result.intent);
+  const direct = answersDirectly(result);
+  await insertEndedStepRow(ctx, interaction, {
+    key: "triage",
+    kind: "triage",
+    name: "Triage",
+    detail: direct ? `answered directly: ${result.intent} (${result.confidence})` : `intent ${result.intent} (${result.confidence}); to the model`,
+  });
+  const runPatch = { ...started, triage: { intent: result.intent, confidence: result.confidence }, stepCount: interaction.stepCount + 1 };
+  if (!direct) return { handled: false, external: false, runPatch };
+  const thread = (await ctx.db.get("threads", interaction.threadId))!;
+  await saveAssistantText(ctx, interaction, thread, result.reply);
+  const endedAt = Date.now();
+  await ctx.db.patch("interactions", interaction._id, { ...runPatch, status: "completed", endedAt });
+  await recordRunEnded(ctx, interaction._id, "completed", endedAt);
+  await emitRunEnded(ctx, interaction._id);
+  return { handled: true };
+}
 
 export function budgetChain(interaction: Doc<"interactions">) {
   return [
@@ -118,29 +120,47 @@ export function reservationKey(interaction: Doc<"interactions">, call: number) {
 
 /**
  * Before a model call: reserve an upper bound of its cost against every
- * budget in the chain. A run that cannot reserve fails fast, spending nothing.
+ * budget in the chain (idempotent by key, so a retried call reuses its hold).
+ * A run that cannot reserve fails fast, spending nothing.
  */
-export const reserveForCall = internalMutation({
-  args: { interactionId: v.id("interactions"), call: v.number() },
-  returns: v.union(v.object({ ok: v.literal(true) }), v.object({ ok: v.literal(false), message: v.string() })),
-  handler: async (ctx, { interactionId, call }) => {
+async function reserveCall(ctx: MutationCtx, interaction: Doc<"interactions">, call: number) {
+  const key = reservationKey(interaction, call);
+  const estimate = callEstimate(interaction.modelId, interaction.promptText.length);
+  // A delegate spends out of the slice its parent reserved for it.
+  const outcome = await budget.reserve(ctx, {
+    key,
+    chain: budgetChain(interaction),
+    estimate,
+    ...(interaction.budgetSliceKey ? { parentKey: interaction.budgetSliceKey } : {}),
+  });
+  if (!outcome.ok) logRun(interaction._id, "budget_refused", { call, scope: outcome.scope });
+  return outcome.ok ? { ok: true as const, key } : { ok: false as const, message: outcome.message };
+}
+
+/**
+ * A model call begins (or begins again): its budget is reserved and its step
+ * row written in one transaction. `refused`: the budget said no; nothing was
+ * written but the refusal, and the model must not be called.
+ */
+export const beginModelCall = internalMutation({
+  args: { interactionId: v.id("interactions"), call: v.number(), baselineStepOrder: v.number() },
+  returns: v.union(
+    v.null(),
+    v.object({ kind: v.literal("refused"), message: v.string() }),
+    v.object({ kind: v.literal("started"), stepId: v.id("steps"), attempt: v.number(), baselineStepOrder: v.number() }),
+  ),
+  handler: async (ctx, { interactionId, call, baselineStepOrder }) => {
     const interaction = await loadInteraction(ctx, interactionId);
-    if (isEnded(interaction)) return { ok: false as const, message: "The run has ended." };
-    const key = reservationKey(interaction, call);
-    const estimate = callEstimate(interaction.modelId, interaction.promptText.length);
-    // A delegate spends out of the slice its parent reserved for it.
-    const outcome = await budget.reserve(ctx, {
-      key,
-      chain: budgetChain(interaction),
-      estimate,
-      ...(interaction.budgetSliceKey ? { parentKey: interaction.budgetSliceKey } : {}),
-    });
-    if (!outcome.ok) {
-      logRun(interactionId, "budget_refused", { call, scope: outcome.scope });
-      return { ok: false as const, message: outcome.message };
-    }
-    await ctx.db.patch("interactions", interactionId, { openReservationKey: key });
-    return { ok: true as const };
+    if (isEnded(interaction)) return null;
+    const reserved = await reserveCall(ctx, interaction, call);
+    if (!reserved.ok) return { kind: "refused" as const, message: reserved.message };
+    const step = await beginStepRow(
+      ctx,
+      interaction,
+      { key: `llm#${call}`, kind: "llm", name: `Model call ${call + 1}`, baselineStepOrder },
+      { openReservationKey: reserved.key, ...(interaction.providerRetry !== undefined ? { providerRetry: undefined } : {}) },
+    );
+    return { kind: "started" as const, stepId: step._id, attempt: step.attempt, baselineStepOrder: step.baselineStepOrder ?? baselineStepOrder };
   },
 });
 
@@ -160,19 +180,17 @@ export const beginStep = internalMutation({
   handler: async (ctx, args) => {
     const interaction = await loadInteraction(ctx, args.interactionId);
     if (isEnded(interaction)) return null;
-    const step = await beginStepRow(ctx, interaction, args);
-    if (step.baselineStepOrder === undefined && args.baselineStepOrder !== undefined) {
-      await ctx.db.patch("steps", step._id, { baselineStepOrder: args.baselineStepOrder });
-    }
-    if (interaction.providerRetry !== undefined) await ctx.db.patch("interactions", interaction._id, { providerRetry: undefined });
+    const step = await beginStepRow(ctx, interaction, args, interaction.providerRetry !== undefined ? { providerRetry: undefined } : {});
     return { stepId: step._id, attempt: step.attempt, baselineStepOrder: step.baselineStepOrder ?? args.baselineStepOrder ?? null };
   },
 });
 
 /**
  * After a model call: commit its real usage (releasing the rest of the
- * reservation), close the step and add tokens and cost to the run. Idempotent:
- * a second call for the same step changes nothing.
+ * reservation), close the step and add tokens and cost to the run — and, when
+ * the model asked for no tool, complete the run in the same transaction (no
+ * separate completion step). Idempotent: a second call for the same step
+ * changes nothing.
  */
 export const finishModelCall = internalMutation({
   args: {
@@ -205,11 +223,11 @@ export const finishModelCall = internalMutation({
       tokensOut: usage.outputTokens,
       costMicroUsd: cost.microUsd,
       ...(usageEstimated ? { usageEstimated: true } : {}),
+      ...(contextEntries && contextEntries.length > 0 ? { contextEntries } : {}),
       detail: toolCalls > 0 ? `asked for ${toolCalls} tool call(s)` : "answered",
     });
-    if (contextEntries && contextEntries.length > 0) await ctx.db.patch("steps", stepId, { contextEntries });
     const estimatedTokens = usageEstimated ? usage.inputTokens + usage.outputTokens : 0;
-    await ctx.db.patch("interactions", interactionId, {
+    const spent = {
       tokensIn: interaction.tokensIn + usage.inputTokens,
       tokensOut: interaction.tokensOut + usage.outputTokens,
       costMicroUsd: interaction.costMicroUsd + cost.microUsd,
@@ -218,8 +236,10 @@ export const finishModelCall = internalMutation({
       ...(estimatedTokens > 0 ? { tokensEstimated: (interaction.tokensEstimated ?? 0) + estimatedTokens } : {}),
       openReservationKey: undefined,
       providerRetry: undefined,
-    });
+    };
     logRun(interactionId, "llm_done", { call, ...usage, ...(usageEstimated ? { usageEstimated } : {}), microUsd: cost.microUsd, toolCalls });
+    if (toolCalls === 0 && !isEnded(interaction)) await completeRun(ctx, interaction, spent);
+    else await ctx.db.patch("interactions", interactionId, spent);
     return null;
   },
 });
@@ -258,18 +278,30 @@ export const failModelAttempt = internalMutation({
   },
 });
 
-/** The run ended normally. */
+/**
+ * The run ended normally: one patch of the run (with `also`, what the caller
+ * had to write to it anyway), its duration metric, its outbound event.
+ * Every normal end goes through here (a model call that asked for no tool,
+ * an external agent's reply): post-turn hooks belong in this function.
+ */
+export async function completeRun(ctx: MutationCtx, interaction: Doc<"interactions">, also: RunPatch = {}): Promise<void> {
+  const endedAt = Date.now();
+  await ctx.db.patch("interactions", interaction._id, { ...also, status: "completed", endedAt, error: undefined });
+  await recordRunEnded(ctx, interaction._id, "completed", endedAt);
+  await emitRunEnded(ctx, interaction._id);
+  // Facts the user stated are read afterwards, as separate work (one scheduled function; nothing waits for it).
+  await scheduleFactExtraction(ctx, interaction);
+  logRun(interaction._id, "completed", { tokensIn: also.tokensIn ?? interaction.tokensIn, tokensOut: also.tokensOut ?? interaction.tokensOut });
+}
+
+/** The run ended normally (an external agent replied). */
 export const complete = internalMutation({
   args: { interactionId: v.id("interactions") },
   returns: v.null(),
   handler: async (ctx, { interactionId }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     if (isEnded(interaction)) return null;
-    const endedAt = Date.now();
-    await ctx.db.patch("interactions", interactionId, { status: "completed", endedAt, error: undefined });
-    await recordRunEnded(ctx, interactionId, "completed", endedAt);
-    await emitRunEnded(ctx, interactionId);
-    logRun(interactionId, "completed", { tokensIn: interaction.tokensIn, tokensOut: interaction.tokensOut });
+    await completeRun(ctx, interaction);
     return null;
   },
 });

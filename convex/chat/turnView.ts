@@ -15,6 +15,7 @@ import type { QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { accountQuery } from "../lib/functions";
 import { vErrorInfo, vInteractionStatus, vStepKind, vStepStatus } from "./validators";
+import { citationLocation } from "../knowledge/retrieval";
 
 /** Bounds of one read: delegates below a turn, steps shown per delegate, characters of a task. */
 export const TURN_VIEW_LIMITS = { delegates: 20, childrenPerRun: 10, steps: 50, taskChars: 300 } as const;
@@ -61,6 +62,8 @@ export const vCitation = v.object({
   documentId: v.optional(v.id("knowledgeDocuments")),
   /** False when the cited document has been deleted since. */
   documentExists: v.boolean(),
+  /** Where in the document the cited chunk is ("p. 4"), for a link that opens it there. */
+  location: v.optional(v.string()),
 });
 
 /** A turn (or delegate) of the caller's, in this account; anything else answers `not_found`. */
@@ -176,6 +179,7 @@ export const citations = accountQuery({
         score: entry.score,
         ...(documentId !== null ? { documentId } : {}),
         documentExists: document !== null,
+        ...citationLocation(entry.title, document?.title),
       });
     }
     return cited;

@@ -49,13 +49,15 @@ test("a failed run: preview what it spent and what each failed attempt cost, res
   expect(failedCall!.reservations[0]).toMatchObject({ generation: 0, status: "released", chargedUsd: 0 });
   expect(failedCall!.reservations[0]!.heldUsd).toBeGreaterThan(0);
   expect(preview.nextCallHoldUsd).toBe(failedCall!.reservations[0]!.heldUsd);
-  expect(preview.resume).toEqual({ allowed: true, from: "budget#0", rerun: ["budget#0", "llm#0"], kept: ["triage"] });
+  // The model call reserves its own budget (afresh, under the new generation): resume at its last attempt;
+  // the earlier attempts' journal entries are kept. (Triage and attempt 1 ran before the workflow existed.)
+  expect(preview.resume).toEqual({ allowed: true, from: "llm#0", rerun: ["llm#0"], kept: ["llm#0"] });
   expect(preview.restart).toMatchObject({ allowed: true, from: 0 });
 
   expect(await codeOf(user.client.mutation(api.inspector.controls.resumeRun, { ...args, reason: "  " }))).toBe("bad_request");
   const triageBefore = (await stepsOf(t, interactionId)).find((s) => s.kind === "triage")!.attempt;
   const resumed = await user.client.mutation(api.inspector.controls.resumeRun, { ...args, reason: "provider outage over (ticket #7)" });
-  expect(resumed).toEqual({ from: "budget#0", rerun: ["budget#0", "llm#0"], generation: 1 });
+  expect(resumed).toEqual({ from: "llm#0", rerun: ["llm#0"], generation: 1 });
   await settle(t);
 
   const after = await user.client.query(api.inspector.runs.getRun, args);
@@ -82,7 +84,7 @@ test("a failed run: preview what it spent and what each failed attempt cost, res
     targetKind: "interaction",
     targetId: interactionId,
     reason: "provider outage over (ticket #7)",
-    details: { from: "budget#0", generation: 1, statusBefore: "failed" },
+    details: { from: "llm#0", generation: 1, statusBefore: "failed" },
   });
   expect(log.page[0]!.at).toBeGreaterThan(0);
   // A second resume: the run is no longer failed.
@@ -96,10 +98,11 @@ test("restart re-runs a failed run from its first step (a platform admin, audite
   const args = { accountId: user.accountId, interactionId };
   const restarted = await platform.client.mutation(api.inspector.controls.restartRun, { ...args, reason: "customer asked for a fresh run" });
   expect(restarted.from).toBe(0);
-  expect(restarted.rerun).toEqual(["triage", "budget#0", "llm#0"]);
+  expect(restarted.rerun).toEqual(["llm#0"]);
   await settle(t);
   const steps = await stepsOf(t, interactionId);
-  expect(steps.find((s) => s.kind === "triage")!.attempt).toBe(2); // the first step ran again
+  // The workflow's first step ran again; triage (before the workflow) did not.
+  expect(steps.find((s) => s.kind === "triage")!.attempt).toBe(1);
   expect(steps.find((s) => s.key === "llm#0")).toMatchObject({ status: "succeeded", attempt: 5 });
   const timeline = await platform.client.query(api.inspector.runs.getRun, args);
   expect(timeline.run.status).toBe("completed");
@@ -124,7 +127,7 @@ test("a run the budget refused: raise the budget, then resume at the refused res
   const args = { accountId: user.accountId, interactionId };
   const preview = await user.client.query(api.inspector.controls.resumePreview, args);
   expect(preview.run.error!.code).toBe("budget_exceeded");
-  expect(preview.resume).toMatchObject({ allowed: true, from: "budget#0" });
+  expect(preview.resume).toMatchObject({ allowed: true, from: "llm#0" });
   await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "total", capUsd: 100 });
   await user.client.mutation(api.inspector.controls.resumeRun, { ...args, reason: "budget raised" });
   await settle(t);

@@ -4,8 +4,8 @@
  * recompute it in their own transaction and refuse when it says no.
  *
  * Resume (from the failed step) is the chat's own retry: restart the workflow
- * `from` the failed step, a failed model call mapped to its budget step so it
- * reserves afresh. Every journal step before it replays its recorded result.
+ * `from` the failed step (a model call reserves its budget afresh). Every
+ * journal step before it replays its recorded result.
  *
  * Restart (from the beginning) is `workflow.restart(..., { from: 0 })`: the
  * whole journal is dropped and every step runs again. Restart without `from`
@@ -25,13 +25,21 @@ import { readJournal, stepRows, workflowState, type JournalStep } from "./timeli
 
 export type Plan = { allowed: true; from: string | number; rerun: string[]; kept: string[] } | { allowed: false; reason: string };
 
-/** Where a resume starts: the failed step, a failed model call mapped to the budget step before it. */
+/**
+ * Where a resume starts: the failed step. A model call reserves its own budget
+ * (keyed by generation), so resuming at it reserves afresh. Runs journaled
+ * before that had a `budget#k` step in front of `llm#k`: resume there.
+ */
 export function resumeStepName(run: Doc<"interactions">, journal: JournalStep[]): string | null {
-  if (run.failedStepKey) return run.failedStepKey.startsWith("llm#") ? run.failedStepKey.replace("llm#", "budget#") : run.failedStepKey;
-  // A run the workflow itself ended (`fail` after a refused budget reservation): resume at that reservation.
+  const atBudgetStep = (name: string) => {
+    const budgetStep = name.replace("llm#", "budget#");
+    return name.startsWith("llm#") && journal.some((s) => s.name === budgetStep) ? budgetStep : name;
+  };
+  if (run.failedStepKey) return atBudgetStep(run.failedStepKey);
+  // A run the workflow itself ended (`fail` after a refused budget reservation): resume at that model call.
   const last = journal.at(-1);
   const before = journal.at(-2);
-  if (last?.name === "fail" && before?.name.startsWith("budget#")) return before.name;
+  if (last?.name === "fail" && (before?.name.startsWith("budget#") || before?.name.startsWith("llm#"))) return atBudgetStep(before.name);
   return null;
 }
 

@@ -90,6 +90,7 @@ export async function workflowState(ctx: QueryCtx, workflowId: string | undefine
 
 /** Journal names that must have a step row (anything else is bookkeeping unless a row claims it). */
 function expectsRow(name: string, run: Doc<"interactions">): boolean {
+  // Runs journaled before triage moved out of the workflow still have a `triage` step.
   if (name === "triage") return run.kind === "turn";
   return /^llm#\d+$/.test(name) || name.startsWith("tool#") || name.startsWith("delegate#") || name.startsWith("approval:");
 }
@@ -105,6 +106,16 @@ function journalNamesFor(row: Doc<"steps">, approvalByCall: Map<string, Id<"appr
     return approvalId ? [`approval:${approvalId}`] : [];
   }
   return [row.key];
+}
+
+/**
+ * Steps a turn takes before its workflow exists (convex/chat/fastTurn.ts):
+ * triage, and the first model call unless the workflow journaled it (after
+ * a crash or a provider failure it runs again as `llm#0`). Their rows have
+ * no journal step by design.
+ */
+function beforeWorkflow(row: Doc<"steps">, journalByName: Map<string, JournalStep>): boolean {
+  return row.kind === "triage" || (row.key === "llm#0" && !journalByName.has("llm#0"));
 }
 
 export function reconcile(
@@ -126,7 +137,7 @@ export function reconcile(
     if (match) {
       claimedBy.set(match.stepNumber, row.key);
       rowJournal.set(row.key, match);
-    } else {
+    } else if (!beforeWorkflow(row, byName)) {
       rowsWithoutJournal.push(row.key);
     }
   }

@@ -15,6 +15,8 @@ import { writeAudit } from "../audit/log";
 import { recordJobState } from "../ops/metrics";
 import { emitJobStateChanged } from "../outbound/events";
 import { workflow } from "../lib/workflow";
+import { startFollowUp, wantsFollowUp } from "./followUp";
+import { releaseJobReservation } from "./modelWork";
 import { jobType } from "./types";
 import { isEnded, type JobError, type JobState } from "./validators";
 
@@ -251,6 +253,7 @@ export async function endJob(ctx: MutationCtx, job: Doc<"jobs">, outcome: JobOut
 
   const current = await loadJob(ctx, job._id);
   const state: JobState = outcome.state;
+  if (outcome.state !== "resolved") await releaseJobReservation(ctx, current);
   await ctx.db.patch("jobs", job._id, {
     state,
     endedAt: now,
@@ -300,6 +303,14 @@ export async function notifyObservers(ctx: MutationCtx, job: Doc<"jobs">): Promi
   const text = followUpText(job);
   const thread = await ctx.db.get("threads", job.threadId);
   if (text === null || thread === null || thread.accountId !== job.accountId) return false;
+  if (await wantsFollowUp(ctx, job)) {
+    const followUpInteractionId = await startFollowUp(ctx, job, thread, labelOf(job.type));
+    if (followUpInteractionId !== null) {
+      await ctx.db.patch("jobs", job._id, { followUpInteractionId });
+      logJob(job, "job_follow_up_started", { threadId: thread._id, followUpInteractionId });
+      return true;
+    }
+  }
   const agent = await ctx.db.get("agents", job.agentId ?? thread.agentId);
   await saveMessage(ctx, components.agent, {
     threadId: thread.agentThreadId,

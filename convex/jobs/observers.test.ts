@@ -48,7 +48,10 @@ test("a job's ending is posted to its thread by the agent, exactly once", async 
   await settle(t);
   const posted = followUps(await messagesOf(user, thread.threadId));
   expect(posted).toHaveLength(1);
-  expect(posted[0]!.text).toMatch(/^The background job “Summarise” \(“The quarter in review”\) has finished\.\n\nSummary of “The quarter in review”/);
+  // The thread's agent wrote the summary with its model (jobs/modelWork.ts), charged like a turn.
+  expect(posted[0]!.text).toBe(`The background job “Summarise” (“The quarter in review”) has finished.\n\n${job.result}`);
+  expect(job.tokens).toBeGreaterThan(0);
+  expect(job.openReservationKey).toBeUndefined();
 });
 
 test("a failed job says so in the thread; once resumed and finished, it posts its result (one message per ending)", async () => {
@@ -100,12 +103,14 @@ test("the agent schedules a job from a chat turn (schedule_job); the result come
   const toolParts = messages.flatMap((m) => (m as unknown as { parts: { type: string }[] }).parts).filter((p) => p.type === "tool-schedule_job");
   expect(toolParts).toHaveLength(1);
   expect(messages.some((m) => m.role === "assistant" && /scheduled that to run in the background \(job /.test(m.text))).toBe(true);
-  const posted = followUps(messages);
-  expect(posted).toHaveLength(1);
-  expect(posted[0]!.text).toMatch(/“summarise the quarter”.*has finished/s);
+  // Its useful result is not a fixed notice: the agent takes it up in one follow-up turn (jobs/followUp.ts).
+  expect(followUps(messages)).toEqual([]);
+  const followUpPrompts = messages.filter((m) => m.role === "user" && m.text.startsWith("[Background job “Summarise” finished — task: summarise the quarter]"));
+  expect(followUpPrompts).toHaveLength(1);
+  expect(followUpPrompts[0]!.text).toContain(job.result!);
 
-  const [turn] = await user.client.query(api.chat.runs.turnsForThread, { accountId: user.accountId, threadId: thread.threadId });
-  expect(turn!.status).toBe("completed");
+  const turns = await user.client.query(api.chat.runs.turnsForThread, { accountId: user.accountId, threadId: thread.threadId });
+  expect(turns.map((turn) => turn.status)).toEqual(["completed", "completed"]);
   const { events } = await user.client.query(api.jobs.jobs.get, { accountId: user.accountId, jobId: job._id });
   expect(events).toEqual([expect.objectContaining({ action: "job.start", actorRole: "agent", actorUserId: user.userId })]);
 });
@@ -123,6 +128,14 @@ test("the schedule_job tool is refused while the platform is paused: the model i
   // New turns are refused outright while paused.
   expect(await codeOf(send(user, thread.threadId, "anything"))).toBe("policy_denied");
   expect(await t.run(async (ctx) => (await ctx.db.query("jobs").collect()).length)).toBe(0);
+  // The running turn is held before its next model call (jobs/hold.ts); once resumed, the model is told.
+  const [held] = await user.client.query(api.chat.runs.turnsForThread, { accountId: user.accountId, threadId: thread.threadId });
+  expect(held!.status).toBe("waiting");
+  await t.run(async (ctx) => {
+    const { setPlatformPause } = await import("./platform");
+    await setPlatformPause(ctx, { paused: false }, { kind: "operator" });
+  });
+  await settle(t);
   const messages = await messagesOf(user, thread.threadId);
   expect(messages.at(-1)!.text).toMatch(/platform is paused/);
 });

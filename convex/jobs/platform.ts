@@ -14,6 +14,7 @@ import { writePlatformAudit, type OpsActor } from "../ops/audit";
 import { releaseHeldTurns } from "../ops/maintenance";
 import { cancelJob, cancelPendingJobsForAgent, isPlatformPaused, KILL_BATCH } from "./model";
 import { MAX_REASON_CHARS } from "./validators";
+import { PLATFORM_CAUSE, releaseHeld } from "./hold";
 
 /** Pause or un-pause the whole platform. Pausing cancels pending and waiting jobs (in the background). */
 export const setPlatformPaused = platformAdminMutation({
@@ -44,7 +45,11 @@ export async function setPlatformPause(
   if (settings) await ctx.db.patch("platformSettings", settings._id, fields);
   else await ctx.db.insert("platformSettings", { key: "platform", ...fields });
   if (paused) await ctx.scheduler.runAfter(0, internal.jobs.platform.cancelPendingBatch, {});
-  else await releaseHeldTurns(ctx);
+  else {
+    await releaseHeldTurns(ctx);
+    // Running turns held at a step boundary by the pause continue (jobs/hold.ts).
+    await releaseHeld(ctx, PLATFORM_CAUSE);
+  }
   if (changed || (settings?.reason ?? "") !== (why ?? "")) {
     await writePlatformAudit(ctx, actor, {
       action: paused ? "platform.pause" : "platform.resume",

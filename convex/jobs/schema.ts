@@ -67,6 +67,13 @@ export const jobTables = {
     generation: v.number(),
     /** The generation whose ending was last posted to the thread. */
     notifiedGeneration: v.optional(v.number()),
+    /** The budget hold of its model call while one is open (jobs/modelWork.ts). */
+    openReservationKey: v.optional(v.string()),
+    /** What its model calls used, committed to the budgets like a turn's. */
+    tokens: v.optional(v.number()),
+    costMicroUsd: v.optional(v.number()),
+    /** The agent's turn its useful result started in the thread (jobs/followUp.ts). */
+    followUpInteractionId: v.optional(v.id("interactions")),
     /** Step rows so far (the next one's index), and how many have succeeded. */
     stepCount: v.number(),
     stepsDone: v.number(),
@@ -79,7 +86,9 @@ export const jobTables = {
     .index("by_agentId_state", ["agentId", "state"])
     .index("by_parentJobId", ["parentJobId"])
     .index("by_idempotencyKey", ["idempotencyKey"])
-    .index("by_interactionId", ["interactionId"]),
+    .index("by_interactionId", ["interactionId"])
+    /** Is a run a job's follow-up (no follow-up of a follow-up: jobs/followUp.ts). */
+    .index("by_followUpInteractionId", ["followUpInteractionId"]),
 
   /**
    * One row per step of a job, keyed by its workflow step name, so a retried
@@ -136,4 +145,28 @@ export const jobTables = {
     updatedAt: v.number(),
     updatedBy: v.optional(v.id("userProfiles")),
   }).index("by_key", ["key"]),
+
+  /**
+   * Turns held by a kill switch at a step boundary (convex/jobs/hold.ts), one
+   * row per hold, deleted when it is released.
+   * Written by: the turn's hold step, the release when the pause ends. Read by:
+   * the release (`by_cause_heldAt`: platform holds, or one agent's holds,
+   * oldest first), `holdOf` (`by_interactionId`: why a run waits), the
+   * conversation view (`by_threadId`: a held reply in this thread).
+   */
+  heldRuns: defineTable({
+    interactionId: v.id("interactions"),
+    accountId: v.id("accounts"),
+    threadId: v.id("threads"),
+    /** `platform`, or the id of the paused agent. */
+    cause: v.string(),
+    /** What the run shows while it waits, e.g. "held: platform paused". */
+    reason: v.string(),
+    /** The workflow event the turn waits on; sent on release. */
+    eventId: v.string(),
+    heldAt: v.number(),
+  })
+    .index("by_cause_heldAt", ["cause", "heldAt"])
+    .index("by_interactionId", ["interactionId"])
+    .index("by_threadId", ["threadId"]),
 };

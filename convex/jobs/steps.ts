@@ -9,6 +9,7 @@ import { internal } from "../_generated/api";
 import { internalAction, internalMutation } from "../_generated/server";
 import { crashPoint, InjectedCrash } from "../lib/crashPoints";
 import { beginJobStep, endJob, endJobStep, loadJob } from "./model";
+import { callModel, commitModelWork, prepareModelWork, type ModelWork } from "./modelWork";
 import { countStepRun, takeJobFault } from "./testHooks";
 import { isEnded, MAX_RESULT_CHARS } from "./validators";
 
@@ -44,15 +45,41 @@ export const prepare = internalMutation({
   },
 });
 
-/** An attempt of `work` begins: its row (attempt + 1) and the input, or null when the job has ended. */
+/**
+ * An attempt of `work` begins: its row (attempt + 1) and the input, or null
+ * when the job has ended. A job with an agent gets its model call ready
+ * (budget reserved: modelWork.ts); a refused reservation fails the job.
+ */
 export const beginWork = internalMutation({
   args: { jobId: v.id("jobs") },
-  returns: v.union(v.null(), v.object({ stepId: v.id("jobSteps"), input: v.string(), attempt: v.number() })),
+  returns: v.union(
+    v.null(),
+    v.object({ stepId: v.id("jobSteps"), input: v.string(), attempt: v.number(), model: v.optional(v.any()) }),
+  ),
   handler: async (ctx, { jobId }) => {
     const job = await loadJob(ctx, jobId);
     if (isEnded(job)) return null;
-    const step = await beginJobStep(ctx, job, { key: "work", name: "Work", kind: "action" });
-    return { stepId: step._id, input: job.input ?? "", attempt: step.attempt };
+    const agent = job.agentId ? await ctx.db.get("agents", job.agentId) : null;
+    const prepared = agent && agent.external === undefined ? await prepareModelWork(ctx, job, agent) : null;
+    if (prepared?.kind === "refused") {
+      await endJob(ctx, job, { state: "failed", error: { code: "budget_exceeded", message: prepared.message, step: "work" } });
+      return null;
+    }
+    const step = await beginJobStep(ctx, job, { key: "work", name: prepared ? "Work (model call)" : "Work", kind: "action" });
+    return { stepId: step._id, input: job.input ?? "", attempt: step.attempt, ...(prepared ? { model: prepared.work } : {}) };
+  },
+});
+
+/** The model's summary is in: its usage is committed to the budgets and the step closed with it. */
+export const endModelAttempt = internalMutation({
+  args: { stepId: v.id("jobSteps"), modelId: v.string(), usage: v.object({ inputTokens: v.number(), outputTokens: v.number() }), characters: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { stepId, modelId, usage, characters }) => {
+    const step = await ctx.db.get("jobSteps", stepId);
+    if (step === null || step.status !== "running") return null;
+    const detail = await commitModelWork(ctx, await loadJob(ctx, step.jobId), modelId, usage);
+    await endJobStep(ctx, step, { status: "succeeded", detail: `${characters} characters; ${detail}` });
+    return null;
   },
 });
 
@@ -86,6 +113,14 @@ export const work = internalAction({
     let summary: string;
     try {
       if (takeJobFault("summarize:work")) throw new Error(`Injected fault in work (attempt ${begun.attempt})`);
+      if (begun.model !== undefined) {
+        const work = begun.model as ModelWork;
+        const answer = await callModel(work);
+        summary = answer.text.slice(0, MAX_RESULT_CHARS);
+        crashPoint("job-work:after-effect");
+        await ctx.runMutation(internal.jobs.steps.endModelAttempt, { stepId: begun.stepId, modelId: work.modelId, usage: { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens }, characters: summary.length });
+        return { summary };
+      }
       summary = summarise(begun.input).slice(0, MAX_RESULT_CHARS);
       crashPoint("job-work:after-effect");
     } catch (error) {

@@ -9,15 +9,17 @@
  * (facts.ts), so recomputing it proves an entry belongs to the scope named.
  */
 import type { EntryId } from "@convex-dev/rag";
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { internalQuery, type QueryCtx } from "../_generated/server";
+import { internalMutation, internalQuery, type ActionCtx, type MutationCtx, type QueryCtx } from "../_generated/server";
+import { writeAudit } from "../audit/log";
 import { fail } from "../lib/errors";
 import { accountAction, accountMutation, accountQuery } from "../lib/functions";
 import { roleAtLeast, vRole } from "../lib/validators";
 import { normalizeText } from "../models/text";
-import { callerOf, readableScope, writableScope, type KnowledgeCaller } from "./access";
+import { callerOf, readableScope, writableScope, type KnowledgeCaller, type ResolvedScope } from "./access";
+import { recordFactChange } from "./factHistory";
 import { factText, parseFact, storeFact, type FactScope } from "./facts";
 import { entriesRag, knowledgeRag, scopeEmbeddingModel, sha256Hex } from "./rag";
 import { namespaceFor } from "./scopes";
@@ -64,7 +66,7 @@ export const scopes = accountQuery({
   },
 });
 
-const vFact = v.object({
+export const vFact = v.object({
   entryId: v.string(),
   /** The fact as one sentence, as search finds it. */
   text: v.string(),
@@ -73,9 +75,13 @@ const vFact = v.object({
   value: v.string(),
   category: v.string(),
   confidence: v.number(),
+  /** Read from a conversation: the user message it came from, and its run. */
+  messageId: v.optional(v.string()),
+  interactionId: v.optional(v.string()),
 });
+export type FactView = Infer<typeof vFact>;
 
-async function factKeyFor(scopeKey: string, subject: string, predicate: string) {
+export async function factKeyFor(scopeKey: string, subject: string, predicate: string) {
   return await sha256Hex(`${scopeKey}\n${normalizeText(subject)}\n${normalizeText(predicate)}`);
 }
 
@@ -84,46 +90,50 @@ function asString(value: unknown): string {
 }
 
 /**
- * The facts remembered in a scope, newest first: those among the scope's
- * newest `BROWSE_LIMITS.factEntries` entries (documents are entries too;
- * `truncated` says older entries were not read).
+ * The facts remembered in a resolved scope, newest first: those among the
+ * scope's newest `BROWSE_LIMITS.factEntries` entries (documents are entries
+ * too; `truncated` says older entries were not read).
  */
+export async function scopeFacts(ctx: QueryCtx, accountId: Id<"accounts">, resolved: ResolvedScope): Promise<{ facts: FactView[]; truncated: boolean }> {
+  // The facts stored under the account's current embedding model (another model's are not searched either).
+  const model = await scopeEmbeddingModel(ctx, accountId, resolved.kind);
+  const rag = knowledgeRag(model);
+  const namespace = await rag.getNamespace(ctx, { namespace: namespaceFor(resolved.scopeKey, model.modelId) });
+  if (namespace === null) return { facts: [], truncated: false };
+  const page = await rag.list(ctx, {
+    namespaceId: namespace.namespaceId,
+    status: "ready",
+    order: "desc",
+    limit: BROWSE_LIMITS.factEntries,
+  });
+  const found: FactView[] = [];
+  for (const entry of page.page) {
+    const metadata = entry.metadata ?? {};
+    if (metadata["kind"] !== "fact") continue;
+    const subject = asString(metadata["subject"]);
+    const predicate = asString(metadata["predicate"]);
+    const value = asString(metadata["value"]);
+    const confidence = metadata["confidence"];
+    found.push({
+      entryId: entry.entryId as string,
+      text: factText(subject, predicate, value),
+      subject,
+      predicate,
+      value,
+      category: asString(entry.filterValues.find((filter) => filter.name === "category")?.value) || "general",
+      confidence: typeof confidence === "number" ? confidence : entry.importance,
+      ...(typeof metadata["messageId"] === "string" ? { messageId: metadata["messageId"] } : {}),
+      ...(typeof metadata["interactionId"] === "string" ? { interactionId: metadata["interactionId"] } : {}),
+    });
+  }
+  return { facts: found, truncated: !page.isDone };
+}
+
+/** The facts remembered in a scope (see `scopeFacts`). */
 export const facts = accountQuery({
   args: { scope: vScopeArg },
   returns: v.object({ facts: v.array(vFact), truncated: v.boolean() }),
-  handler: async (ctx, { accountId, scope }) => {
-    const resolved = await readableScope(ctx, callerOf(ctx), accountId, scope);
-    // The facts stored under the account's current embedding model (another model's are not searched either).
-    const model = await scopeEmbeddingModel(ctx, accountId, resolved.kind);
-    const rag = knowledgeRag(model);
-    const namespace = await rag.getNamespace(ctx, { namespace: namespaceFor(resolved.scopeKey, model.modelId) });
-    if (namespace === null) return { facts: [], truncated: false };
-    const page = await rag.list(ctx, {
-      namespaceId: namespace.namespaceId,
-      status: "ready",
-      order: "desc",
-      limit: BROWSE_LIMITS.factEntries,
-    });
-    const found = [];
-    for (const entry of page.page) {
-      const metadata = entry.metadata ?? {};
-      if (metadata["kind"] !== "fact") continue;
-      const subject = asString(metadata["subject"]);
-      const predicate = asString(metadata["predicate"]);
-      const value = asString(metadata["value"]);
-      const confidence = metadata["confidence"];
-      found.push({
-        entryId: entry.entryId as string,
-        text: factText(subject, predicate, value),
-        subject,
-        predicate,
-        value,
-        category: asString(entry.filterValues.find((filter) => filter.name === "category")?.value) || "general",
-        confidence: typeof confidence === "number" ? confidence : entry.importance,
-      });
-    }
-    return { facts: found, truncated: !page.isDone };
-  },
+  handler: async (ctx, { accountId, scope }) => await scopeFacts(ctx, accountId, await readableScope(ctx, callerOf(ctx), accountId, scope)),
 });
 
 const vCaller = v.object({ userId: v.id("userProfiles"), role: vRole, isPlatformAdmin: v.boolean() });
@@ -143,6 +153,20 @@ async function writableFactScope(ctx: QueryCtx, caller: KnowledgeCaller, account
   return await writableScope(ctx, caller, accountId, scope);
 }
 
+/** A fact a person wrote (added or corrected), parsed and stored in `scope`; the caller has checked they may write it. */
+export async function storeWrittenFact(ctx: ActionCtx, caller: KnowledgeCaller, accountId: Id<"accounts">, scope: ScopeArg, text: string, category?: string) {
+  const parts = parseFact(text);
+  if (parts.subject === "") fail("bad_request", "A fact cannot be empty.", { field: "text" });
+  return await storeFact(ctx, {
+    accountId,
+    userId: caller.userId,
+    scope: scope.kind as FactScope,
+    ...(scope.kind === "agent" ? { agentId: scope.agentId } : {}),
+    ...parts,
+    ...(category !== undefined ? { category } : {}),
+  });
+}
+
 /** Remember a fact in a scope you may write: “the office wifi is called Harbour”. Storing it again changes nothing. */
 export const addFact = accountAction({
   args: { scope: vScopeArg, text: v.string(), category: v.optional(v.string()) },
@@ -150,37 +174,74 @@ export const addFact = accountAction({
   handler: async (ctx, { accountId, scope, text, category }) => {
     const caller = callerOf(ctx);
     await ctx.runQuery(internal.knowledge.browse.checkFactScope, { accountId, caller, scope });
-    const parts = parseFact(text);
-    if (parts.subject === "") fail("bad_request", "A fact cannot be empty.", { field: "text" });
-    const stored = await storeFact(ctx, {
-      accountId,
-      userId: caller.userId,
-      scope: scope.kind as FactScope,
-      ...(scope.kind === "agent" ? { agentId: scope.agentId } : {}),
-      ...parts,
-      ...(category !== undefined ? { category } : {}),
-    });
+    const stored = await storeWrittenFact(ctx, caller, accountId, scope, text, category);
     return { entryId: stored.entryId, text: stored.text, status: stored.status };
   },
 });
 
-/** Forget a fact of a scope you may write. Its vectors are removed in the background. */
+/**
+ * Forget a fact of a scope you may write (a `correction` records it as
+ * corrected instead of deleted). Gone from retrieval at once — its entry is
+ * deleted in this transaction, its vectors in the background — and audited,
+ * with the old text kept in the fact's history.
+ */
+export async function forgetFact(
+  ctx: MutationCtx,
+  caller: KnowledgeCaller,
+  accountId: Id<"accounts">,
+  scope: ScopeArg,
+  entryId: string,
+  correction?: string,
+): Promise<void> {
+  const resolved = await writableFactScope(ctx, caller, accountId, scope);
+  const rag = entriesRag();
+  // Not an entry id at all answers like a fact that is not there.
+  const entry = /^[a-z0-9]+$/i.test(entryId) ? await rag.getEntry(ctx, { entryId: entryId as EntryId }).catch(() => null) : null;
+  const metadata = entry?.metadata ?? {};
+  const factKey = await factKeyFor(resolved.scopeKey, asString(metadata["subject"]), asString(metadata["predicate"]));
+  const belongs = entry !== null && entry.status !== "replaced" && metadata["kind"] === "fact" && entry.key === factKey;
+  if (!belongs) fail("not_found", "Fact not found.");
+  const text = factText(asString(metadata["subject"]), asString(metadata["predicate"]), asString(metadata["value"]));
+  const interactionId = typeof metadata["interactionId"] === "string" ? ctx.db.normalizeId("interactions", metadata["interactionId"]) : null;
+  await recordFactChange(ctx, {
+    scopeKey: resolved.scopeKey,
+    factKey,
+    text,
+    change: correction === undefined ? "deleted" : "corrected",
+    ...(correction !== undefined ? { replacedBy: correction } : {}),
+    ...(typeof metadata["messageId"] === "string" ? { messageId: metadata["messageId"] } : {}),
+    ...(interactionId !== null ? { interactionId } : {}),
+    by: caller.userId,
+  });
+  await writeAudit(ctx, {
+    accountId,
+    actorUserId: caller.userId,
+    actorRole: caller.role,
+    action: correction === undefined ? "fact.delete" : "fact.correct",
+    targetKind: "fact",
+    targetId: entry.entryId,
+    reason: correction === undefined ? "deleted on the knowledge page" : "corrected on the knowledge page",
+    details: { scope: resolved.kind, text: text.slice(0, 200), ...(correction !== undefined ? { correction: correction.slice(0, 200) } : {}) },
+  });
+  await rag.deleteAsync(ctx, { entryId: entry.entryId });
+}
+
+/** Forget a fact of a scope you may write (see `forgetFact`). */
 export const removeFact = accountMutation({
   args: { scope: vScopeArg, entryId: v.string() },
   returns: v.null(),
   handler: async (ctx, { accountId, scope, entryId }) => {
-    const resolved = await writableFactScope(ctx, callerOf(ctx), accountId, scope);
-    const rag = entriesRag();
-    // Not an entry id at all answers like a fact that is not there.
-    const entry = /^[a-z0-9]+$/i.test(entryId) ? await rag.getEntry(ctx, { entryId: entryId as EntryId }).catch(() => null) : null;
-    const metadata = entry?.metadata ?? {};
-    const belongs =
-      entry !== null &&
-      entry.status !== "replaced" &&
-      metadata["kind"] === "fact" &&
-      entry.key === (await factKeyFor(resolved.scopeKey, asString(metadata["subject"]), asString(metadata["predicate"])));
-    if (!belongs) fail("not_found", "Fact not found.");
-    await rag.deleteAsync(ctx, { entryId: entry.entryId });
+    await forgetFact(ctx, callerOf(ctx), accountId, scope, entryId);
+    return null;
+  },
+});
+
+/** For `aboutMe.correctFact`: the old fact goes (recorded as corrected), before the corrected one is stored. */
+export const forgetForCorrection = internalMutation({
+  args: { accountId: v.id("accounts"), caller: vCaller, scope: vScopeArg, entryId: v.string(), correction: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { accountId, caller, scope, entryId, correction }) => {
+    await forgetFact(ctx, caller, accountId, scope, entryId, correction);
     return null;
   },
 });

@@ -119,3 +119,49 @@ export function chunkText(text: string, options: ChunkOptions = {}): string[] {
   }
   return chunks;
 }
+
+/** A chunk and the place in its document it came from. */
+export type LocatedChunk = { text: string; page?: number; heading?: string; rows?: { first: number; last: number } };
+
+type Block = { text: string; page?: number; heading?: string; rows?: { first: number; last: number } };
+
+/**
+ * Chunks of a document's extracted blocks, each keeping its block's place:
+ * a chunk never spans two PDF pages, two sections or two CSV row blocks, so
+ * a citation can name exactly one ("p. 4"). A heading trail is repeated at
+ * the top of its chunks, as `chunkText` does for Markdown.
+ */
+export function chunkBlocks(blocks: readonly Block[], options: ChunkOptions = {}): LocatedChunk[] {
+  const located: LocatedChunk[] = [];
+  for (const block of blocks) {
+    const body = block.heading !== undefined ? headed(block.heading, block.text) : block.text;
+    for (const text of chunkText(body, { ...options, minChars: 0 })) {
+      located.push({
+        text,
+        ...(block.page !== undefined ? { page: block.page } : {}),
+        ...(block.heading !== undefined ? { heading: block.heading } : {}),
+        ...(block.rows !== undefined ? { rows: block.rows } : {}),
+      });
+    }
+  }
+  return located;
+}
+
+/** A section's text under its heading trail, rebuilt as Markdown headings so `chunkText` prefixes each chunk with the trail. */
+function headed(trail: string, text: string): string {
+  const names = trail.split(" > ");
+  return `${names.map((name, index) => `${"#".repeat(index + 1)} ${name}`).join("\n")}\n\n${text}`;
+}
+
+/** A chunk's place in words, as citations show it: "p. 4", "rows 2–11", or its heading trail. */
+export function locationLabel(location: { page?: number; heading?: string; rows?: { first: number; last: number } }): string | undefined {
+  if (location.page !== undefined) return `p. ${location.page}`;
+  if (location.rows !== undefined) return location.rows.first === location.rows.last ? `row ${location.rows.first}` : `rows ${location.rows.first}–${location.rows.last}`;
+  if (location.heading !== undefined && location.heading !== "") return location.heading;
+  return undefined;
+}
+
+/** Markdown as blocks, one per section, each with its heading trail. */
+export function markdownBlocks(markdown: string): Block[] {
+  return sections(markdown).map((section) => ({ text: section.body, ...(section.trail !== "" ? { heading: section.trail } : {}) }));
+}

@@ -53,7 +53,7 @@ test("a document is ingested, found by search, deleted, and no longer found", as
   const t = newHarness(probeModules);
   const user = await asUser(t);
   const added = await addText(user, REFUNDS, { title: "Refunds" });
-  expect(added).toMatchObject({ status: "pending", unchanged: false });
+  expect(added).toMatchObject({ status: "queued", unchanged: false });
   await settle(t);
 
   const document = await user.client.query(api.knowledge.documents.get, { accountId: user.accountId, documentId: added.documentId });
@@ -96,7 +96,7 @@ test("replace: new content for the same document; the old content is no longer f
     documentId: added.documentId,
     text: PARKING,
   });
-  expect(replaced).toMatchObject({ documentId: added.documentId, status: "pending", unchanged: false });
+  expect(replaced).toMatchObject({ documentId: added.documentId, status: "queued", unchanged: false });
   // Still searchable with its old content while the new content is ingested.
   expect((await search(t, user, "refund business days"))[0]?.documentId).toBe(added.documentId);
   await settle(t);
@@ -151,7 +151,7 @@ test("an embedding that keeps failing marks the document failed with the reason;
 
   // Adding the same content again retries the failed document.
   const retried = await addText(user, REFUNDS, { title: "Refunds" });
-  expect(retried).toMatchObject({ documentId: bad.documentId, status: "pending", unchanged: false });
+  expect(retried).toMatchObject({ documentId: bad.documentId, status: "queued", unchanged: false });
   await settle(t);
   expect((await search(t, user, "refund within 30 days"))[0]?.documentId).toBe(bad.documentId);
 });
@@ -180,10 +180,10 @@ test("a document still being ingested cannot be replaced", async () => {
 test("a text/markdown upload becomes a searchable document", async () => {
   const t = newHarness(probeModules);
   const user = await asUser(t);
-  const url = await user.client.mutation(api.knowledge.documents.generateUploadUrl, { accountId: user.accountId });
+  const url = await user.client.mutation(api.knowledge.uploads.generateUploadUrl, { accountId: user.accountId });
   expect(typeof url).toBe("string");
   const storageId = await t.run(async (ctx) => ctx.storage.store(new Blob([REFUNDS], { type: "text/markdown" })));
-  const added = await user.client.action(api.knowledge.documents.addFile, {
+  const added = await user.client.action(api.knowledge.uploads.addFile, {
     accountId: user.accountId,
     scope: { kind: "user" },
     storageId,
@@ -235,9 +235,9 @@ test("bad input gets clear errors and stores nothing", async () => {
   // Unsupported, oversized and non-UTF-8 uploads are refused and deleted.
   const store = (blob: Blob) => t.run(async (ctx) => ctx.storage.store(blob));
   const addFile = (storageId: Id<"_storage">, name: string, contentType: string) =>
-    member.client.action(api.knowledge.documents.addFile, { accountId: member.accountId, scope: { kind: "user" }, storageId, name, contentType });
-  const pdf = await store(new Blob(["%PDF-1.4"], { type: "application/pdf" }));
-  await expect(addFile(pdf, "a.pdf", "application/pdf")).rejects.toThrow(/Unsupported file type “application\/pdf”/);
+    member.client.action(api.knowledge.uploads.addFile, { accountId: member.accountId, scope: { kind: "user" }, storageId, name, contentType });
+  const pdf = await store(new Blob(["PK\u0003\u0004"], { type: "application/zip" }));
+  await expect(addFile(pdf, "a.zip", "application/zip")).rejects.toThrow(/Unsupported file type “application\/zip”/);
   const big = await store(new Blob([huge], { type: "text/plain" }));
   await expect(addFile(big, "big.txt", "text/plain")).rejects.toThrow(/limited to 200 KB/);
   const binary = await store(new Blob([new Uint8Array([0xff, 0xfe, 0x00, 0xc3])], { type: "text/plain" }));

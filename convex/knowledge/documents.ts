@@ -10,18 +10,20 @@ import { paginationOptsValidator, paginationResultValidator } from "convex/serve
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
-import { internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
-import { accountAction, accountMutation, accountQuery } from "../lib/functions";
-import { fail, isHarnessError } from "../lib/errors";
-import { vRole } from "../lib/validators";
+import type { MutationCtx } from "../_generated/server";
+import { accountMutation, accountQuery } from "../lib/functions";
+import { fail } from "../lib/errors";
 import type { ResolvedEmbeddingModel } from "../models/embeddings";
 import { accessibleDocument, callerOf, readableScope, writableScope, type KnowledgeCaller } from "./access";
 import { cleanLabel, DEFAULT_CATEGORY, DEFAULT_LOCALE, ensureNamespace, filterValues, knowledgeRag, scopeEmbeddingModel, sha256Hex } from "./rag";
+import { locationLabel, markdownBlocks } from "./chunking";
 import {
+  EXTRACTED_FORMATS,
+  IN_PROGRESS_STATUSES,
   MAX_DOCUMENT_BYTES,
   MAX_TITLE_LENGTH,
-  SUPPORTED_CONTENT_TYPES,
   vAddResult,
+  vTextBlock,
   vDocumentFormat,
   vPublicDocument,
   vScopeArg,
@@ -48,6 +50,8 @@ export function publicDocument(document: Doc<"knowledgeDocuments">): PublicDocum
     status: document.status,
     ...(document.error !== undefined ? { error: document.error } : {}),
     ...(document.chunkCount !== undefined ? { chunkCount: document.chunkCount } : {}),
+    ...(document.embeddedChunks !== undefined ? { embeddedChunks: document.embeddedChunks } : {}),
+    ...(document.pageCount !== undefined ? { pageCount: document.pageCount } : {}),
     modelId: document.modelId,
     createdAt: document._creationTime,
     updatedAt: document.updatedAt,
@@ -76,30 +80,30 @@ function cleanTitle(title: string): string {
   return trimmed;
 }
 
-/** The format of an upload, from its content type (or its name, when the type says nothing). */
-export function formatOfUpload(contentType: string, name: string): DocumentFormat {
-  const type = contentType.split(";")[0]!.trim().toLowerCase();
-  const known = SUPPORTED_CONTENT_TYPES[type];
-  if (known) return known;
-  if (type === "" || type === "application/octet-stream") {
-    if (/\.(md|markdown)$/i.test(name)) return "markdown";
-    if (/\.txt$/i.test(name)) return "text";
-  }
-  fail("bad_request", `Unsupported file type “${contentType || "unknown"}”: upload text/plain or text/markdown.`);
-}
-
 // --- adding ------------------------------------------------------------------
+
+/** A stored file whose text ingestion extracts (PDF, DOCX, HTML, CSV): its size and the hash of its bytes. */
+export type StoredFile = { bytes: number; contentHash: string };
 
 export type NewDocument = {
   scope: ScopeArg;
   title: string;
-  text: string;
+  /** The text of a text or Markdown document; absent for a `file`. */
+  text?: string;
+  file?: StoredFile;
   format: DocumentFormat;
   source: KnowledgeSource;
   category?: string;
   locale?: string;
   upload?: { storageId: Id<"_storage">; fileName: string; contentType: string };
 };
+
+/** Size and content hash of a new document's text or file. */
+async function measured(input: Pick<NewDocument, "text" | "file">): Promise<StoredFile> {
+  if (input.file !== undefined) return input.file;
+  const text = input.text ?? "";
+  return { bytes: checkText(text), contentHash: await sha256Hex(text) };
+}
 
 /**
  * Add a document to a scope the caller may write. The same content already
@@ -115,11 +119,10 @@ export async function createDocument(
   input: NewDocument,
 ): Promise<AddResult> {
   const title = cleanTitle(input.title);
-  const bytes = checkText(input.text);
+  const { bytes, contentHash } = await measured(input);
   const category = cleanLabel("category", input.category, DEFAULT_CATEGORY);
   const locale = cleanLabel("locale", input.locale, DEFAULT_LOCALE);
   const scope = await writableScope(ctx, caller, accountId, input.scope);
-  const contentHash = await sha256Hex(input.text);
   const existing = await ctx.db
     .query("knowledgeDocuments")
     .withIndex("by_scopeKey_contentHash", (q) => q.eq("scopeKey", scope.scopeKey).eq("contentHash", contentHash))
@@ -136,7 +139,7 @@ export async function createDocument(
     bytes,
     category,
     locale,
-    status: "pending" as const,
+    status: "queued" as const,
     modelId: resolved.modelId,
     updatedAt: Date.now(),
     ...(input.upload ?? {}),
@@ -145,7 +148,7 @@ export async function createDocument(
   if (existing !== null) {
     documentId = existing._id;
     await ctx.db.patch("knowledgeDocuments", documentId, { ...fields, error: undefined });
-    await writeBody(ctx, documentId, input.text);
+    await writeBody(ctx, documentId, input.text ?? "");
   } else {
     documentId = await ctx.db.insert("knowledgeDocuments", {
       accountId,
@@ -156,19 +159,21 @@ export async function createDocument(
       createdBy: caller.userId,
       ...fields,
     });
-    await ctx.db.insert("knowledgeDocumentBodies", { documentId, text: input.text });
+    // A file's text is written when it is extracted.
+    if (input.text !== undefined) await ctx.db.insert("knowledgeDocumentBodies", { documentId, text: input.text });
   }
   const status = await startIngestion(ctx, documentId, resolved);
   return { documentId, status, unchanged: false };
 }
 
-async function writeBody(ctx: MutationCtx, documentId: Id<"knowledgeDocuments">, text: string) {
+/** A document's new text (empty for a file, whose extraction writes its blocks). */
+export async function writeBody(ctx: MutationCtx, documentId: Id<"knowledgeDocuments">, text: string) {
   const body = await ctx.db
     .query("knowledgeDocumentBodies")
     .withIndex("by_documentId", (q) => q.eq("documentId", documentId))
     .unique();
   if (body === null) await ctx.db.insert("knowledgeDocumentBodies", { documentId, text });
-  else await ctx.db.patch("knowledgeDocumentBodies", body._id, { text });
+  else await ctx.db.patch("knowledgeDocumentBodies", body._id, { text, blocks: undefined });
 }
 
 /**
@@ -182,7 +187,7 @@ export async function startIngestion(
   ctx: MutationCtx,
   documentId: Id<"knowledgeDocuments">,
   model?: ResolvedEmbeddingModel,
-): Promise<"pending" | "ready"> {
+): Promise<"queued" | "ready"> {
   const document = (await ctx.db.get("knowledgeDocuments", documentId))!;
   const resolved = model ?? (await scopeEmbeddingModel(ctx, document.accountId, document.scope));
   const { namespaceId } = await ensureNamespace(ctx, document.scopeKey, resolved);
@@ -200,9 +205,9 @@ export async function startIngestion(
     // The same content under this key is already indexed: nothing to do.
     await ctx.db.patch("knowledgeDocuments", documentId, { status: "ready", entryId, pendingEntryId: undefined, error: undefined, modelId: resolved.modelId });
   } else {
-    await ctx.db.patch("knowledgeDocuments", documentId, { status: "pending", pendingEntryId: entryId, modelId: resolved.modelId });
+    await ctx.db.patch("knowledgeDocuments", documentId, { status: "queued", pendingEntryId: entryId, embeddedChunks: undefined, modelId: resolved.modelId });
   }
-  return status;
+  return status === "ready" ? "ready" : "queued";
 }
 
 // --- removing ----------------------------------------------------------------
@@ -220,7 +225,7 @@ export async function removeDocument(ctx: MutationCtx, document: Doc<"knowledgeD
   if (entryIds.length > 0) await ctx.scheduler.runAfter(0, internal.knowledge.ingest.dropEntries, { entryIds });
 }
 
-async function deleteUpload(ctx: MutationCtx, storageId: Id<"_storage">) {
+export async function deleteUpload(ctx: MutationCtx, storageId: Id<"_storage">) {
   if ((await ctx.db.system.get("_storage", storageId)) !== null) await ctx.storage.delete(storageId);
 }
 
@@ -239,120 +244,6 @@ export const addText = accountMutation({
       text,
       format: format ?? "text",
       source: "text",
-      ...(category !== undefined ? { category } : {}),
-      ...(locale !== undefined ? { locale } : {}),
-    }),
-});
-
-/** Step 1 of a file upload: a URL to POST the file to; then call `addFile` with the storage id. */
-export const generateUploadUrl = accountMutation({
-  args: {},
-  returns: v.string(),
-  handler: async (ctx) => await ctx.storage.generateUploadUrl(),
-});
-
-/**
- * Step 2 of a file upload: turn an uploaded text/plain or text/markdown file
- * into a document. A refused upload (type, size, encoding, empty) is deleted.
- */
-export const addFile = accountAction({
-  args: {
-    scope: vScopeArg,
-    storageId: v.id("_storage"),
-    name: v.string(),
-    contentType: v.string(),
-    title: v.optional(v.string()),
-    ...vLabels,
-  },
-  returns: vAddResult,
-  handler: async (ctx, args): Promise<AddResult> => {
-    const caller = callerOf(ctx);
-    const upload: { size: number; usedBy: { documentId: Id<"knowledgeDocuments">; status: AddResult["status"] } | null } =
-      await ctx.runQuery(internal.knowledge.documents.checkUpload, {
-        accountId: args.accountId,
-        caller,
-        scope: args.scope,
-        storageId: args.storageId,
-      });
-    if (upload.usedBy !== null) return { ...upload.usedBy, unchanged: true };
-    try {
-      const format = formatOfUpload(args.contentType, args.name);
-      if (upload.size > MAX_DOCUMENT_BYTES) {
-        fail("bad_request", `Documents are limited to ${kilobytes(MAX_DOCUMENT_BYTES)}; this file is ${kilobytes(upload.size)}.`);
-      }
-      const blob = await ctx.storage.get(args.storageId);
-      if (blob === null) fail("not_found", "Upload not found.");
-      let text: string;
-      try {
-        text = new TextDecoder("utf-8", { fatal: true }).decode(await blob.arrayBuffer());
-      } catch {
-        fail("bad_request", "The file is not valid UTF-8 text.");
-      }
-      const result: AddResult = await ctx.runMutation(internal.knowledge.documents.insertUpload, {
-        accountId: args.accountId,
-        caller,
-        scope: args.scope,
-        title: args.title ?? args.name,
-        text: text.replace(/^\uFEFF/, ""),
-        format,
-        storageId: args.storageId,
-        fileName: args.name,
-        contentType: args.contentType,
-        ...(args.category !== undefined ? { category: args.category } : {}),
-        ...(args.locale !== undefined ? { locale: args.locale } : {}),
-      });
-      // Identical content was already there: the new upload is not needed.
-      if (result.unchanged) await ctx.storage.delete(args.storageId);
-      return result;
-    } catch (error) {
-      if (isHarnessError(error) && error.data.code === "bad_request") await ctx.storage.delete(args.storageId);
-      throw error;
-    }
-  },
-});
-
-const vCaller = v.object({ userId: v.id("userProfiles"), role: vRole, isPlatformAdmin: v.boolean() });
-
-/** For `addFile`: may the caller write the scope, does the upload exist, is it already a document? */
-export const checkUpload = internalQuery({
-  args: { accountId: v.id("accounts"), caller: vCaller, scope: vScopeArg, storageId: v.id("_storage") },
-  returns: v.object({
-    size: v.number(),
-    usedBy: v.union(v.null(), v.object({ documentId: v.id("knowledgeDocuments"), status: vAddResult.fields.status })),
-  }),
-  handler: async (ctx, { accountId, caller, scope, storageId }) => {
-    await writableScope(ctx, caller, accountId, scope);
-    const file = await ctx.db.system.get("_storage", storageId);
-    if (file === null) fail("not_found", "Upload not found.");
-    const used = await ctx.db
-      .query("knowledgeDocuments")
-      .withIndex("by_storageId", (q) => q.eq("storageId", storageId))
-      .first();
-    // Another account's file answers like a missing one.
-    if (used !== null && used.accountId !== accountId) fail("not_found", "Upload not found.");
-    return { size: file.size, usedBy: used === null ? null : { documentId: used._id, status: used.status } };
-  },
-});
-
-export const insertUpload = internalMutation({
-  args: {
-    accountId: v.id("accounts"),
-    caller: vCaller,
-    scope: vScopeArg,
-    title: v.string(),
-    text: v.string(),
-    format: vDocumentFormat,
-    storageId: v.id("_storage"),
-    fileName: v.string(),
-    contentType: v.string(),
-    ...vLabels,
-  },
-  returns: vAddResult,
-  handler: async (ctx, { accountId, caller, storageId, fileName, contentType, category, locale, ...input }) =>
-    await createDocument(ctx, caller, accountId, {
-      ...input,
-      source: "upload",
-      upload: { storageId, fileName, contentType },
       ...(category !== undefined ? { category } : {}),
       ...(locale !== undefined ? { locale } : {}),
     }),
@@ -395,7 +286,7 @@ export const replace = accountMutation({
   returns: vAddResult,
   handler: async (ctx, { accountId, documentId, text, title, format }): Promise<AddResult> => {
     const document = await accessibleDocument(ctx, callerOf(ctx), accountId, documentId, "write");
-    if (document.status === "pending") fail("conflict", "This document is still being ingested; replace it once it is ready or failed.");
+    if (IN_PROGRESS_STATUSES.has(document.status)) fail("conflict", "This document is still being ingested; replace it once it is ready or failed.");
     const newTitle = title === undefined ? document.title : cleanTitle(title);
     const bytes = checkText(text);
     const contentHash = await sha256Hex(text);
@@ -406,7 +297,8 @@ export const replace = accountMutation({
     if (document.storageId !== undefined) await deleteUpload(ctx, document.storageId);
     await ctx.db.patch("knowledgeDocuments", documentId, {
       title: newTitle,
-      format: format ?? document.format,
+      // New text for a file's document makes it a text document.
+      format: format ?? (EXTRACTED_FORMATS.has(document.format) ? "text" : document.format),
       source: "text",
       storageId: undefined,
       fileName: undefined,
@@ -421,6 +313,42 @@ export const replace = accountMutation({
     return { documentId, status: await startIngestion(ctx, documentId, resolved), unchanged: false };
   },
 });
+
+/** Blocks shown by the document view at most (a PDF's pages, a document's sections, CSV row blocks). */
+const MAX_VIEW_BLOCKS = 500;
+
+/**
+ * What the document view shows: its text as extracted (a PDF page by page,
+ * a Word file or web page section by section, CSV rows) or as added, each
+ * block with the label citations use ("p. 4"), so a citation can open it at
+ * that place. Empty while a file is still being extracted.
+ */
+export const content = accountQuery({
+  args: { documentId: v.id("knowledgeDocuments") },
+  returns: v.object({ blocks: v.array(v.object({ ...vTextBlock.fields, label: v.optional(v.string()) })), truncated: v.boolean() }),
+  handler: async (ctx, { accountId, documentId }) => {
+    const document = await accessibleDocument(ctx, callerOf(ctx), accountId, documentId, "read");
+    const body = await ctx.db
+      .query("knowledgeDocumentBodies")
+      .withIndex("by_documentId", (q) => q.eq("documentId", document._id))
+      .unique();
+    if (body === null) return { blocks: [], truncated: false };
+    const blocks = body.blocks ?? textBlocks(body.text, document.format);
+    return {
+      blocks: blocks.slice(0, MAX_VIEW_BLOCKS).map((block) => {
+        const label = locationLabel(block);
+        return { ...block, ...(label !== undefined ? { label } : {}) };
+      }),
+      truncated: blocks.length > MAX_VIEW_BLOCKS,
+    };
+  },
+});
+
+/** A text document as blocks: Markdown by its sections, plain text as one. */
+function textBlocks(text: string, format: DocumentFormat) {
+  if (format !== "markdown") return text.trim() === "" ? [] : [{ text }];
+  return markdownBlocks(text);
+}
 
 /** Delete a document: gone from lists and search at once, its vectors soon after. */
 export const remove = accountMutation({

@@ -30,6 +30,8 @@ export type StoreFactArgs = {
   /** 0 to 1; scales the fact's search score (default 1). */
   confidence?: number;
   locale?: string;
+  /** Where a fact read from a conversation came from: the user's message and the run. */
+  provenance?: { messageId: string; interactionId: Id<"interactions"> };
 };
 
 export type StoredFact = {
@@ -97,6 +99,10 @@ export async function storeFact(ctx: ActionCtx, args: StoreFactArgs): Promise<St
   });
   const metadata: Record<string, Value> = { kind: "fact", subject, predicate, value, confidence, userId: args.userId };
   if (args.agentId !== undefined) metadata.agentId = args.agentId;
+  if (args.provenance !== undefined) {
+    metadata.messageId = args.provenance.messageId;
+    metadata.interactionId = args.provenance.interactionId;
+  }
   const rag = knowledgeRag(resolved);
   const result = await rag.add(ctx, {
     namespaceId: prepared.namespaceId as NamespaceId,
@@ -108,7 +114,21 @@ export async function storeFact(ctx: ActionCtx, args: StoreFactArgs): Promise<St
     importance: confidence,
     contentHash,
   });
-  if (result.replacedEntry !== null) await rag.delete(ctx, { entryId: result.replacedEntry.entryId });
+  if (result.replacedEntry !== null) {
+    // The old value is kept in the fact's history, with where it came from, before its entry goes.
+    const previous = result.replacedEntry.metadata ?? {};
+    const previousText = factText(String(previous["subject"] ?? ""), String(previous["predicate"] ?? ""), String(previous["value"] ?? ""));
+    await ctx.runMutation(internal.knowledge.factHistory.recordSuperseded, {
+      scopeKey: key,
+      factKey,
+      text: previousText,
+      replacedBy: text,
+      ...(typeof previous["messageId"] === "string" ? { messageId: previous["messageId"] } : {}),
+      ...(typeof previous["interactionId"] === "string" ? { interactionId: previous["interactionId"] as Id<"interactions"> } : {}),
+      by: args.userId,
+    });
+    await rag.delete(ctx, { entryId: result.replacedEntry.entryId });
+  }
   return {
     entryId: result.entryId,
     key: factKey,

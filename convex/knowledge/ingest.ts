@@ -1,8 +1,12 @@
 /**
  * Durable document ingestion, run by the RAG component's async add:
  *
- *   documents.startIngestion ──rag.addAsync──► RAG workpool (3 attempts, backoff 1 s, 2 s)
- *       └─► chunkDocument (this file): chunk, embed, insert chunks, swap in over the old version
+ *   documents.startIngestion (status queued) ──rag.addAsync──► RAG workpool (3 attempts, backoff 1 s, 2 s)
+ *       └─► chunkDocument (this file):
+ *             a file (PDF, DOCX, HTML, CSV): extracting ──extractFile.extract (Node)──► text blocks with pages / headings / rows,
+ *                                            kept for the document view; a refusal fails the document with the reason
+ *             embedding: chunk (each chunk keeps its block's place in its metadata), embed, insert, progress per batch,
+ *             swap in over the old version
  *   RAG: promote the entry to ready (or give up) ──► ingestionComplete: document ready / failed with the reason
  *
  * The chunks are embedded with the scope's embedding model (rag.ts: the
@@ -17,15 +21,15 @@
  * partial entry is dropped. Search only ever sees ready entries of live documents.
  */
 import { vEntry, vNamespaceId, vOnCompleteArgs, type EntryId } from "@convex-dev/rag";
-import { v } from "convex/values";
+import { v, type Value } from "convex/values";
 import { components, internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { internalAction, internalMutation, internalQuery } from "../_generated/server";
+import { internalAction, internalMutation, internalQuery, type ActionCtx, type MutationCtx } from "../_generated/server";
 import { embedTexts, type ResolvedEmbeddingModel } from "../models/embeddings";
-import { chunkText } from "./chunking";
+import { chunkBlocks, chunkText, type LocatedChunk } from "./chunking";
 import { entriesRag, errorWords, scopeEmbeddingModelInAction } from "./rag";
 import { namespaceFor } from "./scopes";
-import { vScopeKind, type ScopeKind } from "./validators";
+import { EXTRACTED_FORMATS, vDocumentFormat, vScopeKind, vTextBlock, type DocumentFormat, type ScopeKind } from "./validators";
 import { takeEmbeddingFault } from "./testHooks";
 
 /** Chunks embedded and inserted per transaction (RAG's own batch size). */
@@ -57,29 +61,80 @@ type EntryBody = {
   accountId: Id<"accounts">;
   scope: ScopeKind;
   scopeKey: string;
-  text: string;
+  format: DocumentFormat;
+  /** The text of a text or Markdown document. */
+  text?: string;
+  /** The stored file of a PDF, DOCX, HTML or CSV document, extracted here. */
+  storageId?: Id<"_storage">;
 };
 
-/** The text to ingest for `entryId` (and whose it is), or null when the document is gone or moved on to another version. */
+/** The text (or file) to ingest for `entryId` (and whose it is), or null when the document is gone or moved on to another version. */
 export const bodyForEntry = internalQuery({
   args: { documentId: v.string(), entryId: v.string() },
   returns: v.union(
     v.null(),
-    v.object({ documentId: v.id("knowledgeDocuments"), accountId: v.id("accounts"), scope: vScopeKind, scopeKey: v.string(), text: v.string() }),
+    v.object({
+      documentId: v.id("knowledgeDocuments"),
+      accountId: v.id("accounts"),
+      scope: vScopeKind,
+      scopeKey: v.string(),
+      format: vDocumentFormat,
+      text: v.optional(v.string()),
+      storageId: v.optional(v.id("_storage")),
+    }),
   ),
   handler: async (ctx, { documentId, entryId }): Promise<EntryBody | null> => {
     const id = ctx.db.normalizeId("knowledgeDocuments", documentId);
     const document = id === null ? null : await ctx.db.get("knowledgeDocuments", id);
     if (document === null || document.pendingEntryId !== entryId) return null;
+    const whose = { documentId: document._id, accountId: document.accountId, scope: document.scope, scopeKey: document.scopeKey, format: document.format };
+    if (EXTRACTED_FORMATS.has(document.format)) {
+      return document.storageId === undefined ? null : { ...whose, storageId: document.storageId };
+    }
     const body = await ctx.db
       .query("knowledgeDocumentBodies")
       .withIndex("by_documentId", (q) => q.eq("documentId", document._id))
       .unique();
-    return body === null
-      ? null
-      : { documentId: document._id, accountId: document.accountId, scope: document.scope, scopeKey: document.scopeKey, text: body.text };
+    return body === null ? null : { ...whose, text: body.text };
   },
 });
+
+/** A version no longer wanted (deleted, replaced, refused): thrown so RAG never promotes its empty entry over the current one. */
+class StaleVersion extends Error {
+  override name = "StaleVersion";
+}
+
+/**
+ * The chunks of a document version with their places: a file's text is
+ * extracted first (status `extracting`, in Node: extractFile.ts) and kept
+ * for the document view; a refusal (password, no text layer, ...) marks the
+ * document failed with the reason and ends this version.
+ */
+async function chunksOf(ctx: ActionCtx, body: EntryBody, entryId: string): Promise<LocatedChunk[]> {
+  if (body.storageId === undefined) return chunkText(body.text ?? "").map((text) => ({ text }));
+  await ctx.runMutation(internal.knowledge.ingest.recordStage, { documentId: body.documentId, entryId, status: "extracting" });
+  const extraction = await ctx.runAction(internal.knowledge.extractFile.extract, { storageId: body.storageId, format: body.format });
+  if (!extraction.ok) {
+    await ctx.runMutation(internal.knowledge.ingest.recordRefusal, { documentId: body.documentId, entryId, reason: extraction.reason });
+    throw new StaleVersion(extraction.reason);
+  }
+  const chunks = chunkBlocks(extraction.blocks);
+  await ctx.runMutation(internal.knowledge.ingest.recordExtraction, {
+    documentId: body.documentId,
+    entryId,
+    blocks: extraction.blocks,
+    chunkCount: chunks.length,
+    ...(extraction.pageCount !== undefined ? { pageCount: extraction.pageCount } : {}),
+  });
+  return chunks;
+}
+
+/** A chunk's place, as RAG keeps it in the chunk's metadata (read back by search for citations). */
+function chunkMetadata(chunk: LocatedChunk): Record<string, Value> | undefined {
+  const { text, ...location } = chunk;
+  void text;
+  return Object.keys(location).length === 0 ? undefined : location;
+}
 
 /** The chunker action of RAG's async add (runs in its workpool, retried on throw). */
 export const chunkDocument = internalAction({
@@ -91,7 +146,7 @@ export const chunkDocument = internalAction({
       typeof documentId === "string"
         ? await ctx.runQuery(internal.knowledge.ingest.bodyForEntry, { documentId, entryId: entry.entryId })
         : null;
-    if (body === null) return null; // deleted meanwhile; ingestionComplete drops the entry
+    if (body === null) throw new StaleVersion("The document was deleted or changed while this version was queued."); // ingestionComplete drops the entry
     let resolved: ResolvedEmbeddingModel;
     try {
       resolved = await scopeEmbeddingModelInAction(ctx, body.accountId, body.scope);
@@ -101,18 +156,27 @@ export const chunkDocument = internalAction({
     if (namespace.namespace !== namespaceFor(body.scopeKey, resolved.modelId) || resolved.dimension !== namespace.dimension) {
       throw new Error(`The embedding model changed to ${resolved.modelId} while this document was queued; add it again.`);
     }
-    const chunks = chunkText(body.text);
+    const chunks = await chunksOf(ctx, body, entry.entryId);
     if (chunks.length === 0) throw new Error("The document has no text to index.");
     let replacesOlderVersion = false;
     for (let start = 0; start < chunks.length; start += CHUNK_BATCH) {
       const batch = chunks.slice(start, start + CHUNK_BATCH);
-      const embeddings = await embedChunks(resolved, batch);
+      const embeddings = await embedChunks(resolved, batch.map((chunk) => chunk.text));
       const { status } = await ctx.runMutation(components.rag.chunks.insert, {
         entryId: entry.entryId,
         startOrder: start,
-        chunks: batch.map((text, index) => ({ content: { text }, embedding: embeddings[index]!, searchableText: text })),
+        chunks: batch.map((chunk, index) => {
+          const metadata = chunkMetadata(chunk);
+          return { content: { text: chunk.text, ...(metadata ? { metadata } : {}) }, embedding: embeddings[index]!, searchableText: chunk.text };
+        }),
       });
       if (status === "pending") replacesOlderVersion = true;
+      await ctx.runMutation(internal.knowledge.ingest.recordProgress, {
+        documentId: body.documentId,
+        entryId: entry.entryId,
+        embeddedChunks: start + batch.length,
+        chunkCount: chunks.length,
+      });
     }
     // A new version of a document: swap its vectors in for the old version's, page by page.
     if (replacesOlderVersion) {
@@ -123,21 +187,79 @@ export const chunkDocument = internalAction({
         startOrder = page.nextStartOrder;
       }
     }
-    await ctx.runMutation(internal.knowledge.ingest.recordChunks, {
-      documentId: body.documentId,
-      entryId: entry.entryId,
-      chunkCount: chunks.length,
-    });
     return null;
   },
 });
 
-export const recordChunks = internalMutation({
-  args: { documentId: v.id("knowledgeDocuments"), entryId: v.string(), chunkCount: v.number() },
+const vVersion = { documentId: v.id("knowledgeDocuments"), entryId: v.string() };
+
+/** The document, if `entryId` is still the version being ingested. */
+async function currentVersion(ctx: MutationCtx, documentId: Id<"knowledgeDocuments">, entryId: string) {
+  const document = await ctx.db.get("knowledgeDocuments", documentId);
+  return document?.pendingEntryId === entryId ? document : null;
+}
+
+export const recordStage = internalMutation({
+  args: { ...vVersion, status: v.literal("extracting") },
   returns: v.null(),
-  handler: async (ctx, { documentId, entryId, chunkCount }) => {
-    const document = await ctx.db.get("knowledgeDocuments", documentId);
-    if (document?.pendingEntryId === entryId) await ctx.db.patch("knowledgeDocuments", documentId, { chunkCount });
+  handler: async (ctx, { documentId, entryId, status }) => {
+    if (await currentVersion(ctx, documentId, entryId)) await ctx.db.patch("knowledgeDocuments", documentId, { status, updatedAt: Date.now() });
+    return null;
+  },
+});
+
+/** The extracted text, kept for the document view; embedding starts. */
+export const recordExtraction = internalMutation({
+  args: { ...vVersion, blocks: v.array(vTextBlock), chunkCount: v.number(), pageCount: v.optional(v.number()) },
+  returns: v.null(),
+  handler: async (ctx, { documentId, entryId, blocks, chunkCount, pageCount }) => {
+    if ((await currentVersion(ctx, documentId, entryId)) === null) return null;
+    const body = await ctx.db
+      .query("knowledgeDocumentBodies")
+      .withIndex("by_documentId", (q) => q.eq("documentId", documentId))
+      .unique();
+    if (body === null) await ctx.db.insert("knowledgeDocumentBodies", { documentId, text: "", blocks });
+    else await ctx.db.patch("knowledgeDocumentBodies", body._id, { text: "", blocks });
+    await ctx.db.patch("knowledgeDocuments", documentId, { status: "embedding", chunkCount, embeddedChunks: 0, pageCount, updatedAt: Date.now() });
+    return null;
+  },
+});
+
+/** Progress of embedding: `embeddedChunks` of `chunkCount`. */
+export const recordProgress = internalMutation({
+  args: { ...vVersion, embeddedChunks: v.number(), chunkCount: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { documentId, entryId, embeddedChunks, chunkCount }) => {
+    if (await currentVersion(ctx, documentId, entryId)) {
+      await ctx.db.patch("knowledgeDocuments", documentId, { status: "embedding", embeddedChunks, chunkCount });
+    }
+    return null;
+  },
+});
+
+/**
+ * A file that can never be read: the document fails with the reason, its
+ * upload is deleted, and nothing of this version stays (its entry is dropped
+ * by `ingestionComplete`). A previous version, if any, stays searchable.
+ */
+export const recordRefusal = internalMutation({
+  args: { ...vVersion, reason: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { documentId, entryId, reason }) => {
+    const document = await currentVersion(ctx, documentId, entryId);
+    if (document === null) return null;
+    if (document.storageId !== undefined && (await ctx.db.system.get("_storage", document.storageId)) !== null) {
+      await ctx.storage.delete(document.storageId);
+    }
+    console.warn(JSON.stringify({ event: "knowledge_extraction_refused", documentId, reason }));
+    await ctx.db.patch("knowledgeDocuments", documentId, {
+      status: "failed",
+      error: reason,
+      storageId: undefined,
+      pendingEntryId: undefined,
+      embeddedChunks: undefined,
+      updatedAt: Date.now(),
+    });
     return null;
   },
 });
@@ -161,6 +283,7 @@ export const ingestionComplete = internalMutation({
         status: "failed",
         error: `Ingestion failed after retries: ${error}`,
         pendingEntryId: undefined,
+        embeddedChunks: undefined,
         updatedAt: Date.now(),
       });
       drop.push(entry.entryId);
@@ -169,6 +292,7 @@ export const ingestionComplete = internalMutation({
         status: "ready",
         entryId: entry.entryId,
         pendingEntryId: undefined,
+        embeddedChunks: undefined,
         error: undefined,
         updatedAt: Date.now(),
       });

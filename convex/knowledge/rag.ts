@@ -96,8 +96,7 @@ export function cleanLabel(what: string, value: string | undefined, fallback: st
 
 /** Hex SHA-256 of a text (Web Crypto, available in queries, mutations and actions). */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return await sha256HexOfBytes(new TextEncoder().encode(text));
 }
 
 /** Versions of one namespace looked at when recording a new one (each is a vector-length change of one model id). */
@@ -144,4 +143,10 @@ export function errorWords(error: unknown): string {
   const data = (error as { data?: { message?: unknown } } | null)?.data;
   if (data !== undefined && data !== null && typeof data.message === "string") return data.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Hex SHA-256 of bytes (an uploaded file). */
+export async function sha256HexOfBytes(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

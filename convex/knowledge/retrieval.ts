@@ -19,6 +19,7 @@ import { internalQuery, type ActionCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { embedTexts, resolveEmbeddingModel, type ResolvedEmbeddingModel } from "../models/embeddings";
 import { STOP_WORDS, words } from "../models/text";
+import { locationLabel } from "./chunking";
 import { accountEmbeddingModel, knowledgeRag } from "./rag";
 import { visibleScopes } from "./scopes";
 import { type KnowledgeHit, type KnowledgeSource, type ScopeKind } from "./validators";
@@ -123,18 +124,21 @@ async function rankedHits(
   for (const { target, offlineModel, found } of perScope) {
     for (const entry of found.entries) {
       if (entry.status !== "ready") continue;
-      const scores = found.results.filter((result) => result.entryId === entry.entryId).map((result) => result.score);
+      const results = found.results.filter((result) => result.entryId === entry.entryId);
+      const best = results.reduce<(typeof results)[number] | undefined>((top, result) => (top === undefined || result.score > top.score ? result : top), undefined);
       const source = entry.filterValues.find((filter) => filter.name === "source")?.value;
       const documentRef = entry.metadata?.documentId;
+      const location = best === undefined ? undefined : locationOfResult(best);
       hits.push({
         entryId: entry.entryId,
         text: entry.text,
         title: entry.title ?? "",
         scope: target.kind,
         source: typeof source === "string" ? source : "unknown",
-        score: Math.max(...scores, 0),
+        score: best?.score ?? 0,
         offlineModel,
         ...(typeof documentRef === "string" ? { documentRef } : {}),
+        ...(location !== undefined ? { location } : {}),
       });
     }
   }
@@ -157,6 +161,32 @@ async function rankedHits(
     if (result.length === limit) break;
   }
   return result;
+}
+
+/** The place of a search result's matching chunk ("p. 4"), from the metadata ingestion stored on it. */
+function locationOfResult(result: { order: number; startOrder: number; content: { metadata?: Record<string, unknown> }[] }): string | undefined {
+  const metadata = result.content[result.order - result.startOrder]?.metadata ?? result.content[0]?.metadata;
+  if (metadata === undefined) return undefined;
+  const page = typeof metadata["page"] === "number" ? metadata["page"] : undefined;
+  const heading = typeof metadata["heading"] === "string" ? metadata["heading"] : undefined;
+  const rows = metadata["rows"] as { first?: unknown; last?: unknown } | undefined;
+  return locationLabel({
+    ...(page !== undefined ? { page } : {}),
+    ...(heading !== undefined ? { heading } : {}),
+    ...(rows !== undefined && typeof rows.first === "number" && typeof rows.last === "number" ? { rows: { first: rows.first, last: rows.last } } : {}),
+  });
+}
+
+/** How a cited document is named: its title and the place of the chunk, "report.pdf, p. 4". */
+export function citationTitle(title: string, location: string | undefined): string {
+  return location === undefined ? title : `${title}, ${location}`;
+}
+
+/** The place a citation title names after its document's title ("report.pdf, p. 4" → "p. 4"), as `{ location }` or nothing. */
+export function citationLocation(citation: string, documentTitle: string | undefined): { location?: string } {
+  if (documentTitle === undefined || !citation.startsWith(`${documentTitle}, `)) return {};
+  const location = citation.slice(documentTitle.length + 2).trim();
+  return location === "" ? {} : { location };
 }
 
 /** The current entry and title of each document still there (refs are document ids as strings). */
@@ -243,13 +273,57 @@ export async function retrieveContext(
   const entries: ContextEntry[] = hits.map((hit, index) => ({
     n: index + 1,
     entryId: hit.entryId,
-    title: hit.title,
+    // The step row keeps this title, and the answer's citations show it: "report.pdf, p. 4".
+    title: citationTitle(hit.title, hit.location),
     text: hit.text,
     scope: hit.scope,
     score: hit.score,
     ...(hit.documentId !== undefined ? { documentId: hit.documentId } : {}),
   }));
-  return { entries, promptSection: contextSection(entries) };
+  const [facts, locale] = await Promise.all([
+    userFacts(ctx, { accountId, userId, query, known: new Set(entries.map((entry) => entry.entryId)) }),
+    ctx.runQuery(internal.knowledge.aboutMe.localeOf, { accountId, userId }),
+  ]);
+  const promptSection = [contextSection(entries), factsSection(facts), localeDirective(locale)].filter((part) => part !== "").join("\n\n");
+  return { entries, promptSection };
+}
+
+/** Facts about the user offered with every message, most relevant first (few and short: cheap to carry). */
+export const USER_FACTS_IN_PROMPT = 5;
+
+/** The user's remembered facts most similar to the message, except those already numbered above. */
+async function userFacts(
+  ctx: ActionCtx,
+  { accountId, userId, query, known }: { accountId: Id<"accounts">; userId: Id<"userProfiles">; query: string; known: Set<string> },
+): Promise<string[]> {
+  const hits = await rankedHits(ctx, { accountId, userId, query, scopes: ["user"], source: "memory", limit: USER_FACTS_IN_PROMPT });
+  return hits.filter((hit) => !known.has(hit.entryId)).map((hit) => oneLine(hit.text, 300));
+}
+
+/** The system-prompt lines of what is known about the user; empty when nothing is. */
+export function factsSection(facts: readonly string[]): string {
+  if (facts.length === 0) return "";
+  return ["What you know about the user (from earlier conversations; they can see and correct it):", ...facts.map((fact) => `- ${fact}`)].join("\n");
+}
+
+/**
+ * The locale directive: reply in the user's language, dates and numbers
+ * their way, with an example so the model need not guess the format.
+ * Without a locale set there is no directive (models already answer in the
+ * language they are written to).
+ */
+export function localeDirective(locale: string | null): string {
+  if (locale === null) return "";
+  let language = locale;
+  let example = "";
+  try {
+    language = new Intl.DisplayNames(["en"], { type: "language" }).of(locale) ?? locale;
+    const sample = new Date(Date.UTC(2026, 2, 14));
+    example = ` (for example ${new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }).format(sample)}, ${new Intl.NumberFormat(locale).format(1234567.89)})`;
+  } catch {
+    // An engine without this locale's data: the tag alone still says it.
+  }
+  return `The user's locale is ${locale}: reply in ${language} unless they write in another language, and write dates and numbers the way ${locale} does${example}.`;
 }
 
 // --- public API --------------------------------------------------------------------

@@ -30,25 +30,82 @@ export const vScopeArg = v.union(
 );
 export type ScopeArg = Infer<typeof vScopeArg>;
 
-export const vDocumentFormat = v.union(v.literal("text"), v.literal("markdown"));
+export const vDocumentFormat = v.union(
+  v.literal("text"),
+  v.literal("markdown"),
+  v.literal("pdf"),
+  v.literal("docx"),
+  v.literal("html"),
+  v.literal("csv"),
+);
 export type DocumentFormat = Infer<typeof vDocumentFormat>;
+/** Formats whose text is extracted from the stored file during ingestion (the others arrive as text). */
+export const EXTRACTED_FORMATS: ReadonlySet<DocumentFormat> = new Set(["pdf", "docx", "html", "csv"]);
 
-export const vDocumentStatus = v.union(v.literal("pending"), v.literal("ready"), v.literal("failed"));
+/**
+ * Ingestion status: `queued` (waiting for the ingestion workpool),
+ * `extracting` (reading the file's text), `embedding` (chunks being
+ * embedded; `embeddedChunks` of `chunkCount` done), `ready`, `failed` (with
+ * `error`). `pending` is the old word for queued, kept for rows written
+ * before the split.
+ */
+export const vDocumentStatus = v.union(
+  v.literal("queued"),
+  v.literal("extracting"),
+  v.literal("embedding"),
+  v.literal("pending"),
+  v.literal("ready"),
+  v.literal("failed"),
+);
 export type DocumentStatus = Infer<typeof vDocumentStatus>;
+export const IN_PROGRESS_STATUSES: ReadonlySet<DocumentStatus> = new Set(["queued", "extracting", "embedding", "pending"]);
+
+/** Where a chunk sits in its document: a PDF page, a heading trail, CSV rows. */
+export const vChunkLocation = v.object({
+  page: v.optional(v.number()),
+  heading: v.optional(v.string()),
+  rows: v.optional(v.object({ first: v.number(), last: v.number() })),
+});
+export type ChunkLocation = Infer<typeof vChunkLocation>;
+
+/** A piece of a document's extracted text with its place: what the document view shows and chunks come from. */
+export const vTextBlock = v.object({ text: v.string(), ...vChunkLocation.fields });
+export type TextBlock = Infer<typeof vTextBlock>;
 
 /** Where an entry came from; also a RAG filter value. */
 export const vKnowledgeSource = v.union(v.literal("text"), v.literal("upload"), v.literal("memory"));
 export type KnowledgeSource = Infer<typeof vKnowledgeSource>;
 
-/** Largest document accepted, in UTF-8 bytes. */
+/** Largest text document accepted, in UTF-8 bytes. */
 export const MAX_DOCUMENT_BYTES = 200 * 1024;
+/** Largest file (PDF, DOCX, HTML, CSV) accepted, in bytes (below Convex's 16 MiB argument limit, so the SPA can send it to `uploadFile`). */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+/** Most text kept from one file after extraction (it is stored in one document row, below Convex's 1 MiB). */
+export const MAX_EXTRACTED_CHARS = 300 * 1000;
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_LABEL_LENGTH = 64;
-/** File types `addFile` accepts (after dropping parameters such as `; charset=utf-8`). */
+/** File types uploads may have (after dropping parameters such as `; charset=utf-8`). */
 export const SUPPORTED_CONTENT_TYPES: Readonly<Record<string, DocumentFormat>> = {
   "text/plain": "text",
   "text/markdown": "markdown",
   "text/x-markdown": "markdown",
+  "application/pdf": "pdf",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+  "text/html": "html",
+  "application/xhtml+xml": "html",
+  "text/csv": "csv",
+  "application/csv": "csv",
+};
+/** File name endings, for uploads whose type says nothing (`application/octet-stream`, empty). */
+export const SUPPORTED_EXTENSIONS: Readonly<Record<string, DocumentFormat>> = {
+  txt: "text",
+  md: "markdown",
+  markdown: "markdown",
+  pdf: "pdf",
+  docx: "docx",
+  html: "html",
+  htm: "html",
+  csv: "csv",
 };
 
 /** One search hit, as tools, the SPA and context assembly see it. */
@@ -60,6 +117,8 @@ export const vKnowledgeHit = v.object({
   source: v.string(),
   score: v.number(),
   documentId: v.optional(v.id("knowledgeDocuments")),
+  /** Where in the document the best-matching chunk is ("p. 4", "Holidays > Carrying over"). */
+  location: v.optional(v.string()),
 });
 export type KnowledgeHit = Infer<typeof vKnowledgeHit>;
 
@@ -79,6 +138,10 @@ export const vPublicDocument = v.object({
   /** Why ingestion failed (status `failed`). */
   error: v.optional(v.string()),
   chunkCount: v.optional(v.number()),
+  /** Chunks embedded so far (progress while `embedding`). */
+  embeddedChunks: v.optional(v.number()),
+  /** Pages of a PDF. */
+  pageCount: v.optional(v.number()),
   /** The embedding model its vectors were made with. */
   modelId: v.string(),
   createdAt: v.number(),

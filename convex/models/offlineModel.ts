@@ -49,6 +49,8 @@ export type FaultPlan = {
 export type OfflineModelOptions = {
   /** Pause before each streamed content chunk, to make the model slow (benchmarks, cancellation tests). */
   chunkDelayMs?: number;
+  /** Pause before a stream starts: a provider's time to first token (benchmarks of parallel delegation). */
+  latencyMs?: number;
   /** Words per text delta. Default 3. */
   chunkWords?: number;
   /** Test-only fault injection. */
@@ -203,11 +205,13 @@ export class OfflineLanguageModel implements LanguageModelV4 {
   readonly modelId = OFFLINE_MODEL_ID;
   readonly supportedUrls: Record<string, RegExp[]> = {};
   private readonly chunkDelayMs: number;
+  private readonly latencyMs: number;
   private readonly chunkWords: number;
   private readonly faults: FaultPlan | undefined;
 
   constructor(options: OfflineModelOptions = {}) {
     this.chunkDelayMs = Math.max(0, options.chunkDelayMs ?? 0);
+    this.latencyMs = Math.max(0, options.latencyMs ?? 0);
     this.chunkWords = Math.max(1, Math.floor(options.chunkWords ?? 3));
     this.faults = options.faults;
   }
@@ -250,6 +254,7 @@ export class OfflineLanguageModel implements LanguageModelV4 {
 
   async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
     this.begin("stream", options);
+    if (this.latencyMs > 0) await sleep(this.latencyMs, options.abortSignal);
     const result = answer(options);
     const parts: LanguageModelV4StreamPart[] = [
       { type: "stream-start", warnings: [] },

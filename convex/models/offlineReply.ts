@@ -27,6 +27,8 @@ import type {
   LanguageModelV4ToolResultOutput,
 } from "@ai-sdk/provider";
 import { escapeRegExp, snippet, STOP_WORDS, words } from "./text";
+import { describeTaskResult, isJobResultPrompt, matchTaskIntent } from "./offlineTasks";
+import { MARKDOWN_SAMPLE_REQUEST, markdownSample } from "./offlineMarkdownSample";
 
 export type PlannedToolCall = { toolName: string; input: Record<string, unknown> };
 
@@ -189,13 +191,16 @@ export function planOfflineReply(options: LanguageModelV4CallOptions): OfflinePl
 const DELEGATE_PREFIX = /^(?:delegate|ask|handoff|hand_off)_(?:to_)?/;
 
 function matchIntents(message: string, tools: OfferedTool[]): PlannedToolCall[] {
-  if (message === "") return [];
+  if (message === "" || isJobResultPrompt(message)) return [];
 
   const schedule = matchSchedule(message, tools);
   if (schedule) return [schedule];
 
   const delegations = matchDelegations(message, tools);
   if (delegations.length > 0) return delegations;
+
+  const task = matchTaskIntent(message, tools);
+  if (task) return [task];
 
   const calls: PlannedToolCall[] = [];
   const time = matchTime(message, tools);
@@ -578,6 +583,8 @@ function describeResult(result: ToolResultView): string {
     const id = field(result.value, ["jobId", "id", "runId"]);
     return `I've scheduled that to run in the background${id ? ` (job ${id})` : ""}. You'll see the result when it finishes.`;
   }
+  const task = describeTaskResult(tool, result.value);
+  if (task !== undefined) return task;
   return `The ${tool} tool returned: ${summarize(result.value)}.`;
 }
 
@@ -678,6 +685,7 @@ function composeReply(conversation: ConversationView, tools: OfferedTool[]): str
   if (message === "") {
     return `I didn't receive any text in your message. ${intro}, so my answers are deterministic and made without any network access. Send me a question or a task and I'll respond.`;
   }
+  if (MARKDOWN_SAMPLE_REQUEST.test(message)) return markdownSample();
 
   const entries = contextEntries(conversation.system);
   if (entries.length > 0) {

@@ -16,6 +16,7 @@ import { currentTime } from "./builtins/currentTime";
 import { saveNote } from "./builtins/saveNote";
 import { knowledgeSearch, memorySearch, memoryStore } from "../knowledge/tools";
 import { scheduleJob } from "../jobs/tool";
+import { TASK_TOOLS } from "../tasks/tools";
 import { webReader } from "./web/reader";
 import { webSearch } from "./web/search";
 
@@ -47,7 +48,7 @@ export type ToolDefinition = {
 
 export { ToolInputError } from "./toolInputError";
 
-export const BUILTIN_TOOLS: readonly ToolDefinition[] = [currentTime, saveNote, memoryStore, memorySearch, knowledgeSearch, scheduleJob, webReader, webSearch];
+export const BUILTIN_TOOLS: readonly ToolDefinition[] = [currentTime, saveNote, memoryStore, memorySearch, knowledgeSearch, scheduleJob, webReader, webSearch, ...TASK_TOOLS];
 
 const bySlug = new Map(BUILTIN_TOOLS.map((tool) => [tool.slug, tool]));
 

@@ -39,6 +39,10 @@ test("the registry lists built-ins and the account's agent tools; the built-in s
     ["memory_store", "builtin", "write"],
     ["save_note", "builtin", "write"],
     ["schedule_job", "builtin", "write"],
+    ["task_complete", "builtin", "write"],
+    ["task_create", "builtin", "write"],
+    ["task_list", "builtin", "read"],
+    ["task_update", "builtin", "write"],
     ["web_reader", "builtin", "read"],
     ["web_search", "builtin", "read"],
     ["delegate_researcher", "agent", "read"],
@@ -49,9 +53,9 @@ test("the registry lists built-ins and the account's agent tools; the built-in s
   expect(delegate.agentId).toBeDefined();
 
   // Account creation already seeded the built-ins; seeding again changes nothing.
-  expect(await t.mutation(internal.tools.tools.seedBuiltins, {})).toEqual({ inserted: 0, updated: 0, unchanged: 8 });
+  expect(await t.mutation(internal.tools.tools.seedBuiltins, {})).toEqual({ inserted: 0, updated: 0, unchanged: 12 });
   const rows = await t.run(async (ctx) => ctx.db.query("tools").withIndex("by_accountId_slug", (q) => q.eq("accountId", null)).collect());
-  expect(rows.map((r) => r.slug)).toEqual(["current_time", "knowledge_search", "memory_search", "memory_store", "save_note", "schedule_job", "web_reader", "web_search"]);
+  expect(rows.map((r) => r.slug)).toEqual(["current_time", "knowledge_search", "memory_search", "memory_store", "save_note", "schedule_job", "task_complete", "task_create", "task_list", "task_update", "web_reader", "web_search"]);
   expect((await reader.client.query(api.tools.tools.get, { accountId, slug: "save_note" })).kind).toBe("builtin");
   expect(await codeOf(reader.client.query(api.tools.tools.get, { accountId, slug: "nope" }))).toBe("not_found");
 });

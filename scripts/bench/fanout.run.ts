@@ -1,21 +1,27 @@
 /**
- * Delegation fan-out benchmark: a parent asks 1, 2, 4 and 8 agents at once;
- * every model call of the offline model is slowed to a fixed pace, so the
- * parent's wall time shows whether the children ran in parallel (near 1x the
- * single delegation) or one after another (N x). Also prints documents
- * written per delegation (counts, from convex-test's transaction metrics).
- * Real timers: convex-test runs the workflows' scheduled functions as a
- * deployment would.
+ * Delegation fan-out benchmark (issue 17): a parent asks 1, 2, 4 and 8
+ * agents at once, and every model call of the offline model waits
+ * PROVIDER_LATENCY_MS before its first token, like a provider would. The
+ * parent's wall time shows whether the children's model calls overlap (near
+ * 1x the single delegation) or run one after another (N x). Also prints the
+ * documents written per extra delegation (counts, from convex-test's
+ * transaction metrics). Real timers: convex-test runs the workflows'
+ * scheduled functions as a deployment would; transactions are serialised,
+ * model latency (in actions) overlaps.
  */
-import { expect, test } from "vitest";
+import { test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { offlineModelOverrides } from "../../convex/models/testHooks";
 import { asMember, newHarness } from "../../convex/test.setup";
+import { Checks, table, target } from "./checks";
 import { installMeter, measure } from "./transactionMeter";
 
 const NAMES = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"];
 const FANOUTS = [1, 2, 4, 8];
+const PROVIDER_LATENCY_MS = 1_000;
+/** A fan-out that has not finished by then failed (at 1 s a model call, one takes about 4 s). */
+const DEADLINE_MS = 300_000;
 
 async function runFanout(n: number) {
   const t = newHarness();
@@ -46,38 +52,71 @@ async function runFanout(n: number) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       const turn = await t.run(async (ctx) => ctx.db.get("interactions", interactionId));
       if (turn && ["completed", "failed", "cancelled"].includes(turn.status)) break;
-      if (Date.now() - started > 120_000) throw new Error("fan-out did not finish");
+      if (Date.now() - started > DEADLINE_MS) break;
     }
   });
   const wallMs = Date.now() - started;
+  const parent = await t.run(async (ctx) => ctx.db.get("interactions", interactionId));
   const children = await t.run(async (ctx) =>
     ctx.db.query("interactions").withIndex("by_parentInteractionId", (q) => q.eq("parentInteractionId", interactionId)).collect(),
   );
-  expect(children).toHaveLength(n);
-  expect(children.every((c) => c.status === "completed")).toBe(true);
+  const ended = children.filter((c) => c.endedAt !== undefined && c.startedAt !== undefined);
   // Concurrency actually achieved: total child run time over the span they covered (1 = one after another).
-  const sum = children.reduce((total, c) => total + (c.endedAt! - c.startedAt!), 0);
-  const span = Math.max(...children.map((c) => c.endedAt!)) - Math.min(...children.map((c) => c.startedAt!));
-  return { n, wallMs, documentsWritten: metered.total.documentsWritten, overlap: sum / span };
+  const sum = ended.reduce((total, c) => total + (c.endedAt! - c.startedAt!), 0);
+  const span = ended.length === 0 ? 1 : Math.max(...ended.map((c) => c.endedAt!)) - Math.min(...ended.map((c) => c.startedAt!));
+  return {
+    n,
+    wallMs,
+    documentsWritten: metered.total.documentsWritten,
+    overlap: sum / span,
+    parentStatus: parent?.status ?? "missing",
+    childStatuses: children.map((c) => c.status),
+  };
 }
 
 test("delegation fan-out: wall time and writes per delegation", async () => {
   installMeter();
-  offlineModelOverrides.options = { chunkDelayMs: 25, chunkWords: 3 };
+  offlineModelOverrides.options = { latencyMs: PROVIDER_LATENCY_MS, chunkWords: 3 };
+  const checks = new Checks();
+  const rows: Awaited<ReturnType<typeof runFanout>>[] = [];
   try {
-    const rows = [];
+    // Warm-up, not measured: the first run also loads and compiles every module, which would flatter the ratios.
+    await runFanout(1);
     for (const n of FANOUTS) rows.push(await runFanout(n));
-    const base = rows[0]!;
-    const lines = [
-      "fan-out | parent wall time | vs 1 delegation | children running at once (avg) | docs written (turn) | per extra delegation",
-      "--------|------------------|-----------------|--------------------------------|---------------------|---------------------",
-      ...rows.map((r) => {
-        const perDelegation = r.n === 1 ? "—" : ((r.documentsWritten - base.documentsWritten) / (r.n - 1)).toFixed(1);
-        return `${String(r.n).padStart(7)} | ${`${r.wallMs} ms`.padStart(16)} | ${`${(r.wallMs / base.wallMs).toFixed(2)}x`.padStart(15)} | ${r.overlap.toFixed(2).padStart(30)} | ${String(r.documentsWritten).padStart(19)} | ${perDelegation.padStart(20)}`;
-      }),
-    ];
-    console.log("\n" + lines.join("\n") + "\n");
   } finally {
     offlineModelOverrides.options = undefined;
   }
+  const base = rows[0]!;
+  const perExtra = (r: (typeof rows)[number]) => (r.n === 1 ? undefined : (r.documentsWritten - base.documentsWritten) / (r.n - 1));
+  const lines = rows.map((r) => [
+    String(r.n),
+    `${r.wallMs} ms`,
+    `${(r.wallMs / base.wallMs).toFixed(2)}x`,
+    r.overlap.toFixed(2),
+    String(r.documentsWritten),
+    perExtra(r)?.toFixed(1) ?? "—",
+  ]);
+  const header = ["fan-out", "parent wall time", "vs 1 delegation", "children running at once (avg)", "docs written (turn)", "per extra delegation"];
+  const eight = rows.find((r) => r.n === 8);
+  const summary = [`every model call waits ${PROVIDER_LATENCY_MS} ms for its first token`, table(header, lines)];
+  if (eight) {
+    summary.push(`8 delegations at once: parent wall time ${(eight.wallMs / base.wallMs).toFixed(2)}x one delegation (target ≤ 1.5x: ${eight.wallMs <= 1.5 * base.wallMs ? "met" : "missed"})`);
+    summary.push(target("documents written per extra delegation (8 at once)", Math.round(perExtra(eight) ?? 0), 45));
+  }
+  console.log(`\n${summary.join("\n")}\n`);
+
+  for (const r of rows) {
+    checks.check(`fan-out ${r.n}: the parent completed`, r.parentStatus === "completed", `parent ${r.parentStatus} after ${r.wallMs} ms`);
+    checks.check(
+      `fan-out ${r.n}: every delegate completed`,
+      r.childStatuses.length === r.n && r.childStatuses.every((s) => s === "completed"),
+      `${r.childStatuses.length} of ${r.n} children: ${r.childStatuses.join(", ") || "none"}`,
+    );
+  }
+  // The children really run at once (one after another would average 1). Wall time is printed against its
+  // target, not checked: in convex-test every transaction runs on one thread, so it follows the machine's load.
+  if (eight) checks.check("fan-out 8: delegates run at once", eight.overlap >= 3, `${eight.overlap.toFixed(2)} running at once on average, at least 3 required`);
+  // A regression ceiling (about 106 before issue 17); the target, 45, is not met yet: each delegate is its own workflow.
+  if (eight) checks.atMost("fan-out 8: documents written per extra delegation", Math.round(perExtra(eight) ?? 0), 80, "documents");
+  checks.finish("fanout.run.ts");
 });

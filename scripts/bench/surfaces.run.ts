@@ -285,8 +285,10 @@ test("a /metrics scrape reads pre-aggregated series: flat in the number of turns
   vi.useRealTimers();
   print(table(METRICS));
   const reads = pickRows(METRICS, "GET /metrics (snapshot + probe queries)").map((r) => r.documentsRead);
-  // Flat once every series has its shards: the scrape reads (series × shards), never the turns.
-  expect(reads[2]).toBe(reads[1]);
+  // Flat once every series has its shards: the scrape reads (series × shards), never the turns. Writers pick
+  // a shard at random, so at 100 turns a series may still miss one of its shards: allow 5 % for that.
+  const [, at100, at1000] = reads;
+  expect(Math.abs(at1000! - at100!), `/metrics scrape: ${at100} documents read at 100 turns, ${at1000} at 1,000 (flat within 5 %)`).toBeLessThanOrEqual(Math.ceil(at100! * 0.05));
 });
 
 // --- Clerk webhooks -------------------------------------------------------------------------------

@@ -1,19 +1,25 @@
 /**
- * Turn cost benchmark (issue: durable chat turns). Prints documents read,
- * documents written, index ranges read and functions scheduled for
+ * Turn cost benchmark (issue 17). Prints transactions, documents read and
+ * written, index ranges and scheduled functions for
  *   - the send mutation alone,
- *   - the whole turn (every transaction until the scheduler is idle, components included),
+ *   - the whole turn with one model call (every transaction until the scheduler is idle, components included),
  *   - a bare `agent.streamText` chat flow with no harness, measured in the same run,
- * at thread lengths 10, 1,000 and 5,000 messages. Counts, not timings.
+ * at thread lengths 10, 1,000 and 5,000 messages; a turn with one tool call;
+ * and where the writes go (by component and table, and by the function that
+ * wrote them). Counts, not timings: the same on a loaded machine.
  */
 import { makeFunctionReference } from "convex/server";
-import { expect, test, vi } from "vitest";
+import { test, vi } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { newHarness, type Harness } from "../../convex/test.setup";
 import { userWithThread } from "../../convex/chat/testkit.testing";
+import { Checks, table, target } from "./checks";
 import { installMeter, measure, type Metrics } from "./transactionMeter";
+import { installWriteLedger, recordWrites, tally, type WriteRecord } from "./writeLedger";
 
 const PROMPT = "Give me a short overview of how this harness runs a turn";
+/** Not the bare "what time is it" triage answers itself: the offline model calls `current_time`. */
+const TOOL_PROMPT = "what time is it in Tokyo?";
 const LENGTHS = [10, 1_000, 5_000];
 const SEED_BATCH = 500;
 
@@ -32,59 +38,119 @@ async function seedThread(t: Harness, agentThreadId: string, count: number) {
 }
 
 type Row = { n: number; what: string; transactions: number } & Metrics;
+type Measured = Awaited<ReturnType<typeof measure>>;
+
+/** A user's thread of `n` messages, with one warm-up turn done (the first turn creates the pools' own bookkeeping once). */
+async function harnessThread(n: number) {
+  const t = newHarness(bare);
+  const { user, thread } = await userWithThread(t);
+  const agentThreadId = (await t.run(async (ctx) => ctx.db.get("threads", thread.threadId)))!.agentThreadId;
+  await seedThread(t, agentThreadId, n);
+  await settle(t);
+  const send = (text: string) => user.client.mutation(api.chat.messages.send, { accountId: user.accountId, threadId: thread.threadId, text });
+  await send(PROMPT);
+  await settle(t);
+  const latestTurn = async () => (await user.client.query(api.chat.runs.turnsForThread, { accountId: user.accountId, threadId: thread.threadId }))[0];
+  return { t, send, latestTurn };
+}
+
+/** One whole turn: the send mutation, then everything it scheduled, with the writes attributed. */
+async function measureTurn(h: Awaited<ReturnType<typeof harnessThread>>, text: string) {
+  let sendOnly!: Measured;
+  let whole!: Measured;
+  const writes = await recordWrites(async () => {
+    whole = await measure(async () => {
+      sendOnly = await measure(() => h.send(text));
+      await settle(h.t);
+    });
+  });
+  return { sendOnly, whole, writes, turn: await h.latestTurn() };
+}
+
+async function measureBare(n: number): Promise<Measured> {
+  const b = newHarness(bare);
+  const baseUser = await userWithThread(b);
+  const baseThreadId = (await b.run(async (ctx) => ctx.db.get("threads", baseUser.thread.threadId)))!.agentThreadId;
+  await seedThread(b, baseThreadId, n);
+  await settle(b);
+  await b.mutation(bareSend, { threadId: baseThreadId, prompt: PROMPT });
+  await settle(b);
+  return await measure(async () => {
+    await b.mutation(bareSend, { threadId: baseThreadId, prompt: PROMPT });
+    await settle(b);
+  });
+}
+
+function row(n: number, what: string, m: Measured): Row {
+  return { n, what, transactions: m.transactions, ...m.total };
+}
+
+function breakdown(title: string, writes: WriteRecord[]): string {
+  const byTable = tally(writes, (w) => `${w.component}:${w.table}`).map(([k, c]) => [k, String(c)]);
+  const byFunction = tally(writes, (w) => `${w.component === "app" ? "" : `${w.component} `}${w.fn} → ${w.table} ${w.op}`).map(([k, c]) => [k, String(c)]);
+  return [`${title}: documents written by component:table`, table(["component:table", "writes"], byTable), "", `${title}: by function`, table(["function → table op", "writes"], byFunction)].join("\n");
+}
 
 test("turn cost by thread length", async () => {
   installMeter();
+  installWriteLedger();
   vi.useFakeTimers();
+  const checks = new Checks();
   const rows: Row[] = [];
-  for (const n of LENGTHS) {
-    // The harness: send mutation, then the whole turn.
-    const t = newHarness(bare);
-    const { user, thread } = await userWithThread(t);
-    const agentThreadId = (await t.run(async (ctx) => ctx.db.get("threads", thread.threadId)))!.agentThreadId;
-    await seedThread(t, agentThreadId, n);
-    await settle(t);
-    // Warm-up turn: the first turn of a deployment creates the workpools' and
-    // workflow's own bookkeeping documents once; measure the steady state.
-    await user.client.mutation(api.chat.messages.send, { accountId: user.accountId, threadId: thread.threadId, text: PROMPT });
-    await settle(t);
-    let sendOnly!: Awaited<ReturnType<typeof measure>>;
-    const whole = await measure(async () => {
-      sendOnly = await measure(() =>
-        user.client.mutation(api.chat.messages.send, { accountId: user.accountId, threadId: thread.threadId, text: PROMPT }),
+  const out: string[] = [];
+  try {
+    for (const n of LENGTHS) {
+      const h = await harnessThread(n);
+      const measured = await measureTurn(h, PROMPT);
+      checks.check(`n=${n}: the turn completed`, measured.turn?.status === "completed", `status ${measured.turn?.status ?? "missing"}${measured.turn?.error ? ` (${measured.turn.error.code}: ${measured.turn.error.message})` : ""}`);
+      checks.check(
+        `n=${n}: write attribution adds up`,
+        measured.writes.length === measured.whole.total.documentsWritten,
+        `${measured.writes.length} writes attributed, ${measured.whole.total.documentsWritten} counted by the meter`,
       );
-      await settle(t);
-    });
-    const [turn] = await user.client.query(api.chat.runs.turnsForThread, { accountId: user.accountId, threadId: thread.threadId });
-    expect(turn!.status).toBe("completed");
-    rows.push({ n, what: "harness: send mutation", transactions: sendOnly.transactions, ...sendOnly.total });
-    rows.push({ n, what: "harness: whole turn", transactions: whole.transactions, ...whole.total });
-
-    // The baseline: the agent alone, in a fresh thread of the same length.
-    const b = newHarness(bare);
-    const baseUser = await userWithThread(b);
-    const baseThreadId = (await b.run(async (ctx) => ctx.db.get("threads", baseUser.thread.threadId)))!.agentThreadId;
-    await seedThread(b, baseThreadId, n);
-    await settle(b);
-    await b.mutation(bareSend, { threadId: baseThreadId, prompt: PROMPT });
-    await settle(b);
-    const baseline = await measure(async () => {
-      await b.mutation(bareSend, { threadId: baseThreadId, prompt: PROMPT });
-      await settle(b);
-    });
-    rows.push({ n, what: "bare agent.streamText: whole turn", transactions: baseline.transactions, ...baseline.total });
+      rows.push(row(n, "harness: send mutation", measured.sendOnly), row(n, "harness: whole turn", measured.whole));
+      rows.push(row(n, "bare agent.streamText: whole turn", await measureBare(n)));
+      if (n === LENGTHS[0]) out.push(breakdown(`whole turn, one model call (n=${n})`, measured.writes));
+      if (n === LENGTHS[0]) {
+        const tool = await measureTurn(h, TOOL_PROMPT);
+        checks.check("tool turn: completed", tool.turn?.status === "completed", `status ${tool.turn?.status ?? "missing"}`);
+        rows.push(row(n, "harness: whole turn, one tool call", tool.whole));
+        out.push(breakdown(`whole turn, one tool call (n=${n})`, tool.writes));
+      }
+    }
+  } finally {
+    vi.useRealTimers();
   }
-  vi.useRealTimers();
 
-  const header = ["thread length", "measure", "txns", "docs read", "docs written", "index ranges", "scheduled"];
   const lines = rows.map((r) => [String(r.n), r.what, String(r.transactions), String(r.documentsRead), String(r.documentsWritten), String(r.databaseQueries), String(r.functionsScheduled)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ");
-  const out = [fmt(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...lines.map(fmt)];
+  const summary = [table(["thread length", "measure", "txns", "docs read", "docs written", "index ranges", "scheduled"], lines, 2)];
+  const pick = (n: number, what: string) => rows.find((r) => r.n === n && r.what === what);
   for (const n of LENGTHS) {
-    const whole = rows.find((r) => r.n === n && r.what === "harness: whole turn")!;
-    const base = rows.find((r) => r.n === n && r.what.startsWith("bare"))!;
-    out.push(`n=${n}: harness/bare documents written ${(whole.documentsWritten / base.documentsWritten).toFixed(2)}x, documents read ${(whole.documentsRead / base.documentsRead).toFixed(2)}x`);
+    const whole = pick(n, "harness: whole turn");
+    const base = pick(n, "bare agent.streamText: whole turn");
+    if (whole && base) summary.push(`n=${n}: harness/bare documents written ${(whole.documentsWritten / base.documentsWritten).toFixed(2)}x, documents read ${(whole.documentsRead / base.documentsRead).toFixed(2)}x`);
   }
-  console.log("\n" + out.join("\n") + "\n");
+  const first = pick(LENGTHS[0]!, "harness: whole turn");
+  const tool = pick(LENGTHS[0]!, "harness: whole turn, one tool call");
+  if (first) summary.push(target("whole turn, one model call: documents written", first.documentsWritten, 30), target("whole turn, one model call: transactions", first.transactions, 30));
+  if (tool) summary.push(target("whole turn, one tool call: documents written", tool.documentsWritten, 45));
+  console.log(`\n${summary.join("\n")}\n\n${out.join("\n\n")}\n`);
+
+  // Flat in thread length: nothing a turn reads or writes may grow with the thread.
+  for (const what of ["harness: send mutation", "harness: whole turn"]) {
+    // Reads: each of the turn's 5 metric rows is read only when its random shard already exists (61 to 65 seen).
+    for (const [key, tolerance] of [["documentsRead", 0.1], ["documentsWritten", 0], ["transactions", 0.1]] as const) {
+      checks.flat(`${what}: ${key} flat from ${LENGTHS[0]} to ${LENGTHS.at(-1)} messages`, LENGTHS.map((n) => ({ at: `n=${n}`, value: pick(n, what)?.[key] ?? -1 })), tolerance);
+    }
+  }
+  // The issue's targets, met since the first model call runs before any workflow (86 written / 60 transactions before).
+  if (first) checks.atMost("whole turn, one model call: documents written", first.documentsWritten, 30, "documents");
+  if (first) checks.atMost("whole turn, one model call: transactions", first.transactions, 30, "transactions");
+  // Not yet at its target (45): each tool call and the model call after it are workflow steps (about 33 workpool
+  // writes each, and the workpool loop's own writes vary by run: 143 to 150 seen), so only a regression ceiling.
+  if (tool) checks.atMost("whole turn, one tool call: documents written (regression ceiling)", tool.documentsWritten, 175, "documents");
+  const send = pick(LENGTHS[0]!, "harness: send mutation");
+  if (send) checks.atMost("send mutation: documents written (RELIABILITY: ≤ 6)", send.documentsWritten, 6, "documents");
+  if (send) checks.atMost("send mutation: documents read (RELIABILITY: ≤ 20)", send.documentsRead, 20, "documents");
+  checks.finish("turn.run.ts");
 });

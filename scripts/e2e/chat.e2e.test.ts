@@ -2,8 +2,9 @@
 /**
  * The chat app in a real browser (Debian's Chromium via playwright-core)
  * against the real `npm start`: local sign-in into the seeded demo account,
- * a new thread, a reply streaming in (in two tabs at once), a tool call
- * approved by the user, and a reload in the middle of a reply.
+ * landing on a ready composer, the first message creating the thread, a
+ * reply streaming in (in two tabs at once), a tool call approved by the
+ * user, and a reload in the middle of a reply.
  *
  * Every step waits on test ids (web/README.md) or polls what the page shows;
  * screenshots of each state go to artifacts/screenshots/.
@@ -83,35 +84,39 @@ describe("the chat app in Chromium against npm start", { timeout: 90_000 }, () =
     await expect.poll(() => page.getByTestId("current-user").textContent()).toContain("Dana Demo");
     const account = page.getByTestId("account-switcher");
     await expect.poll(async () => (await account.locator("option:checked").textContent()) ?? "").toContain("Demo Co");
-    // The demo account's agents, the Assistant picked by default.
+    // The demo account's agents in the composer, the Assistant picked by default.
     const picker = page.getByTestId("agent-picker");
     await expect.poll(() => picker.isEnabled()).toBe(true);
     expect(await picker.locator("option:checked").textContent()).toBe("Assistant");
+    // No button to find first: the cursor is already in the message box.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("composer-input");
     await screenshot(page, "chat-02-chat-home");
   });
 
-  test("a new thread: the reply streams in, in a second tab too", async () => {
-    await page.getByTestId("new-thread").click();
+  test("the first message creates the thread, titled from it; the reply streams in, in a second tab too", async () => {
+    const opening = "Let's plan a vegetable garden together";
+    await page.keyboard.type(opening);
+    await page.keyboard.press("Enter");
     await page.getByTestId("thread").waitFor();
-    await page.getByTestId("thread-empty").waitFor();
-    expect(await page.getByTestId("thread-title").textContent()).toBe("Chat with Assistant");
+    await expect.poll(() => page.getByTestId("thread-title").textContent()).toBe(opening);
     await expect.poll(() => page.getByTestId("model-label").textContent()).toBe("Offline model (built-in)");
     threadUrl = page.url();
     expect(new URL(threadUrl).pathname).toMatch(/^\/chat\/.+/);
-    // The thread is listed in the sidebar.
-    await page.getByTestId("thread-item").filter({ hasText: "Chat with Assistant" }).waitFor();
+    // Listed in the sidebar under its title; the reply to the first message arrives.
+    await page.getByTestId("thread-item").filter({ hasText: opening }).waitFor();
+    await pollUntil(() => readThread(page), (view) => settled(view, opening, 0), { timeoutMs: 45_000, what: "the reply to the first message" });
     await screenshot(page, "chat-03-new-thread");
 
     // A second tab on the same thread (same browser profile: already signed in).
     const second = await browser!.context.newPage();
     await second.goto(threadUrl);
-    await second.getByTestId("thread-empty").waitFor({ timeout: 45_000 });
+    await second.locator('[data-testid="turn"][data-status="completed"]').waitFor({ timeout: 45_000 });
 
     const prompt = "Tell me about planning a small garden with tomatoes, basil and peppers.";
     await send(page, prompt);
     const [first, other] = await Promise.all([
-      watchReply(page, prompt, 0, () => screenshot(page, "chat-04-reply-streaming")),
-      watchReply(second, prompt, 0, () => screenshot(second, "chat-05-second-tab-streaming")),
+      watchReply(page, prompt, 1, () => screenshot(page, "chat-04-reply-streaming")),
+      watchReply(second, prompt, 1, () => screenshot(second, "chat-05-second-tab-streaming")),
     ]);
     // Streaming: the text grew over several observations before the turn completed, in both tabs.
     expect(first.growth, JSON.stringify(first.seen)).toBeGreaterThanOrEqual(3);
@@ -131,7 +136,7 @@ describe("the chat app in Chromium against npm start", { timeout: 90_000 }, () =
     const card = page.locator('[data-testid="approval-card"][data-tool-name="save_note"]');
     await card.waitFor({ timeout: 45_000 });
     await page.locator('[data-testid="streaming-indicator"][data-status="waiting"]').waitFor();
-    expect(await page.locator('[data-testid="turn"]').nth(1).getAttribute("data-status")).toBe("waiting");
+    expect(await page.locator('[data-testid="turn"]').nth(2).getAttribute("data-status")).toBe("waiting");
     expect(await card.getByTestId("approval-args").textContent()).toContain("plumber");
     // The parked call says it is waiting, not running.
     const parked = page.locator('[data-testid="tool-call"][data-tool-name="save_note"]');
@@ -140,7 +145,7 @@ describe("the chat app in Chromium against npm start", { timeout: 90_000 }, () =
 
     await card.getByTestId("approval-approve").click();
     await card.waitFor({ state: "detached" });
-    const final = await pollUntil(() => readThread(page), (view) => settled(view, prompt, 1), { timeoutMs: 45_000, what: "the reply after approval" });
+    const final = await pollUntil(() => readThread(page), (view) => settled(view, prompt, 2), { timeoutMs: 45_000, what: "the reply after approval" });
     const tool = page.locator('[data-testid="tool-call"][data-tool-name="save_note"]');
     await expect.poll(() => tool.getAttribute("data-state")).toBe("output-available");
     const reply = repliesTo(final, prompt).at(-1)!;
@@ -157,14 +162,14 @@ describe("the chat app in Chromium against npm start", { timeout: 90_000 }, () =
     const reference = await browser!.context.newPage();
     await reference.goto(threadUrl);
     await reference.getByTestId("thread").waitFor({ timeout: 45_000 });
-    await reference.locator('[data-testid="turn"]').nth(1).waitFor();
+    await reference.locator('[data-testid="turn"]').nth(2).waitFor();
 
     const prompt = "Explain how compost helps tomatoes, basil and peppers grow in a small garden.";
     await send(page, prompt);
     // Mid-stream: the turn is running and part of the reply is shown.
     const before = await pollUntil(
       () => readThread(page),
-      (view) => view.turns[2] === "running" && (repliesTo(view, prompt).at(-1)?.text.length ?? 0) > 20,
+      (view) => view.turns[3] === "running" && (repliesTo(view, prompt).at(-1)?.text.length ?? 0) > 20,
       { timeoutMs: 45_000, what: "the reply to start streaming" },
     );
     const partial = repliesTo(before, prompt).at(-1)!.text;
@@ -173,8 +178,8 @@ describe("the chat app in Chromium against npm start", { timeout: 90_000 }, () =
     await page.getByTestId("thread").waitFor({ timeout: 45_000 });
 
     const [after, full] = await Promise.all([
-      pollUntil(() => readThread(page), (view) => settled(view, prompt, 2), { timeoutMs: 45_000, what: "the reply after the reload" }),
-      pollUntil(() => readThread(reference), (view) => settled(view, prompt, 2), { timeoutMs: 45_000, what: "the reply in the other tab" }),
+      pollUntil(() => readThread(page), (view) => settled(view, prompt, 3), { timeoutMs: 45_000, what: "the reply after the reload" }),
+      pollUntil(() => readThread(reference), (view) => settled(view, prompt, 3), { timeoutMs: 45_000, what: "the reply in the other tab" }),
     ]);
     const replies = repliesTo(after, prompt);
     expect(replies).toHaveLength(1);
@@ -184,11 +189,12 @@ describe("the chat app in Chromium against npm start", { timeout: 90_000 }, () =
     expect(expected.startsWith(partial.replace(/\s+$/, ""))).toBe(true);
     // Nothing else changed: one prompt each, every turn completed.
     expect(after.messages.filter((m) => m.role === "user").map((m) => m.text)).toEqual([
+      "Let's plan a vegetable garden together",
       "Tell me about planning a small garden with tomatoes, basil and peppers.",
       "save_note: call the plumber on Monday",
       prompt,
     ]);
-    expect(after.turns).toEqual(["completed", "completed", "completed"]);
+    expect(after.turns).toEqual(["completed", "completed", "completed", "completed"]);
     await screenshot(page, "chat-10-after-reload");
     await reference.close();
   });

@@ -5,10 +5,13 @@
  * finds it by search (ranked, with a score), remembers a fact, then asks the
  * Assistant a question the document answers — the answer cites it as [1],
  * linked to the document, and the link opens it on the Knowledge page.
- * Finally the document is deleted (with a confirmation).
+ * Then the document is deleted (with a confirmation). Last, a PDF is read on
+ * the server (unpdf, in the local engine) and a search hit opens it at its
+ * page; a password-protected PDF fails with the reason.
  *
  * Screenshots: artifacts/screenshots/knowledge.png, knowledge-*.png.
  */
+import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
 import { pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
@@ -28,6 +31,11 @@ Water the ficus every Tuesday with half a litre of rainwater.
 
 Keep the ficus in bright, indirect light and away from radiators.`;
 const QUESTION = "How much rainwater does the ficus need?";
+
+/** A generated fixture (scripts/knowledge-fixtures.mjs). */
+function fixture(name: string): Buffer {
+  return readFileSync(new URL(`../../convex/knowledge/fixtures/${name}`, import.meta.url));
+}
 
 describe("the knowledge page and cited answers in Chromium against npm start", { timeout: 120_000 }, () => {
   test("a member signs in and opens Knowledge: their own scope, empty", async () => {
@@ -135,6 +143,98 @@ describe("the knowledge page and cited answers in Chromium against npm start", {
     // The open link now says the document is gone, in words.
     await page.getByTestId("document-missing").waitFor();
     expect(await page.getByTestId("document-missing").textContent()).toMatch(/not found/i);
+  });
+
+  test("a PDF is read on the server: ready with its pages; a search hit opens it at the page", async () => {
+    await page.goto(`${app.url}/knowledge?scope=user`);
+    await page.getByTestId("add-document").waitFor();
+    await page.getByTestId("document-file").setInputFiles({ name: "report.pdf", mimeType: "application/pdf", buffer: fixture("report.pdf") });
+    const row = page.locator('[data-testid="document-row"]', { hasText: "report.pdf" });
+    await row.waitFor({ timeout: 30_000 });
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 60_000 }).toBe("ready");
+    await page.getByTestId("knowledge-search-input").fill("electric truck pilot on the Lisbon routes");
+    await page.getByTestId("knowledge-search-input").press("Enter");
+    const first = page.locator('[data-testid="search-hit"][data-rank="1"]');
+    await first.waitFor();
+    expect(await first.getByTestId("search-hit-location").textContent()).toBe(", p. 6");
+    await first.getByTestId("search-hit-title").click();
+    const target = page.locator('[data-testid="document-block"][data-target="true"]');
+    await target.waitFor();
+    expect(await target.getAttribute("data-label")).toBe("p. 6");
+    expect(await target.textContent()).toContain("electric truck pilot");
+    expect(await page.getByTestId("document-block").count()).toBe(6);
+    await screenshot(page, "knowledge-05-pdf-page");
+  });
+
+  test("the Assistant's answer cites “report.pdf, p. 6”; the citation opens the PDF at page 6", async () => {
+    await page.goto(`${app.url}/`);
+    await page.getByTestId("new-thread").click();
+    await page.getByTestId("thread-empty").waitFor();
+    const question = "Which electric truck pilot is planned for the Lisbon routes?";
+    await page.getByTestId("composer-input").fill(question);
+    await page.getByTestId("composer-input").press("Enter");
+    await pollUntil(
+      () => readThread(page),
+      (v) => repliesTo(v, question).some((reply) => reply.settled),
+      { timeoutMs: 45_000, what: "the cited answer" },
+    );
+    const reply = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    const source = reply.getByTestId("source-link").first();
+    await source.waitFor();
+    expect(await source.textContent()).toBe("report.pdf, p. 6");
+    expect(await source.getAttribute("href")).toMatch(/&at=p\.%206$/);
+    await source.click();
+    const target = page.locator('[data-testid="document-block"][data-target="true"]');
+    await target.waitFor();
+    expect(await target.getAttribute("data-label")).toBe("p. 6");
+    await screenshot(page, "knowledge-07-cited-page");
+  });
+
+  test("a password-protected PDF fails with the reason and leaves no text", async () => {
+    await page.goto(`${app.url}/knowledge?scope=user`);
+    await page.getByTestId("add-document").waitFor();
+    await page.getByTestId("document-file").setInputFiles({ name: "encrypted.pdf", mimeType: "application/pdf", buffer: fixture("encrypted.pdf") });
+    const row = page.locator('[data-testid="document-row"]', { hasText: "encrypted.pdf" });
+    await row.waitFor({ timeout: 30_000 });
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 60_000 }).toBe("failed");
+    expect(await row.getByTestId("document-error").textContent()).toMatch(/password-protected/);
+    // A renamed file is refused before anything is stored.
+    await page.getByTestId("document-file").setInputFiles({ name: "notes.pdf", mimeType: "application/pdf", buffer: Buffer.from("plain text, not a PDF") });
+    await expect.poll(() => page.getByTestId("document-upload-error").textContent(), { timeout: 30_000 }).toMatch(/not a PDF/);
+    expect(await page.locator('[data-testid="document-row"]', { hasText: "notes.pdf" }).count()).toBe(0);
+  });
+
+  test("what the agents know about me: a fact from the chat, its source, corrected, then forgotten", async () => {
+    await page.goto(`${app.url}/`);
+    await page.getByTestId("new-thread").click();
+    await page.getByTestId("thread-empty").waitFor();
+    const said = "My name is Kim Keeper and I live in Porto.";
+    await page.getByTestId("composer-input").fill(said);
+    await page.getByTestId("composer-input").press("Enter");
+    await pollUntil(
+      () => readThread(page),
+      (v) => repliesTo(v, said).some((reply) => reply.settled),
+      { timeoutMs: 45_000, what: "the reply" },
+    );
+    await page.goto(`${app.url}/knowledge/about-me`);
+    await page.getByTestId("about-me-page").waitFor();
+    const home = page.locator('[data-testid="about-fact"]', { hasText: "the user lives in Porto" });
+    await home.waitFor({ timeout: 30_000 });
+    expect(await home.getByTestId("about-fact-source").textContent()).toMatch(/read from your message/);
+    await page.locator('[data-testid="about-fact"]', { hasText: "the user is named Kim Keeper" }).waitFor();
+    await screenshot(page, "knowledge-06-about-me");
+
+    await home.getByTestId("about-fact-correct").click();
+    await page.getByTestId("about-fact-input").fill("the user lives in Braga");
+    await page.getByTestId("about-fact-save").click();
+    const corrected = page.locator('[data-testid="about-fact"]', { hasText: "the user lives in Braga" });
+    await corrected.waitFor();
+    await corrected.getByTestId("about-fact-forget").click();
+    // Left: the name from the chat, and the fact added by hand earlier ("My ficus is called Fred").
+    await expect.poll(() => page.getByTestId("about-fact").count()).toBe(2);
+    expect(await page.locator('[data-testid="about-fact"]', { hasText: /Porto|Braga/ }).count()).toBe(0);
+    await page.getByTestId("about-history").locator("summary").click();
+    await expect.poll(() => page.getByTestId("about-history-row").count()).toBe(2);
   });
 
   test("no page errors, no server errors", () => {

@@ -6,6 +6,7 @@ import { SignInPage } from "./auth/SignInPage";
 import { ChatPage } from "./chat/ChatPage";
 import { JobsPage } from "./jobs/JobsPage";
 import { KnowledgePage } from "./knowledge/KnowledgePage";
+import { AboutMePage } from "./knowledge/AboutMePage";
 import { RunPage } from "./runs/RunPage";
 import { RunsPage } from "./runs/RunsPage";
 import { SettingsPage } from "./settings/SettingsPage";
@@ -25,7 +26,8 @@ import { RequireAuth } from "./shell/RequireAuth";
  *   /agents/:agentId one agent: definition, status, tools, manifest, versions
  *   /runs            runs list (support staff), filters in the query string
  *   /runs/:interactionId  one run: timeline, delegation tree, controls, audit
- *   /knowledge       scopes, documents (status, upload, delete), facts, search; ?scope=…&document=<id>
+ *   /knowledge       scopes, documents (status, upload, delete), facts, search; ?scope=…&document=<id>&at=<place>
+ *   /knowledge/about-me  what the agents know about you: facts, provenance, correct / forget, locale
  *   /usage           budgets, daily usage chart, monthly cap (admins)
  *   /jobs            the user's background jobs
  *   /admin           platform admins: pause, maintenance, accounts, feature flags, platform audit log
@@ -58,6 +60,7 @@ export function App({ client }: { client: ConvexReactClient }) {
             <Route path="runs" element={<RunsPage />} />
             <Route path="runs/:interactionId" element={<RunPage />} />
             <Route path="knowledge" element={<KnowledgePage />} />
+            <Route path="knowledge/about-me" element={<AboutMePage />} />
             <Route path="usage" element={<UsagePage />} />
             <Route path="jobs" element={<JobsPage />} />
             <Route path="admin" element={<AdminPage />} />

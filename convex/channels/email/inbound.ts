@@ -29,9 +29,9 @@ const NOTICE_RATE = { rate: 1, periodMs: 24 * 60 * 60_000, capacity: 1 };
 const SPF_REFUSED = new Set(["fail", "softfail"]);
 
 export const receive = internalMutation({
-  args: { body: v.string(), attachmentTexts: v.array(v.object({ name: v.string(), text: v.string() })) },
+  args: { body: v.string(), attachmentTexts: v.array(v.object({ name: v.string(), text: v.string() })), visibleText: v.optional(v.string()) },
   returns: v.union(v.literal("stored"), v.literal("duplicate")),
-  handler: async (ctx, { body, attachmentTexts }) => {
+  handler: async (ctx, { body, attachmentTexts, visibleText }) => {
     const mail = parsePostmarkInbound(JSON.parse(body));
     const existing = await ctx.db
       .query("emailInbound")
@@ -44,6 +44,7 @@ export const receive = internalMutation({
       subject: mail.subject.slice(0, 300),
       body,
       attachmentTexts,
+      ...(visibleText !== undefined ? { visibleText } : {}),
       status: "pending",
       receivedAt: Date.now(),
     });
@@ -131,7 +132,7 @@ type Outcome = { status: "processed" | "ignored"; outcome: string; accountId?: I
 
 /** What one stored mail asks, done: the outcome support staff see on the row. */
 async function applyMail(ctx: MutationCtx, row: Doc<"emailInbound">): Promise<Outcome> {
-  const mail = parsePostmarkInbound(JSON.parse(row.body));
+  const mail = parsePostmarkInbound(JSON.parse(row.body), row.visibleText);
   const found = await mailboxOf(ctx, mail);
   if (found === null) return { status: "ignored", outcome: "no mailbox of this deployment among the recipients" };
   const { inbox, local } = found;

@@ -5,8 +5,6 @@
  * the quoted history, the RFC Message-ID and threading headers, the SPF
  * verdict, and the attachments. Pure, so each documented field is tested alone.
  */
-import EmailReplyParser from "email-reply-parser";
-
 export type PostmarkRecipient = { Email: string; Name?: string; MailboxHash?: string };
 export type PostmarkAttachment = { Name: string; Content?: string; ContentType: string; ContentLength: number };
 export type PostmarkInbound = {
@@ -85,21 +83,28 @@ function textOfHtml(html: string): string {
     .trim();
 }
 
-/** The new text: Postmark's `StrippedTextReply` when it found one, else the text body with quoted history parsed away. */
-function newText(mail: PostmarkInbound): string {
+/** Whether the text body still needs its quoted history parsed away (Postmark found no reply to strip). */
+export function needsReplyParsing(mail: PostmarkInbound): boolean {
+  return (mail.StrippedTextReply ?? "").trim() === "" && (mail.TextBody ?? "").trim() !== "";
+}
+
+/**
+ * The new text: Postmark's `StrippedTextReply` when it found one, else
+ * `visibleText` (the text body with quoted history parsed away: replyText.ts),
+ * else the whole text (or HTML) body.
+ */
+function newText(mail: PostmarkInbound, visibleText: string | undefined): string {
   const stripped = (mail.StrippedTextReply ?? "").trim();
   if (stripped !== "") return stripped;
-  const text = (mail.TextBody ?? "").trim() || textOfHtml(mail.HtmlBody ?? "");
-  if (text === "") return "";
-  const visible = new EmailReplyParser().parseReply(text).trim();
-  return visible !== "" ? visible : text;
+  if (visibleText !== undefined && visibleText.trim() !== "") return visibleText.trim();
+  return (mail.TextBody ?? "").trim() || textOfHtml(mail.HtmlBody ?? "");
 }
 
 export function isReadableAttachment(attachment: PostmarkAttachment): boolean {
   return TEXT_TYPES.test(attachment.ContentType) || TEXT_NAMES.test(attachment.Name);
 }
 
-export function parsePostmarkInbound(json: unknown): ParsedMail {
+export function parsePostmarkInbound(json: unknown, visibleText?: string): ParsedMail {
   const mail = json as PostmarkInbound;
   if (typeof mail !== "object" || mail === null || typeof mail.MessageID !== "string" || typeof mail.From !== "string") {
     throw new MalformedMail("The body is not a Postmark inbound message (no MessageID or From).");
@@ -114,7 +119,7 @@ export function parsePostmarkInbound(json: unknown): ParsedMail {
     fromName: (mail.FromFull?.Name ?? mail.FromName ?? "").trim() || fromEmail,
     recipients: to,
     subject: (mail.Subject ?? "").trim(),
-    text: newText(mail),
+    text: newText(mail, visibleText),
     messageId: messageIdsIn(header(mail, "Message-ID"))[0] ?? null,
     inReplyTo: messageIdsIn(header(mail, "In-Reply-To"))[0] ?? null,
     references: messageIdsIn(header(mail, "References")),

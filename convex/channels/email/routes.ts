@@ -3,7 +3,7 @@ import { internal } from "../../_generated/api";
 import { httpAction, type ActionCtx } from "../../_generated/server";
 import { env } from "../../lib/env";
 import { handleRequest, HttpError, jsonResponse, readBodyText } from "../../lib/http";
-import { MalformedMail, parsePostmarkInbound, splitAttachments, type PostmarkInbound } from "./postmark";
+import { MalformedMail, needsReplyParsing, parsePostmarkInbound, splitAttachments, type PostmarkInbound } from "./postmark";
 
 /** Postmark posts mail up to 35 MB with attachments; the harness takes up to 10 MB. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -46,7 +46,9 @@ async function receiveMail(ctx: ActionCtx, request: Request, requestId: string):
   }
   const bounded = { ...json, TextBody: json.TextBody?.slice(0, MAX_BODY_CHARS), HtmlBody: json.HtmlBody?.slice(0, MAX_BODY_CHARS) };
   const { body, texts } = splitAttachments(bounded);
-  const outcome = await ctx.runMutation(internal.channels.email.inbound.receive, { body, attachmentTexts: texts });
+  // The reply parser is Node-only (it may load re2): a Node action reads the new text out of the quoted history.
+  const visibleText = needsReplyParsing(bounded) ? await ctx.runAction(internal.channels.email.replyText.visibleText, { text: bounded.TextBody! }) : undefined;
+  const outcome = await ctx.runMutation(internal.channels.email.inbound.receive, { body, attachmentTexts: texts, ...(visibleText !== undefined ? { visibleText } : {}) });
   return jsonResponse({ ok: true, duplicate: outcome === "duplicate" }, 200, requestId);
 }
 

@@ -29,6 +29,8 @@ export const emailTables = {
     body: v.string(),
     /** Text-like attachments' contents, decoded and bounded, apart from `body`. */
     attachmentTexts: v.array(v.object({ name: v.string(), text: v.string() })),
+    /** The text body without its quoted history, when Postmark found none to strip (replyText.ts). */
+    visibleText: v.optional(v.string()),
     status: vEmailInboundStatus,
     outcome: v.optional(v.string()),
     lastError: v.optional(v.string()),

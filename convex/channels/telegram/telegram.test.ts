@@ -277,3 +277,21 @@ test("disconnecting removes the webhook at Telegram, deletes the token and refus
   const audit = await t.run(async (ctx) => (await ctx.db.query("auditLog").collect()).map((a) => a.action));
   expect(audit).toContain("telegram_bot.disconnect");
 });
+
+test("an agent that does not list telegram among its channels refuses on Telegram, in words, and starts nothing", async () => {
+  const { t, admin, agentId, botId, secret, server } = await setup();
+  await link(t, admin, botId, secret);
+  await admin.client.mutation(api.agents.agents.update, { accountId: admin.accountId, agentId, channels: ["app", "api"] });
+  const before = server.callsOf("sendMessage").length;
+  await post(t, privateText("Explain what a journal is in a workflow engine"), secret);
+  const reply = await vi.waitFor(() => server.callsOf("sendMessage")[before] ?? Promise.reject(new Error("no reply")));
+  expect(reply.body.text).toBe("Sorry — Assistant does not answer on Telegram; it answers on the app, the API.");
+  expect(await t.run(async (ctx) => (await ctx.db.query("interactions").collect()).length)).toBe(0);
+  // The app still works.
+  await admin.client.mutation(api.agents.agents.update, { accountId: admin.accountId, agentId, channels: ["telegram"] });
+  const thread = await admin.client.mutation(api.chat.threads.create, { accountId: admin.accountId, agentId });
+  expect(await refusal(admin.client.mutation(api.chat.messages.send, { accountId: admin.accountId, threadId: thread.threadId, text: "hello" }))).toMatchObject({
+    code: "policy_denied",
+    message: "Assistant does not answer on the app; it answers on Telegram.",
+  });
+});

@@ -16,12 +16,21 @@ export type AgentValues = {
   capabilityLevel: Permission;
   /** "" = no accent colour. */
   accentColor: string;
+  /** Where it answers; [] = every channel. */
+  channels: string[];
 };
 
-/** The fields a refusal of create / update can name as its `field` (see convex/agents/builder.ts). */
-export const AGENT_FIELDS = ["name", "slug", "description", "instructions", "modelId", "accentColor", "capabilityLevel"] as const;
+const CHANNEL_CHOICES = [
+  { value: "app", label: "The app's chat" },
+  { value: "api", label: "HTTP API" },
+  { value: "telegram", label: "Telegram" },
+  { value: "email", label: "Email" },
+] as const;
 
-export const EMPTY_AGENT: AgentValues = { name: "", slug: "", description: "", instructions: "", modelId: "", capabilityLevel: "write", accentColor: "" };
+/** The fields a refusal of create / update can name as its `field` (see convex/agents/builder.ts). */
+export const AGENT_FIELDS = ["name", "slug", "description", "instructions", "modelId", "accentColor", "capabilityLevel", "channels"] as const;
+
+export const EMPTY_AGENT: AgentValues = { name: "", slug: "", description: "", instructions: "", modelId: "", capabilityLevel: "write", accentColor: "", channels: [] };
 
 type Props = {
   values: AgentValues;
@@ -159,6 +168,24 @@ export function AgentFields({ values, onChange, error, testPrefix, slugEditable,
           <FieldMessage id={errId("accentColor")} field="accentColor" error={error} />
         </label>
       </div>
+      <fieldset className="field" data-testid={`${testPrefix}-channels`} aria-describedby={errId("channels")}>
+        <legend>Answers on</legend>
+        <span className="row">
+          {CHANNEL_CHOICES.map((c) => (
+            <label key={c.value} className="row small">
+              <input
+                type="checkbox"
+                checked={values.channels.includes(c.value)}
+                data-testid={`${testPrefix}-channel-${c.value}`}
+                onChange={(e) => set({ channels: e.target.checked ? [...values.channels, c.value] : values.channels.filter((x) => x !== c.value) })}
+              />
+              {c.label}
+            </label>
+          ))}
+        </span>
+        <span className="muted small">{values.channels.length === 0 ? "None ticked: every channel." : "Messages on other channels are refused, in words, on that channel."}</span>
+        <FieldMessage id={errId("channels")} field="channels" error={error} />
+      </fieldset>
       <p className="muted small">
         The capability level caps the permissions its tools can be given. Leave the model empty to use the deployment's default; pick one from the list (the
         account's own providers are under Settings → Models) or type any model id.

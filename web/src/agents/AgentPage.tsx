@@ -12,6 +12,7 @@ import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { AGENT_FIELDS, AgentFields, type AgentValues } from "./AgentFields";
 import { AgentsTabs, useCanBuild } from "./common";
+import { AgentViewTabs } from "./AgentViewTabs";
 import { ManifestExport } from "./ManifestExport";
 import { ToolAssignments } from "./ToolAssignments";
 import { Versions } from "./Versions";
@@ -70,18 +71,25 @@ function AgentView({ agentId }: { agentId: Id<"agents"> }) {
         {canBuild && <StatusControls agent={agent} />}
         {agent.status === "archived" && <p className="muted small">Archived agents are read-only: they keep their history and their slug.</p>}
       </header>
-      <PageErrorBoundary what="the definition">
-        <EditAgent agent={agent} editable={editable} />
-      </PageErrorBoundary>
-      <PageErrorBoundary what="the tools">
-        <ToolAssignments agent={agent} editable={editable} />
-      </PageErrorBoundary>
-      <PageErrorBoundary what="the manifest">
-        <ManifestExport agent={agent} />
-      </PageErrorBoundary>
-      <PageErrorBoundary what="the versions">
-        <Versions agent={agent} />
-      </PageErrorBoundary>
+      <AgentViewTabs
+        agent={agent}
+        settings={
+          <>
+            <PageErrorBoundary what="the definition">
+              <EditAgent agent={agent} editable={editable} />
+            </PageErrorBoundary>
+            <PageErrorBoundary what="the tools">
+              <ToolAssignments agent={agent} editable={editable} />
+            </PageErrorBoundary>
+            <PageErrorBoundary what="the manifest">
+              <ManifestExport agent={agent} />
+            </PageErrorBoundary>
+            <PageErrorBoundary what="the versions">
+              <Versions agent={agent} />
+            </PageErrorBoundary>
+          </>
+        }
+      />
     </>
   );
 }
@@ -175,6 +183,7 @@ function valuesOf(agent: AgentDetail): AgentValues {
     modelId: agent.hasOwnModel ? agent.modelId : "",
     capabilityLevel: agent.capabilityLevel,
     accentColor: agent.accentColor ?? "",
+    channels: agent.channels ?? [],
   };
 }
 
@@ -197,6 +206,7 @@ function EditAgent({ agent, editable }: { agent: AgentDetail; editable: boolean 
         modelId: values.modelId.trim() === "" ? null : values.modelId.trim(),
         capabilityLevel: values.capabilityLevel,
         accentColor: values.accentColor.trim() === "" ? null : values.accentColor.trim(),
+        channels: values.channels,
       });
     setValues(valuesOf(result));
     setSaved(result.version === agent.version ? "Nothing changed." : `Saved as version ${result.version}.`);

@@ -1,36 +1,59 @@
-import { optimisticallySendMessage } from "@convex-dev/agent/react";
-import { useId, useImperativeHandle, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type Ref } from "react";
-import { api } from "../../../convex/_generated/api";
-import type { Id } from "../../../convex/_generated/dataModel";
-import { useMutation } from "../lib/convex";
+import { useId, useImperativeHandle, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode, type Ref } from "react";
 import { useRun } from "../lib/useRun";
-import { useAccount } from "../shell/AccountProvider";
 
 const MAX_LENGTH = 8000;
 
-export type ComposerHandle = { focus: () => void };
+export type ComposerHandle = {
+  focus: () => void;
+  /** Put text in the box (to edit a message), cursor at the end. */
+  fill: (text: string) => void;
+};
 
-/** The message box: Enter sends, Shift+Enter adds a line. */
+/** Editing the last message instead of writing a new one. */
+export type Editing = { onCancel: () => void };
+
+/**
+ * The message box: Enter sends, Shift+Enter adds a line, Esc leaves an edit.
+ * `onSend` resolves to anything but undefined once the message is accepted;
+ * when it throws, the error is shown and the text stays in the box.
+ */
 export function Composer({
-  threadId,
+  onSend,
   disabledReason,
+  editing,
+  before,
+  placeholder = "Message the agent…",
   ref,
 }: {
-  threadId: Id<"threads">;
+  onSend: (text: string) => Promise<unknown>;
   disabledReason: string | null;
+  editing?: Editing | null;
+  /** Controls above the box (the agent picker of a new chat). */
+  before?: ReactNode;
+  placeholder?: string;
   ref?: Ref<ComposerHandle>;
 }) {
-  const { accountId } = useAccount();
-  const send = useMutation(api.chat.messages.send).withOptimisticUpdate((store, args) =>
-    optimisticallySendMessage(api.chat.messages.list)(store, { threadId: args.threadId, prompt: args.text.trim() }),
-  );
-  const { run, pending, error, clearError } = useRun(send);
+  const { run, pending, error, clearError } = useRun(onSend);
   const [text, setText] = useState("");
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const inputId = useId();
   const hintId = useId();
 
-  useImperativeHandle(ref, () => ({ focus: () => textareaRef.current?.focus() }), []);
+  useImperativeHandle(
+    ref,
+    () => ({
+      focus: () => textareaRef.current?.focus(),
+      fill: (next: string) => {
+        setText(next);
+        window.setTimeout(() => {
+          const el = textareaRef.current;
+          el?.focus();
+          el?.setSelectionRange(next.length, next.length);
+        }, 0);
+      },
+    }),
+    [],
+  );
 
   // Grow with the text (up to the CSS max-height).
   useLayoutEffect(() => {
@@ -48,7 +71,7 @@ export function Composer({
     if (!canSend) return;
     const sent = text;
     setText("");
-    const result = await run({ accountId, threadId, text: sent });
+    const result = await run(sent);
     // Keep what was typed when it could not be sent.
     if (result === undefined) setText((current) => (current === "" ? sent : current));
     textareaRef.current?.focus();
@@ -58,14 +81,37 @@ export function Composer({
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void submit();
+    } else if (event.key === "Escape" && editing) {
+      // Handled here: the thread's Esc (stop a reply) must not also fire.
+      event.preventDefault();
+      setText("");
+      clearError();
+      editing.onCancel();
     }
   };
 
   return (
-    <form className="composer" onSubmit={(e) => void submit(e)} aria-label="Send a message">
+    <form className={`composer${editing ? " editing" : ""}`} onSubmit={(e) => void submit(e)} aria-label={editing ? "Edit your last message" : "Send a message"}>
+      {before}
       {disabledReason !== null && (
         <p className="muted small" data-testid="composer-disabled">
           {disabledReason}
+        </p>
+      )}
+      {editing && (
+        <p className="small composer-editing" data-testid="composer-editing">
+          Editing your last message; sending it starts a new reply (the earlier one is kept).{" "}
+          <button
+            type="button"
+            className="button small ghost"
+            data-testid="composer-edit-cancel"
+            onClick={() => {
+              setText("");
+              editing.onCancel();
+            }}
+          >
+            Cancel edit
+          </button>
         </p>
       )}
       {error !== null && (
@@ -82,7 +128,7 @@ export function Composer({
           ref={textareaRef}
           data-testid="composer-input"
           rows={1}
-          placeholder={disabled ? "" : "Message the agent…"}
+          placeholder={disabled ? "" : placeholder}
           aria-describedby={hintId}
           disabled={disabled}
           maxLength={MAX_LENGTH}
@@ -94,12 +140,18 @@ export function Composer({
           onKeyDown={onKeyDown}
         />
         <button type="submit" className="button primary" data-testid="composer-send" disabled={!canSend}>
-          {pending ? "Sending…" : "Send"}
+          {pending ? "Sending…" : editing ? "Send edit" : "Send"}
         </button>
       </div>
       <p id={hintId} className="muted small composer-hint">
-        Enter to send, Shift+Enter for a new line.
+        Enter to send, Shift+Enter for a new line, Esc stops a reply, {NEW_CHAT_SHORTCUT_LABEL} starts a new chat.
       </p>
     </form>
   );
+}
+
+/** Ctrl+Shift+O (⌘⇧O on a Mac), as in other chat apps. */
+export const NEW_CHAT_SHORTCUT_LABEL = "Ctrl+Shift+O";
+export function isNewChatShortcut(event: globalThis.KeyboardEvent): boolean {
+  return (event.ctrlKey || event.metaKey) && event.shiftKey && !event.altKey && event.key.toLowerCase() === "o";
 }

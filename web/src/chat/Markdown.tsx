@@ -1,7 +1,10 @@
 import { memo, useMemo, type ComponentProps } from "react";
-import ReactMarkdown, { type Components } from "react-markdown";
+import ReactMarkdown, { type Components, type Options } from "react-markdown";
 import { Link } from "react-router";
+import remarkGfm from "remark-gfm";
 import { documentHref, type Citation } from "./citations";
+import { CodeBlock } from "./CodeBlock";
+import { useHighlighter } from "./useHighlighter";
 
 /** The little of hast (the HTML syntax tree react-markdown renders) this file touches. */
 type HastNode = { type: string; tagName?: string; value?: string; properties?: Record<string, unknown>; children?: HastNode[] };
@@ -23,7 +26,7 @@ function citationNode(n: number, citation: Citation): HastNode {
   };
   const text: HastNode = { type: "text", value: `[${n}]` };
   return citation.documentId !== undefined && !gone
-    ? { type: "element", tagName: "a", properties: { ...properties, href: documentHref(citation.documentId) }, children: [text] }
+    ? { type: "element", tagName: "a", properties: { ...properties, href: documentHref(citation.documentId, citation.location) }, children: [text] }
     : { type: "element", tagName: "span", properties, children: [text] };
 }
 
@@ -54,7 +57,9 @@ function rehypeCitations(options: { citations: ReadonlyMap<number, Citation> }) 
 }
 
 function MarkdownLink({ node: _node, href, children, ...rest }: ComponentProps<"a"> & { node?: unknown }) {
-  if (href?.startsWith("/")) {
+  // react-markdown has already emptied unsafe URLs (javascript:, data:, ...): show their text, not a dead link.
+  if (href === undefined || href === "") return <span className="unsafe-link">{children}</span>;
+  if (href.startsWith("/") && !href.startsWith("//")) {
     return (
       <Link to={href} {...rest}>
         {children}
@@ -68,20 +73,35 @@ function MarkdownLink({ node: _node, href, children, ...rest }: ComponentProps<"
   );
 }
 
-const COMPONENTS: Components = { a: MarkdownLink };
+/** Wide tables scroll inside the reply instead of widening the page. */
+function Table({ node: _node, ...rest }: ComponentProps<"table"> & { node?: unknown }) {
+  return (
+    <div className="table-scroll" tabIndex={0}>
+      <table {...rest} />
+    </div>
+  );
+}
+
+const COMPONENTS: Components = { a: MarkdownLink, pre: CodeBlock as Components["pre"], table: Table };
+const REMARK_PLUGINS = [remarkGfm];
+const FENCE = /^\s*(```|~~~)/m;
 
 /**
- * An agent's reply as Markdown (react-markdown: raw HTML is shown as text,
- * never rendered; unsafe link protocols are dropped), with `[n]` citations
- * linked to the knowledge they came from.
+ * An agent's reply as Markdown with GitHub's tables, task lists and
+ * autolinks (react-markdown: raw HTML is shown as text, never rendered;
+ * unsafe link protocols are dropped), code blocks highlighted once the
+ * highlighter has loaded, and `[n]` citations linked to the knowledge they
+ * came from.
  */
 export const Markdown = memo(function Markdown({ text, citations }: { text: string; citations: readonly Citation[] }) {
-  const plugins = useMemo(
-    (): [typeof rehypeCitations, Parameters<typeof rehypeCitations>[0]][] => [[rehypeCitations, { citations: new Map(citations.map((c) => [c.n, c])) }]],
-    [citations],
-  );
+  const highlighter = useHighlighter(FENCE.test(text));
+  const plugins = useMemo(() => {
+    const list: NonNullable<Options["rehypePlugins"]> = [[rehypeCitations, { citations: new Map(citations.map((c) => [c.n, c])) }]];
+    if (highlighter !== null) list.push(highlighter);
+    return list;
+  }, [citations, highlighter]);
   return (
-    <ReactMarkdown rehypePlugins={plugins} components={COMPONENTS}>
+    <ReactMarkdown remarkPlugins={REMARK_PLUGINS} rehypePlugins={plugins} components={COMPONENTS}>
       {text}
     </ReactMarkdown>
   );

@@ -51,7 +51,7 @@ function Sources({ text, citations }: { text: string; citations: readonly Citati
         <li key={c.n} data-testid="source" data-n={c.n}>
           <span className="muted">[{c.n}]</span>{" "}
           {c.documentId !== undefined && c.documentExists !== false ? (
-            <Link to={documentHref(c.documentId)} data-testid="source-link">
+            <Link to={documentHref(c.documentId, c.location)} data-testid="source-link">
               {c.title}
             </Link>
           ) : (

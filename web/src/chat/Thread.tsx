@@ -1,5 +1,5 @@
-import { useUIMessages, type UIMessage } from "@convex-dev/agent/react";
-import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, type ReactNode } from "react";
+import { optimisticallySendMessage, useUIMessages, type UIMessage } from "@convex-dev/agent/react";
+import { Fragment, useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { useMutation, useQuery } from "../lib/convex";
@@ -9,7 +9,11 @@ import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { ApprovalCard } from "./ApprovalCard";
 import { Composer, type ComposerHandle } from "./Composer";
+import { FeedbackButtons } from "./FeedbackButtons";
 import { Message } from "./Message";
+import { MessageActions } from "./MessageActions";
+import { MessageScroller } from "./MessageScroller";
+import { ReplyAnnouncer } from "./ReplyAnnouncer";
 import { isActive, TurnFooter, type Turn } from "./TurnFooter";
 import { useAgents } from "./useAgents";
 
@@ -47,7 +51,17 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
   const { data: turns, error: turnsError } = useQueryResult(api.chat.runs.turnsForThread, { accountId, threadId });
   const { data: approvals, error: approvalsError } = useQueryResult(api.chat.approvals.pendingForThread, { accountId, threadId });
   const awaitingApproval = useMemo(() => new Set((approvals ?? []).map((a) => a.toolCallId)), [approvals]);
+  const { data: feedback } = useQueryResult(api.feedback.feedback.forThread, { accountId, threadId });
+  const feedbackByMessage = useMemo(() => new Map((feedback ?? []).map((f) => [f.messageId, f] as const)), [feedback]);
   const setArchived = useRun(useMutation(api.chat.threads.setArchived));
+  const send = useMutation(api.chat.messages.send).withOptimisticUpdate((store, args) =>
+    optimisticallySendMessage(api.chat.messages.list)(store, { threadId: args.threadId, prompt: args.text.trim() }),
+  );
+  const editLast = useMutation(api.chat.messages.editLast);
+  const regenerate = useRun(useMutation(api.chat.messages.regenerate));
+  const cancel = useMutation(api.chat.runs.cancel);
+  // The turn whose prompt is being edited in the composer.
+  const [editing, setEditing] = useState<Id<"interactions"> | null>(null);
   const composerRef = useRef<ComposerHandle>(null);
 
   const results = messages.results as unknown as UIMessage[];
@@ -68,6 +82,35 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
     composerRef.current?.focus();
   }, [threadId]);
 
+  // Esc stops the reply that is coming (unless something closer — an edit, a dialog — took the key).
+  const activeTurnId = latestTurn !== undefined && isActive(latestTurn) ? latestTurn.interactionId : null;
+  useEffect(() => {
+    if (activeTurnId === null) return;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== "Escape" || event.defaultPrevented) return;
+      event.preventDefault();
+      cancel({ accountId, interactionId: activeTurnId }).catch(() => {
+        // Already ended: nothing to stop. The footer's Cancel shows any real failure.
+      });
+    };
+    window.addEventListener("keydown", onKeyDown);
+    return () => window.removeEventListener("keydown", onKeyDown);
+  }, [activeTurnId, accountId, cancel]);
+
+  const onSend = async (text: string) => {
+    if (editing !== null) {
+      const started = await editLast({ accountId, threadId, interactionId: editing, text });
+      setEditing(null);
+      return started;
+    }
+    return await send({ accountId, threadId, text });
+  };
+
+  // Regenerate and edit act on the last turn once it has ended.
+  const lastExchange = exchanges.at(-1);
+  const canRedo = latestTurn !== undefined && !isActive(latestTurn) && thread?.status === "active" && lastExchange?.prompt?.id === latestTurn.promptMessageId;
+  const lastReply = lastExchange?.replies.at(-1);
+
   const archived = thread?.status === "archived";
   const disabledReason = archived
     ? "This conversation is archived. Restore it to continue."
@@ -79,7 +122,7 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
     <section className="thread" aria-labelledby="thread-title" data-testid="thread" data-thread-id={threadId}>
       <header className="thread-header">
         <button type="button" className="button ghost mobile-only" data-testid="show-threads" onClick={onShowThreads}>
-          ← Chats
+          Chats
         </button>
         <div className="thread-heading">
           <h1 id="thread-title" data-testid="thread-title">
@@ -110,7 +153,7 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
         )}
       </header>
 
-      <MessageScroller>
+      <MessageScroller followFrom={exchanges.length}>
         {messages.status === "CanLoadMore" && (
           <button type="button" className="button ghost load-earlier" data-testid="load-earlier" onClick={() => messages.loadMore(30)}>
             Load earlier messages
@@ -132,12 +175,50 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
                 <Fragment key={exchange.key}>
                   {exchange.prompt !== null && (
                     <li>
+                      {exchange.prompt.text === exchanges[index - 1]?.prompt?.text && (
+                        <p className="small muted asked-again" data-testid="asked-again">
+                          Asked again (regenerated); the earlier reply is above.
+                        </p>
+                      )}
                       <Message message={exchange.prompt} agentName={agentName} />
+                      <MessageActions text={exchange.prompt.text} who="your">
+                        {canRedo && exchange === lastExchange && editing === null && (
+                          <button
+                            type="button"
+                            className="button small ghost"
+                            data-testid="message-edit"
+                            onClick={() => {
+                              setEditing(latestTurn.interactionId);
+                              composerRef.current?.fill(exchange.prompt?.text ?? "");
+                            }}
+                          >
+                            Edit
+                          </button>
+                        )}
+                      </MessageActions>
                     </li>
                   )}
                   {exchange.replies.map((reply) => (
                     <li key={reply.key}>
                       <Message message={reply} agentName={agentName} awaitingApproval={awaitingApproval} interactionId={turn?.interactionId} />
+                      {reply.status === "success" && reply.text !== "" && (
+                        <MessageActions text={reply.text} who={`${agentName}’s`}>
+                          {canRedo && reply === lastReply && (
+                            <button
+                              type="button"
+                              className="button small ghost"
+                              data-testid="message-regenerate"
+                              disabled={regenerate.pending}
+                              onClick={() => void regenerate.run({ accountId, threadId, interactionId: latestTurn.interactionId }).then(() => composerRef.current?.focus())}
+                            >
+                              {regenerate.pending ? "Regenerating…" : "Regenerate"}
+                            </button>
+                          )}
+                          {turn !== undefined && (
+                            <FeedbackButtons threadId={threadId} interactionId={turn.interactionId} messageId={reply.id} current={feedbackByMessage.get(reply.id)} />
+                          )}
+                        </MessageActions>
+                      )}
                     </li>
                   ))}
                   {turn !== undefined && (
@@ -177,52 +258,19 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
         </div>
       </MessageScroller>
 
-      {setArchived.error !== null && (
-        <p role="alert" className="error small pad">
-          {setArchived.error}
+      {(setArchived.error ?? regenerate.error) !== null && (
+        <p role="alert" className="error small pad" data-testid="thread-action-error">
+          {setArchived.error ?? regenerate.error}
         </p>
       )}
-      <Composer ref={composerRef} threadId={threadId} disabledReason={disabledReason} />
+      <ReplyAnnouncer active={indicator !== null} outcome={latestTurn?.status} agentName={agentName} reply={lastReply?.text ?? null} />
+      <Composer
+        ref={composerRef}
+        onSend={onSend}
+        disabledReason={disabledReason}
+        editing={editing !== null ? { onCancel: () => setEditing(null) } : null}
+        placeholder={`Message ${agentName}…`}
+      />
     </section>
-  );
-}
-
-/**
- * The scrolling message area. Stays pinned to the bottom while the reader is
- * there (including while text streams in), and leaves them alone when they
- * have scrolled up to read.
- */
-function MessageScroller({ children }: { children: ReactNode }) {
-  const outer = useRef<HTMLDivElement>(null);
-  const inner = useRef<HTMLDivElement>(null);
-  const pinned = useRef(true);
-
-  useLayoutEffect(() => {
-    const scroller = outer.current;
-    const content = inner.current;
-    if (scroller === null || content === null) return;
-    const toBottom = () => {
-      if (pinned.current) scroller.scrollTop = scroller.scrollHeight;
-    };
-    toBottom();
-    const observer = new ResizeObserver(toBottom);
-    observer.observe(content);
-    return () => observer.disconnect();
-  }, []);
-
-  return (
-    <div
-      ref={outer}
-      className="message-scroller"
-      data-testid="message-scroller"
-      tabIndex={0}
-      aria-label="Conversation"
-      onScroll={(event) => {
-        const el = event.currentTarget;
-        pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
-      }}
-    >
-      <div ref={inner}>{children}</div>
-    </div>
   );
 }

@@ -1,15 +1,18 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { api } from "../../../convex/_generated/api";
-import { useMutation, usePaginatedQuery, useQuery, type FunctionReturnType } from "../lib/convex";
+import { useMutation, usePaginatedQuery, type FunctionReturnType } from "../lib/convex";
+import { errorText } from "../lib/errors";
+import { useQueryResult } from "../lib/useQueryResult";
 import { timeAgo, fullTime } from "../lib/time";
 import { useDebounced } from "../lib/useDebounced";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 
 type ThreadSummary = FunctionReturnType<typeof api.chat.threads.get>;
+type Match = FunctionReturnType<typeof api.chat.threads.search>[number]["match"];
 
-/** The caller's threads in this account: search, active/archived, rename, archive. */
+/** The caller's threads in this account: search (titles and what was said), active/archived, rename, archive. */
 export function ThreadList({ activeThreadId, onPick }: { activeThreadId: string | undefined; onPick: () => void }) {
   const { accountId } = useAccount();
   const [showArchived, setShowArchived] = useState(false);
@@ -23,8 +26,10 @@ export function ThreadList({ activeThreadId, onPick }: { activeThreadId: string 
     query === "" ? { accountId, archived: showArchived } : "skip",
     { initialNumItems: 30 },
   );
-  const hits = useQuery(api.chat.threads.searchTitles, query === "" ? "skip" : { accountId, query, archived: showArchived });
-  const threads: ThreadSummary[] | undefined = query === "" ? (paged.status === "LoadingFirstPage" ? undefined : paged.results) : hits;
+  const { data: hits, error: searchError } = useQueryResult(api.chat.threads.search, query === "" ? "skip" : { accountId, query, archived: showArchived });
+  const rows: { thread: ThreadSummary; match?: Match }[] | undefined =
+    query === "" ? (paged.status === "LoadingFirstPage" ? undefined : paged.results.map((thread) => ({ thread }))) : hits;
+  const searching = query !== search.trim();
 
   return (
     <div className="thread-list">
@@ -35,7 +40,7 @@ export function ThreadList({ activeThreadId, onPick }: { activeThreadId: string 
         <input
           id={searchId}
           type="search"
-          placeholder="Search conversations"
+          placeholder="Search titles and messages"
           data-testid="thread-search"
           value={search}
           maxLength={200}
@@ -53,18 +58,28 @@ export function ThreadList({ activeThreadId, onPick }: { activeThreadId: string 
         </label>
       </div>
       <nav aria-label={showArchived ? "Archived conversations" : "Conversations"}>
-        {threads === undefined ? (
-          <p className="muted small pad" role="status">
-            Loading…
+        {searchError !== null && query !== "" ? (
+          <p role="alert" className="error small pad" data-testid="thread-search-error">
+            Search failed: {errorText(searchError)}
           </p>
-        ) : threads.length === 0 ? (
-          <p className="muted small pad" data-testid="thread-list-empty">
-            {query !== "" ? "No conversation titles match." : showArchived ? "No archived conversations." : "No conversations yet. Start one above."}
+        ) : rows === undefined ? (
+          <p className="muted small pad" role="status" data-testid="thread-list-loading">
+            {query !== "" ? "Searching…" : "Loading conversations…"}
+          </p>
+        ) : rows.length === 0 ? (
+          <p className="muted small pad" data-testid="thread-list-empty" role={query !== "" ? "status" : undefined}>
+            {query !== ""
+              ? searching
+                ? "Searching…"
+                : `No ${showArchived ? "archived " : ""}conversation mentions “${query}”.`
+              : showArchived
+                ? "No archived conversations."
+                : "No conversations yet. Type a message to start one."}
           </p>
         ) : (
           <ul data-testid="thread-list">
-            {threads.map((thread) => (
-              <ThreadItem key={thread.threadId} thread={thread} active={thread.threadId === activeThreadId} onPick={onPick} />
+            {rows.map(({ thread, match }) => (
+              <ThreadItem key={thread.threadId} thread={thread} match={match} active={thread.threadId === activeThreadId} onPick={onPick} />
             ))}
           </ul>
         )}
@@ -83,7 +98,7 @@ export function ThreadList({ activeThreadId, onPick }: { activeThreadId: string 
   );
 }
 
-function ThreadItem({ thread, active, onPick }: { thread: ThreadSummary; active: boolean; onPick: () => void }) {
+function ThreadItem({ thread, match, active, onPick }: { thread: ThreadSummary; match?: Match; active: boolean; onPick: () => void }) {
   const { accountId } = useAccount();
   const navigate = useNavigate();
   const rename = useMutation(api.chat.threads.rename);
@@ -177,6 +192,11 @@ function ThreadItem({ thread, active, onPick }: { thread: ThreadSummary; active:
             {thread.source === "api" && (
               <span className="badge" data-testid="thread-source-api" title="Started through the HTTP API with an API key">
                 API
+              </span>
+            )}
+            {match?.in === "message" && (
+              <span className="thread-snippet muted small" data-testid="thread-item-snippet">
+                {match.snippet}
               </span>
             )}
             <time className="muted small" dateTime={new Date(thread.lastMessageAt).toISOString()} title={fullTime(thread.lastMessageAt)}>

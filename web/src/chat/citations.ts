@@ -2,13 +2,13 @@ import type { UIMessage } from "@convex-dev/agent/react";
 import { isToolPart, toolNameOf } from "./ToolCall";
 
 /** What an answer's `[n]` refers to. */
-export type Citation = { n: number; title: string; score?: number; documentId?: string; documentExists?: boolean };
+export type Citation = { n: number; title: string; score?: number; documentId?: string; documentExists?: boolean; location?: string };
 
 const SEARCH_TOOLS = new Set(["knowledge_search", "memory_search"]);
 
-/** Where a cited document opens: the Knowledge page, with that document selected. */
-export function documentHref(documentId: string): string {
-  return `/knowledge?document=${encodeURIComponent(documentId)}`;
+/** Where a cited document opens: the Knowledge page, with that document selected (at a place such as "p. 4", when known). */
+export function documentHref(documentId: string, at?: string): string {
+  return `/knowledge?document=${encodeURIComponent(documentId)}${at ? `&at=${encodeURIComponent(at)}` : ""}`;
 }
 
 /** The `[n]` numbers a text cites, in order of first appearance. */

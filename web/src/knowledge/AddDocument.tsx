@@ -2,30 +2,38 @@ import { useId, useRef, useState, type ChangeEvent, type FormEvent } from "react
 import { Link } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { useMutation, useQuery } from "../lib/convex";
+import { useAction, useMutation, useQuery } from "../lib/convex";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { StatusBadge } from "./Documents";
 import type { ScopeView } from "./scope";
 
-/** The server's limit (convex/knowledge/validators.ts MAX_DOCUMENT_BYTES); checked here only to spare reading a huge file. */
-const MAX_BYTES = 200 * 1024;
-const ACCEPT = ".txt,.md,.markdown,text/plain,text/markdown";
+/** The server's limits (convex/knowledge/validators.ts); checked here only to spare sending a huge file. */
+const MAX_TEXT_BYTES = 200 * 1024;
+const MAX_FILE_BYTES = 8 * 1024 * 1024;
+const ACCEPT = ".txt,.md,.markdown,.pdf,.docx,.html,.htm,.csv,text/plain,text/markdown,application/pdf,text/html,text/csv";
 
-function formatOf(name: string, type: string): "text" | "markdown" | null {
+function formatOf(name: string, type: string): "text" | "markdown" | "file" | null {
   if (/\.(md|markdown)$/i.test(name) || /markdown/.test(type)) return "markdown";
   if (/\.txt$/i.test(name) || type === "text/plain") return "text";
+  if (/\.(pdf|docx|html?|csv)$/i.test(name)) return "file";
   return null;
 }
 
 /**
- * Add a document to the scope: paste text, or pick a .txt / .md file (read in
- * the browser and sent as text, so it works the same on the local engine and
- * a deployment). Its status then follows live until it is ready.
+ * Add a document to the scope: paste text, or pick a file. A .txt / .md file
+ * is read in the browser into the form; a PDF, Word, HTML or CSV file is sent
+ * as it is (`uploads.uploadFile`, its bytes in the call, so it works the same
+ * on the local engine and a deployment) and read on the server. Its status
+ * then follows live until it is ready.
  */
 export function AddDocument({ scope }: { scope: ScopeView }) {
   const { accountId } = useAccount();
   const addText = useMutation(api.knowledge.documents.addText);
+  const uploadFile = useAction(api.knowledge.uploads.uploadFile);
+  const upload = useRun((file: File) =>
+    file.arrayBuffer().then((bytes) => uploadFile({ accountId, scope: scope.scope, name: file.name, contentType: file.type, bytes })),
+  );
   const [title, setTitle] = useState("");
   const [text, setText] = useState("");
   const [format, setFormat] = useState<"text" | "markdown">("text");
@@ -41,8 +49,16 @@ export function AddDocument({ scope }: { scope: ScopeView }) {
     const file = event.target.files?.[0];
     if (file === undefined) return;
     const kind = formatOf(file.name, file.type);
-    if (kind === null) return setFileError("Upload a text (.txt) or Markdown (.md) file.");
-    if (file.size > MAX_BYTES) return setFileError(`Files are limited to 200 KB; this one is ${Math.ceil(file.size / 1024)} KB.`);
+    if (kind === null) return setFileError("Upload a PDF, Word (.docx), HTML, CSV, Markdown (.md) or text (.txt) file.");
+    if (kind === "file") {
+      if (file.size > MAX_FILE_BYTES) return setFileError(`Files are limited to 8 MB; this one is ${(file.size / 1024 / 1024).toFixed(1)} MB.`);
+      setAdded(null);
+      const result = await upload.run(file);
+      if (fileRef.current) fileRef.current.value = "";
+      if (result !== undefined) setAdded({ documentId: result.documentId, unchanged: result.unchanged });
+      return;
+    }
+    if (file.size > MAX_TEXT_BYTES) return setFileError(`Text files are limited to 200 KB; this one is ${Math.ceil(file.size / 1024)} KB.`);
     setText(await file.text());
     setFormat(kind);
     setFileName(file.name);
@@ -67,9 +83,19 @@ export function AddDocument({ scope }: { scope: ScopeView }) {
       <h2 id={`${id}-h`}>Add a document</h2>
       <form className="stack" onSubmit={(e) => void onSubmit(e)}>
         <label className="field">
-          <span>Upload a file (.txt or .md, up to 200 KB)</span>
-          <input ref={fileRef} type="file" accept={ACCEPT} onChange={(e) => void onFile(e)} data-testid="document-file" />
+          <span>Upload a file: PDF, Word (.docx), HTML or CSV up to 8 MB (added at once); .txt or .md up to 200 KB (into the form below)</span>
+          <input ref={fileRef} type="file" accept={ACCEPT} disabled={upload.pending} onChange={(e) => void onFile(e)} data-testid="document-file" />
         </label>
+        {upload.pending && (
+          <p className="muted small" role="status" data-testid="document-uploading">
+            Uploading…
+          </p>
+        )}
+        {upload.error !== null && (
+          <p className="error small" role="alert" data-testid="document-upload-error">
+            Could not add the file: {upload.error}
+          </p>
+        )}
         {fileError !== null && (
           <p className="error small" role="alert" data-testid="document-file-error">
             {fileError}

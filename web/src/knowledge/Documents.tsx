@@ -7,15 +7,19 @@ import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { kilobytes, STATUS_WORDS, type KnowledgeDocument, type ScopeView } from "./scope";
 import { LoadMore } from "../shell/LoadMore";
+import { DocumentContent } from "./DocumentContent";
 
 const PAGE_SIZE = 20;
 
 const chunks = (n: number) => `${n} chunk${n === 1 ? "" : "s"}`;
 
-export function StatusBadge({ document }: { document: Pick<KnowledgeDocument, "status" | "error"> }) {
+export function StatusBadge({ document }: { document: Pick<KnowledgeDocument, "status" | "error" | "chunkCount" | "embeddedChunks"> }) {
+  const progress =
+    document.status === "embedding" && document.chunkCount !== undefined ? ` ${document.embeddedChunks ?? 0}/${document.chunkCount}` : "";
   return (
     <span className={`status status-${document.status}`} data-testid="document-status" title={document.error}>
       {STATUS_WORDS[document.status]}
+      {progress}
     </span>
   );
 }
@@ -137,7 +141,7 @@ function DocumentRow({ document, canWrite, highlighted }: { document: KnowledgeD
 }
 
 /** One document opened from a link (a citation, a search hit): what it is and how its ingestion went. */
-export function DocumentDetail({ document, closeHref }: { document: KnowledgeDocument; closeHref: string }) {
+export function DocumentDetail({ document, closeHref, at }: { document: KnowledgeDocument; closeHref: string; at: string | null }) {
   const ref = useRef<HTMLElement>(null);
   useEffect(() => ref.current?.focus(), [document.documentId]);
   return (
@@ -159,6 +163,7 @@ export function DocumentDetail({ document, closeHref }: { document: KnowledgeDoc
         <dt>Size</dt>
         <dd>
           {kilobytes(document.bytes)}
+          {document.pageCount !== undefined && `, ${document.pageCount} page${document.pageCount === 1 ? "" : "s"}`}
           {document.chunkCount !== undefined && ` in ${chunks(document.chunkCount)}`}
         </dd>
         <dt>Category</dt>
@@ -168,12 +173,13 @@ export function DocumentDetail({ document, closeHref }: { document: KnowledgeDoc
         <dt>Embedding</dt>
         <dd>{document.modelId}</dd>
       </dl>
-      {document.status === "pending" && <p className="muted small">Being split and indexed; it becomes searchable when ready.</p>}
+      {document.status !== "ready" && document.status !== "failed" && <p className="muted small">Being read and indexed; it becomes searchable when ready.</p>}
       {document.status === "failed" && (
         <p className="error small" data-testid="document-detail-error">
           Ingestion failed: {document.error ?? "no reason was recorded"}
         </p>
       )}
+      <DocumentContent documentId={document.documentId} at={at} />
     </section>
   );
 }

@@ -19,7 +19,8 @@ export function Facts({ scope }: { scope: ScopeView }) {
         </p>
       ) : data.facts.length === 0 ? (
         <p className="muted small" data-testid="facts-empty">
-          No facts here yet. Agents remember facts when you ask them to (“remember that …”){scope.canWrite ? ", or add one below" : ""}.
+          No facts here yet. Agents remember what you tell them about yourself (the Assistant does by default) and what you ask them to remember (“remember that …”)
+          {scope.canWrite ? "; or add one below" : ""}.
         </p>
       ) : (
         <ul className="fact-list" data-testid="facts-list">

@@ -17,7 +17,8 @@ import { SCOPE_WORDS, scopeKey, scopeOfDocument, type ScopeView } from "./scope"
  * /knowledge — the scopes you may see; a scope's documents (status, upload,
  * delete) and facts; search across everything you may see, with scores.
  * `?scope=user|account|platform|agent:<id>` picks the scope;
- * `?document=<id>` opens one document (answers' citations link here).
+ * `?document=<id>` opens one document (answers' citations link here),
+ * `&at=p. 4` at the place a citation names.
  */
 export function KnowledgePage() {
   useEffect(() => {
@@ -26,7 +27,12 @@ export function KnowledgePage() {
   return (
     <main className="page wide" id="main" data-testid="knowledge-page">
       <h1>Knowledge</h1>
-      <p className="muted small">What your agents can look up: documents and facts, in layers from yours to the whole platform. Turns search every layer they may see.</p>
+      <p className="muted small">
+        What your agents can look up: documents and facts, in layers from yours to the whole platform. Turns search every layer they may see.{" "}
+        <Link to="/knowledge/about-me" data-testid="about-me-link">
+          What the agents know about you
+        </Link>
+      </p>
       <PageErrorBoundary what="the knowledge scopes">
         <KnowledgeView />
       </PageErrorBoundary>
@@ -101,7 +107,7 @@ function KnowledgeView() {
               Opening the document…
             </p>
           ) : (
-            <DocumentDetail document={linked} closeHref={`/knowledge?scope=${encodeURIComponent(scopeKey(selected.scope))}`} />
+            <DocumentDetail document={linked} at={params.get("at")} closeHref={`/knowledge?scope=${encodeURIComponent(scopeKey(selected.scope))}`} />
           )}
         </div>
       )}

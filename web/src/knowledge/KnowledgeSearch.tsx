@@ -76,8 +76,9 @@ export function KnowledgeSearch({ scope }: { scope: ScopeView }) {
                 <div className="row">
                   <span className="muted small">{index + 1}.</span>
                   {hit.documentId !== undefined ? (
-                    <Link to={documentHref(hit.documentId)} data-testid="search-hit-title">
+                    <Link to={documentHref(hit.documentId, hit.location)} data-testid="search-hit-title">
                       {hit.title || "Untitled"}
+                      {hit.location !== undefined && <span data-testid="search-hit-location">, {hit.location}</span>}
                     </Link>
                   ) : (
                     <strong data-testid="search-hit-title">{hit.title || "A fact"}</strong>

@@ -33,6 +33,9 @@ export const SCOPE_WORDS: Record<ScopeView["kind"], string> = {
 };
 
 export const STATUS_WORDS: Record<KnowledgeDocument["status"], string> = {
+  queued: "Queued",
+  extracting: "Extracting text…",
+  embedding: "Indexing…",
   pending: "Ingesting…",
   ready: "Ready",
   failed: "Failed",

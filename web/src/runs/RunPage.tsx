@@ -10,6 +10,7 @@ import { errorText } from "../lib/errors";
 import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { RunControls } from "./RunControls";
+import { RunFeedback } from "./RunFeedback";
 import { StaffOnly, StatusBadge } from "./RunsPage";
 import { useIsStaff } from "./staff";
 
@@ -85,6 +86,7 @@ function RunView({ interactionId }: { interactionId: Id<"interactions"> }) {
           <Tree root={run} nodes={data.tree} truncated={data.treeTruncated} />
         </section>
       </div>
+      {run.kind === "turn" && <RunFeedback interactionId={run.interactionId} />}
       <PageErrorBoundary what="the audit log">
         <RunAudit interactionId={run.interactionId} />
       </PageErrorBoundary>

@@ -4,8 +4,7 @@ import { vAmount, vPeriod, vReservationStatus, vScopeRef } from "./shared";
 
 /**
  * The budget component's tables. Index names are `by_<field>_<field>` in index
- * order. Usage totals are not here: they live in the `shardedCounter` child
- * (names `${scope}:${scopeId}:${day}:${tokens|microUsd|turns}`), and rates in
+ * order. Usage totals are one `usageDays` row per scope and day; rates live in
  * the `rateLimiter` child.
  */
 export default defineSchema({
@@ -83,4 +82,23 @@ export default defineSchema({
   })
     // reserve / commit / release / get: idempotency by key.
     .index("by_key", ["key"]),
+
+  /**
+   * Usage totals of one scope on one UTC day ("2026-11-21"): one document,
+   * updated once per commit, so a turn writes one usage document per scope.
+   * `estimatedTokens` is the part of `tokens` a caller counted itself because
+   * the provider reported none.
+   * Written by: `ledger.commit` (through `usage.recordUsage`). Read by: `usage.daily`.
+   */
+  usageDays: defineTable({
+    scope: v.string(),
+    scopeId: v.string(),
+    day: v.string(),
+    tokens: v.number(),
+    microUsd: v.number(),
+    turns: v.number(),
+    estimatedTokens: v.number(),
+  })
+    // commit and daily: the row of one scope on one day.
+    .index("by_scope_scopeId_day", ["scope", "scopeId", "day"]),
 });

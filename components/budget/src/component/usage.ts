@@ -1,28 +1,28 @@
 /**
- * Usage totals per (scope, scopeId, UTC day) in the `shardedCounter` child:
- * `${scope}:${scopeId}:${day}:tokens`, `...:microUsd`, `...:turns` and
- * `...:estimatedTokens` (the part of `tokens` a caller counted itself because
- * the provider reported none — so an operator sees when a provider went quiet).
- * Commits add to one shard per counter (no reads of the others); only
- * `usage.daily`, a query for usage pages, sums the shards.
+ * Usage totals per (scope, scopeId, UTC day): one `usageDays` row each, with
+ * tokens, micro-dollars, turns and `estimatedTokens` (the part of `tokens` a
+ * caller counted itself because the provider reported none — so an operator
+ * sees when a provider went quiet).
+ *
+ * A commit adds to the row of each scope in its chain: one document written
+ * per scope, read by index — never a sum over shards. (Usage used to live in
+ * four sharded counters per scope-day: up to twelve writes per commit for a
+ * three-scope chain. Concurrent commits of one scope now touch the same row,
+ * as they already touch the same `budgetPeriods` row; Convex retries the loser.)
  */
-import { ShardedCounter } from "@convex-dev/sharded-counter";
 import { v } from "convex/values";
-import { components } from "./_generated/api";
+import type { Doc } from "./_generated/dataModel";
 import { query, type MutationCtx, type QueryCtx } from "./_generated/server";
 import { DAY_PATTERN, LIMITS, badRequest, checkScopeRef, dayKey, vDailyUsage, type Amount, type DailyUsage, type ScopeRef } from "./shared";
 
-const counters = new ShardedCounter<string>(components.shardedCounter);
-
-const METRICS = ["tokens", "microUsd", "turns", "estimatedTokens"] as const;
-type Metric = (typeof METRICS)[number];
-
-/** The counter name of one metric of one scope on one day. */
-export function counterName(ref: ScopeRef, day: string, metric: Metric): string {
-  return `${ref.scope}:${ref.scopeId}:${day}:${metric}`;
+async function usageRow(ctx: QueryCtx, ref: ScopeRef, day: string): Promise<Doc<"usageDays"> | null> {
+  return await ctx.db
+    .query("usageDays")
+    .withIndex("by_scope_scopeId_day", (q) => q.eq("scope", ref.scope).eq("scopeId", ref.scopeId).eq("day", day))
+    .unique();
 }
 
-/** Add one commit's spending (and a turn) to the day's totals of every scope in the chain. */
+/** Add one commit's spending (and a turn) to the day's row of every scope in the chain. */
 export async function recordUsage(
   ctx: MutationCtx,
   chain: ScopeRef[],
@@ -30,17 +30,26 @@ export async function recordUsage(
   how: { countsAsTurn: boolean; estimated: boolean },
   now: number,
 ) {
-  const day = dayKey(now);
-  const amounts: Record<Metric, number> = {
+  const add = {
     tokens: actual.tokens,
     microUsd: actual.microUsd,
     turns: how.countsAsTurn ? 1 : 0,
     estimatedTokens: how.estimated ? actual.tokens : 0,
   };
+  if (add.tokens === 0 && add.microUsd === 0 && add.turns === 0) return;
+  const day = dayKey(now);
   for (const ref of chain) {
-    for (const metric of METRICS) {
-      if (amounts[metric] !== 0) await counters.add(ctx, counterName(ref, day, metric), amounts[metric]);
+    const row = await usageRow(ctx, ref, day);
+    if (row === null) {
+      await ctx.db.insert("usageDays", { scope: ref.scope, scopeId: ref.scopeId, day, ...add });
+      continue;
     }
+    await ctx.db.patch("usageDays", row._id, {
+      tokens: row.tokens + add.tokens,
+      microUsd: row.microUsd + add.microUsd,
+      turns: row.turns + add.turns,
+      estimatedTokens: row.estimatedTokens + add.estimatedTokens,
+    });
   }
 }
 
@@ -51,8 +60,8 @@ export async function dailyUsage(ctx: QueryCtx, args: { scope: string; scopeId: 
   const result: DailyUsage[] = [];
   for (const day of args.days) {
     if (!DAY_PATTERN.test(day)) badRequest(`days are "YYYY-MM-DD", got ${day}`);
-    const [tokens, microUsd, turns, estimatedTokens] = await Promise.all(METRICS.map((metric) => counters.count(ctx, counterName(args, day, metric))));
-    result.push({ day, tokens: tokens ?? 0, microUsd: microUsd ?? 0, turns: turns ?? 0, estimatedTokens: estimatedTokens ?? 0 });
+    const row = await usageRow(ctx, args, day);
+    result.push({ day, tokens: row?.tokens ?? 0, microUsd: row?.microUsd ?? 0, turns: row?.turns ?? 0, estimatedTokens: row?.estimatedTokens ?? 0 });
   }
   return result;
 }

@@ -1,0 +1,29 @@
+import { useEffect, useRef, useState } from "react";
+
+const MAX_ANNOUNCED = 400;
+
+/**
+ * A polite live region for screen readers that reads a reply once it is
+ * complete, or says that it stopped or failed (the streaming indicator says
+ * when one starts; the growing text itself is not announced word by word,
+ * which would drown everything else out).
+ */
+export function ReplyAnnouncer({ active, outcome, agentName, reply }: { active: boolean; outcome: string | undefined; agentName: string; reply: string | null }) {
+  const [announcement, setAnnouncement] = useState("");
+  const wasActive = useRef(active);
+  useEffect(() => {
+    if (!active && wasActive.current) {
+      if (outcome === "completed" && reply !== null) {
+        const clipped = reply.length > MAX_ANNOUNCED ? `${reply.slice(0, MAX_ANNOUNCED)}…` : reply;
+        setAnnouncement(`${agentName} replied: ${clipped}`);
+      } else if (outcome === "cancelled") setAnnouncement("The reply was stopped.");
+      else if (outcome === "failed") setAnnouncement("The reply failed.");
+    }
+    wasActive.current = active;
+  }, [active, outcome, agentName, reply]);
+  return (
+    <div className="visually-hidden" role="status" aria-live="polite" data-testid="reply-announcer">
+      {announcement}
+    </div>
+  );
+}
