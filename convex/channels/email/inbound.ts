@@ -18,7 +18,7 @@ import { isHarnessError } from "../../lib/errors";
 import { SEND_RATE } from "../../chat/messages";
 import { startTurn } from "../../chat/startTurn";
 import { MAX_MESSAGE_LENGTH } from "../../chat/validators";
-import { telegramPool as channelPool } from "../telegram/pool";
+import { channelPool } from "../pool";
 import { agentAddress, queueMail } from "./outbound";
 import { parsePostmarkInbound, replySubject, type ParsedMail } from "./postmark";
 

@@ -13,7 +13,7 @@ import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "../../_generated/server";
 import { env } from "../../lib/env";
-import { telegramPool as channelPool } from "../telegram/pool";
+import { channelPool } from "../pool";
 import { vEmailTransport } from "./validators";
 
 export const MAIL_RETRY = { maxAttempts: 5, initialBackoffMs: 2_000, base: 4 } as const;

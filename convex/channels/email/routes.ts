@@ -2,6 +2,7 @@ import type { HttpRouter } from "convex/server";
 import { internal } from "../../_generated/api";
 import { httpAction, type ActionCtx } from "../../_generated/server";
 import { env } from "../../lib/env";
+import { sameSecret } from "../../lib/secrets";
 import { handleRequest, HttpError, jsonResponse, readBodyText } from "../../lib/http";
 import { MalformedMail, needsReplyParsing, parsePostmarkInbound, splitAttachments, type PostmarkInbound } from "./postmark";
 
@@ -11,13 +12,6 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const MAX_BODY_CHARS = 200_000;
 export const POSTMARK_INBOUND_PATH = "/email/postmark/inbound";
 const BASIC_USER = "postmark";
-
-function sameSecret(given: string, expected: string): boolean {
-  if (given.length !== expected.length) return false;
-  let diff = 0;
-  for (let i = 0; i < expected.length; i++) diff |= given.charCodeAt(i) ^ expected.charCodeAt(i);
-  return diff === 0;
-}
 
 /** Postmark's recommended protection: basic-auth credentials in the webhook URL (`https://postmark:<secret>@…`). */
 function checkBasicAuth(request: Request): void {

@@ -17,7 +17,8 @@ import { isHarnessError } from "../../lib/errors";
 import { requireMembership } from "../../tenancy/identity";
 import { startTurn } from "../../chat/startTurn";
 import { SEND_RATE } from "../../chat/messages";
-import { telegramPool } from "./pool";
+import { channelPool } from "../pool";
+import { sameSecret } from "../../lib/secrets";
 import { queueReply } from "./replies";
 import { decideUpdate, type Sender } from "./updates";
 
@@ -25,14 +26,6 @@ const MAX_OUTCOME_LENGTH = 500;
 const MAX_TITLE_LENGTH = 60;
 /** Someone who is not linked hears how to link at most three times an hour. */
 const UNLINKED_REPLY_RATE = { rate: 3, periodMs: 60 * 60_000, capacity: 3 };
-
-/** Constant-time comparison of the secret token (no early exit on the first differing character). */
-function sameSecret(given: string, expected: string): boolean {
-  if (given.length !== expected.length) return false;
-  let diff = 0;
-  for (let i = 0; i < expected.length; i++) diff |= given.charCodeAt(i) ^ expected.charCodeAt(i);
-  return diff === 0;
-}
 
 /**
  * Store a delivered update. `refused` (the route answers 401) for an unknown
@@ -56,7 +49,7 @@ export const receive = internalMutation({
       .first();
     if (existing !== null) return "duplicate";
     const rowId = await ctx.db.insert("telegramUpdates", { botId: bot._id, updateId, body, status: "pending", attempts: 0, receivedAt: Date.now() });
-    await telegramPool.enqueueMutation(ctx, internal.channels.telegram.inbox.apply, { updateRowId: rowId }, {
+    await channelPool.enqueueMutation(ctx, internal.channels.telegram.inbox.apply, { updateRowId: rowId }, {
       onComplete: internal.channels.telegram.inbox.applyDone,
       context: { updateRowId: rowId },
     });

@@ -17,7 +17,7 @@ import { components, internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../../_generated/server";
 import { finalReply } from "../../outbound/events";
-import { telegramPool } from "./pool";
+import { channelPool } from "../pool";
 import { botApi, classifyBotApiError, isNotModified, isParseError } from "./botApi";
 import { plainPreview, splitForTelegram, toMarkdownV2 } from "./format";
 import type { Sender } from "./updates";
@@ -55,7 +55,7 @@ export async function queueReply(
 }
 
 async function enqueueDelivery(ctx: MutationCtx, replyId: Id<"telegramReplies">) {
-  await telegramPool.enqueueAction(ctx, internal.channels.telegram.replies.deliver, { replyId }, { retry: DELIVERY_RETRY });
+  await channelPool.enqueueAction(ctx, internal.channels.telegram.replies.deliver, { replyId }, { retry: DELIVERY_RETRY });
 }
 
 /** The text of a turn's reply so far: the newest stream's text while it runs, the saved reply once it ended. */
