@@ -3,6 +3,7 @@
 // through lib/functions.ts; the SPA imports only the generated api and
 // browser-safe shared modules; components never import the app).
 import convexPlugin from "@convex-dev/eslint-plugin";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -61,6 +62,12 @@ export default tseslint.config(
         { selector: "MemberExpression[object.name='process'][property.name='env']", message: "Components never read process.env; take values as arguments." },
       ],
     },
+  },
+  {
+    // React's rules of hooks and the compiler-backed checks, all as errors: a missed effect dependency fails lint.
+    files: ["web/src/**/*.ts", "web/src/**/*.tsx"],
+    plugins: reactHooks.configs.flat.recommended.plugins,
+    rules: Object.fromEntries(Object.keys(reactHooks.configs.flat.recommended.rules).map((rule) => [rule, "error"])),
   },
   {
     files: ["web/**/*.ts", "web/**/*.tsx"],

@@ -1,6 +1,7 @@
 import { defineSchema } from "convex/server";
 import { agentTables } from "./agents/schema";
 import { auditTables } from "./audit/schema";
+import { accountRateTables } from "./usage/accountRatesSchema";
 import { chatTables } from "./chat/schema";
 import { jobTables } from "./jobs/schema";
 import { knowledgeTables } from "./knowledge/schema";
@@ -16,6 +17,8 @@ import { telegramTables } from "./channels/telegram/schema";
 import { emailTables } from "./channels/email/schema";
 import { feedbackTables } from "./feedback/schema";
 import { taskTables } from "./tasks/schema";
+import { teamTables } from "./teams/schema";
+import { conversationTables } from "./conversations/schema";
 
 /** The app's tables, one domain folder each. */
 export default defineSchema({
@@ -24,6 +27,7 @@ export default defineSchema({
   ...chatTables,
   ...knowledgeTables,
   ...auditTables,
+  ...accountRateTables,
   ...jobTables,
   ...clerkTables,
   ...httpApiTables,
@@ -36,4 +40,6 @@ export default defineSchema({
   ...emailTables,
   ...feedbackTables,
   ...taskTables,
+  ...teamTables,
+  ...conversationTables,
 });

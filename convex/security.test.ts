@@ -99,6 +99,7 @@ async function idFor(t: Harness, table: string): Promise<string> {
       tasks: async () =>
         ctx.db.insert("tasks", { accountId, title: "t", description: "", status: "todo", order: 1, createdBy: { kind: "user", userId }, updatedAt: 0 }),
       _storage: async () => ctx.storage.store(new Blob(["x"], { type: "text/plain" })),
+      teams: async () => ctx.db.insert("teams", { accountId, name: "T", status: "active", createdBy: userId }),
       knowledgeDocuments: async () =>
         ctx.db.insert("knowledgeDocuments", {
           accountId, scope: "account", scopeKey: `account:${accountId}`, title: "d", format: "text", source: "text", contentHash: "h",

@@ -6,7 +6,9 @@
 //   run `npx convex dev` (when there is a deployment to push to) and Vite for
 //   web/. The local engine is not loaded.
 // - Otherwise: the local engine (scripts/local-engine), which runs convex/ on
-//   convex-test and serves the SPA, with no account and no network.
+//   convex-test and serves the SPA, with no account and no network: its
+//   production build (built when web/ changed, scripts/web/), or with `--dev`
+//   (`npm run dev`) Vite's dev server with hot reload.
 //   CONVEX_SELF_HOSTED_URL + CONVEX_SELF_HOSTED_ADMIN_KEY holding the local
 //   engine's own admin key (`local-engine|…`, printed at start; set so that
 //   `npx convex run` / `env` reach the engine) still mean the local engine,

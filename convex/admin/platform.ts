@@ -4,6 +4,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { platformAdminMutation, platformAdminQuery, serviceMutation } from "../lib/functions";
 import { setAccountSuspension, setUserSuspension, vSuspensionResult } from "../tenancy/suspension";
+import { writePlatformAudit } from "../ops/audit";
 import { fail } from "../lib/errors";
 import { vAccountKind, vAccountStatus, vMembershipStatus, vRole, vUserStatus } from "../lib/validators";
 
@@ -133,6 +134,16 @@ export const setPlatformAdmin = serviceMutation({
       .unique();
     if (user === null) fail("not_found", "No user with that token identifier has signed in yet.");
     await ctx.db.patch("userProfiles", user._id, { isPlatformAdmin });
+    if ((user.isPlatformAdmin ?? false) !== isPlatformAdmin) {
+      await writePlatformAudit(ctx, { kind: "operator" }, {
+        action: isPlatformAdmin ? "platform_admin.grant" : "platform_admin.revoke",
+        targetKind: "user",
+        targetId: user._id,
+        reason: "",
+        before: { isPlatformAdmin: user.isPlatformAdmin ?? false },
+        after: { isPlatformAdmin },
+      });
+    }
     return null;
   },
 });

@@ -13,7 +13,7 @@
  */
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
-import type { Doc } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
@@ -28,6 +28,8 @@ import { vChannel } from "./channels";
 import { assignmentsOf, capabilityOf, recordVersion, snapshotFromRow, snapshotOf, vAgentSnapshot, versionsQuery } from "./versions";
 import { cancelPendingJobsForAgent } from "../jobs/model";
 import { releaseHeld } from "../jobs/hold";
+import { auditChange, spaActor } from "../audit/changes";
+import { availableAgents, requireAvailableAgent } from "../teams/availability";
 
 export const vPublicAgent = v.object({
   agentId: v.id("agents"),
@@ -144,22 +146,32 @@ export const list = accountQuery({
       .withIndex("by_accountId_slug", (q) => q.eq("accountId", accountId))
       .take(MAX_AGENTS);
     const names = await connectionNames(ctx, accountId);
-    return agents.filter((a) => includeArchived === true || a.status !== "archived").map((a) => publicAgent(a, names));
+    const listed = agents.filter((a) => includeArchived === true || a.status !== "archived");
+    // Agents made available to other teams or people only are not listed (teams/availability.ts).
+    const viewer = { accountId, userId: ctx.user._id, role: ctx.membership.role };
+    return (await availableAgents(ctx, viewer, listed)).map((a) => publicAgent(a, names));
   },
 });
+
+/** An agent of the account the caller may use; one available to others only is `not_found`. */
+async function visibleAgent(ctx: QueryCtx & { user: Doc<"userProfiles">; membership: Doc<"memberships"> }, accountId: Id<"accounts">, agentId: Id<"agents">) {
+  const agent = await loadAgent(ctx, accountId, agentId);
+  await requireAvailableAgent(ctx, agent, ctx.user._id, ctx.membership.role);
+  return agent;
+}
 
 /** One agent with its prompt and tools. */
 export const get = accountQuery({
   args: { agentId: v.id("agents") },
   returns: vAgentDetail,
-  handler: async (ctx, { accountId, agentId }) => await detail(ctx, await loadAgent(ctx, accountId, agentId)),
+  handler: async (ctx, { accountId, agentId }) => await detail(ctx, await visibleAgent(ctx, accountId, agentId)),
 });
 
 /** The agent's views (tabs of its page), checked: unknown or broken ones come back as "unsupported" with the reason. */
 export const getViews = accountQuery({
   args: { agentId: v.id("agents") },
   returns: v.array(vPublicView),
-  handler: async (ctx, { accountId, agentId }) => publicViews((await loadAgent(ctx, accountId, agentId)).views),
+  handler: async (ctx, { accountId, agentId }) => publicViews((await visibleAgent(ctx, accountId, agentId)).views),
 });
 
 export const create = accountMutation({
@@ -179,6 +191,7 @@ export const create = accountMutation({
   handler: async (ctx, { accountId, ...fields }) => {
     const agent = await insertAgent(ctx, accountId, fields);
     await recordVersion(ctx, agent._id, ctx.user._id);
+    await auditChange(ctx, spaActor(ctx), { accountId, action: "agent.create", targetKind: "agent", targetId: agent._id, before: null, after: agent });
     return await detail(ctx, agent);
   },
 });
@@ -200,7 +213,9 @@ export const update = accountMutation({
   returns: vAgentDetail,
   handler: async (ctx, { accountId, agentId, ...edit }) => {
     const agent = await loadEditableAgent(ctx, accountId, agentId);
-    return await detail(ctx, await editAgent(ctx, agent, edit, ctx.user._id));
+    const edited = await editAgent(ctx, agent, edit, ctx.user._id);
+    await auditChange(ctx, spaActor(ctx), { accountId, action: "agent.update", targetKind: "agent", targetId: agentId, before: agent, after: edited });
+    return await detail(ctx, edited);
   },
 });
 
@@ -214,7 +229,9 @@ export const pause = accountMutation({
     if (agent.status !== "paused") await ctx.db.patch("agents", agentId, { status: "paused", updatedAt: Date.now() });
     // Kill switch: no new turns (send refuses a paused agent) and its pending jobs are cancelled.
     await cancelPendingJobsForAgent(ctx, agentId);
-    return await agentView(ctx, (await ctx.db.get("agents", agentId))!);
+    const paused = (await ctx.db.get("agents", agentId))!;
+    await auditChange(ctx, spaActor(ctx), { accountId, action: "agent.pause", targetKind: "agent", targetId: agentId, before: agent, after: paused });
+    return await agentView(ctx, paused);
   },
 });
 
@@ -227,7 +244,9 @@ export const resume = accountMutation({
     if (agent.status !== "active") await ctx.db.patch("agents", agentId, { status: "active", updatedAt: Date.now() });
     // Its turns held at a step boundary by the pause continue (jobs/hold.ts).
     await releaseHeld(ctx, agentId);
-    return await agentView(ctx, (await ctx.db.get("agents", agentId))!);
+    const resumed = (await ctx.db.get("agents", agentId))!;
+    await auditChange(ctx, spaActor(ctx), { accountId, action: "agent.resume", targetKind: "agent", targetId: agentId, before: agent, after: resumed });
+    return await agentView(ctx, resumed);
   },
 });
 
@@ -242,7 +261,9 @@ export const archive = accountMutation({
   handler: async (ctx, { accountId, agentId }) => {
     const agent = await loadAgent(ctx, accountId, agentId);
     if (agent.status === "archived") return await agentView(ctx, agent);
-    return await agentView(ctx, await archiveAgent(ctx, agent, ctx.user._id));
+    const archived = await archiveAgent(ctx, agent, ctx.user._id);
+    await auditChange(ctx, spaActor(ctx), { accountId, action: "agent.archive", targetKind: "agent", targetId: agentId, before: agent, after: archived });
+    return await agentView(ctx, archived);
   },
 });
 
@@ -251,7 +272,7 @@ export const versions = accountQuery({
   args: { agentId: v.id("agents"), paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vAgentSnapshot),
   handler: async (ctx, { accountId, agentId, paginationOpts }) => {
-    await loadAgent(ctx, accountId, agentId);
+    await visibleAgent(ctx, accountId, agentId);
     const page = await versionsQuery(ctx, agentId).paginate(paginationOpts);
     return { ...page, page: page.page.map(snapshotFromRow) };
   },
@@ -262,7 +283,7 @@ export const getVersion = accountQuery({
   args: { agentId: v.id("agents"), version: v.number() },
   returns: vAgentSnapshot,
   handler: async (ctx, { accountId, agentId, version }) => {
-    await loadAgent(ctx, accountId, agentId);
+    await visibleAgent(ctx, accountId, agentId);
     const snapshot = await snapshotOf(ctx, agentId, version);
     if (snapshot === null) fail("not_found", `Version ${version} of this agent is not recorded.`);
     return snapshot;

@@ -4,9 +4,12 @@
  * account can read the graph; admins compose and decompose.
  */
 import { v } from "convex/values";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { QueryCtx } from "../_generated/server";
+import { auditChange, spaActor } from "../audit/changes";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { vPermission } from "../tools/validators";
-import { accountEdges, composeDelegation, decomposeDelegation, loadAgent } from "./builder";
+import { accountEdges, assignmentOf, composeDelegation, decomposeDelegation, edgeOf, loadAgent } from "./builder";
 import { graphDepth } from "./graph";
 import { publicAssignments, vPublicAssignment } from "./agents";
 import { vAgentStatus } from "./validators";
@@ -19,6 +22,12 @@ import { vAgentStatus } from "./validators";
  * `maxDelegationDepth`; another account's agent is `not_found`.
  * Composing an existing delegation again updates its options.
  */
+/** A delegation as the audit shows it: its edge's assignment (permission, approval, allowed tools); null when absent. */
+async function delegationState(ctx: QueryCtx, from: Doc<"agents">, toAgentId: Id<"agents">): Promise<Doc<"toolAssignments"> | null> {
+  const edge = await edgeOf(ctx, from.accountId, from._id, toAgentId);
+  return edge === null ? null : await assignmentOf(ctx, from._id, edge.toolSlug);
+}
+
 export const compose = accountMutation({
   minRole: "admin",
   args: {
@@ -35,7 +44,11 @@ export const compose = accountMutation({
   handler: async (ctx, { accountId, fromAgentId, toAgentId, ...options }) => {
     const from = await loadAgent(ctx, accountId, fromAgentId);
     const to = await loadAgent(ctx, accountId, toAgentId);
+    const before = await delegationState(ctx, from, toAgentId);
     const result = await composeDelegation(ctx, ctx.account, from, to, options, ctx.user._id);
+    const after = await delegationState(ctx, from, toAgentId);
+    const action = before === null ? "delegation.compose" : "delegation.update";
+    await auditChange(ctx, spaActor(ctx), { accountId, action, targetKind: "delegation", targetId: `${fromAgentId}->${toAgentId}`, before, after });
     const updated = (await ctx.db.get("agents", fromAgentId))!;
     const assignment = (await publicAssignments(ctx, updated)).find((a) => a.toolSlug === result.toolSlug)!;
     return { ...result, assignment };
@@ -50,7 +63,9 @@ export const decompose = accountMutation({
   handler: async (ctx, { accountId, fromAgentId, toAgentId }) => {
     const from = await loadAgent(ctx, accountId, fromAgentId);
     const to = await loadAgent(ctx, accountId, toAgentId);
+    const before = await delegationState(ctx, from, toAgentId);
     await decomposeDelegation(ctx, from, to, ctx.user._id);
+    await auditChange(ctx, spaActor(ctx), { accountId, action: "delegation.decompose", targetKind: "delegation", targetId: `${fromAgentId}->${toAgentId}`, before, after: null });
     return null;
   },
 });

@@ -6,7 +6,8 @@
  * slug is `conflict` (field `slug`), and nothing is written on any error.
  */
 import { v } from "convex/values";
-import type { Doc } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
+import { auditChange, spaActor, type ChangeActor } from "../audit/changes";
 import type { MutationCtx } from "../_generated/server";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { connectionNames } from "../models/connectionStore";
@@ -121,8 +122,18 @@ export const importManifest = accountMutation({
   // JSON text or an object, checked field by field (text keeps unusual keys out of argument validation).
   args: { manifest: v.any() },
   returns: vPublicAgent,
-  handler: async (ctx, { manifest }) => await importAgentManifest(ctx, ctx.account, ctx.user._id, manifest),
+  handler: async (ctx, { manifest }) => {
+    const imported = await importAgentManifest(ctx, ctx.account, ctx.user._id, manifest);
+    await auditImport(ctx, spaActor(ctx), imported.agentId);
+    return imported;
+  },
 });
+
+/** The audit entry of an imported agent (its definition as created). */
+export async function auditImport(ctx: MutationCtx, actor: ChangeActor, agentId: Id<"agents">): Promise<void> {
+  const agent = (await ctx.db.get("agents", agentId))!;
+  await auditChange(ctx, actor, { accountId: agent.accountId, action: "agent.import", targetKind: "agent", targetId: agentId, before: null, after: agent });
+}
 
 /** `importManifest`'s logic, shared with the HTTP API (`POST /v1/capabilities`); `userId` is who imports. */
 export async function importAgentManifest(

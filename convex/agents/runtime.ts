@@ -43,10 +43,20 @@ export type Delegation = {
  */
 export async function delegationFor(ctx: QueryCtx, agentId: Id<"agents">, toolSlug: string): Promise<Delegation | null> {
   const assignment = await assignmentOf(ctx, agentId, toolSlug);
-  if (assignment === null || assignment.delegateToAgentId === undefined) return null;
   const agent = await ctx.db.get("agents", agentId);
   if (agent === null) return null;
-  const tool = await findAccountTool(ctx, agent.accountId, toolSlug);
+  return await delegationOf(ctx, agent.accountId, toolSlug, assignment);
+}
+
+/** An assignment as a delegation (null when it is none); whether its agent tool is enabled is read now. */
+export async function delegationOf(
+  ctx: QueryCtx,
+  accountId: Id<"accounts">,
+  toolSlug: string,
+  assignment: { permission: Permission; needsApproval: boolean; delegateToAgentId?: Id<"agents">; restrictions?: { allowedToolSlugs?: string[] } } | null,
+): Promise<Delegation | null> {
+  if (assignment === null || assignment.delegateToAgentId === undefined) return null;
+  const tool = await findAccountTool(ctx, accountId, toolSlug);
   return {
     toolSlug,
     toAgentId: assignment.delegateToAgentId,

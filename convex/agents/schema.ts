@@ -5,6 +5,7 @@ import { vPermission } from "../tools/validators";
 import { vAgentStatus, vCapabilityLevel, vTemplateDelegation, vTemplateTool, vVersionTool } from "./validators";
 import { vStoredView } from "./views";
 import { vChannel } from "./channels";
+import { vAvailableTo } from "../teams/validators";
 
 export { vAgentStatus } from "./validators";
 
@@ -45,6 +46,8 @@ export const agentTables = {
     views: v.optional(v.array(vStoredView)),
     /** Where it answers (channels.ts: app, api, telegram, email); absent = every channel. */
     channels: v.optional(v.array(vChannel)),
+    /** Who may use it (teams/availability.ts): listed people and members of listed teams; absent = the whole account. */
+    availableTo: v.optional(vAvailableTo),
     /** Bumped on every edit of the definition (prompt, model, tools...); each run records the version it ran with. */
     version: v.number(),
     updatedAt: v.optional(v.number()),

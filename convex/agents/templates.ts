@@ -6,6 +6,7 @@
  */
 import { v } from "convex/values";
 import { internalMutation } from "../_generated/server";
+import { auditChange, spaActor } from "../audit/changes";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { instantiateTemplate, publicTemplate, upsertTemplate, vPublicTemplate } from "./instantiate";
 import { PLATFORM_TEMPLATES } from "./templateCatalogue";
@@ -44,6 +45,9 @@ export const instantiate = accountMutation({
       { ...(slug !== undefined ? { slug } : {}), ...(name !== undefined ? { name } : {}) },
       ctx.user._id,
     );
+    for (const made of created) {
+      await auditChange(ctx, spaActor(ctx), { accountId: ctx.account._id, action: "agent.create", targetKind: "agent", targetId: made._id, before: null, after: made, reason: `from the template ${templateSlug}` });
+    }
     return { agentId: agent._id, created: created.map((a) => ({ agentId: a._id, slug: a.slug, name: a.name })) };
   },
 });

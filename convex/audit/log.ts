@@ -12,7 +12,7 @@ import type { MutationCtx } from "../_generated/server";
 import { Names } from "../inspector/names";
 import { fail } from "../lib/errors";
 import { inspectorQuery, type Caller } from "../inspector/staff";
-import { vAuditDetails } from "./schema";
+import { vAuditDetails, vAuditFieldChange, vAuditSurface, type AuditFieldChange, type AuditSurface } from "./schema";
 
 /** Longest `reason` accepted, in characters. */
 export const MAX_REASON_LENGTH = 500;
@@ -27,6 +27,10 @@ export type AuditEntry = {
   targetId: string;
   reason: string;
   details?: Infer<typeof vAuditDetails>;
+  /** Configuration changes (audit/changes.ts): from where, who when not a person, and what changed. */
+  surface?: AuditSurface;
+  actorLabel?: string;
+  changes?: AuditFieldChange[];
 };
 
 /** Record one entry (call it in the same transaction as the action). Returns its id. */
@@ -58,9 +62,12 @@ export const vAuditEntry = v.object({
   reason: v.string(),
   at: v.number(),
   details: v.optional(vAuditDetails),
+  surface: v.optional(vAuditSurface),
+  actorLabel: v.optional(v.string()),
+  changes: v.optional(v.array(vAuditFieldChange)),
 });
 
-function publicEntry(row: Doc<"auditLog">, actorName: string): Infer<typeof vAuditEntry> {
+export function publicEntry(row: Doc<"auditLog">, actorName: string): Infer<typeof vAuditEntry> {
   return {
     auditId: row._id,
     ...(row.actorUserId ? { actorUserId: row.actorUserId } : {}),
@@ -72,6 +79,9 @@ function publicEntry(row: Doc<"auditLog">, actorName: string): Infer<typeof vAud
     reason: row.reason,
     at: row.at,
     ...(row.details ? { details: row.details } : {}),
+    ...(row.surface ? { surface: row.surface } : {}),
+    ...(row.actorLabel ? { actorLabel: row.actorLabel } : {}),
+    ...(row.changes ? { changes: row.changes } : {}),
   };
 }
 
@@ -95,7 +105,7 @@ export const auditLog = inspectorQuery({
     const names = new Names(ctx);
     const page = [];
     for (const row of result.page) {
-      page.push(publicEntry(row, row.actorUserId ? await names.user(row.actorUserId) : "System"));
+      page.push(publicEntry(row, row.actorUserId ? await names.user(row.actorUserId) : (row.actorLabel ?? "System")));
     }
     return { page, isDone: result.isDone, continueCursor: result.continueCursor };
   },

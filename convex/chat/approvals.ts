@@ -2,7 +2,7 @@ import { v } from "convex/values";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { workflow } from "../lib/workflow";
-import { ownThread } from "./access";
+import { participantThread } from "./access";
 import { approvalEventName } from "./turn";
 
 const vPendingApproval = v.object({
@@ -14,17 +14,17 @@ const vPendingApproval = v.object({
   requestedAt: v.number(),
 });
 
-/** Tool calls in this thread waiting for the caller's decision (survives reloads: it is data). */
+/** Tool calls in this thread waiting for the caller's decision (survives reloads: it is data); in a shared conversation, the caller's own turns' only. */
 export const pendingForThread = accountQuery({
   args: { threadId: v.id("threads") },
   returns: v.array(vPendingApproval),
   handler: async (ctx, { accountId, threadId }) => {
-    await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
+    await participantThread(ctx, { accountId, userId: ctx.user._id }, threadId);
     const pending = await ctx.db
       .query("approvals")
       .withIndex("by_threadId_status", (q) => q.eq("threadId", threadId).eq("status", "pending"))
       .take(20);
-    return pending.map((a) => ({
+    return pending.filter((a) => a.userId === ctx.user._id).map((a) => ({
       approvalId: a._id,
       interactionId: a.interactionId,
       toolCallId: a.toolCallId,

@@ -3,6 +3,7 @@
  * delegation and a job: the end state is the same as an uninterrupted run.
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { api } from "../_generated/api";
 import { startJob, jobRow } from "../jobs/testkit.testing";
 import { crashAtEveryStep } from "../lib/crashAtEveryStep.testing";
 import { newHarness, type Harness } from "../test.setup";
@@ -10,6 +11,8 @@ import { accountUsage, messagesOf, send, settle, userWithThread, type Caller } f
 import type { Id } from "../_generated/dataModel";
 
 beforeEach(() => vi.useFakeTimers());
+/** Each scenario runs once per crash point (a dozen and more), so these take longer than one turn. */
+const EVERY_POINT_MS = 120_000;
 afterEach(() => vi.useRealTimers());
 
 /** What must not change: the conversation, the side effects, what the budget charged. */
@@ -32,10 +35,8 @@ test("a turn with tools ends the same however it is crashed", async () => {
   const result = await crashAtEveryStep(async () => {
     const t = newHarness();
     const { user, thread, agentId } = await userWithThread(t);
-    await t.run(async (ctx) => {
-      const a = await ctx.db.query("toolAssignments").withIndex("by_agentId_toolSlug", (q) => q.eq("agentId", agentId).eq("toolSlug", "save_note")).unique();
-      await ctx.db.patch("toolAssignments", a!._id, { needsApproval: false });
-    });
+    // Through the API: a run follows the agent version it pinned, not later edits of the rows.
+    await user.client.mutation(api.tools.assignments.update, { accountId: user.accountId, agentId, toolSlug: "save_note", needsApproval: false });
     await send(user, thread.threadId, "save_note: book the dentist");
     await settle(t);
     const state = await endState(t, user, thread.threadId);
@@ -44,7 +45,7 @@ test("a turn with tools ends the same however it is crashed", async () => {
   });
   expect(result.points).toBeGreaterThanOrEqual(6);
   expect(new Set(result.crashedAt)).toEqual(new Set(["llm:before", "llm:after-reply-saved", "tool:before", "tool:after-effect"]));
-});
+}, EVERY_POINT_MS);
 
 test("a delegation ends the same however it is crashed", async () => {
   const result = await crashAtEveryStep(async () => {
@@ -57,7 +58,7 @@ test("a delegation ends the same however it is crashed", async () => {
     return state;
   });
   expect(result.points).toBeGreaterThanOrEqual(8);
-});
+}, EVERY_POINT_MS);
 
 test("a job ends the same however it is crashed", async () => {
   const result = await crashAtEveryStep(async () => {

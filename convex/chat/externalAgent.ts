@@ -47,7 +47,7 @@ import { privateAddressReason } from "../outbound/privateAddresses";
 import { buildRequest, readBody } from "../tools/http/request";
 import { signingSecretsOf } from "../tools/http/secret";
 import { MAX_RESPONSE_BYTES } from "../tools/http/settings";
-import { endStepRow, logRun } from "./stepRows";
+import { endStepRow, logRun, logRunById } from "./stepRows";
 import { isEnded, loadInteraction } from "./turnSteps";
 
 /** The step's key (its row) and the workflow step's name. */
@@ -290,7 +290,7 @@ export const recordFailure = internalMutation({
     const step = await ctx.db.get("steps", stepId);
     if (step === null || step.status === "succeeded") return null;
     await endStepRow(ctx, step, { status: "failed", error, detail });
-    logRun(step.interactionId, "external_agent_failed", { attempt: step.attempt, ...error });
+    await logRunById(ctx, step.interactionId, "external_agent_failed", { attempt: step.attempt, ...error });
     return null;
   },
 });
@@ -333,7 +333,7 @@ export const saveReply = internalMutation({
         tokensOut: interaction.tokensOut + usage.outputTokens,
       });
     }
-    logRun(interactionId, "external_agent_replied", { chars: reply.length, ...(usage ?? {}) });
+    logRun(interaction, "external_agent_replied", { chars: reply.length, ...(usage ?? {}) });
     return null;
   },
 });

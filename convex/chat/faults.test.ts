@@ -58,11 +58,9 @@ test("the provider fails mid-stream: no truncated or doubled reply, nothing stuc
 
 test("a tool throws after its side effect on the first attempt: retried, one effect, attempts visible (R1)", async () => {
   const t = newHarness();
-  const { user, thread } = await userWithThread(t);
-  await t.run(async (ctx) => {
-    const assignment = await ctx.db.query("toolAssignments").withIndex("by_agentId_toolSlug").collect();
-    for (const a of assignment) if (a.toolSlug === "save_note") await ctx.db.patch("toolAssignments", a._id, { needsApproval: false });
-  });
+  const { user, thread, agentId } = await userWithThread(t);
+  // Through the API: a run follows the agent version it pinned, not later edits of the rows.
+  await user.client.mutation(api.tools.assignments.update, { accountId: user.accountId, agentId, toolSlug: "save_note", needsApproval: false });
   toolFaults.save_note = { throwAfterEffect: 1 };
   await send(user, thread.threadId, "save_note: renew passport");
   await settle(t);

@@ -20,6 +20,7 @@ import { defaultModelId, resolveModel, type ConnectionConfig } from "../models/r
 import { decideRetry, type RetrySettings } from "../models/retryPolicy";
 import { estimateCallUsage, usageLooksMissing } from "../models/tokenCount";
 import { modelStepCrashes } from "../models/testHooks";
+import { pinnedAgent } from "../agents/pinned";
 import { delegateMayCall } from "../agents/runtime";
 import { findAccountTool } from "../tools/catalogue";
 import { findTool } from "../tools/registry";
@@ -57,12 +58,10 @@ export const callContext = internalQuery({
     const interaction = await ctx.db.get("interactions", interactionId);
     if (interaction === null) return null;
     const thread = await ctx.db.get("threads", interaction.threadId);
-    const agent = await ctx.db.get("agents", interaction.agentId);
+    // The agent version the run pinned at its start (agents/pinned.ts), not the agent as edited since.
+    const agent = await pinnedAgent(ctx, interaction);
     if (thread === null || agent === null) return null;
-    const assignments = await ctx.db
-      .query("toolAssignments")
-      .withIndex("by_agentId_toolSlug", (q) => q.eq("agentId", agent._id))
-      .take(50);
+    const assignments = agent.tools;
     // Only tools the assignment's permission level covers (and, for a delegate,
     // what its composition lends) are offered at all.
     const limits = interaction.delegationLimits;
@@ -87,8 +86,17 @@ export const callContext = internalQuery({
       if (limits && !delegateMayCall(limits, definition.slug, definition.trustLevel)) continue;
       tools.push({ slug: definition.slug, description: definition.description, parameters: definition.parameters });
     }
+    // A turn in a shared conversation, or a delegate working for one, answers where other members read.
+    const rootThread =
+      interaction.rootInteractionId === undefined
+        ? thread
+        : await ctx.db.get("threads", (await ctx.db.get("interactions", interaction.rootInteractionId))?.threadId ?? thread._id);
     return {
       interactionId,
+      sharedConversation: rootThread?.sharing !== undefined,
+      // Its delegation tree, for the log lines the call writes (ops/runLog.ts).
+      ...(interaction.rootInteractionId !== undefined ? { rootInteractionId: interaction.rootInteractionId } : {}),
+      ...(interaction.parentInteractionId !== undefined ? { parentInteractionId: interaction.parentInteractionId } : {}),
       status: interaction.status,
       accountId: interaction.accountId,
       agentId: interaction.agentId,
@@ -117,6 +125,10 @@ type CallContext = {
   status: string;
   accountId: Id<"accounts">;
   agentId: Id<"agents">;
+  /** Other members read this conversation: knowledge private to the sender stays out of the prompt. */
+  sharedConversation: boolean;
+  rootInteractionId?: Id<"interactions">;
+  parentInteractionId?: Id<"interactions">;
   promptText: string;
   userId: Id<"userProfiles">;
   modelId: string;
@@ -249,6 +261,7 @@ export async function callModel(ctx: ActionCtx, interactionId: Id<"interactions"
   });
   if (started === null) return { kind: "ended" };
   if (started.kind === "refused") return { kind: "refused", message: started.message };
+  if (started.kind === "finished") return finishedCall(before, started.baselineStepOrder);
   const baseline = started.baselineStepOrder;
 
   // Replay: an earlier attempt may have saved its reply and then died before
@@ -294,6 +307,7 @@ export async function callModel(ctx: ActionCtx, interactionId: Id<"interactions"
       userId: context.userId,
       agentId: context.agentId,
       query: context.promptText,
+      shared: context.sharedConversation,
     });
     watchdog.touch();
     const contextEntries = knowledge.entries.map((e) => ({
@@ -393,6 +407,18 @@ export async function callModel(ctx: ActionCtx, interactionId: Id<"interactions"
 }
 
 /**
+ * A call that already finished (and was charged) before the workflow took
+ * the turn over: its saved reply's tool calls, so the workflow runs them
+ * without calling the model again.
+ */
+function finishedCall(messages: Awaited<ReturnType<typeof turnMessages>>, baseline: number): ModelCallResult {
+  const replies = messages.filter((m) => m.stepOrder > baseline && m.message?.role === "assistant" && m.status === "success");
+  const reply = replies.reduce<(typeof replies)[number] | undefined>((first, m) => (first === undefined || m.stepOrder < first.stepOrder ? m : first), undefined);
+  if (reply === undefined) return { kind: "failed", code: "internal_error", message: "The model call finished but its reply is missing." };
+  return { kind: "ok", toolCalls: toolCallsOf(reply.message?.content) };
+}
+
+/**
  * The usage of a reply an earlier attempt saved: what the provider reported
  * then, or — when it reported none — the reply's tokens and the reservation's
  * bound for the input (the request it was sent with is gone).
@@ -438,7 +464,8 @@ async function saveCutOffReply(
     message: { role: "assistant", content: `${cut.text.trimEnd()}\n\n*[Cut off: the reply reached this turn's limit of ${MAX_OUTPUT_TOKENS} tokens.]*` },
   });
   const bound = callEstimate(cut.modelId, context.promptText.length);
-  logRun(interactionId, "output_cut_off", { call: cut.callIndex, limitTokens: MAX_OUTPUT_TOKENS });
+  const run = { _id: interactionId, rootInteractionId: context.rootInteractionId, parentInteractionId: context.parentInteractionId };
+  logRun(run, "output_cut_off", { call: cut.callIndex, limitTokens: MAX_OUTPUT_TOKENS });
   await ctx.runMutation(internal.chat.turnSteps.finishModelCall, {
     interactionId,
     stepId: cut.stepId,

@@ -6,7 +6,8 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
-import { ownThread } from "./access";
+import { addressedAgent } from "../conversations/mentions";
+import { participantThread } from "./access";
 import { startTurn, type SendRate } from "./startTurn";
 
 /** Per-user send rate: a burst of 10, then 20 a minute (the Usage page shows what is left). */
@@ -21,22 +22,33 @@ const vTurnStarted = v.object({ interactionId: v.id("interactions"), messageId: 
 
 /**
  * Send a message: saves it and starts the turn's workflow. Returns at once;
- * the reply streams into the thread.
+ * the reply streams into the thread. In a shared conversation a message
+ * starting with `@agent` is answered by that agent (else the default one);
+ * the turn is always the sender's: their permissions, budget and send rate.
  */
 export const send = accountMutation({
   args: { threadId: v.id("threads"), text: v.string() },
   returns: vTurnStarted,
   handler: async (ctx, { accountId, threadId, text }) => {
-    const thread = await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
-    return startTurn(ctx, { accountId, userId: ctx.user._id, thread, text, rate: userSendRate(ctx.user._id) });
+    const thread = await participantThread(ctx, { accountId, userId: ctx.user._id }, threadId);
+    const mentioned = thread.sharing !== undefined ? await addressedAgent(ctx, accountId, text) : null;
+    return startTurn(ctx, {
+      accountId,
+      userId: ctx.user._id,
+      thread,
+      text,
+      rate: userSendRate(ctx.user._id),
+      ...(mentioned !== null ? { agentId: mentioned._id } : {}),
+    });
   },
 });
 
 /**
- * The thread's latest turn started by its user, which regenerate and edit act
- * on. It must have ended: a reply still coming is stopped first (Esc / Cancel).
+ * The thread's latest turn, which regenerate and edit act on: only its sender
+ * may (in a shared conversation, someone else's turn is theirs). It must have
+ * ended: a reply still coming is stopped first (Esc / Cancel).
  */
-async function lastEndedTurn(ctx: QueryCtx, thread: Doc<"threads">): Promise<Doc<"interactions">> {
+async function lastEndedTurn(ctx: QueryCtx, thread: Doc<"threads">, userId: Id<"userProfiles">): Promise<Doc<"interactions">> {
   const recent = await ctx.db
     .query("interactions")
     .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
@@ -47,6 +59,7 @@ async function lastEndedTurn(ctx: QueryCtx, thread: Doc<"threads">): Promise<Doc
   if (latest.status === "queued" || latest.status === "running" || latest.status === "waiting") {
     fail("conflict", "The agent is still replying; stop the reply first.");
   }
+  if (latest.userId !== userId) fail("conflict", "The last message is someone else's; only its sender can redo it.");
   return latest;
 }
 
@@ -60,10 +73,10 @@ export const regenerate = accountMutation({
   args: { threadId: v.id("threads"), interactionId: v.id("interactions") },
   returns: vTurnStarted,
   handler: async (ctx, { accountId, threadId, interactionId }) => {
-    const thread = await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
-    const last = await lastEndedTurn(ctx, thread);
+    const thread = await participantThread(ctx, { accountId, userId: ctx.user._id }, threadId);
+    const last = await lastEndedTurn(ctx, thread, ctx.user._id);
     if (last._id !== interactionId) fail("conflict", "Only the last reply can be regenerated.");
-    return startTurn(ctx, { accountId, userId: ctx.user._id, thread, text: last.promptText, rate: userSendRate(ctx.user._id) });
+    return startTurn(ctx, { accountId, userId: ctx.user._id, thread, text: last.promptText, rate: userSendRate(ctx.user._id), agentId: last.agentId });
   },
 });
 
@@ -75,11 +88,11 @@ export const editLast = accountMutation({
   args: { threadId: v.id("threads"), interactionId: v.id("interactions"), text: v.string() },
   returns: vTurnStarted,
   handler: async (ctx, { accountId, threadId, interactionId, text }) => {
-    const thread = await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
-    const last = await lastEndedTurn(ctx, thread);
+    const thread = await participantThread(ctx, { accountId, userId: ctx.user._id }, threadId);
+    const last = await lastEndedTurn(ctx, thread, ctx.user._id);
     if (last._id !== interactionId) fail("conflict", "Only the last message can be edited.");
     if (text.trim() === last.promptText) fail("bad_request", "The edited message is the same as before; change it or regenerate the reply.");
-    return startTurn(ctx, { accountId, userId: ctx.user._id, thread, text, rate: userSendRate(ctx.user._id) });
+    return startTurn(ctx, { accountId, userId: ctx.user._id, thread, text, rate: userSendRate(ctx.user._id), agentId: last.agentId });
   },
 });
 
@@ -91,7 +104,7 @@ export const list = accountQuery({
   args: { threadId: v.id("threads"), paginationOpts: paginationOptsValidator, streamArgs: v.optional(vStreamArgs) },
   returns: v.any(),
   handler: async (ctx, { accountId, threadId, paginationOpts, streamArgs }) => {
-    const thread = await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
+    const thread = await participantThread(ctx, { accountId, userId: ctx.user._id }, threadId);
     const paginated = await listUIMessages(ctx, components.agent, { threadId: thread.agentThreadId, paginationOpts });
     const streams = await syncStreams(ctx, components.agent, { threadId: thread.agentThreadId, streamArgs });
     return { ...paginated, streams };

@@ -3,7 +3,7 @@ import type { Doc } from "../_generated/dataModel";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { workflow } from "../lib/workflow";
-import { ownThread } from "./access";
+import { participantThread } from "./access";
 import { endRun } from "./turnSteps";
 import { vErrorInfo, vInteractionStatus, vProviderRetry } from "./validators";
 
@@ -11,6 +11,8 @@ export const vTurnSummary = v.object({
   interactionId: v.id("interactions"),
   status: vInteractionStatus,
   promptMessageId: v.string(),
+  /** Who sent the message this turn answers (in a shared conversation, not always the caller). */
+  sentBy: v.id("userProfiles"),
   modelLabel: v.string(),
   tokensIn: v.number(),
   tokensOut: v.number(),
@@ -31,6 +33,7 @@ function turnSummary(i: Doc<"interactions">) {
     interactionId: i._id,
     status: i.status,
     promptMessageId: i.promptMessageId,
+    sentBy: i.userId,
     modelLabel: i.modelLabel,
     tokensIn: i.tokensIn,
     tokensOut: i.tokensOut,
@@ -44,12 +47,12 @@ function turnSummary(i: Doc<"interactions">) {
   };
 }
 
-/** The thread's latest turns (status, model label, cost, error) for the chat view. */
+/** The thread's latest turns (status, model label, cost, error) for the chat view; everyone's, in a shared conversation. */
 export const turnsForThread = accountQuery({
   args: { threadId: v.id("threads") },
   returns: v.array(vTurnSummary),
   handler: async (ctx, { accountId, threadId }) => {
-    await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
+    await participantThread(ctx, { accountId, userId: ctx.user._id }, threadId);
     const turns = await ctx.db
       .query("interactions")
       .withIndex("by_threadId", (q) => q.eq("threadId", threadId))
@@ -59,7 +62,7 @@ export const turnsForThread = accountQuery({
   },
 });
 
-async function ownInteraction(ctx: Parameters<typeof ownThread>[0], caller: { accountId: Doc<"accounts">["_id"]; userId: Doc<"userProfiles">["_id"] }, interactionId: Doc<"interactions">["_id"]) {
+async function ownInteraction(ctx: Parameters<typeof participantThread>[0], caller: { accountId: Doc<"accounts">["_id"]; userId: Doc<"userProfiles">["_id"] }, interactionId: Doc<"interactions">["_id"]) {
   const interaction = await ctx.db.get("interactions", interactionId);
   if (interaction === null || interaction.accountId !== caller.accountId || interaction.userId !== caller.userId) {
     fail("not_found", "Run not found.");
@@ -89,7 +92,7 @@ export const retry = accountMutation({
     if (interaction.status !== "failed" || !interaction.workflowId || !interaction.failedStepKey) {
       fail("conflict", "Only a failed turn can be retried.");
     }
-    await ownThread(ctx, { accountId, userId: ctx.user._id }, interaction.threadId);
+    await participantThread(ctx, { accountId, userId: ctx.user._id }, interaction.threadId);
     await ctx.db.patch("interactions", interactionId, {
       status: "running",
       error: undefined,

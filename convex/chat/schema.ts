@@ -24,8 +24,19 @@ export const chatTables = {
     parentThreadId: v.optional(v.id("threads")),
     /** `api`: a conversation started through the HTTP API (convex/httpApi), owned by the key's creator; `telegram`: a linked member's chat with a Telegram bot; `email`: a member's mail conversation with an agent (convex/channels). */
     source: v.optional(v.union(v.literal("api"), v.literal("telegram"), v.literal("email"))),
+    /**
+     * A shared conversation (convex/conversations): `account` admits every active member of the
+     * account, `members` the people listed in `conversationMembers`. Absent: the owner's alone.
+     * `userId` is then who started it; `agentId` its default agent. (Teams: a `team` audience goes here.)
+     */
+    sharing: v.optional(v.union(v.literal("account"), v.literal("members"))),
+    /** The account's General conversation: one per organisation account, account-wide. */
+    general: v.optional(v.boolean()),
   })
     .index("by_accountId_userId_status_lastMessageAt", ["accountId", "userId", "status", "lastMessageAt"])
+    // The shared-conversation list (account-wide ones, newest first) and the one General per account.
+    .index("by_accountId_sharing_status_lastMessageAt", ["accountId", "sharing", "status", "lastMessageAt"])
+    .index("by_accountId_general", ["accountId", "general"])
     .index("by_agentThreadId", ["agentThreadId"])
     .searchIndex("search_title", { searchField: "title", filterFields: ["accountId", "userId", "status"] }),
 
@@ -39,6 +50,8 @@ export const chatTables = {
     userId: v.id("userProfiles"),
     agentId: v.id("agents"),
     agentVersion: v.number(),
+    /** The team whose budget the run is charged to (teams/budgets.ts `chargedTeam`); absent = none. */
+    teamId: v.optional(v.id("teams")),
     threadId: v.id("threads"),
     /** Delegation lineage: the run that delegated, the root of the tree, depth (root = 0), agents from the root down. */
     parentInteractionId: v.optional(v.id("interactions")),

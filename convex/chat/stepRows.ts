@@ -4,9 +4,10 @@
  * + 1) instead of adding one.
  */
 import type { Doc, Id } from "../_generated/dataModel";
-import type { MutationCtx } from "../_generated/server";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { recordStepEnded } from "../ops/metrics";
 import type { ErrorInfo, StepKind } from "./validators";
+import { runLogFields, type RunRef } from "../ops/runLog";
 
 export async function stepByKey(ctx: MutationCtx, interactionId: Id<"interactions">, key: string) {
   return await ctx.db
@@ -25,7 +26,7 @@ export type RunPatch = Partial<Omit<Doc<"interactions">, "_id" | "_creationTime"
 export async function beginStepRow(
   ctx: MutationCtx,
   interaction: Doc<"interactions">,
-  step: { key: string; kind: StepKind; name: string; status?: "running" | "waiting"; baselineStepOrder?: number },
+  step: { key: string; kind: StepKind; name: string; status?: "running" | "waiting"; baselineStepOrder?: number; detail?: string },
   runPatch: RunPatch = {},
 ): Promise<Doc<"steps">> {
   const now = Date.now();
@@ -39,6 +40,7 @@ export async function beginStepRow(
       endedAt: undefined,
       durationMs: undefined,
       ...(existing.baselineStepOrder === undefined && step.baselineStepOrder !== undefined ? { baselineStepOrder: step.baselineStepOrder } : {}),
+      ...(step.detail !== undefined ? { detail: step.detail } : {}),
     });
     if (Object.keys(runPatch).length > 0) await ctx.db.patch("interactions", interaction._id, runPatch);
     return (await ctx.db.get("steps", existing._id))!;
@@ -53,6 +55,7 @@ export async function beginStepRow(
     attempt: 1,
     startedAt: now,
     ...(step.baselineStepOrder !== undefined ? { baselineStepOrder: step.baselineStepOrder } : {}),
+    ...(step.detail !== undefined ? { detail: step.detail } : {}),
   });
   await ctx.db.patch("interactions", interaction._id, { ...runPatch, stepCount: interaction.stepCount + 1 });
   return (await ctx.db.get("steps", stepId))!;
@@ -104,7 +107,12 @@ export async function endStepRow(
   await recordStepEnded(ctx, step, outcome, now - step.startedAt); // /metrics: model and tool call durations, cost
 }
 
-/** Log line for a run: structured, always with the interaction id. */
-export function logRun(interactionId: Id<"interactions">, event: string, fields: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ interactionId, event, ...fields }));
+/** Log line for a run: structured, always with the interaction id; given the row, also its tree's root and parent (ops/runLog.ts). */
+export function logRun(run: RunRef, event: string, fields: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ ...runLogFields(run), event, ...fields }));
+}
+
+/** `logRun` where only the run's id is at hand: reads the row, so the line still names its tree's root and parent. */
+export async function logRunById(ctx: QueryCtx, interactionId: Id<"interactions">, event: string, fields: Record<string, unknown> = {}): Promise<void> {
+  logRun((await ctx.db.get("interactions", interactionId)) ?? interactionId, event, fields);
 }

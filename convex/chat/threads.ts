@@ -1,14 +1,15 @@
-import { createThread, updateThreadMetadata } from "@convex-dev/agent";
+import { updateThreadMetadata } from "@convex-dev/agent";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { components } from "../_generated/api";
-import type { Doc, Id } from "../_generated/dataModel";
-import type { MutationCtx } from "../_generated/server";
+import type { Doc } from "../_generated/dataModel";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { fail } from "../lib/errors";
-import { ownThread, usableAgent } from "./access";
+import { manageableThread, participantThread, usableAgent } from "./access";
 import { userSendRate } from "./messages";
 import { startTurn } from "./startTurn";
+import { requireAvailableAgent } from "../teams/availability";
+import { insertThread } from "./threadRows";
 import { titleFromMessage } from "./title";
 
 export const vPublicThread = v.object({
@@ -20,6 +21,12 @@ export const vPublicThread = v.object({
   createdAt: v.number(),
   /** `api`: started through the platform HTTP API (POST /v1/channels/...). */
   source: v.optional(v.union(v.literal("api"), v.literal("telegram"), v.literal("email"))),
+  /** A shared conversation: `account` (every member) or `members` (chosen people); absent = the caller's own. */
+  sharing: v.optional(v.union(v.literal("account"), v.literal("members"))),
+  /** The account's General conversation. */
+  general: v.optional(v.boolean()),
+  /** Who started it (for a shared conversation, not necessarily the caller). */
+  startedBy: v.id("userProfiles"),
 });
 export type PublicThread = Infer<typeof vPublicThread>;
 
@@ -32,23 +39,20 @@ export function publicThread(thread: Doc<"threads">): PublicThread {
     lastMessageAt: thread.lastMessageAt,
     createdAt: thread._creationTime,
     ...(thread.source !== undefined ? { source: thread.source } : {}),
+    ...(thread.sharing !== undefined ? { sharing: thread.sharing } : {}),
+    ...(thread.general === true ? { general: true } : {}),
+    startedBy: thread.userId,
   };
 }
 
 const MAX_TITLE_LENGTH = 120;
 
-function cleanTitle(title: string): string {
+export function cleanTitle(title: string): string {
   const trimmed = title.trim();
   if (trimmed === "" || trimmed.length > MAX_TITLE_LENGTH) {
     fail("bad_request", `A thread title must be 1 to ${MAX_TITLE_LENGTH} characters.`);
   }
   return trimmed;
-}
-
-async function insertThread(ctx: MutationCtx, owner: { accountId: Id<"accounts">; userId: Id<"userProfiles"> }, agentId: Id<"agents">, title: string) {
-  const agentThreadId = await createThread(ctx, components.agent, { userId: owner.userId, title });
-  const threadId = await ctx.db.insert("threads", { ...owner, agentId, agentThreadId, title, status: "active", lastMessageAt: Date.now() });
-  return (await ctx.db.get("threads", threadId))!;
 }
 
 /** Start an empty conversation with one of the account's agents. */
@@ -57,6 +61,7 @@ export const create = accountMutation({
   returns: vPublicThread,
   handler: async (ctx, { accountId, agentId, title }) => {
     const agent = await usableAgent(ctx, accountId, agentId);
+    await requireAvailableAgent(ctx, agent, ctx.user._id, ctx.membership.role);
     const finalTitle = title === undefined ? `Chat with ${agent.name}` : cleanTitle(title);
     return publicThread(await insertThread(ctx, { accountId, userId: ctx.user._id }, agentId, finalTitle));
   },
@@ -85,7 +90,7 @@ export const start = accountMutation({
   },
 });
 
-/** The caller's threads in this account, most recently active first. */
+/** The caller's own threads in this account, most recently active first (shared ones: conversations.list). */
 export const list = accountQuery({
   args: {
     paginationOpts: paginationOptsValidator,
@@ -100,6 +105,9 @@ export const list = accountQuery({
         q.eq("accountId", accountId).eq("userId", ctx.user._id).eq("status", status),
       )
       .order("desc")
+      // Shared conversations the caller started are listed by conversations.list; they are few, so pages stay full enough.
+      // eslint-disable-next-line @convex-dev/no-filter-in-query
+      .filter((q) => q.eq(q.field("sharing"), undefined))
       .paginate(paginationOpts);
     return { ...page, page: page.page.map(publicThread) };
   },
@@ -109,14 +117,14 @@ export const get = accountQuery({
   args: { threadId: v.id("threads") },
   returns: vPublicThread,
   handler: async (ctx, { accountId, threadId }) =>
-    publicThread(await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId)),
+    publicThread(await participantThread(ctx, { accountId, userId: ctx.user._id }, threadId)),
 });
 
 export const rename = accountMutation({
   args: { threadId: v.id("threads"), title: v.string() },
   returns: v.null(),
   handler: async (ctx, { accountId, threadId, title }) => {
-    const thread = await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
+    const thread = await manageableThread(ctx, { accountId, userId: ctx.user._id, role: ctx.membership.role }, threadId);
     const finalTitle = cleanTitle(title);
     await ctx.db.patch("threads", thread._id, { title: finalTitle });
     await updateThreadMetadata(ctx, components.agent, { threadId: thread.agentThreadId, patch: { title: finalTitle } });
@@ -129,7 +137,8 @@ export const setArchived = accountMutation({
   args: { threadId: v.id("threads"), archived: v.boolean() },
   returns: v.null(),
   handler: async (ctx, { accountId, threadId, archived }) => {
-    const thread = await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
+    const thread = await manageableThread(ctx, { accountId, userId: ctx.user._id, role: ctx.membership.role }, threadId);
+    if (thread.general === true) fail("conflict", "The General conversation cannot be archived.");
     await ctx.db.patch("threads", thread._id, { status: archived ? "archived" : "active" });
     return null;
   },

@@ -5,10 +5,10 @@
  * result committed once, together with the tool-result message.
  */
 import { saveMessage } from "@convex-dev/agent";
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
-import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
+import { internalAction, internalMutation, internalQuery, type ActionCtx, type MutationCtx, type QueryCtx } from "../_generated/server";
 import { argumentProblems } from "../tools/argumentCheck";
 import { externalHttpTool } from "../tools/http/lookup";
 import { findTool, ToolInputError } from "../tools/registry";
@@ -16,10 +16,11 @@ import { mcpToolDefinition, mcpToolFor } from "../mcp/runtime";
 import { crashPoint, InjectedCrash } from "../lib/crashPoints";
 import { takeToolFault, toolExecutions } from "../tools/testHooks";
 import { permits } from "../tools/validators";
-import { delegateMayCall, delegationFor } from "../agents/runtime";
-import { beginStepRow, endStepRow, logRun, stepByKey } from "./stepRows";
+import { delegateMayCall } from "../agents/runtime";
+import { pinnedAssignment, pinnedDelegation } from "../agents/pinned";
+import { beginStepRow, endStepRow, logRun, logRunById, stepByKey } from "./stepRows";
 import { isEnded, loadInteraction } from "./turnSteps";
-import { vToolCallRequest } from "./llm";
+import { vToolCallRequest, type ToolCallRequest } from "./llm";
 
 const MAX_RESULT_CHARS = 20_000;
 
@@ -46,87 +47,111 @@ export async function saveToolResult(
   });
 }
 
+type ToolRoute = "run" | "delegate" | "http";
+
+/** What the agent's assignment says about a requested tool call; reads only. */
+export type ToolDecision =
+  | { decision: "refused"; code: "policy_denied" | "bad_request"; message: string }
+  | { decision: ToolRoute; needsApproval: boolean; builtin: boolean };
+
+/**
+ * Decide a requested tool call without writing anything: refused (and why),
+ * or how it runs and whether it waits for approval. `prepare` acts on it in
+ * the workflow; the fast turn (fastTools.ts) uses it to keep simple calls out
+ * of the workflow.
+ */
+export async function decideToolCall(ctx: QueryCtx, interaction: Doc<"interactions">, toolCall: ToolCallRequest): Promise<ToolDecision> {
+  // As of the agent version the run pinned (agents/pinned.ts): an edit during the run does not change it.
+  const assignment = await pinnedAssignment(ctx, interaction, toolCall.toolName);
+  const delegation = assignment?.delegateToAgentId !== undefined ? await pinnedDelegation(ctx, interaction, toolCall.toolName) : null;
+  const builtin = delegation ? undefined : findTool(toolCall.toolName);
+  // An external HTTP tool (convex/tools/http): its account row stands in for a code definition.
+  const external = !assignment || delegation || builtin ? null : await externalHttpTool(ctx, interaction.accountId, toolCall.toolName);
+  // kind "mcp" (convex/mcp/runtime.ts): a tool of one of the account's MCP servers, checked like a built-in.
+  const mcp = !assignment || delegation || builtin || external ? null : await mcpToolFor(ctx, interaction.accountId, toolCall.toolName);
+  const definition = builtin ?? external ?? mcp ?? undefined;
+  const limits = interaction.delegationLimits;
+  const refuse = (message: string, code: "policy_denied" | "bad_request" = "policy_denied") => ({ decision: "refused" as const, code, message });
+  if (!assignment || (!delegation && !definition)) return refuse(`The tool "${toolCall.toolName}" is not available to this agent.`);
+  if (delegation && !delegation.toolActive) return refuse(`Delegating with "${toolCall.toolName}" is disabled.`);
+  if (external && external.status !== "active") return refuse(`The tool "${toolCall.toolName}" is disabled.`);
+  if (definition && !permits(assignment.permission, definition.trustLevel)) {
+    return refuse(`The tool "${toolCall.toolName}" needs ${definition.trustLevel} permission; this agent has ${assignment.permission}.`);
+  }
+  if (limits && !delegateMayCall(limits, toolCall.toolName, definition?.trustLevel ?? "read")) {
+    return refuse(`The tool "${toolCall.toolName}" is not allowed in this delegation (it lends ${limits.permission} permission).`);
+  }
+  if (definition) {
+    const problems = argumentProblems(definition.parameters, toolCall.input);
+    if (problems !== null) return refuse(`The arguments do not fit ${toolCall.toolName}'s parameters: ${problems}`, "bad_request");
+  }
+  const route: ToolRoute = delegation ? "delegate" : external ? "http" : "run";
+  return { decision: route, needsApproval: assignment.needsApproval, builtin: builtin !== undefined };
+}
+
+export const vPrepareArgs = {
+  interactionId: v.id("interactions"),
+  toolCall: vToolCallRequest,
+  /** The calling workflow's own id (the run row may not carry it yet in the transaction that started it). */
+  workflowId: v.optional(v.string()),
+};
+const vRoute = v.union(v.literal("run"), v.literal("delegate"), v.literal("http"));
+export const vPolicy = v.union(
+  v.object({ decision: v.literal("refused") }),
+  v.object({ decision: vRoute }),
+  v.object({ decision: v.literal("approval"), approvalId: v.id("approvals"), then: vRoute }),
+);
+
 /**
  * Decide what happens to a requested tool call: refused (tool error to the
  * model), run now, or wait for the thread user's approval.
  */
 export const prepare = internalMutation({
-  /** `workflowId`: the calling workflow's own id (the run row may not carry it yet in the transaction that started it). */
-  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest, workflowId: v.optional(v.string()) },
-  returns: v.union(
-    v.object({ decision: v.literal("refused") }),
-    v.object({ decision: v.union(v.literal("run"), v.literal("delegate"), v.literal("http")) }),
-    v.object({ decision: v.literal("approval"), approvalId: v.id("approvals"), then: v.union(v.literal("run"), v.literal("delegate"), v.literal("http")) }),
-  ),
-  handler: async (ctx, { interactionId, toolCall, workflowId }) => {
-    const interaction = await loadInteraction(ctx, interactionId);
-    if (isEnded(interaction)) return { decision: "refused" as const };
-    const assignment = await ctx.db
-      .query("toolAssignments")
-      .withIndex("by_agentId_toolSlug", (q) => q.eq("agentId", interaction.agentId).eq("toolSlug", toolCall.toolName))
-      .unique();
-    const delegation = assignment?.delegateToAgentId !== undefined ? await delegationFor(ctx, interaction.agentId, toolCall.toolName) : null;
-    const builtin = delegation ? undefined : findTool(toolCall.toolName);
-    // An external HTTP tool (convex/tools/http): its account row stands in for a code definition.
-    const external = !assignment || delegation || builtin ? null : await externalHttpTool(ctx, interaction.accountId, toolCall.toolName);
-    // kind "mcp" (convex/mcp/runtime.ts): a tool of one of the account's MCP servers, checked like a built-in.
-    const mcp = !assignment || delegation || builtin || external ? null : await mcpToolFor(ctx, interaction.accountId, toolCall.toolName);
-    const definition = builtin ?? external ?? mcp ?? undefined;
-    const limits = interaction.delegationLimits;
-    let refusal: string | null = null;
-    let refusalCode: "policy_denied" | "bad_request" = "policy_denied";
-    if (!assignment || (!delegation && !definition)) {
-      refusal = `The tool "${toolCall.toolName}" is not available to this agent.`;
-    } else if (delegation && !delegation.toolActive) {
-      refusal = `Delegating with "${toolCall.toolName}" is disabled.`;
-    } else if (external && external.status !== "active") {
-      refusal = `The tool "${toolCall.toolName}" is disabled.`;
-    } else if (definition && !permits(assignment.permission, definition.trustLevel)) {
-      refusal = `The tool "${toolCall.toolName}" needs ${definition.trustLevel} permission; this agent has ${assignment.permission}.`;
-    } else if (limits && !delegateMayCall(limits, toolCall.toolName, definition?.trustLevel ?? "read")) {
-      refusal = `The tool "${toolCall.toolName}" is not allowed in this delegation (it lends ${limits.permission} permission).`;
-    } else if (definition) {
-      const problems = argumentProblems(definition.parameters, toolCall.input);
-      if (problems !== null) {
-        refusal = `The arguments do not fit ${toolCall.toolName}'s parameters: ${problems}`;
-        refusalCode = "bad_request";
-      }
-    }
-    if (refusal !== null || !assignment) {
-      // The model asked for something this agent may not do (G2): refuse, no side effect.
-      const message = refusal ?? "Not available.";
-      const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName });
-      await endStepRow(ctx, step, { status: "failed", error: { code: refusalCode, message } });
-      await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: message });
-      logRun(interactionId, "tool_refused", { tool: toolCall.toolName, code: refusalCode });
-      return { decision: "refused" as const };
-    }
-    const then = delegation ? ("delegate" as const) : external ? ("http" as const) : ("run" as const);
-    if (!assignment.needsApproval) return { decision: then };
-    const existing = await ctx.db
-      .query("approvals")
-      .withIndex("by_interactionId_toolCallId", (q) => q.eq("interactionId", interactionId).eq("toolCallId", toolCall.toolCallId))
-      .unique();
-    if (existing) return { decision: "approval" as const, approvalId: existing._id, then };
-    // Approvals show in the thread the person is watching: the root run's.
-    const root = interaction.rootInteractionId ? await ctx.db.get("interactions", interaction.rootInteractionId) : null;
-    const approvalId = await ctx.db.insert("approvals", {
-      accountId: interaction.accountId,
-      threadId: root?.threadId ?? interaction.threadId,
-      userId: interaction.userId,
-      interactionId,
-      workflowId: workflowId ?? interaction.workflowId!,
-      toolCallId: toolCall.toolCallId,
-      toolSlug: toolCall.toolName,
-      args: toolCall.input.slice(0, MAX_RESULT_CHARS),
-      status: "pending",
-    });
-    await beginStepRow(ctx, interaction, { key: `approval#${toolCall.toolCallId}`, kind: "wait", name: `Approval: ${toolCall.toolName}`, status: "waiting" });
-    await ctx.db.patch("interactions", interactionId, { status: "waiting" });
-    logRun(interactionId, "approval_requested", { tool: toolCall.toolName, approvalId });
-    return { decision: "approval" as const, approvalId, then };
-  },
+  args: vPrepareArgs,
+  returns: vPolicy,
+  handler: async (ctx, args) => await prepareToolCall(ctx, args),
 });
+
+export async function prepareToolCall(
+  ctx: MutationCtx,
+  { interactionId, toolCall, workflowId }: { interactionId: Id<"interactions">; toolCall: ToolCallRequest; workflowId?: string },
+): Promise<Infer<typeof vPolicy>> {
+  const interaction = await loadInteraction(ctx, interactionId);
+  if (isEnded(interaction)) return { decision: "refused" as const };
+  const decided = await decideToolCall(ctx, interaction, toolCall);
+  if (decided.decision === "refused") {
+    // The model asked for something this agent may not do (G2): refuse, no side effect.
+    const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName });
+    await endStepRow(ctx, step, { status: "failed", error: { code: decided.code, message: decided.message } });
+    await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: decided.message });
+    logRun(interaction, "tool_refused", { tool: toolCall.toolName, code: decided.code });
+    return { decision: "refused" as const };
+  }
+  const then = decided.decision;
+  if (!decided.needsApproval) return { decision: then };
+  const existing = await ctx.db
+    .query("approvals")
+    .withIndex("by_interactionId_toolCallId", (q) => q.eq("interactionId", interactionId).eq("toolCallId", toolCall.toolCallId))
+    .unique();
+  if (existing) return { decision: "approval" as const, approvalId: existing._id, then };
+  // Approvals show in the thread the person is watching: the root run's.
+  const root = interaction.rootInteractionId ? await ctx.db.get("interactions", interaction.rootInteractionId) : null;
+  const approvalId = await ctx.db.insert("approvals", {
+    accountId: interaction.accountId,
+    threadId: root?.threadId ?? interaction.threadId,
+    userId: interaction.userId,
+    interactionId,
+    workflowId: workflowId ?? interaction.workflowId!,
+    toolCallId: toolCall.toolCallId,
+    toolSlug: toolCall.toolName,
+    args: toolCall.input.slice(0, MAX_RESULT_CHARS),
+    status: "pending",
+  });
+  await beginStepRow(ctx, interaction, { key: `approval#${toolCall.toolCallId}`, kind: "wait", name: `Approval: ${toolCall.toolName}`, status: "waiting" });
+  await ctx.db.patch("interactions", interactionId, { status: "waiting" });
+  logRun(interaction, "approval_requested", { tool: toolCall.toolName, approvalId });
+  return { decision: "approval" as const, approvalId, then };
+}
 
 /** After the approval event: close the wait step; a denial goes to the model as the tool's result. */
 export const settleApproval = internalMutation({
@@ -215,7 +240,7 @@ export const commitCall = internalMutation({
       await endStepRow(ctx, step, { status: "failed", error: { code: "bad_request", message: outcome.error } });
       await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: outcome.error });
     }
-    logRun(interactionId, "tool_done", { tool: toolCall.toolName, ok: outcome.ok });
+    logRun(interaction, "tool_done", { tool: toolCall.toolName, ok: outcome.ok });
     return null;
   },
 });
@@ -232,7 +257,7 @@ export const attemptFailed = internalMutation({
     if (record?.status === "started") await ctx.db.patch("toolCalls", record._id, { status: "failed", error });
     const step = await ctx.db.get("steps", stepId);
     if (step && step.status === "running") await endStepRow(ctx, step, { status: "failed", error: { code: "internal_error", message: error } });
-    logRun(interactionId, "tool_attempt_failed", { tool: toolCall.toolName, error });
+    await logRunById(ctx, interactionId, "tool_attempt_failed", { tool: toolCall.toolName, error });
     return null;
   },
 });
@@ -252,46 +277,56 @@ export const giveUp = internalMutation({
   },
 });
 
-/** Run one tool call (an action step; the workflow retries it on throw). */
+/**
+ * Run one tool call: its intent recorded, the tool run with its idempotency
+ * key, its outcome committed with the tool-result message. A call already
+ * committed is not run again. Throws when the tool failed in a way a retry
+ * may fix (the caller retries, or gives up).
+ */
+export async function executeToolCall(ctx: ActionCtx, interactionId: Id<"interactions">, toolCall: ToolCallRequest): Promise<void> {
+  const begun = await ctx.runMutation(internal.chat.toolSteps.beginCall, { interactionId, toolCall });
+  if (begun.kind === "done") return;
+  const owner: { accountId: Id<"accounts">; userId: Id<"userProfiles">; agentId: Id<"agents"> } = await ctx.runQuery(
+    internal.chat.toolSteps.runOwner,
+    { interactionId },
+  );
+  // kind "mcp" (convex/mcp/runtime.ts): a tool of one of the account's MCP servers; its execute calls the server.
+  const definition = findTool(toolCall.toolName) ?? (await mcpToolDefinition(ctx, owner.accountId, toolCall.toolName));
+  let outcome: { ok: true; result: string } | { ok: false; error: string };
+  try {
+    const args = JSON.parse(toolCall.input) as Record<string, unknown>;
+    crashPoint("tool:before");
+    toolExecutions[definition.slug] = (toolExecutions[definition.slug] ?? 0) + 1;
+    if (takeToolFault(definition.slug, "throwBeforeEffect")) throw new Error(`Injected fault before ${definition.slug}`);
+    const result = await definition.execute({ ctx, ...owner, interactionId, idempotencyKey: begun.key }, args);
+    if (takeToolFault(definition.slug, "throwAfterEffect")) throw new Error(`Injected fault after ${definition.slug}`);
+    crashPoint("tool:after-effect");
+    const text = JSON.stringify(result ?? null);
+    outcome = text.length > MAX_RESULT_CHARS
+      ? { ok: false, error: `The result was larger than ${MAX_RESULT_CHARS} characters.` }
+      : { ok: true, result: text };
+  } catch (error) {
+    if (error instanceof InjectedCrash) throw error; // a simulated process death records nothing
+    if (!(error instanceof ToolInputError) && !(error instanceof SyntaxError)) {
+      await ctx.runMutation(internal.chat.toolSteps.attemptFailed, {
+        interactionId,
+        toolCall,
+        stepId: begun.stepId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+    outcome = { ok: false, error: error.message };
+  }
+  await ctx.runMutation(internal.chat.toolSteps.commitCall, { interactionId, toolCall, stepId: begun.stepId, outcome });
+}
+
+/** Run one tool call as a workflow action step (the workflow retries it on throw). */
 export const execute = internalAction({
   args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest },
   returns: v.null(),
   handler: async (ctx, { interactionId, toolCall }) => {
-    const begun = await ctx.runMutation(internal.chat.toolSteps.beginCall, { interactionId, toolCall });
-    if (begun.kind === "done") return null;
-    const owner: { accountId: Id<"accounts">; userId: Id<"userProfiles">; agentId: Id<"agents"> } = await ctx.runQuery(
-      internal.chat.toolSteps.runOwner,
-      { interactionId },
-    );
-    // kind "mcp" (convex/mcp/runtime.ts): a tool of one of the account's MCP servers; its execute calls the server.
-    const definition = findTool(toolCall.toolName) ?? (await mcpToolDefinition(ctx, owner.accountId, toolCall.toolName));
-    let outcome: { ok: true; result: string } | { ok: false; error: string };
-    try {
-      const args = JSON.parse(toolCall.input) as Record<string, unknown>;
-      crashPoint("tool:before");
-      toolExecutions[definition.slug] = (toolExecutions[definition.slug] ?? 0) + 1;
-      if (takeToolFault(definition.slug, "throwBeforeEffect")) throw new Error(`Injected fault before ${definition.slug}`);
-      const result = await definition.execute({ ctx, ...owner, interactionId, idempotencyKey: begun.key }, args);
-      if (takeToolFault(definition.slug, "throwAfterEffect")) throw new Error(`Injected fault after ${definition.slug}`);
-      crashPoint("tool:after-effect");
-      const text = JSON.stringify(result ?? null);
-      outcome = text.length > MAX_RESULT_CHARS
-        ? { ok: false, error: `The result was larger than ${MAX_RESULT_CHARS} characters.` }
-        : { ok: true, result: text };
-    } catch (error) {
-      if (error instanceof InjectedCrash) throw error; // a simulated process death records nothing
-      if (!(error instanceof ToolInputError) && !(error instanceof SyntaxError)) {
-        await ctx.runMutation(internal.chat.toolSteps.attemptFailed, {
-          interactionId,
-          toolCall,
-          stepId: begun.stepId,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        throw error;
-      }
-      outcome = { ok: false, error: error.message };
-    }
-    await ctx.runMutation(internal.chat.toolSteps.commitCall, { interactionId, toolCall, stepId: begun.stepId, outcome });
+    await executeToolCall(ctx, interactionId, toolCall);
     return null;
   },
 });

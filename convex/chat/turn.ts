@@ -1,7 +1,10 @@
 /**
- * A chat turn is one durable workflow. `start` (scheduled by send) triages the
+ * A chat turn's durable workflow. `start` (scheduled by send) triages the
  * message first: a greeting or the time is answered there and no workflow
- * starts. Otherwise the workflow runs, each step journaled:
+ * starts. Then the fast turn (fastTurn.ts) makes the model calls and runs the
+ * simple tool calls in one action; the workflow takes the turn over only when
+ * it needs one (approvals, delegations, external tools, retries, a crash),
+ * at the model call it had reached. The workflow's steps, each journaled:
  *
  *   external agent? one signed POST to its endpoint (externalAgent.ts) ─► complete
  *   [ model call (reserves its budget, and completes the run when it asks for
@@ -15,7 +18,7 @@
  * workflow replays its journal and continues at the next step. Failures and
  * cancels end in `onComplete`, which releases held budget and aborts streams.
  */
-import { vResultValidator } from "@convex-dev/workpool";
+import { vResultValidator, type RetryBehavior } from "@convex-dev/workpool";
 import { vWorkflowId, type WorkflowCtx } from "@convex-dev/workflow";
 import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
@@ -24,7 +27,7 @@ import { internalMutation, type MutationCtx } from "../_generated/server";
 import { PROVIDER_RETRY, TOOL_RETRY, workflow } from "../lib/workflow";
 import { vPriorOutcome, vToolCallRequest, type ToolCallRequest } from "./llm";
 import { startFirstCall } from "./fastTurn";
-import { childEventName, notifyParent, vChildOutcome } from "./delegation";
+import { childEventName, vChildOutcome } from "./parentNotice";
 import { runHttpToolCall } from "../tools/http/workflowStep";
 import { runExternalAgent } from "./externalAgent";
 import { beginTurn, endRun, isEnded, loadInteraction } from "./turnSteps";
@@ -37,13 +40,24 @@ export function approvalEventName(approvalId: string) {
   return `approval:${approvalId}`;
 }
 
-async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: ToolCallRequest): Promise<void> {
+/** The child runs on its own (fast path or its own workflow); its end sends this event. */
+async function awaitChild(step: WorkflowCtx, id: Id<"interactions">, toolCall: ToolCallRequest, childId: Id<"interactions">): Promise<void> {
+  await step.awaitEvent({ name: childEventName(toolCall.toolCallId), validator: vChildOutcome });
+  await step.runMutation(internal.chat.delegation.finishChild, { interactionId: id, toolCall, childId }, { name: `childDone#${toolCall.toolCallId}`, inline: true });
+}
+
+async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: ToolCallRequest, retry: RetryBehavior = TOOL_RETRY): Promise<void> {
+  // A delegation that needs no approval starts its child in this same step.
   const policy = await step.runMutation(
-    internal.chat.toolSteps.prepare,
+    internal.chat.delegation.prepareOrStart,
     { interactionId: id, toolCall, workflowId: step.workflowId },
     { name: `policy#${toolCall.toolCallId}`, inline: true },
   );
   if (policy.decision === "refused") return;
+  if (policy.decision === "delegated") {
+    await awaitChild(step, id, toolCall, policy.childId);
+    return;
+  }
   const action = policy.decision === "approval" ? policy.then : policy.decision;
   if (policy.decision === "approval") {
     const decision = await step.awaitEvent({ name: approvalEventName(policy.approvalId), validator: vApprovalDecision });
@@ -55,15 +69,9 @@ async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: 
     if (!decision.approved) return;
   }
   if (action === "delegate") {
+    // Approved (or journaled before delegations started in the policy step): start the child now.
     const started = await step.runMutation(internal.chat.delegation.startChild, { interactionId: id, toolCall }, { name: `delegate#${toolCall.toolCallId}`, inline: true });
-    if (!started.ok) return;
-    // The child runs as its own workflow; its onComplete sends this event.
-    await step.awaitEvent({ name: childEventName(toolCall.toolCallId), validator: vChildOutcome });
-    await step.runMutation(
-      internal.chat.delegation.finishChild,
-      { interactionId: id, toolCall, childId: started.childId },
-      { name: `childDone#${toolCall.toolCallId}`, inline: true },
-    );
+    if (started.ok) await awaitChild(step, id, toolCall, started.childId);
     return;
   }
   if (action === "http") {
@@ -72,7 +80,7 @@ async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: 
     return;
   }
   try {
-    await step.runAction(internal.chat.toolSteps.execute, { interactionId: id, toolCall }, { retry: TOOL_RETRY, name: `tool#${toolCall.toolCallId}` });
+    await step.runAction(internal.chat.toolSteps.execute, { interactionId: id, toolCall }, { retry, name: `tool#${toolCall.toolCallId}` });
   } catch (error) {
     // Retries exhausted: the model hears about it and decides what to say.
     await step.runMutation(
@@ -84,12 +92,17 @@ async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: 
 }
 
 /**
- * Where a turn whose first model call ran before the workflow (fastTurn.ts)
- * picks up: at that call's tool calls, at `llm#0` after a provider's advised
- * delay, or at `llm#0` journaling the outcome the call already had (`prior`).
+ * Where a turn whose first model calls ran before the workflow (fastTurn.ts)
+ * picks up, at model call `atCall` (0 when absent): at that call's tool calls,
+ * at `llm#atCall` after a provider's advised delay, at `llm#atCall` journaling
+ * the outcome the call already had (`prior`), or at `llm#atCall` itself (which
+ * reuses the call's reply when it had already finished).
  */
 export const vHandover = v.object({
+  atCall: v.optional(v.number()),
   firstToolCalls: v.optional(v.array(vToolCallRequest)),
+  /** The fast turn already made one attempt at these tool calls (one threw): one attempt fewer here. */
+  toolsAttempted: v.optional(v.boolean()),
   firstDelayMs: v.optional(v.number()),
   prior: v.optional(vPriorOutcome),
 });
@@ -103,15 +116,17 @@ export const run = workflow
       await runExternalAgent(step, interactionId);
       return null;
     }
-    let first = 0;
+    const atCall = handover?.atCall ?? 0;
+    let first = atCall;
     if (handover?.firstToolCalls) {
-      await Promise.all(handover.firstToolCalls.map((toolCall) => runToolCall(step, interactionId, toolCall)));
-      first = 1;
+      const retry = handover.toolsAttempted ? { ...TOOL_RETRY, maxAttempts: TOOL_RETRY.maxAttempts - 1 } : TOOL_RETRY;
+      await Promise.all(handover.firstToolCalls.map((toolCall) => runToolCall(step, interactionId, toolCall, retry)));
+      first = atCall + 1;
     }
     for (let call = first; call < MAX_LLM_CALLS_PER_TURN; call++) {
       // Kill switches (#15): a platform or agent pause holds the turn here, between model calls, until resumed.
       if (call > 0) await holdWhilePaused(step, interactionId, call);
-      const resumed = call === 0 ? handover : undefined;
+      const resumed = call === atCall ? handover : undefined;
       let result = await step.runAction(
         internal.chat.llm.call,
         { interactionId, call, ...(resumed?.prior ? { prior: resumed.prior } : {}) },
@@ -195,9 +210,8 @@ export const onComplete = internalMutation({
   args: { workflowId: vWorkflowId, result: vResultValidator, context: v.object({ interactionId: v.id("interactions") }) },
   returns: v.null(),
   handler: async (ctx, { result, context }) => {
+    // Ending the run wakes a delegate's parent (endRun); a run already ended did so when it ended.
     await settleRun(ctx, context.interactionId, result);
-    // A delegate's parent is waiting for it; wake it, whatever happened.
-    await notifyParent(ctx, await loadInteraction(ctx, context.interactionId));
     return null;
   },
 });

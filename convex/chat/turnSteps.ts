@@ -14,9 +14,11 @@ import { costOfUsage } from "../models/prices";
 import { recordRunEnded, recordTriage } from "../ops/metrics";
 import { emitRunEnded } from "../outbound/events";
 import { answersDirectly, triage } from "./triage";
-import { beginStepRow, endStepRow, insertEndedStepRow, logRun, type RunPatch } from "./stepRows";
+import { beginStepRow, endStepRow, insertEndedStepRow, logRun, logRunById, stepByKey, type RunPatch } from "./stepRows";
 import { vContextEntry, vErrorInfo, vProviderRetry, vStepKind } from "./validators";
 import { scheduleFactExtraction } from "../knowledge/conversationFacts";
+import { notifyParent } from "./parentNotice";
+import { teamLink } from "../teams/budgets";
 
 /** Upper bound of output tokens per model call; reservations use it. */
 export const MAX_OUTPUT_TOKENS = 1_024;
@@ -77,7 +79,7 @@ export async function beginTurn(
   const started = { status: "running" as const, startedAt: interaction.startedAt ?? Date.now() };
   if ((await ctx.db.get("agents", interaction.agentId))?.external !== undefined) return { handled: false, external: true, runPatch: started };
   const result = triage(interaction.promptText);
-  logRun(interaction._id, "triage", { intent: result.intent, confidence: result.confidence });
+  logRun(interaction, "triage", { intent: result.intent, confidence: result.confidence });
   await recordTriage(ctx, result.intent);
   const direct = answersDirectly(result);
   await insertEndedStepRow(ctx, interaction, {
@@ -100,6 +102,7 @@ export async function beginTurn(
 export function budgetChain(interaction: Doc<"interactions">) {
   return [
     { scope: "account", scopeId: interaction.accountId },
+    ...teamLink(interaction.teamId),
     { scope: "user", scopeId: interaction.userId },
     { scope: "agent", scopeId: interaction.agentId },
   ];
@@ -133,25 +136,33 @@ async function reserveCall(ctx: MutationCtx, interaction: Doc<"interactions">, c
     estimate,
     ...(interaction.budgetSliceKey ? { parentKey: interaction.budgetSliceKey } : {}),
   });
-  if (!outcome.ok) logRun(interaction._id, "budget_refused", { call, scope: outcome.scope });
+  if (!outcome.ok) logRun(interaction, "budget_refused", { call, scope: outcome.scope });
   return outcome.ok ? { ok: true as const, key } : { ok: false as const, message: outcome.message };
 }
 
 /**
  * A model call begins (or begins again): its budget is reserved and its step
  * row written in one transaction. `refused`: the budget said no; nothing was
- * written but the refusal, and the model must not be called.
+ * written but the refusal, and the model must not be called. `finished`: the
+ * call already finished in this generation (its reservation is committed —
+ * the fast turn died after it, fastTurn.ts): nothing is written, and its saved
+ * reply stands.
  */
 export const beginModelCall = internalMutation({
   args: { interactionId: v.id("interactions"), call: v.number(), baselineStepOrder: v.number() },
   returns: v.union(
     v.null(),
     v.object({ kind: v.literal("refused"), message: v.string() }),
+    v.object({ kind: v.literal("finished"), baselineStepOrder: v.number() }),
     v.object({ kind: v.literal("started"), stepId: v.id("steps"), attempt: v.number(), baselineStepOrder: v.number() }),
   ),
   handler: async (ctx, { interactionId, call, baselineStepOrder }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     if (isEnded(interaction)) return null;
+    if ((await budget.getReservation(ctx, { key: reservationKey(interaction, call) }))?.status === "committed") {
+      const row = await stepByKey(ctx, interactionId, `llm#${call}`);
+      return { kind: "finished" as const, baselineStepOrder: row?.baselineStepOrder ?? baselineStepOrder };
+    }
     const reserved = await reserveCall(ctx, interaction, call);
     if (!reserved.ok) return { kind: "refused" as const, message: reserved.message };
     const step = await beginStepRow(
@@ -237,7 +248,7 @@ export const finishModelCall = internalMutation({
       openReservationKey: undefined,
       providerRetry: undefined,
     };
-    logRun(interactionId, "llm_done", { call, ...usage, ...(usageEstimated ? { usageEstimated } : {}), microUsd: cost.microUsd, toolCalls });
+    logRun(interaction, "llm_done", { call, ...usage, ...(usageEstimated ? { usageEstimated } : {}), microUsd: cost.microUsd, toolCalls });
     if (toolCalls === 0 && !isEnded(interaction)) await completeRun(ctx, interaction, spent);
     else await ctx.db.patch("interactions", interactionId, spent);
     return null;
@@ -252,7 +263,7 @@ export const failStep = internalMutation({
     const step = await ctx.db.get("steps", stepId);
     if (step === null || step.status === "succeeded") return null;
     await endStepRow(ctx, step, { status: "failed", error });
-    logRun(step.interactionId, "step_failed", { step: step.key, attempt: step.attempt, ...error });
+    await logRunById(ctx, step.interactionId, "step_failed", { step: step.key, attempt: step.attempt, ...error });
     return null;
   },
 });
@@ -273,7 +284,7 @@ export const failModelAttempt = internalMutation({
     await ctx.db.patch("steps", stepId, { retry });
     const interaction = await loadInteraction(ctx, step.interactionId);
     if (retry && !isEnded(interaction)) await ctx.db.patch("interactions", interaction._id, { providerRetry: retry });
-    logRun(step.interactionId, "model_attempt_failed", { step: step.key, attempt: step.attempt, ...error, ...(retry ? { retryAt: retry.at, maxAttempts: retry.maxAttempts } : {}) });
+    logRun(interaction, "model_attempt_failed", { step: step.key, attempt: step.attempt, ...error, ...(retry ? { retryAt: retry.at, maxAttempts: retry.maxAttempts } : {}) });
     return null;
   },
 });
@@ -291,7 +302,8 @@ export async function completeRun(ctx: MutationCtx, interaction: Doc<"interactio
   await emitRunEnded(ctx, interaction._id);
   // Facts the user stated are read afterwards, as separate work (one scheduled function; nothing waits for it).
   await scheduleFactExtraction(ctx, interaction);
-  logRun(interaction._id, "completed", { tokensIn: also.tokensIn ?? interaction.tokensIn, tokensOut: also.tokensOut ?? interaction.tokensOut });
+  await notifyParent(ctx, interaction);
+  logRun(interaction, "completed", { tokensIn: also.tokensIn ?? interaction.tokensIn, tokensOut: also.tokensOut ?? interaction.tokensOut });
 }
 
 /** The run ended normally (an external agent replied). */
@@ -314,6 +326,8 @@ export async function endRun(
   ctx: MutationCtx,
   interaction: Doc<"interactions">,
   outcome: { status: "failed"; error: { code: string; message: string }; failedStepKey?: string } | { status: "cancelled" },
+  /** False when the parent itself is ending (the cancel cascading down): nobody waits. */
+  wakeParent = true,
 ): Promise<void> {
   if (interaction.openReservationKey) await budget.release(ctx, { key: interaction.openReservationKey });
   const thread = await ctx.db.get("threads", interaction.threadId);
@@ -340,7 +354,7 @@ export async function endRun(
   for (const child of children) {
     if (isEnded(child)) continue;
     if (child.workflowId) await workflow.cancel(ctx, child.workflowId as never);
-    await endRun(ctx, child, { status: "cancelled" });
+    await endRun(ctx, child, { status: "cancelled" }, false);
   }
   if (interaction.budgetSliceKey) await budget.release(ctx, { key: interaction.budgetSliceKey });
   // A step still running or waiting ends with the run.
@@ -366,7 +380,8 @@ export async function endRun(
   });
   await recordRunEnded(ctx, interaction._id, outcome.status, endedAt);
   await emitRunEnded(ctx, interaction._id);
-  logRun(interaction._id, outcome.status, outcome.status === "failed" ? outcome.error : {});
+  if (wakeParent) await notifyParent(ctx, interaction);
+  logRun(interaction, outcome.status, outcome.status === "failed" ? outcome.error : {});
 }
 
 /** Used by the workflow when it decides to stop (budget refused, step cap). */

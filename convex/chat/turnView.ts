@@ -16,6 +16,7 @@ import { fail } from "../lib/errors";
 import { accountQuery } from "../lib/functions";
 import { vErrorInfo, vInteractionStatus, vStepKind, vStepStatus } from "./validators";
 import { citationLocation } from "../knowledge/retrieval";
+import { takesPart } from "../conversations/access";
 
 /** Bounds of one read: delegates below a turn, steps shown per delegate, characters of a task. */
 export const TURN_VIEW_LIMITS = { delegates: 20, childrenPerRun: 10, steps: 50, taskChars: 300 } as const;
@@ -66,10 +67,17 @@ export const vCitation = v.object({
   location: v.optional(v.string()),
 });
 
-/** A turn (or delegate) of the caller's, in this account; anything else answers `not_found`. */
+/**
+ * A turn (or delegate) of the caller's in this account, or a turn in a shared
+ * conversation they take part in (everyone there sees it); anything else answers `not_found`.
+ */
 async function ownRun(ctx: QueryCtx, caller: { accountId: Id<"accounts">; userId: Id<"userProfiles"> }, interactionId: Id<"interactions">) {
   const run = await ctx.db.get("interactions", interactionId);
-  if (run === null || run.accountId !== caller.accountId || run.userId !== caller.userId) fail("not_found", "Run not found.");
+  if (run === null || run.accountId !== caller.accountId) fail("not_found", "Run not found.");
+  if (run.userId !== caller.userId) {
+    const thread = await ctx.db.get("threads", run.threadId);
+    if (thread === null || thread.sharing === undefined || !(await takesPart(ctx, thread, caller.userId))) fail("not_found", "Run not found.");
+  }
   return run;
 }
 

@@ -7,7 +7,7 @@ import { v, type Infer } from "convex/values";
 import { components } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
-import { ownThread } from "../chat/access";
+import { participantThread } from "../chat/access";
 import { Names } from "../inspector/names";
 import { runInAccount } from "../inspector/runRows";
 import { inspectorQuery } from "../inspector/staff";
@@ -49,7 +49,7 @@ async function agentMessage(ctx: QueryCtx, messageId: string) {
 }
 
 /**
- * The reply being rated, checked all the way down: the caller owns the thread,
+ * The reply being rated, checked all the way down: the caller takes part in the thread,
  * the run is a turn of that thread, and the message is an agent reply of that
  * run (same thread, same order as the run's prompt). Anything else: not found.
  */
@@ -58,7 +58,7 @@ async function ratedReply(
   caller: { accountId: Id<"accounts">; userId: Id<"userProfiles"> },
   args: { threadId: Id<"threads">; interactionId: Id<"interactions">; messageId: string },
 ) {
-  const thread = await ownThread(ctx, caller, args.threadId);
+  const thread = await participantThread(ctx, caller, args.threadId);
   const run = await ctx.db.get("interactions", args.interactionId);
   if (run === null || run.threadId !== thread._id || run.kind !== "turn") fail("not_found", "Run not found.");
   const message = await agentMessage(ctx, args.messageId);
@@ -128,7 +128,7 @@ export const forThread = accountQuery({
   args: { threadId: v.id("threads") },
   returns: v.array(vFeedback),
   handler: async (ctx, { accountId, threadId }) => {
-    await ownThread(ctx, { accountId, userId: ctx.user._id }, threadId);
+    await participantThread(ctx, { accountId, userId: ctx.user._id }, threadId);
     const rows = await ctx.db
       .query("messageFeedback")
       .withIndex("by_threadId_userId", (q) => q.eq("threadId", threadId).eq("userId", ctx.user._id))

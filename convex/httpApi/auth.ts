@@ -30,6 +30,7 @@ import { assertActive, requireMembership } from "../tenancy/identity";
 import { keyStatus } from "./keys";
 import { displayPrefixOf, hashSecret, isWellFormedSecret } from "./secrets";
 import { apiPermits, vApiPermission, type ApiPermission } from "./validators";
+import { checkAccountRate, consumeAccountRate } from "../usage/accountRates";
 
 /** Failed attempts one client address, and one presented key prefix, may make: a burst of 10, then 10 a minute. */
 export const FAILED_AUTH_RATE = { rate: 10, periodMs: 60_000, capacity: 10 };
@@ -107,11 +108,15 @@ export const authenticate = internalMutation({
       for (const bucket of buckets) await budget.consumeRate(ctx, bucket);
       return { ok: false as const, code: "unauthenticated" as const, message: problem ?? "This API key is not valid." };
     }
-    // A valid key: only its own rate limit applies, whatever others did from the same address.
+    // A valid key: its own rate limit and its account's apply, whatever others did from the same address.
+    // The account's is checked first so that a refusal charges neither bucket (usage/accountRates.ts).
+    const accountCheck = await checkAccountRate(ctx, key.accountId, "api");
+    if (!accountCheck.ok) return { ok: false as const, code: "rate_limited" as const, message: accountCheck.message, retryAfterMs: accountCheck.retryAfterMs };
     const rate = await budget.consumeRate(ctx, keyBucket(key));
     if (!rate.ok) {
       return { ok: false as const, code: "rate_limited" as const, message: `This key's limit is ${key.rateLimit.requests} requests per ${key.rateLimit.periodMs / 1000} s.`, retryAfterMs: rate.retryAfterMs };
     }
+    await consumeAccountRate(ctx, key.accountId, "api"); // passes: checked above, in this transaction
     const now = Date.now();
     if (key.lastUsedAt === undefined || now - key.lastUsedAt >= LAST_USED_RESOLUTION_MS) await ctx.db.patch("apiKeys", key._id, { lastUsedAt: now });
     return {

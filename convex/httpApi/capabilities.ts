@@ -12,7 +12,8 @@ import { v, type Infer } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type QueryCtx } from "../_generated/server";
 import { publicAgent } from "../agents/agents";
-import { importAgentManifest } from "../agents/manifests";
+import { auditImport, importAgentManifest } from "../agents/manifests";
+import { apiKeyActor, auditChange } from "../audit/changes";
 import { assignmentsOf, capabilityOf } from "../agents/versions";
 import { fail } from "../lib/errors";
 import { findAccountTool, listAccountTools, type ToolInfo } from "../tools/catalogue";
@@ -147,13 +148,17 @@ export const register = internalMutation({
   handler: async (ctx, { keyId, kind, manifest }) => {
     const scope = await loadKeyScope(ctx, keyId);
     if (scope.agentId !== undefined) fail("forbidden", "A key restricted to one agent cannot register capabilities.");
+    const key = (await ctx.db.get("apiKeys", keyId))!;
     const account = await ctx.db.get("accounts", scope.accountId);
     if (account === null) fail("not_found", "Account not found.");
     if (kind === "agent") {
       const created = await importAgentManifest(ctx, account, scope.userId, manifest);
+      await auditImport(ctx, apiKeyActor(key), created.agentId);
       return agentCapability((await ctx.db.get("agents", created.agentId))!);
     }
     const created = await registerHttpTool(ctx, scope.accountId, manifest);
-    return toolCapability((await findAccountTool(ctx, scope.accountId, created.slug))!);
+    const tool = (await findAccountTool(ctx, scope.accountId, created.slug))!;
+    await auditChange(ctx, apiKeyActor(key), { accountId: scope.accountId, action: "tool.register", targetKind: "tool", targetId: created.toolId ?? created.slug, before: null, after: created });
+    return toolCapability(tool);
   },
 });

@@ -11,6 +11,7 @@ import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation } from "../_generated/server";
+import { fieldChanges } from "../audit/diff";
 import { writeAudit } from "../audit/log";
 import { fail } from "../lib/errors";
 import { accountAction, accountMutation, accountQuery } from "../lib/functions";
@@ -149,6 +150,8 @@ export const insertKey = internalMutation({
       targetId: keyId,
       reason: `Created API key "${name}"`,
       details: { permission: args.permission, agentId: agentId ?? null, displayPrefix: args.displayPrefix },
+      surface: "spa",
+      changes: fieldChanges(null, (await ctx.db.get("apiKeys", keyId))!),
     });
     return publicApiKey((await ctx.db.get("apiKeys", keyId))!);
   },
@@ -184,6 +187,7 @@ export const revoke = accountMutation({
     if (key === null || key.accountId !== accountId) fail("not_found", "API key not found.");
     if (key.revokedAt !== undefined) return publicApiKey(key);
     await ctx.db.patch("apiKeys", key._id, { revokedAt: Date.now(), revokedBy: ctx.user._id });
+    const revoked = (await ctx.db.get("apiKeys", key._id))!;
     await writeAudit(ctx, {
       accountId,
       actorUserId: ctx.user._id,
@@ -193,7 +197,9 @@ export const revoke = accountMutation({
       targetId: key._id,
       reason: `Revoked API key "${key.name}"`,
       details: { displayPrefix: key.displayPrefix },
+      surface: "spa",
+      changes: fieldChanges(key, revoked),
     });
-    return publicApiKey((await ctx.db.get("apiKeys", key._id))!);
+    return publicApiKey(revoked);
   },
 });

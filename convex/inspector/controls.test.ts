@@ -49,9 +49,10 @@ test("a failed run: preview what it spent and what each failed attempt cost, res
   expect(failedCall!.reservations[0]).toMatchObject({ generation: 0, status: "released", chargedUsd: 0 });
   expect(failedCall!.reservations[0]!.heldUsd).toBeGreaterThan(0);
   expect(preview.nextCallHoldUsd).toBe(failedCall!.reservations[0]!.heldUsd);
-  // The model call reserves its own budget (afresh, under the new generation): resume at its last attempt;
-  // the earlier attempts' journal entries are kept. (Triage and attempt 1 ran before the workflow existed.)
-  expect(preview.resume).toEqual({ allowed: true, from: "llm#0", rerun: ["llm#0"], kept: ["llm#0"] });
+  // The model call reserves its own budget (afresh, under the new generation): resume at its last attempt.
+  // Its earlier attempts' journal entries are part of the step that runs again, not listed as kept.
+  // (Triage and attempt 1 ran before the workflow existed.)
+  expect(preview.resume).toEqual({ allowed: true, from: "llm#0", rerun: ["llm#0"], kept: [] });
   expect(preview.restart).toMatchObject({ allowed: true, from: 0 });
 
   expect(await codeOf(user.client.mutation(api.inspector.controls.resumeRun, { ...args, reason: "  " }))).toBe("bad_request");
@@ -182,4 +183,7 @@ test("plans: restart refuses to repeat a paid model call or a resolved wait; del
   expect(planResume(run, afterTool, "inProgress")).toMatchObject({ allowed: false });
   expect(planRestart({ ...run, kind: "job" } as Doc<"interactions">, afterTool, "failed")).toMatchObject({ allowed: false, reason: expect.stringMatching(/jobs module/) });
   expect(planResume({ ...run, failedStepKey: "llm#7" } as Doc<"interactions">, afterTool, "failed")).toMatchObject({ allowed: false, reason: expect.stringMatching(/journal/) });
+  // A first call retried in the workflow, then failed: its earlier attempts are not "kept" beside it.
+  const retried = [step(0, "llm#0"), step(1, "llm#0"), step(2, "llm#0", "failed"), step(3, "fail")];
+  expect(planResume({ ...run, failedStepKey: "llm#0" } as Doc<"interactions">, retried, "failed")).toEqual({ allowed: true, from: "llm#0", rerun: ["llm#0"], kept: [] });
 });

@@ -1,5 +1,7 @@
 import type { Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
+import type { Channel } from "../agents/channels";
+import { ThreadChannels } from "../channels/threadChannel";
 
 /**
  * Display names for a page of rows, each document read at most once per
@@ -9,7 +11,16 @@ export class Names {
   private readonly users = new Map<string, Promise<string>>();
   private readonly agents = new Map<string, Promise<string>>();
 
-  constructor(private readonly ctx: Pick<QueryCtx, "db">) {}
+  private readonly channels: ThreadChannels;
+
+  constructor(private readonly ctx: Pick<QueryCtx, "db">) {
+    this.channels = new ThreadChannels(ctx);
+  }
+
+  /** The channel that started runs in this thread (app, api, telegram, email). */
+  channel(threadId: Id<"threads">): Promise<Channel> {
+    return this.channels.of(threadId);
+  }
 
   user(userId: Id<"userProfiles">): Promise<string> {
     let name = this.users.get(userId);

@@ -70,7 +70,10 @@ export function planResume(run: Doc<"interactions">, journal: JournalStep[], wor
   if (from === null) return { allowed: false, reason: "The run has no failed step to resume from; restart it instead." };
   const at = lastIndexOf(journal, from);
   if (at < 0) return { allowed: false, reason: `The step ${from} is not in the workflow's journal; restart the run instead.` };
-  return { allowed: true, from, rerun: stepNames(journal.slice(at)), kept: stepNames(journal.slice(0, at)) };
+  const rerun = stepNames(journal.slice(at));
+  // Earlier attempts of a step that runs again (a model call retried after a rate limit) are part of it, not kept apart.
+  const kept = stepNames(journal.slice(0, at)).filter((name) => !rerun.includes(name));
+  return { allowed: true, from, rerun, kept };
 }
 
 /**

@@ -37,6 +37,7 @@ export async function publicRun(run: Doc<"interactions">, names: Names): Promise
     userId: run.userId,
     userName: await names.user(run.userId),
     threadId: run.threadId,
+    channel: await names.channel(run.threadId),
     modelLabel: run.modelLabel,
     createdAt: run.createdAt,
     ...(run.startedAt !== undefined ? { startedAt: run.startedAt } : {}),

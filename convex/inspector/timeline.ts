@@ -8,6 +8,7 @@
  * Reconciliation: a row's `key` is the name of the workflow step that wrote
  * it (`triage`, `llm#0`, `tool#<call>`, `delegate#<call>`), except
  *   - a tool refused by policy: the row `tool#<call>` is written by `policy#<call>`;
+ *   - a delegation that needed no approval: `delegate#<call>` is written by `policy#<call>`;
  *   - an approval wait `approval#<call>`: the journal's event `approval:<approvalId>`.
  * Journal steps that by design write no row (budget reservations, policy
  * checks, settles, completion) are `bookkeeping`.
@@ -100,7 +101,7 @@ function journalNamesFor(row: Doc<"steps">, approvalByCall: Map<string, Id<"appr
   const hash = row.key.indexOf("#");
   const prefix = hash < 0 ? row.key : row.key.slice(0, hash);
   const callId = hash < 0 ? "" : row.key.slice(hash + 1);
-  if (prefix === "tool") return [row.key, `policy#${callId}`];
+  if (prefix === "tool" || prefix === "delegate") return [row.key, `policy#${callId}`];
   if (prefix === "approval") {
     const approvalId = approvalByCall.get(callId);
     return approvalId ? [`approval:${approvalId}`] : [];
@@ -110,12 +111,13 @@ function journalNamesFor(row: Doc<"steps">, approvalByCall: Map<string, Id<"appr
 
 /**
  * Steps a turn takes before its workflow exists (convex/chat/fastTurn.ts):
- * triage, and the first model call unless the workflow journaled it (after
- * a crash or a provider failure it runs again as `llm#0`). Their rows have
- * no journal step by design.
+ * triage, and the model and tool calls of the fast turn — begun before the
+ * workflow's first step, unless the workflow journaled them again (after a
+ * crash or a provider failure). Their rows have no journal step by design.
  */
-function beforeWorkflow(row: Doc<"steps">, journalByName: Map<string, JournalStep>): boolean {
-  return row.kind === "triage" || (row.key === "llm#0" && !journalByName.has("llm#0"));
+function beforeWorkflow(row: Doc<"steps">, journal: JournalStep[]): boolean {
+  const workflowStartedAt = journal[0]?.startedAt ?? Number.POSITIVE_INFINITY;
+  return row.kind === "triage" || row.startedAt <= workflowStartedAt;
 }
 
 export function reconcile(
@@ -137,7 +139,7 @@ export function reconcile(
     if (match) {
       claimedBy.set(match.stepNumber, row.key);
       rowJournal.set(row.key, match);
-    } else if (!beforeWorkflow(row, byName)) {
+    } else if (!beforeWorkflow(row, journal)) {
       rowsWithoutJournal.push(row.key);
     }
   }

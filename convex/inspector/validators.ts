@@ -4,6 +4,7 @@
  * validators, so a new run kind or status (e.g. jobs) flows through.
  */
 import { v, type Infer } from "convex/values";
+import { vChannel } from "../agents/channels";
 import { vAgentSnapshot } from "../agents/versions";
 import { chatTables } from "../chat/schema";
 import { vContextEntry, vErrorInfo, vProviderRetry, vStepKind, vStepStatus, vToolCallStatus } from "../chat/validators";
@@ -25,6 +26,8 @@ export const vRunRow = v.object({
   userId: v.id("userProfiles"),
   userName: v.string(),
   threadId: v.id("threads"),
+  /** Where the run started: the app, the HTTP API, Telegram or email (a delegate: its root's). */
+  channel: vChannel,
   modelLabel: v.string(),
   createdAt: v.number(),
   startedAt: v.optional(v.number()),

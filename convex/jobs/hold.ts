@@ -28,7 +28,7 @@ const MAX_ROUNDS = 100;
 const ENDED = new Set(["completed", "failed", "cancelled"]);
 
 /** What holds `run` now: the platform pause first, then its agent's. Null: nothing. */
-async function holdCause(ctx: QueryCtx, run: Doc<"interactions">): Promise<{ cause: string; reason: string } | null> {
+export async function holdCause(ctx: QueryCtx, run: Doc<"interactions">): Promise<{ cause: string; reason: string } | null> {
   if (await isPlatformPaused(ctx)) return { cause: PLATFORM_CAUSE, reason: "held: platform paused" };
   const agent = await ctx.db.get("agents", run.agentId);
   if (agent?.status === "paused") return { cause: run.agentId, reason: `held: ${agent.name} is paused` };

@@ -14,6 +14,7 @@ import { accountMutation, accountQuery } from "../lib/functions";
 import { jobForCaller } from "./access";
 import { cancelJob, createJob, JOB_TARGET, labelOf, restartJob, resumeJob, startRefusal, type Actor } from "./model";
 import { JOB_TYPE_NAMES, jobType } from "./types";
+import { requireAvailableAgent } from "../teams/availability";
 import {
   isEnded,
   MAX_INPUT_CHARS,
@@ -149,6 +150,7 @@ export const start = accountMutation({
     if (agentId !== undefined) {
       const agent = await ctx.db.get("agents", agentId);
       if (agent === null || agent.accountId !== accountId || agent.status === "archived") fail("not_found", "Agent not found.");
+      await requireAvailableAgent(ctx, agent, ctx.user._id, ctx.membership.role);
     }
     const refusal = await startRefusal(ctx, agentId);
     if (refusal !== null) fail("policy_denied", refusal);

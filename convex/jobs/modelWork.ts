@@ -22,6 +22,7 @@ import { budget } from "../lib/budget";
 import { connectionForModel } from "../models/connectionStore";
 import { costOfUsage } from "../models/prices";
 import { defaultModelId, resolveModel, type ConnectionConfig } from "../models/registry";
+import { chargedTeam, teamLink } from "../teams/budgets";
 
 /** Messages of the thread a summary reads, newest first when fetched. */
 const THREAD_MESSAGES = 30;
@@ -76,6 +77,7 @@ export async function prepareModelWork(
     key: reservationKeyOf(job),
     chain: [
       { scope: "account", scopeId: job.accountId },
+      ...teamLink(await chargedTeam(ctx, job.accountId, job.userId, agent)),
       { scope: "user", scopeId: job.userId },
       { scope: "agent", scopeId: agent._id },
     ],

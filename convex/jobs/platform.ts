@@ -57,6 +57,8 @@ export async function setPlatformPause(
       targetId: "platform",
       reason: why ?? "",
       details: { changed },
+      before: { paused: settings?.paused ?? false, reason: settings?.reason ?? null },
+      after: { paused, reason: why || null },
     });
   }
   console.log(JSON.stringify({ event: paused ? "platform_paused" : "platform_resumed", by: by ?? actor.kind, reason: why }));

@@ -2,12 +2,16 @@
  * Who may read and write which knowledge scope, checked in one place.
  * Another account's data (an agent, a document) answers `not_found`, exactly
  * like data that does not exist; a scope the caller may see but not write
- * answers `forbidden`.
+ * answers `forbidden`. A team's knowledge is its members' alone: to anyone
+ * else — account admins included, and everybody once the team is archived —
+ * the team and its documents are `not_found`, like another account's.
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { roleAtLeast, type Role } from "../lib/validators";
+import { activeTeamRole, teamOfAccount } from "../teams/membership";
+import type { TeamRole } from "../teams/validators";
 import { scopeKey } from "./scopes";
 import type { ScopeArg, ScopeKind } from "./validators";
 
@@ -26,12 +30,23 @@ export type ResolvedScope = {
   scopeKey: string;
   userId?: Id<"userProfiles">;
   agentId?: Id<"agents">;
+  teamId?: Id<"teams">;
+  /** For a team scope: the caller's role in the team. */
+  teamRole?: TeamRole;
 };
 
 async function agentOfAccount(ctx: QueryCtx, accountId: Id<"accounts">, agentId: Id<"agents">) {
   const agent = await ctx.db.get("agents", agentId);
   if (agent === null || agent.accountId !== accountId) fail("not_found", "Agent not found.");
   return agent;
+}
+
+/** `caller`'s role in the active team `teamId` of `accountId`; not a member (or archived, or another account's): `not_found`. */
+async function teamOfCaller(ctx: QueryCtx, caller: KnowledgeCaller, accountId: Id<"accounts">, teamId: Id<"teams">) {
+  const team = await teamOfAccount(ctx, accountId, teamId);
+  const role = await activeTeamRole(ctx, team, caller.userId);
+  if (role === null) fail("not_found", "Team not found.");
+  return role;
 }
 
 /** The scope `scope` names, for reading (listing, searching) by `caller` in `accountId`. */
@@ -47,13 +62,22 @@ export async function readableScope(ctx: QueryCtx, caller: KnowledgeCaller, acco
       await agentOfAccount(ctx, accountId, scope.agentId);
       return { kind: "agent", scopeKey: scopeKey({ kind: "agent", accountId, agentId: scope.agentId }), agentId: scope.agentId };
     }
+    case "team": {
+      const teamRole = await teamOfCaller(ctx, caller, accountId, scope.teamId);
+      return { kind: "team", scopeKey: scopeKey({ kind: "team", accountId, teamId: scope.teamId }), teamId: scope.teamId, teamRole };
+    }
   }
+}
+
+/** Team knowledge is written by the team's leads, and by account admins who are in the team. */
+function mayWriteTeam(caller: KnowledgeCaller, teamRole: TeamRole | undefined): boolean {
+  return teamRole === "lead" || (teamRole === "member" && roleAtLeast(caller.role, "admin"));
 }
 
 /**
  * The scope `scope` names, if `caller` may add documents to it: their own
- * user scope (members), the account's or one of its agents' (admins), the
- * platform's (platform admins).
+ * user scope (members), the account's or one of its agents' (admins), a
+ * team's they lead (or are in, as an admin), the platform's (platform admins).
  */
 export async function writableScope(ctx: QueryCtx, caller: KnowledgeCaller, accountId: Id<"accounts">, scope: ScopeArg): Promise<ResolvedScope> {
   const resolved = await readableScope(ctx, caller, accountId, scope);
@@ -69,7 +93,9 @@ export async function writableScope(ctx: QueryCtx, caller: KnowledgeCaller, acco
       if (!roleAtLeast(caller.role, "member")) fail("forbidden", "Read-only members cannot add knowledge.");
       break;
     case "team":
-      fail("bad_request", "Team knowledge is not available yet.");
+      if (!roleAtLeast(caller.role, "member") || !mayWriteTeam(caller, resolved.teamRole)) {
+        fail("forbidden", "Only the team's leads can add team knowledge.");
+      }
   }
   return resolved;
 }
@@ -88,14 +114,25 @@ export async function accessibleDocument(
     (document.scope === "platform" ||
       (document.accountId === accountId && (document.scope !== "user" || document.userId === caller.userId)));
   if (!visible) fail("not_found", "Document not found.");
+  const teamRole = document.scope === "team" ? await teamRoleOfDocument(ctx, caller, document) : undefined;
   if (mode === "write") {
     const allowed =
       document.scope === "platform"
         ? caller.isPlatformAdmin
         : document.scope === "user"
           ? roleAtLeast(caller.role, "member")
-          : roleAtLeast(caller.role, "admin");
+          : document.scope === "team"
+            ? roleAtLeast(caller.role, "member") && mayWriteTeam(caller, teamRole)
+            : roleAtLeast(caller.role, "admin");
     if (!allowed) fail("forbidden", `You cannot change ${document.scope} knowledge.`);
   }
   return document;
+}
+
+/** The caller's role in a team document's team; anyone outside the (active) team gets the document's `not_found`. */
+async function teamRoleOfDocument(ctx: QueryCtx, caller: KnowledgeCaller, document: Doc<"knowledgeDocuments">): Promise<TeamRole> {
+  const team = document.teamId !== undefined ? await ctx.db.get("teams", document.teamId) : null;
+  const role = team !== null ? await activeTeamRole(ctx, team, caller.userId) : null;
+  if (role === null) fail("not_found", "Document not found.");
+  return role;
 }

@@ -23,6 +23,7 @@ import { recordFactChange } from "./factHistory";
 import { factText, parseFact, storeFact, type FactScope } from "./facts";
 import { entriesRag, knowledgeRag, scopeEmbeddingModel, sha256Hex } from "./rag";
 import { namespaceFor } from "./scopes";
+import { activeTeamsOf } from "../teams/membership";
 import { vScopeArg, vScopeKind, type ScopeArg } from "./validators";
 
 /** Agents listed as scopes, and entries read to find a scope's facts. */
@@ -38,7 +39,7 @@ export const vScopeView = v.object({
   holdsFacts: v.boolean(),
 });
 
-/** The scopes the caller may see in this account: their own, the account's, the platform's and each agent's. */
+/** The scopes the caller may see in this account: their own, the account's, their teams', the platform's and each agent's. */
 export const scopes = accountQuery({
   args: {},
   returns: v.array(vScopeView),
@@ -52,6 +53,7 @@ export const scopes = accountQuery({
     return [
       { scope: { kind: "user" as const }, kind: "user" as const, label: "Yours", canWrite: roleAtLeast(caller.role, "member"), holdsFacts: true },
       { scope: { kind: "account" as const }, kind: "account" as const, label: ctx.account.name, canWrite: admin, holdsFacts: true },
+      ...(await teamScopes(ctx, caller, accountId)),
       ...agents
         .filter((agent) => agent.status !== "archived")
         .map((agent) => ({
@@ -65,6 +67,18 @@ export const scopes = accountQuery({
     ];
   },
 });
+
+/** The caller's active teams as scopes (documents only); leads, and admins in the team, may write. */
+async function teamScopes(ctx: QueryCtx, caller: KnowledgeCaller, accountId: Id<"accounts">) {
+  const views = [];
+  for (const teamId of await activeTeamsOf(ctx, accountId, caller.userId)) {
+    const resolved = await readableScope(ctx, caller, accountId, { kind: "team", teamId });
+    const team = (await ctx.db.get("teams", teamId))!;
+    const canWrite = roleAtLeast(caller.role, "member") && (resolved.teamRole === "lead" || roleAtLeast(caller.role, "admin"));
+    views.push({ scope: { kind: "team" as const, teamId }, kind: "team" as const, label: `Team ${team.name}`, canWrite, holdsFacts: false });
+  }
+  return views;
+}
 
 export const vFact = v.object({
   entryId: v.string(),
@@ -149,7 +163,7 @@ export const checkFactScope = internalQuery({
 });
 
 async function writableFactScope(ctx: QueryCtx, caller: KnowledgeCaller, accountId: Id<"accounts">, scope: ScopeArg) {
-  if (scope.kind === "platform") fail("bad_request", "Platform knowledge holds documents only, not facts.");
+  if (scope.kind === "platform" || scope.kind === "team") fail("bad_request", `${scope.kind === "team" ? "Team" : "Platform"} knowledge holds documents only, not facts.`);
   return await writableScope(ctx, caller, accountId, scope);
 }
 

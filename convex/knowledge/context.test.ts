@@ -98,6 +98,33 @@ test("retrieveContext: nothing relevant, nothing in the prompt", async () => {
   expect(unrelated).toEqual({ entries: [], promptSection: "" });
 });
 
+test("retrieveContext for a shared conversation leaves out what only the sender may see: their documents and facts", async () => {
+  const t = newHarness(probeModules);
+  const admin = await asMember(t, "org_shared_context", "admin");
+  const agentId = await agentOf(t, admin.accountId);
+  await admin.client.mutation(api.knowledge.documents.addText, { accountId: admin.accountId, scope: { kind: "account" }, title: "Handbook", text: HANDBOOK });
+  await admin.client.mutation(api.knowledge.documents.addText, {
+    accountId: admin.accountId,
+    scope: { kind: "user" },
+    title: "My holiday notes",
+    text: "Paid holiday: I booked 12 days in August for my surgery.",
+  });
+  await settle(t);
+  await t.action(probe.storeFact, { accountId: admin.accountId, userId: admin.userId, scope: "user", subject: "my paid holiday", predicate: "is", value: "mostly used up" });
+  const query = "How many days of paid holiday do I get?";
+  const args = { accountId: admin.accountId, userId: admin.userId, agentId, query };
+
+  const own = await t.action(probe.retrieve, args);
+  expect(new Set(own.entries.map((entry) => entry.scope))).toEqual(new Set(["account", "user"]));
+  expect(own.promptSection).toContain("mostly used up");
+
+  const shared = await t.action(probe.retrieve, { ...args, shared: true });
+  expect(shared.entries.map((entry) => entry.scope)).toEqual(["account"]);
+  expect(shared.promptSection).toContain("28 days of paid holiday");
+  expect(shared.promptSection).not.toContain("surgery");
+  expect(shared.promptSection).not.toContain("mostly used up");
+});
+
 test("contextSection keeps each entry on one line and skips a title the text already starts with", () => {
   const section = contextSection([
     { n: 1, entryId: "e1", title: "Doc", text: "line one\n\nline two", scope: "account", score: 0.5 },

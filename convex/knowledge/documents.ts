@@ -39,6 +39,7 @@ export function publicDocument(document: Doc<"knowledgeDocuments">): PublicDocum
     documentId: document._id,
     scope: document.scope,
     ...(document.agentId !== undefined ? { agentId: document.agentId } : {}),
+    ...(document.teamId !== undefined ? { teamId: document.teamId } : {}),
     title: document.title,
     format: document.format,
     source: document.source,
@@ -156,6 +157,7 @@ export async function createDocument(
       scopeKey: scope.scopeKey,
       ...(scope.userId !== undefined ? { userId: scope.userId } : {}),
       ...(scope.agentId !== undefined ? { agentId: scope.agentId } : {}),
+      ...(scope.teamId !== undefined ? { teamId: scope.teamId } : {}),
       createdBy: caller.userId,
       ...fields,
     });

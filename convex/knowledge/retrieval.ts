@@ -93,7 +93,9 @@ async function rankedHits(
   const wanted = (kind: ScopeKind) => args.scopes?.includes(kind) ?? true;
   // Platform knowledge is embedded with the deployment's model (rag.ts); resolved only when searched.
   const platform = wanted("platform") ? resolveEmbeddingModel() : account;
-  const targets = visibleScopes(args, account.modelId, platform.modelId).filter((scope) => wanted(scope.kind));
+  // Team knowledge: the user's active teams, read here from their verified id (never taken from the caller).
+  const teamIds = wanted("team") ? await ctx.runQuery(internal.teams.membership.activeTeamIds, { accountId: args.accountId, userId: args.userId }) : [];
+  const targets = visibleScopes({ ...args, teamIds }, account.modelId, platform.modelId).filter((scope) => wanted(scope.kind));
   if (targets.length === 0) return [];
   const modelOf = (kind: ScopeKind) => (kind === "platform" ? platform : account);
   // The query, embedded once by each model in play.
@@ -241,6 +243,9 @@ export function contextSection(entries: readonly ContextEntry[]): string {
   ].join("\n");
 }
 
+/** What a shared conversation's turns draw on: what every member of the account can read anyway. */
+const SHARED_CONVERSATION_SCOPES: readonly ScopeKind[] = ["platform", "account", "agent"];
+
 /**
  * Before a model step: the top matches for the user's message across the
  * turn's visible scopes, numbered for citation, and the prompt section
@@ -254,7 +259,16 @@ export async function retrieveContext(
     agentId,
     query,
     limit = 5,
-  }: { accountId: Id<"accounts">; userId: Id<"userProfiles">; agentId: Id<"agents">; query: string; limit?: number },
+    shared = false,
+  }: {
+    accountId: Id<"accounts">;
+    userId: Id<"userProfiles">;
+    agentId: Id<"agents">;
+    query: string;
+    limit?: number;
+    /** A conversation other members read: only knowledge all of them may see (no user or team scope, no facts about the sender). */
+    shared?: boolean;
+  },
 ): Promise<{
   entries: { n: number; entryId: string; title: string; text: string; scope: string; score: number; documentId?: string }[];
   promptSection: string;
@@ -264,6 +278,7 @@ export async function retrieveContext(
     userId,
     agentId,
     query,
+    ...(shared ? { scopes: SHARED_CONVERSATION_SCOPES } : {}),
     // Room for the entries the word check below drops.
     limit: limit * 2,
     minScoreOf: (model) => (model.provider === "offline" ? CONTEXT_MIN_SCORE.offline : CONTEXT_MIN_SCORE.other),
@@ -281,7 +296,7 @@ export async function retrieveContext(
     ...(hit.documentId !== undefined ? { documentId: hit.documentId } : {}),
   }));
   const [facts, locale] = await Promise.all([
-    userFacts(ctx, { accountId, userId, query, known: new Set(entries.map((entry) => entry.entryId)) }),
+    shared ? Promise.resolve([]) : userFacts(ctx, { accountId, userId, query, known: new Set(entries.map((entry) => entry.entryId)) }),
     ctx.runQuery(internal.knowledge.aboutMe.localeOf, { accountId, userId }),
   ]);
   const promptSection = [contextSection(entries), factsSection(facts), localeDirective(locale)].filter((part) => part !== "").join("\n\n");

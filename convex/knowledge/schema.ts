@@ -25,6 +25,8 @@ export const knowledgeTables = {
     /** The owner of a user-scope document. */
     userId: v.optional(v.id("userProfiles")),
     agentId: v.optional(v.id("agents")),
+    /** The team of a team-scope document: only its members see it (access.ts). */
+    teamId: v.optional(v.id("teams")),
     title: v.string(),
     format: vDocumentFormat,
     source: vKnowledgeSource,

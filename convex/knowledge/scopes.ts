@@ -5,7 +5,7 @@
  * |----------|-------------------------------|-------------------------|---------------------------|
  * | platform | `platform`                    | every turn              | platform admins           |
  * | account  | `account:<accountId>`         | the account's turns     | account admins            |
- * | team     | `team:<accountId>:<teamId>`   | turns of team members   | (stub: nobody yet)        |
+ * | team     | `team:<accountId>:<teamId>`   | turns of team members   | team leads, admins in it  |
  * | user     | `user:<accountId>:<userId>`   | that user's turns       | that user                 |
  * | agent    | `agent:<accountId>:<agentId>` | that agent's turns      | account admins            |
  *
@@ -54,7 +54,8 @@ export function namespaceFor(key: string, modelId: string): string {
  * own and the agent's. Never another account's or another user's: every
  * account-bound key embeds `accountId`, and the user key embeds `userId`.
  * Callers pass ids they have verified (the turn's interaction row, an auth
- * builder); `teamIds` must be teams the user belongs to (none exist yet).
+ * builder); `teamIds` must be the active teams the user belongs to
+ * (teams/membership.ts `activeTeamsOf`).
  * `modelId` is the account's embedding model; `platformModelId` the
  * deployment's, which platform knowledge is always embedded with.
  */

@@ -19,14 +19,15 @@ export type ScopeKind = Infer<typeof vScopeKind>;
 /**
  * A scope as a caller names it in a public function. The account is always
  * `args.accountId` and "user" always means the caller, so another account's
- * or another user's scope cannot even be expressed. (Teams are a stub: no
- * public function writes to them yet.)
+ * or another user's scope cannot even be expressed. A team is named by id and
+ * checked against the caller's team memberships (access.ts).
  */
 export const vScopeArg = v.union(
   v.object({ kind: v.literal("account") }),
   v.object({ kind: v.literal("user") }),
   v.object({ kind: v.literal("agent"), agentId: v.id("agents") }),
   v.object({ kind: v.literal("platform") }),
+  v.object({ kind: v.literal("team"), teamId: v.id("teams") }),
 );
 export type ScopeArg = Infer<typeof vScopeArg>;
 
@@ -126,6 +127,7 @@ export const vPublicDocument = v.object({
   documentId: v.id("knowledgeDocuments"),
   scope: vScopeKind,
   agentId: v.optional(v.id("agents")),
+  teamId: v.optional(v.id("teams")),
   title: v.string(),
   format: vDocumentFormat,
   source: vKnowledgeSource,

@@ -21,6 +21,7 @@ import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../_generated/server";
+import { fieldChanges } from "../audit/diff";
 import { writeAudit } from "../audit/log";
 import { env } from "../lib/env";
 import { fail } from "../lib/errors";
@@ -158,12 +159,22 @@ const vActor = v.object({ userId: v.id("userProfiles"), role: vRole });
 type Actor = Infer<typeof vActor>;
 
 /** One audit entry; `details` name the server and at most the token's last four characters. */
-async function audit(ctx: MutationCtx, actor: Actor, server: Doc<"mcpServers">, action: string, reason: string, extra: Record<string, string | number> = {}) {
+async function audit(
+  ctx: MutationCtx,
+  actor: Actor,
+  server: Doc<"mcpServers">,
+  action: string,
+  reason: string,
+  extra: Record<string, string | number> = {},
+  sides: { before: object | null; after: object | null } = { before: server, after: server },
+) {
   await writeAudit(ctx, {
     accountId: server.accountId,
     actorUserId: actor.userId,
     actorRole: actor.role,
     action: `mcp_server.${action}`,
+    surface: "spa",
+    changes: fieldChanges(sides.before, sides.after),
     targetKind: MCP_SERVER_TARGET,
     targetId: server._id,
     reason,
@@ -443,7 +454,10 @@ export const update = accountMutation({
     if (secretChanged) await writeSecrets(ctx, server._id, stored);
     await ctx.db.patch("mcpServers", server._id, { ...patch, updatedAt: Date.now() });
     const updated = (await ctx.db.get("mcpServers", server._id))!;
-    await audit(ctx, { userId: ctx.user._id, role: ctx.membership.role }, updated, secretChanged ? "secret_replace" : "update", `changed: ${changes.join(", ")}`);
+    await audit(ctx, { userId: ctx.user._id, role: ctx.membership.role }, updated, secretChanged ? "secret_replace" : "update", `changed: ${changes.join(", ")}`, {}, {
+      before: { ...server, ...(secretChanged ? { secrets: secrets ?? null } : {}) },
+      after: { ...updated, ...(secretChanged ? { secrets: stored } : {}) },
+    });
     return await view(ctx, updated);
   },
 });
@@ -488,7 +502,7 @@ export const remove = accountMutation({
     const secrets = await secretsOf(ctx, server._id);
     if (secrets !== null) await ctx.db.delete("mcpServerSecrets", secrets._id);
     await ctx.db.delete("mcpServers", server._id);
-    await audit(ctx, { userId: ctx.user._id, role: ctx.membership.role }, server, "delete", `removed with ${plural(tools.length, "tool")}`);
+    await audit(ctx, { userId: ctx.user._id, role: ctx.membership.role }, server, "delete", `removed with ${plural(tools.length, "tool")}`, {}, { before: server, after: null });
     return null;
   },
 });
@@ -623,7 +637,7 @@ export const create = internalMutation({
     const counts = await applyListing(ctx, server, args.tools);
     const message = listingWords(counts, args.skipped.length);
     await ctx.db.patch("mcpServers", serverId, { lastRefresh: { ok: true, message, at: now, latencyMs: args.latencyMs } });
-    await audit(ctx, args.actor, server, "create", args.bearerToken !== undefined ? "added with a bearer token" : "added", { tools: counts.added });
+    await audit(ctx, args.actor, server, "create", args.bearerToken !== undefined ? "added with a bearer token" : "added", { tools: counts.added }, { before: null, after: server });
     return { serverId, listing: { ok: true, message, added: counts.added, disabled: 0, restored: 0, toolCount: counts.added } };
   },
 });

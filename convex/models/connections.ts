@@ -22,6 +22,7 @@ import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../_generated/server";
+import { fieldChanges } from "../audit/diff";
 import { writeAudit } from "../audit/log";
 import { env } from "../lib/env";
 import { fail } from "../lib/errors";
@@ -130,7 +131,10 @@ async function connectionOf(ctx: QueryCtx, accountId: Id<"accounts">, rawId: str
 type Caller = MutationCtx & { user: Doc<"userProfiles">; membership: Doc<"memberships"> };
 
 /** One audit entry; `details` name the connection and at most the key's last four characters. */
-async function audit(ctx: Caller, connection: Doc<"modelConnections">, action: string, reason: string) {
+/** `before` / `after`: the connection (with `apiKey` when one was set or replaced, shown redacted) on each side of the change. */
+type Sides = { before: object | null; after: object | null };
+
+async function audit(ctx: Caller, connection: Doc<"modelConnections">, action: string, reason: string, sides: Sides) {
   await writeAudit(ctx, {
     accountId: connection.accountId,
     actorUserId: ctx.user._id,
@@ -146,6 +150,8 @@ async function audit(ctx: Caller, connection: Doc<"modelConnections">, action: s
       baseUrl: connection.baseUrl ?? null,
       keyLast4: connection.keyLast4 ?? null,
     },
+    surface: "spa",
+    changes: fieldChanges(sides.before, sides.after),
   });
 }
 
@@ -248,7 +254,10 @@ export const create = accountMutation({
     });
     if (key !== undefined) await ctx.db.insert("modelConnectionKeys", { connectionId, apiKey: key });
     const connection = (await ctx.db.get("modelConnections", connectionId))!;
-    await audit(ctx, connection, "create", key !== undefined ? "added with an API key" : "added without an API key");
+    await audit(ctx, connection, "create", key !== undefined ? "added with an API key" : "added without an API key", {
+      before: null,
+      after: { ...connection, ...(key !== undefined ? { apiKey: key } : {}) },
+    });
     return publicConnection(connection);
   },
 });
@@ -291,9 +300,11 @@ export const update = accountMutation({
       }
     }
     let key: string | undefined;
+    let previousKey: string | undefined;
     if (apiKey !== undefined) {
       key = checkApiKey(apiKey);
       const stored = await keyOf(ctx, connection._id);
+      previousKey = stored?.apiKey;
       if (stored === null) await ctx.db.insert("modelConnectionKeys", { connectionId: connection._id, apiKey: key });
       else if (stored.apiKey !== key) await ctx.db.patch("modelConnectionKeys", stored._id, { apiKey: key });
       else key = undefined; // the same key again: nothing changes
@@ -307,7 +318,10 @@ export const update = accountMutation({
     if ("baseUrl" in patch || key !== undefined) patch.status = "untested";
     await ctx.db.patch("modelConnections", connection._id, { ...patch, updatedAt: Date.now() });
     const updated = (await ctx.db.get("modelConnections", connection._id))!;
-    await audit(ctx, updated, key !== undefined ? "key_replace" : "update", `changed: ${changes.join(", ")}`);
+    await audit(ctx, updated, key !== undefined ? "key_replace" : "update", `changed: ${changes.join(", ")}`, {
+      before: { ...connection, ...(key !== undefined ? { apiKey: previousKey ?? null } : {}) },
+      after: { ...updated, ...(key !== undefined ? { apiKey: key } : {}) },
+    });
     return publicConnection(updated);
   },
 });
@@ -343,7 +357,7 @@ export const remove = accountMutation({
     const key = await keyOf(ctx, connection._id);
     if (key !== null) await ctx.db.delete("modelConnectionKeys", key._id);
     await ctx.db.delete("modelConnections", connection._id);
-    await audit(ctx, connection, "delete", key !== null ? "removed with its API key" : "removed");
+    await audit(ctx, connection, "delete", key !== null ? "removed with its API key" : "removed", { before: connection, after: null });
     return null;
   },
 });

@@ -21,6 +21,7 @@
 import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalQuery, type QueryCtx } from "../_generated/server";
+import { fieldChanges } from "../audit/diff";
 import { writeAudit } from "../audit/log";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
@@ -227,6 +228,11 @@ export const setEmbeddingModel = accountMutation({
       targetKind: EMBEDDING_MODEL_TARGET,
       targetId: accountId,
       reason: `from ${from} to ${to}: a fresh knowledge index; documents added before are searched only under ${from} until added again`,
+      surface: "spa",
+      changes: fieldChanges(
+        previous === null ? null : { modelId: previous.modelId, dimension: previous.dimension },
+        next === null ? null : { modelId: next.modelId, dimension: next.dimension },
+      ),
       details: {
         modelId: next?.modelId ?? null,
         dimension: next?.dimension ?? null,

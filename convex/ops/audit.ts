@@ -10,6 +10,8 @@ import type { MutationCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { platformAdminQuery } from "../lib/functions";
 import { vPlatformAuditDetails } from "./schema";
+import { fieldChanges } from "../audit/diff";
+import { vAuditFieldChange, vAuditSurface } from "../audit/schema";
 
 /** Who acted: a signed-in platform admin, or an operator with deploy access (`npx convex run`). */
 export type OpsActor = { kind: "platform_admin"; userId: Id<"userProfiles"> } | { kind: "operator" };
@@ -34,12 +36,18 @@ export async function writePlatformAudit(
     reason: string;
     accountId?: Id<"accounts">;
     details?: Infer<typeof vPlatformAuditDetails>;
+    /** The setting before and after (null: absent), for the changed fields. */
+    before?: object | null;
+    after?: object | null;
   },
 ): Promise<void> {
+  const { before, after, ...rest } = entry;
   await ctx.db.insert("platformAuditLog", {
     ...(actor.kind === "platform_admin" ? { actorUserId: actor.userId } : {}),
     actorRole: actor.kind,
-    ...entry,
+    ...rest,
+    surface: actor.kind === "platform_admin" ? "spa" : "cli",
+    ...(before !== undefined || after !== undefined ? { changes: fieldChanges(before ?? null, after ?? null) } : {}),
     at: Date.now(),
   });
   console.log(JSON.stringify({ event: "platform_audit", action: entry.action, target: `${entry.targetKind}:${entry.targetId}`, actor: actor.kind }));
@@ -56,6 +64,8 @@ export const vPlatformAuditEntry = v.object({
   reason: v.string(),
   at: v.number(),
   details: v.optional(vPlatformAuditDetails),
+  surface: v.optional(vAuditSurface),
+  changes: v.optional(v.array(vAuditFieldChange)),
 });
 
 function publicEntry(row: Doc<"platformAuditLog">, actorName: string): Infer<typeof vPlatformAuditEntry> {
@@ -70,6 +80,8 @@ function publicEntry(row: Doc<"platformAuditLog">, actorName: string): Infer<typ
     reason: row.reason,
     at: row.at,
     ...(row.details ? { details: row.details } : {}),
+    ...(row.surface ? { surface: row.surface } : {}),
+    ...(row.changes ? { changes: row.changes } : {}),
   };
 }
 

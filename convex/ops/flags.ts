@@ -83,6 +83,8 @@ export async function setFlag(
     targetId: key,
     reason,
     details: { enabled: args.enabled, created: existing === null },
+    before: existing === null ? null : { enabled: existing.enabled, description: existing.description },
+    after: { enabled: args.enabled, description: description ?? existing?.description ?? "" },
   });
   return { created: existing === null, changed };
 }
@@ -115,6 +117,8 @@ export async function setFlagOverride(
     accountId: args.accountId,
     reason,
     details: { enabled: args.enabled },
+    before: existing === null ? null : { enabled: existing.enabled },
+    after: args.enabled === null ? null : { enabled: args.enabled },
   });
   return { changed: true };
 }

@@ -108,6 +108,8 @@ export async function setMaintenanceMode(
       targetId: "maintenance",
       reason,
       details: { changed, heldTurns },
+      before: { enabled: row?.enabled ?? false, reason: row?.reason ?? null },
+      after: { enabled: args.enabled, reason: reason || null },
     });
   }
   if (!args.enabled) await releaseHeldTurns(ctx);

@@ -1,5 +1,6 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
+import { vAuditFieldChange, vAuditSurface } from "../audit/schema";
 
 /** Values a platform audit entry's `details` may hold: flat, small, JSON-friendly. */
 export const vPlatformAuditDetails = v.record(v.string(), v.union(v.string(), v.number(), v.boolean(), v.null()));
@@ -107,5 +108,8 @@ export const opsTables = {
     reason: v.string(),
     at: v.number(),
     details: v.optional(vPlatformAuditDetails),
+    /** From where: `spa` (a platform admin) or `cli` (an operator); the fields changed, before and after (convex/audit/diff.ts). */
+    surface: v.optional(vAuditSurface),
+    changes: v.optional(v.array(vAuditFieldChange)),
   }).index("by_at", ["at"]),
 };

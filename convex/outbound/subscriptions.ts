@@ -11,6 +11,7 @@ import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated/server";
+import { fieldChanges } from "../audit/diff";
 import { writeAudit } from "../audit/log";
 import { env } from "../lib/env";
 import { fail } from "../lib/errors";
@@ -148,6 +149,8 @@ async function audit(
   action: string,
   reason: string,
 ) {
+  const after = action === "delete" ? null : await ctx.db.get("webhookSubscriptions", subscription._id);
+  const before = action === "subscribe" ? null : subscription;
   await writeAudit(ctx, {
     accountId: subscription.accountId,
     actorUserId: ctx.user._id,
@@ -157,6 +160,8 @@ async function audit(
     targetId: subscription._id,
     reason,
     details: { url: subscription.url },
+    surface: "spa",
+    changes: fieldChanges(before, after),
   });
 }
 

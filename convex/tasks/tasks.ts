@@ -7,6 +7,7 @@
 import { v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import { loadAgent } from "../agents/builder";
+import { requireAvailableAgent } from "../teams/availability";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { createTask, editTask, listBoard, loadTask, moveTask, removeTask, type TaskActor } from "./model";
 import { DONE_STATUS, publicTask, vPublicTask } from "./validators";
@@ -20,7 +21,8 @@ export const board = accountQuery({
   args: { agentId: v.optional(v.id("agents")) },
   returns: v.array(vPublicTask),
   handler: async (ctx, { accountId, agentId }) => {
-    if (agentId !== undefined) await loadAgent(ctx, accountId, agentId);
+    // An agent available to other teams or people only: its board is not_found too.
+    if (agentId !== undefined) await requireAvailableAgent(ctx, await loadAgent(ctx, accountId, agentId), ctx.user._id, ctx.membership.role);
     return (await listBoard(ctx, accountId, agentId)).map(publicTask);
   },
 });

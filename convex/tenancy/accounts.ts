@@ -2,7 +2,9 @@ import { paginationOptsValidator, paginationResultValidator } from "convex/serve
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
+import { auditChange, spaActor } from "../audit/changes";
 import { accountMutation, accountQuery } from "../lib/functions";
+import { onMemberLeft } from "../conversations/general";
 import { fail } from "../lib/errors";
 import { vAccountKind, vMembershipStatus, vRole } from "../lib/validators";
 
@@ -72,6 +74,7 @@ export const rename = accountMutation({
       fail("bad_request", `An account name must be 1 to ${MAX_NAME_LENGTH} characters.`);
     }
     await ctx.db.patch("accounts", accountId, { name: trimmed });
+    await auditChange(ctx, spaActor(ctx), { accountId, action: "account.rename", targetKind: "account", targetId: accountId, before: { name: ctx.account.name }, after: { name: trimmed } });
     return null;
   },
 });
@@ -95,6 +98,7 @@ export const setMemberRole = accountMutation({
     const membership = await targetMembership(ctx, accountId, userId);
     if (membership.status !== "active") fail("conflict", "This membership was revoked.");
     await ctx.db.patch("memberships", membership._id, { role });
+    await auditChange(ctx, spaActor(ctx), { accountId, action: "membership.role", targetKind: "membership", targetId: membership._id, before: { role: membership.role }, after: { role } });
     return null;
   },
 });
@@ -109,6 +113,8 @@ export const removeMember = accountMutation({
     const membership = await targetMembership(ctx, accountId, userId);
     if (membership.status === "revoked") return null;
     await ctx.db.patch("memberships", membership._id, { status: "revoked" });
+    await onMemberLeft(ctx, accountId, userId); // out of the private conversations too (conversations/general.ts)
+    await auditChange(ctx, spaActor(ctx), { accountId, action: "membership.remove", targetKind: "membership", targetId: membership._id, before: { status: membership.status }, after: { status: "revoked" } });
     return null;
   },
 });
@@ -122,6 +128,8 @@ export const setMaxDelegationDepth = accountMutation({
       fail("bad_request", "The maximum delegation depth must be a whole number from 1 to 8.");
     }
     await ctx.db.patch("accounts", accountId, { maxDelegationDepth });
+    const before = { maxDelegationDepth: ctx.account.maxDelegationDepth };
+    await auditChange(ctx, spaActor(ctx), { accountId, action: "account.max_delegation_depth", targetKind: "account", targetId: accountId, before, after: { maxDelegationDepth } });
     return null;
   },
 });

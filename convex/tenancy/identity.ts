@@ -5,6 +5,7 @@ import { installDefaultAgents } from "../agents/defaults";
 import { claimOrCreateProfile } from "./profiles";
 import { fail } from "../lib/errors";
 import { roleAtLeast, type Role } from "../lib/validators";
+import { onMemberJoined } from "../conversations/general";
 
 /** The organisation claims Clerk's Convex JWT template adds to a token. */
 export type OrgClaims = { orgId: string; orgRole: Role; orgSlug?: string };
@@ -103,6 +104,7 @@ async function provisionOrgAccount(ctx: MutationCtx, user: Doc<"userProfiles">, 
       role: claims.orgRole,
       status: "active",
     });
+    await onMemberJoined(ctx, account._id, user._id);
   } else if (membership.status === "active" && membership.role !== claims.orgRole && membership.clerkUpdatedAt === undefined) {
     // The identity provider is the authority on org roles; once its webhook
     // has set the membership, a token minted earlier cannot change the role back.

@@ -20,8 +20,10 @@ import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { installDefaultAgents } from "../agents/defaults";
+import { fieldChanges } from "../audit/diff";
 import { writeAudit, type AuditEntry } from "../audit/log";
 import { deleteUserKnowledge } from "../knowledge/deletion";
+import { onMemberJoined, onMemberLeft } from "../conversations/general";
 import type { Role } from "../lib/validators";
 import { membershipOf, slugify } from "./identity";
 import { pendingTokenIdentifier, profileByClerkUserId } from "./profiles";
@@ -253,6 +255,9 @@ export async function applyClerkMembership(ctx: MutationCtx, facts: ClerkMembers
     await ctx.db.patch("memberships", membership._id, { role: facts.role, status, clerkUpdatedAt: facts.at });
   }
   if (action === null) return membership === null ? "membership.tombstoned" : "unchanged";
+  // Shared conversations follow the membership (convex/conversations/general.ts).
+  if (action === "membership.grant") await onMemberJoined(ctx, account._id, user._id);
+  if (action === "membership.revoke") await onMemberLeft(ctx, account._id, user._id);
   await writeAudit(ctx, {
     accountId: account._id,
     ...CLERK_ACTOR,
@@ -261,6 +266,9 @@ export async function applyClerkMembership(ctx: MutationCtx, facts: ClerkMembers
     targetId: user._id,
     reason: provenance.reason,
     details: { ...provenance.details, role: facts.role },
+    surface: "webhook",
+    actorLabel: "Clerk webhook",
+    changes: fieldChanges(membership === null ? null : { role: membership.role, status: membership.status }, { role: facts.role, status }),
   });
   return action;
 }

@@ -47,6 +47,8 @@ test("a suspended account refuses its members' reads and writes until it is resu
   expect(await auditOf(t, owner.accountId)).toEqual([
     { action: "account.suspend", actorRole: "platform_admin", actorUserId: admin.userId, targetId: owner.accountId, reason: "unpaid invoices" },
     { action: "account.resume", actorRole: "platform_admin", actorUserId: admin.userId, targetId: owner.accountId, reason: "paid" },
+    // The rename after the resume is a configuration change (audit/changes.ts).
+    { action: "account.rename", actorRole: "admin", actorUserId: owner.userId, targetId: owner.accountId, reason: "changed name" },
   ]);
 });
 

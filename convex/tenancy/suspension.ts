@@ -12,7 +12,8 @@
 import { v } from "convex/values";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
-import { requireReason, writeAudit } from "../audit/log";
+import { fieldChanges } from "../audit/diff";
+import { requireReason, writeAudit, type AuditEntry } from "../audit/log";
 import { fail } from "../lib/errors";
 import type { Actor } from "./lifecycle";
 
@@ -42,6 +43,8 @@ export async function setAccountSuspension(
     targetKind: "account",
     targetId: accountId,
     reason: why,
+    ...surfaceOf(actor),
+    changes: fieldChanges({ status: account.status }, { status }),
   });
   return { changed: true };
 }
@@ -77,9 +80,16 @@ export async function setUserSuspension(
       targetKind: "user",
       targetId: userId,
       reason: why,
+      ...surfaceOf(actor),
+      changes: fieldChanges({ status: user.status }, { status }),
     });
   }
   return { changed: true };
+}
+
+/** A platform admin acts in the SPA; an operator from the CLI. */
+function surfaceOf(actor: Actor): Pick<AuditEntry, "surface" | "actorLabel"> {
+  return actor.actorUserId !== undefined ? { surface: "spa" } : { surface: "cli", actorLabel: "Operator (CLI)" };
 }
 
 /** An operator with deployment access (`npx convex run`): audited as `service`. */

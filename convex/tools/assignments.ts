@@ -11,8 +11,9 @@
  * `agents/delegations:compose`.
  */
 import { v } from "convex/values";
-import type { Id } from "../_generated/dataModel";
-import type { QueryCtx } from "../_generated/server";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { auditChange, spaActor } from "../audit/changes";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { fail } from "../lib/errors";
 import {
@@ -43,6 +44,14 @@ async function one(ctx: QueryCtx, accountId: Id<"accounts">, agentId: Id<"agents
   return found;
 }
 
+type Editor = MutationCtx & { user: Doc<"userProfiles">; membership: Doc<"memberships"> };
+
+/** The audit entry of one assignment change (the row before and after; null when absent). */
+async function auditAssignment(ctx: Editor, accountId: Id<"accounts">, agentId: Id<"agents">, toolSlug: string, action: string, before: Doc<"toolAssignments"> | null) {
+  const after = await assignmentOf(ctx, agentId, toolSlug);
+  await auditChange(ctx, spaActor(ctx), { accountId, action, targetKind: "toolAssignment", targetId: `${agentId}:${toolSlug}`, before, after });
+}
+
 export const assign = accountMutation({
   minRole: "admin",
   args: {
@@ -67,6 +76,7 @@ export const assign = accountMutation({
       if (allowedToolSlugs !== undefined) fail("bad_request", "allowedToolSlugs applies only to delegations (agent tools).", { field: "allowedToolSlugs" });
       await assignTool(ctx, agent, tool, { permission, needsApproval }, ctx.user._id);
     }
+    await auditAssignment(ctx, accountId, agentId, toolSlug, "tool.assign", null);
     return await one(ctx, accountId, agentId, toolSlug);
   },
 });
@@ -84,7 +94,9 @@ export const update = accountMutation({
   returns: vPublicAssignment,
   handler: async (ctx, { accountId, agentId, toolSlug, ...options }) => {
     const agent = await loadEditableAgent(ctx, accountId, agentId);
+    const before = await assignmentOf(ctx, agentId, toolSlug);
     await updateAssignment(ctx, agent, toolSlug, options, ctx.user._id);
+    await auditAssignment(ctx, accountId, agentId, toolSlug, "tool.assignment_update", before);
     return await one(ctx, accountId, agentId, toolSlug);
   },
 });
@@ -95,7 +107,9 @@ export const unassign = accountMutation({
   returns: v.null(),
   handler: async (ctx, { accountId, agentId, toolSlug }) => {
     const agent = await loadEditableAgent(ctx, accountId, agentId);
+    const before = await assignmentOf(ctx, agentId, toolSlug);
     await unassignTool(ctx, agent, toolSlug, ctx.user._id);
+    await auditAssignment(ctx, accountId, agentId, toolSlug, "tool.unassign", before);
     return null;
   },
 });

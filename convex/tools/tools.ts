@@ -7,6 +7,7 @@
  */
 import { v } from "convex/values";
 import { internalMutation, type MutationCtx } from "../_generated/server";
+import { auditChange, spaActor, type ChangeActor } from "../audit/changes";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import type { Id } from "../_generated/dataModel";
@@ -53,7 +54,11 @@ export const register = accountMutation({
   // A manifest is free-form JSON, validated field by field (text keeps "$" keys out of argument validation).
   args: { manifest: v.any() },
   returns: vPublicTool,
-  handler: async (ctx, { accountId, manifest }) => await registerHttpTool(ctx, accountId, manifest),
+  handler: async (ctx, { accountId, manifest }) => {
+    const tool = await registerHttpTool(ctx, accountId, manifest);
+    await auditChange(ctx, spaActor(ctx), { accountId, action: "tool.register", targetKind: "tool", targetId: tool.toolId ?? tool.slug, before: null, after: tool });
+    return tool;
+  },
 });
 
 /** `register`'s logic, shared with the HTTP API (`POST /v1/capabilities`). */
@@ -80,7 +85,7 @@ export async function registerHttpTool(ctx: MutationCtx, accountId: Id<"accounts
   return publicTool(infoOf((await ctx.db.get("tools", toolId))!));
 }
 
-async function setStatus(ctx: MutationCtx, accountId: Id<"accounts">, slug: string, status: "active" | "disabled") {
+async function setStatus(ctx: MutationCtx, actor: ChangeActor, accountId: Id<"accounts">, slug: string, status: "active" | "disabled") {
   const tool = await ctx.db
     .query("tools")
     .withIndex("by_accountId_slug", (q) => q.eq("accountId", accountId).eq("slug", slug))
@@ -94,7 +99,10 @@ async function setStatus(ctx: MutationCtx, accountId: Id<"accounts">, slug: stri
     if (agent === null || agent.status === "archived") fail("conflict", `${slug} delegates to an archived agent.`);
   }
   if (tool.status !== status) await ctx.db.patch("tools", tool._id, { status, updatedAt: Date.now() });
-  return publicTool(infoOf((await ctx.db.get("tools", tool._id))!));
+  const after = (await ctx.db.get("tools", tool._id))!;
+  const action = status === "active" ? "tool.enable" : "tool.disable";
+  await auditChange(ctx, actor, { accountId, action, targetKind: "tool", targetId: tool._id, before: tool, after });
+  return publicTool(infoOf(after));
 }
 
 /** Disable an account tool: agents keep their assignments but cannot call it until it is enabled again. */
@@ -102,14 +110,14 @@ export const disable = accountMutation({
   minRole: "admin",
   args: { slug: v.string() },
   returns: vPublicTool,
-  handler: async (ctx, { accountId, slug }) => await setStatus(ctx, accountId, slug, "disabled"),
+  handler: async (ctx, { accountId, slug }) => await setStatus(ctx, spaActor(ctx), accountId, slug, "disabled"),
 });
 
 export const enable = accountMutation({
   minRole: "admin",
   args: { slug: v.string() },
   returns: vPublicTool,
-  handler: async (ctx, { accountId, slug }) => await setStatus(ctx, accountId, slug, "active"),
+  handler: async (ctx, { accountId, slug }) => await setStatus(ctx, spaActor(ctx), accountId, slug, "active"),
 });
 
 /** Mirror the code's built-in tools into the table. Idempotent; run on deploy (and by account provisioning). */

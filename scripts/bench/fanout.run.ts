@@ -15,6 +15,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { offlineModelOverrides } from "../../convex/models/testHooks";
 import { asMember, newHarness } from "../../convex/test.setup";
 import { Checks, table, target } from "./checks";
+import { checkFanoutsCompleted, concurrencyOf } from "./fanoutRuns";
 import { installMeter, measure } from "./transactionMeter";
 
 const NAMES = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"];
@@ -60,15 +61,12 @@ async function runFanout(n: number) {
   const children = await t.run(async (ctx) =>
     ctx.db.query("interactions").withIndex("by_parentInteractionId", (q) => q.eq("parentInteractionId", interactionId)).collect(),
   );
-  const ended = children.filter((c) => c.endedAt !== undefined && c.startedAt !== undefined);
-  // Concurrency actually achieved: total child run time over the span they covered (1 = one after another).
-  const sum = ended.reduce((total, c) => total + (c.endedAt! - c.startedAt!), 0);
-  const span = ended.length === 0 ? 1 : Math.max(...ended.map((c) => c.endedAt!)) - Math.min(...ended.map((c) => c.startedAt!));
   return {
     n,
     wallMs,
     documentsWritten: metered.total.documentsWritten,
-    overlap: sum / span,
+    // Concurrency actually achieved (1 = one after another).
+    overlap: concurrencyOf(children).overlap,
     parentStatus: parent?.status ?? "missing",
     childStatuses: children.map((c) => c.status),
   };
@@ -105,18 +103,12 @@ test("delegation fan-out: wall time and writes per delegation", async () => {
   }
   console.log(`\n${summary.join("\n")}\n`);
 
-  for (const r of rows) {
-    checks.check(`fan-out ${r.n}: the parent completed`, r.parentStatus === "completed", `parent ${r.parentStatus} after ${r.wallMs} ms`);
-    checks.check(
-      `fan-out ${r.n}: every delegate completed`,
-      r.childStatuses.length === r.n && r.childStatuses.every((s) => s === "completed"),
-      `${r.childStatuses.length} of ${r.n} children: ${r.childStatuses.join(", ") || "none"}`,
-    );
-  }
+  checkFanoutsCompleted(checks, rows);
   // The children really run at once (one after another would average 1). Wall time is printed against its
   // target, not checked: in convex-test every transaction runs on one thread, so it follows the machine's load.
   if (eight) checks.check("fan-out 8: delegates run at once", eight.overlap >= 3, `${eight.overlap.toFixed(2)} running at once on average, at least 3 required`);
-  // A regression ceiling (about 106 before issue 17); the target, 45, is not met yet: each delegate is its own workflow.
-  if (eight) checks.atMost("fan-out 8: documents written per extra delegation", Math.round(perExtra(eight) ?? 0), 80, "documents");
+  // A regression ceiling: about 106 before issue 17, 67 with a workflow per delegate, 42–44 since delegates run on the
+  // fast path (target 45, printed above). The workpool's batch worker varies its own writes by about ±2 between runs.
+  if (eight) checks.atMost("fan-out 8: documents written per extra delegation", Math.round(perExtra(eight) ?? 0), 50, "documents");
   checks.finish("fanout.run.ts");
 });

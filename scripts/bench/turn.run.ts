@@ -143,12 +143,15 @@ test("turn cost by thread length", async () => {
       checks.flat(`${what}: ${key} flat from ${LENGTHS[0]} to ${LENGTHS.at(-1)} messages`, LENGTHS.map((n) => ({ at: `n=${n}`, value: pick(n, what)?.[key] ?? -1 })), tolerance);
     }
   }
-  // The issue's targets, met since the first model call runs before any workflow (86 written / 60 transactions before).
-  if (first) checks.atMost("whole turn, one model call: documents written", first.documentsWritten, 30, "documents");
+  // 86 written / 60 transactions before the first model call ran ahead of any workflow; 30 then, 31 since the
+  // account's own rate-limit bucket (#19) is taken beside the user's on every send. The target (30) prints above.
+  if (first) checks.atMost("whole turn, one model call: documents written (regression ceiling)", first.documentsWritten, 31, "documents");
   if (first) checks.atMost("whole turn, one model call: transactions", first.transactions, 30, "transactions");
-  // Not yet at its target (45): each tool call and the model call after it are workflow steps (about 33 workpool
-  // writes each, and the workpool loop's own writes vary by run: 143 to 150 seen), so only a regression ceiling.
-  if (tool) checks.atMost("whole turn, one tool call: documents written (regression ceiling)", tool.documentsWritten, 175, "documents");
+  // Not yet at its target (45): the tool call and both model calls now run in the fast turn, no workflow (143 to 150
+  // before, 59 since); what is left is two model calls' own writes (stream, reservation, usage, step row, metrics
+  // each), so only a regression ceiling — exact, since no workpool loop runs any more.
+  if (tool) checks.atMost("whole turn, one tool call: documents written (regression ceiling)", tool.documentsWritten, 60, "documents");
+  if (tool) checks.atMost("whole turn, one tool call: transactions (regression ceiling)", tool.transactions, 45, "transactions");
   const send = pick(LENGTHS[0]!, "harness: send mutation");
   if (send) checks.atMost("send mutation: documents written (RELIABILITY: ≤ 6)", send.documentsWritten, 6, "documents");
   if (send) checks.atMost("send mutation: documents read (RELIABILITY: ≤ 20)", send.documentsRead, 20, "documents");

@@ -53,7 +53,9 @@ describe("the admin page in Chromium against npm start", { timeout: 90_000 }, ()
     expect(await page.getByTestId("admin-pause").getAttribute("data-on")).toBe("false");
     await page.locator('[data-testid="admin-account-row"]', { hasText: "Demo Co" }).waitFor();
     await page.getByTestId("admin-flags-empty").waitFor();
-    await page.getByTestId("admin-audit-empty").waitFor();
+    // Making them platform admin is itself the log's first entry.
+    await page.locator('[data-testid="admin-audit-entry"][data-action="platform_admin.grant"]').waitFor();
+    expect(await page.getByTestId("admin-audit-entry").count()).toBe(1);
   });
 
   test("maintenance on: a message is saved and waits, queued, with no reply", async () => {

@@ -120,8 +120,10 @@ describe("delegation, a failing step and its resume, and usage, in Chromium agai
     await confirm.waitFor();
     await expect.poll(() => confirm.getByTestId("run-preview-spent").textContent()).toContain("Spent so far");
     const rerun = (await confirm.getByTestId("run-preview-rerun").textContent()) ?? "";
-    // The failed model call runs again (triage and the budget reservation are no longer steps of their own).
-    expect(rerun).toMatch(/Will run again \(\d+\): .*llm#0/);
+    // The failed model call runs again, and only it: its earlier attempts are part of it, not "kept"
+    // (triage and the budget reservation are no longer steps of their own).
+    expect(rerun).toMatch(/Will run again \(1\): llm#0(?![\d,])/);
+    expect(rerun).toMatch(/Kept, not run again \(0\): nothing/);
     await confirm.getByTestId("run-confirm-reason").fill("The provider is back; resume from the failed call");
     await screenshot(page, "runs-flow-02-resume-confirm");
     await confirm.getByTestId("run-confirm-submit").click();

@@ -237,7 +237,7 @@ describe("npx convex deploy", () => {
 
 describe("npx convex deploy against npm start", () => {
   test("a push of new or changed code restarts the engine on the same port, which then runs it", { timeout: 400_000 }, async () => {
-    const app = await copyProject("local-engine-cli-start-", ["scripts/start.mjs", "scripts/local-engine"]);
+    const app = await copyProject("local-engine-cli-start-", ["scripts/start.mjs", "scripts/local-engine", "scripts/web"]);
     const appData = await mkdtemp(path.join(tmpdir(), "local-engine-cli-start-data-"));
     const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "0" };
     for (const name of Object.keys(env)) {

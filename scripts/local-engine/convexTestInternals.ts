@@ -2,9 +2,9 @@
  * The ONE module that reaches into convex-test's private state.
  *
  * Why: convex-test (checked against 0.0.60, `node_modules/convex-test/dist/index.js`)
- * has no public API for "tell me when data changed", "what did this query
- * read", "export / import the database" or "re-arm scheduled functions after
- * a restart". The local engine needs all four, so this module couples to the
+ * has no public API for "tell me when data changed (and what it is now)",
+ * "what did this query read", "export / import the database" or "re-arm
+ * scheduled functions after a restart". The local engine needs all four, so this module couples to the
  * following internals and nothing else in the engine touches them:
  *
  * - The per-instance state object (`convexGlobal` in convex-test): convex-test
@@ -18,6 +18,8 @@
  *   `<digits><table>`), file blobs in `_storage`, id / creation-time counters
  *   in `_nextDocId` / `_lastCreationTime`, and uncommitted writes in the stack
  *   `_writes` (one layer per nesting level; the top-level layer is index 0).
+ *   `storeFile(storageId, blob)` keeps a file's bytes after its `_storage`
+ *   document was committed (wrapped to tell the SQLite store).
  *   Scheduled functions are ordinary documents of `_scheduled_functions`.
  * - `convexGlobal.components[path].modules(modulePath)`: the module loader
  *   convex-test built from the `import.meta.glob` map it was given; wrapped to
@@ -26,9 +28,13 @@
  * - `convexGlobal.transactionManager.commit(isNested)`: every committed
  *   top-level transaction (client calls, scheduled functions, workflow steps,
  *   `t.run`) goes through it; it returns the commit timestamp and
- *   `_lastCommitTs` holds the latest one.
+ *   `_lastCommitTs` holds the latest one. Its top write layer, read just
+ *   before, names the documents the commit changes; `_documents` holds them
+ *   as committed just after.
  * - `DatabaseFake.get` / `DatabaseFake._iterateDocs`: every document read
  *   (point reads, table scans, index ranges, search, vector search, count).
+ *   `_iterateDocs` is replaced by one that reads a table's ids from a map kept
+ *   up to date by wrapping `DatabaseFake.commit` (tableIds.ts says why).
  * - `convexGlobal.asyncSyscall` "1.0/queryPage": the paginate syscall, used to
  *   emulate query journals (gapless reactive pagination).
  * - The test accessor's undocumented `runInComponent(path, handler)` and
@@ -46,6 +52,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { convexToJson, jsonToConvex, type JSONValue, type Value, type ValidatorJSON } from "convex/values";
 import { parseValidatorJson } from "./argsValidation";
+import type { CommitRecord, StoredDatabase } from "./sqliteStore";
+import { TableIds } from "./tableIds";
 
 export type Doc = Record<string, Value> & { _id: string; _creationTime: number };
 type WriteLayer = Record<string, Doc | null>;
@@ -57,6 +65,8 @@ interface DatabaseFake {
   _nextDocId: number;
   _lastCreationTime: number;
   _writes: WriteLayer[];
+  storeFile(storageId: string, blob: Blob): void;
+  commit(commitTs?: bigint | null): void;
   get(tableName: string | undefined, id: string): Doc | null;
   patch(tableName: string, id: string, value: Record<string, Value>): void;
   _iterateDocs(tableName: string, callback: (doc: Doc) => void): void;
@@ -137,6 +147,11 @@ export interface PathRunner {
 /** What a transaction wrote: `t:<component>\0<table>` for every table and `d:<component>\0<id>` for every document. */
 export type WriteSet = Set<string>;
 
+/** A committed transaction's documents (as committed; null = deleted) by component, with the component's id counters. */
+export type CommittedChanges = Array<{ path: string; nextDocId: number; lastCreationTime: number; documents: Array<{ id: string; document: Doc | null }> }>;
+
+type CommitListener = (writes: WriteSet, ts: bigint, changes: CommittedChanges) => void;
+
 /** What a query read: whole tables (scans, index ranges) and single documents (point reads). */
 export class ReadSet {
   readonly keys = new Set<string>();
@@ -168,7 +183,10 @@ function assertShape(g: ConvexGlobal): void {
     if (typeof db._documents !== "object" || typeof db._storage !== "object") problems.push(`${path}: _documents/_storage`);
     if (typeof db._nextDocId !== "number" || typeof db._lastCreationTime !== "number") problems.push(`${path}: counters`);
     if (!Array.isArray(db._writes)) problems.push(`${path}: _writes`);
-    if (typeof db.get !== "function" || typeof db._iterateDocs !== "function" || typeof db.patch !== "function") problems.push(`${path}: methods`);
+    const methods = [db.get, db._iterateDocs, db.patch, db.storeFile, db.commit];
+    if (methods.some((method) => typeof method !== "function")) {
+      problems.push(`${path}: methods`);
+    }
     if (typeof component.modules !== "function") problems.push(`${path}: modules`);
   }
   if (typeof g.transactionManager.commit !== "function" || typeof g.transactionManager._lastCommitTs !== "bigint") {
@@ -204,7 +222,10 @@ export type SnapshotFile = {
  * after every component is registered and before anything runs.
  */
 export class EngineInternals {
-  private readonly commitListeners = new Set<(writes: WriteSet, ts: bigint) => void>();
+  private readonly commitListeners = new Set<CommitListener>();
+  /** Each component's table → ids map (tableIds.ts), by its database. */
+  private readonly tableIds = new Map<DatabaseFake, TableIds>();
+  private readonly fileListeners = new Set<(componentPath: string, storageId: string, blob: Blob) => void>();
   private readonly readTracker = new AsyncLocalStorage<ReadSet>();
   private readonly journalTracker = new AsyncLocalStorage<JournalContext>();
   private readonly blobBase64 = new WeakMap<Blob, string>();
@@ -226,6 +247,8 @@ export class EngineInternals {
     assertShape(g);
     this.hookModules();
     this.hookCommits();
+    this.hookFiles();
+    this.hookTableIds();
     this.hookReads();
     this.hookPagination();
   }
@@ -279,10 +302,23 @@ export class EngineInternals {
     return this.g.transactionManager._lastCommitTs;
   }
 
-  /** Called synchronously inside every top-level commit that wrote something. */
-  onCommit(listener: (writes: WriteSet, ts: bigint) => void): () => void {
+  /**
+   * Called synchronously inside every top-level commit that wrote something,
+   * in the order registered, before the committing function returns (so
+   * before its caller's acknowledgement).
+   */
+  onCommit(listener: CommitListener): () => void {
     this.commitListeners.add(listener);
     return () => this.commitListeners.delete(listener);
+  }
+
+  /**
+   * Called when a file's bytes are stored (`ctx.storage.store`). convex-test
+   * commits the file's `_storage` document first, then keeps the blob.
+   */
+  onStoreFile(listener: (componentPath: string, storageId: string, blob: Blob) => void): () => void {
+    this.fileListeners.add(listener);
+    return () => this.fileListeners.delete(listener);
   }
 
   /**
@@ -406,6 +442,18 @@ export class EngineInternals {
     return fn.isQuery === true ? "query" : fn.isMutation === true ? "mutation" : fn.isAction === true ? "action" : null;
   }
 
+  /** What component `path` exports at `udfPath`, or null (the app is path ""). */
+  private async functionKindIn(path: string, udfPath: string): Promise<"query" | "mutation" | "action" | null> {
+    const [modulePath, exportName = "default"] = udfPath.split(":");
+    try {
+      const fn = (await this.g.components[path]!.modules(modulePath ?? ""))[exportName] as RegisteredFunction | undefined;
+      if (typeof fn !== "function") return null;
+      return fn.isQuery === true ? "query" : fn.isMutation === true ? "mutation" : fn.isAction === true ? "action" : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Whether the app has `convex/http.ts`. */
   async hasHttpRouter(): Promise<boolean> {
     try {
@@ -423,8 +471,10 @@ export class EngineInternals {
   // --- persistence -------------------------------------------------------
 
   /**
-   * The committed state of every component, read synchronously (commits are
-   * synchronous, so this is a consistent cut between transactions). Blobs are
+   * The committed state of every component in the JSON snapshot format the
+   * engine wrote before its SQLite store (tests make an old data folder
+   * with it), read synchronously (commits are synchronous, so this is a
+   * consistent cut between transactions). Blobs are
    * immutable once stored, so encoding them afterwards is still consistent.
    */
   async snapshot(): Promise<SnapshotFile> {
@@ -457,9 +507,52 @@ export class EngineInternals {
     if (snapshot.format !== "local-engine/convex-test-0.0.60" || snapshot.version !== 1) {
       throw new Error(`Unknown snapshot format ${String(snapshot.format)}/${String(snapshot.version)}`);
     }
+    const components = new Map(
+      Object.entries(snapshot.components).map(([path, saved]) => [
+        path,
+        {
+          nextDocId: saved.nextDocId,
+          lastCreationTime: saved.lastCreationTime,
+          documents: saved.documents,
+          blobs: Object.entries(saved.storage).map(([id, { type, base64 }]) => ({ id, type, bytes: Buffer.from(base64, "base64") })),
+        },
+      ]),
+    );
+    return this.restoreComponents(components, BigInt(snapshot.lastCommitTs));
+  }
+
+  /** Load what the SQLite store holds into a fresh instance (before anything has run). */
+  restoreStored(stored: StoredDatabase): { skipped: string[]; documents: number } {
+    const components = new Map(
+      [...stored.components].map(([path, saved]) => [path, { ...saved, documents: saved.documents.map((text) => JSON.parse(text) as JSONValue) }]),
+    );
+    return this.restoreComponents(components, stored.lastCommitTs);
+  }
+
+  /** Every committed document, file and id counter, as one record (to import a snapshot into the SQLite store). */
+  async everything(): Promise<{ record: CommitRecord; blobs: Array<{ component: string; id: string; type: string; bytes: Buffer }> }> {
+    const record: CommitRecord = { ts: this.lastCommitTs(), components: [] };
+    const blobs: Array<{ component: string; id: string; type: string; bytes: Buffer }> = [];
+    for (const [path, { db }] of Object.entries(this.g.components)) {
+      record.components.push({
+        path,
+        counters: { nextDocId: db._nextDocId, lastCreationTime: db._lastCreationTime },
+        documents: Object.values(db._documents).map((doc) => ({ id: doc._id, json: JSON.stringify(convexToJson(doc)) })),
+      });
+      for (const [id, blob] of Object.entries(db._storage)) {
+        blobs.push({ component: path, id, type: blob.type, bytes: Buffer.from(await blob.arrayBuffer()) });
+      }
+    }
+    return { record, blobs };
+  }
+
+  private restoreComponents(
+    saved: Map<string, { nextDocId: number; lastCreationTime: number; documents: JSONValue[]; blobs: Array<{ id: string; type: string; bytes: Buffer }> }>,
+    lastCommitTs: bigint,
+  ): { skipped: string[]; documents: number } {
     const skipped: string[] = [];
     let documents = 0;
-    for (const [path, saved] of Object.entries(snapshot.components)) {
+    for (const [path, stored] of saved) {
       const component = this.g.components[path];
       if (component === undefined) {
         skipped.push(path);
@@ -468,21 +561,19 @@ export class EngineInternals {
       const db = component.db;
       db._documents = {};
       let maxCounter = 0;
-      for (const json of saved.documents) {
+      for (const json of stored.documents) {
         const doc = jsonToConvex(json) as Doc;
         db._documents[doc._id] = doc;
         maxCounter = Math.max(maxCounter, Number.parseInt(doc._id, 10) || 0);
         documents++;
       }
       db._storage = {};
-      for (const [id, { type, base64 }] of Object.entries(saved.storage)) {
-        db._storage[id] = new Blob([Buffer.from(base64, "base64")], { type });
-      }
-      db._nextDocId = Math.max(db._nextDocId, saved.nextDocId, maxCounter + 1);
-      db._lastCreationTime = Math.max(db._lastCreationTime, saved.lastCreationTime);
+      for (const { id, type, bytes } of stored.blobs) db._storage[id] = new Blob([new Uint8Array(bytes)], { type });
+      this.tableIds.get(db)?.rebuild();
+      db._nextDocId = Math.max(db._nextDocId, stored.nextDocId, maxCounter + 1);
+      db._lastCreationTime = Math.max(db._lastCreationTime, stored.lastCreationTime);
     }
-    const ts = BigInt(snapshot.lastCommitTs);
-    if (ts > this.g.transactionManager._lastCommitTs) this.g.transactionManager._lastCommitTs = ts;
+    if (lastCommitTs > this.g.transactionManager._lastCommitTs) this.g.transactionManager._lastCommitTs = lastCommitTs;
     return { skipped, documents };
   }
 
@@ -490,12 +581,12 @@ export class EngineInternals {
    * After {@link restore}: scheduled functions have no timers any more.
    * Pending ones are re-armed and run the way convex-test runs them
    * (pending -> inProgress -> success | failed, same job id, so components
-   * that watch their job ids, like workpool, keep working). Ones that were
-   * running when the engine stopped are marked failed, as Convex does for an
-   * interrupted action; a mutation half-way through never committed, and
-   * workpool / workflow treat the failure through their own retry logic.
+   * that watch their job ids, like workpool, keep working). Of the ones
+   * running when the engine stopped, mutations run again and actions are
+   * marked failed (workpool / workflow retry those by their own rules).
+   * These marks are committed transactions, so the store sees them.
    */
-  rearmScheduledFunctions(onError: (message: string, error: unknown) => void): { rearmed: number; failed: number } {
+  async rearmScheduledFunctions(onError: (message: string, error: unknown) => void): Promise<{ rearmed: number; failed: number }> {
     let rearmed = 0;
     let failed = 0;
     for (const [path, { db }] of Object.entries(this.g.components)) {
@@ -503,8 +594,20 @@ export class EngineInternals {
         if (tableOf(id) !== "_scheduled_functions") continue;
         const state = doc["state"] as { kind?: string } | undefined;
         if (state?.kind === "inProgress") {
-          db._documents[id] = { ...doc, state: { kind: "failed" }, completedTime: Date.now() };
-          failed++;
+          // A mutation cut off by the crash never committed: it runs now (Convex runs a scheduled mutation
+          // exactly once). convex-test marks "success" in a transaction of its own right after the mutation's,
+          // so a crash in that instant runs it twice. An interrupted action has failed, as in Convex.
+          const name = String(doc["name"]);
+          const rerun = (await this.functionKindIn(path, name)) === "mutation";
+          await this.accessor.runInComponent(path, async () => {
+            db.patch("_scheduled_functions", id, rerun ? { state: { kind: "pending" } } : { state: { kind: "failed" }, completedTime: Date.now() });
+            return null;
+          });
+          if (rerun) {
+            const args = (doc["args"] as Value[] | undefined)?.[0] ?? {};
+            this.setLongTimeout(() => void this.runJob(path, id, name, args, onError), 0);
+            rearmed++;
+          } else failed++;
         } else if (state?.kind === "pending") {
           const name = String(doc["name"]);
           const args = (doc["args"] as Value[] | undefined)?.[0] ?? {};
@@ -553,12 +656,15 @@ export class EngineInternals {
     const commit = tm.commit.bind(tm);
     tm.commit = (isNested: boolean) => {
       let writes: WriteSet | null = null;
+      const written: Array<{ path: string; db: DatabaseFake; ids: string[] }> = [];
       if (!isNested) {
         writes = new Set();
         for (const [path, { db }] of Object.entries(this.g.components)) {
           const layer = db._writes[db._writes.length - 1];
           if (layer === undefined) continue;
-          for (const id of Object.keys(layer)) {
+          const ids = Object.keys(layer);
+          if (ids.length > 0) written.push({ path, db, ids });
+          for (const id of ids) {
             writes.add(docKey(path, id));
             writes.add(tableKey(path, tableOf(id)));
           }
@@ -566,6 +672,13 @@ export class EngineInternals {
       }
       const ts = commit(isNested);
       if (ts !== null && writes !== null && writes.size > 0) {
+        // The documents as committed (commit-timestamp placeholders resolved).
+        const changes: CommittedChanges = written.map(({ path, db, ids }) => ({
+          path,
+          nextDocId: db._nextDocId,
+          lastCreationTime: db._lastCreationTime,
+          documents: ids.map((id) => ({ id, document: db._documents[id] ?? null })),
+        }));
         // Listeners run outside the committing function's context: a commit
         // made inside a component (a workflow step) must not leak its
         // component path or its transaction's globals into what they start.
@@ -573,7 +686,7 @@ export class EngineInternals {
         this.outside(() => {
           for (const listener of this.commitListeners) {
             try {
-              listener(committed, ts);
+              listener(committed, ts, changes);
             } catch (error) {
               console.error("[local-engine] commit listener failed", error);
             }
@@ -584,11 +697,37 @@ export class EngineInternals {
     };
   }
 
+  private hookFiles() {
+    for (const [path, { db }] of Object.entries(this.g.components)) {
+      const storeFile = db.storeFile.bind(db);
+      db.storeFile = (storageId, blob) => {
+        storeFile(storageId, blob);
+        for (const listener of this.fileListeners) listener(path, storageId, blob);
+      };
+    }
+  }
+
+  /** Keep each component's table → ids map in step with its top-level commits. */
+  private hookTableIds() {
+    for (const { db } of Object.values(this.g.components)) {
+      const tableIds = new TableIds(db);
+      this.tableIds.set(db, tableIds);
+      const commit = db.commit.bind(db);
+      db.commit = (commitTs) => {
+        const layer = db._writes[db._writes.length - 1];
+        const topLevel = db._writes.length === 1;
+        commit(commitTs);
+        if (topLevel && layer !== undefined) tableIds.committed(layer);
+      };
+    }
+  }
+
   private hookReads() {
     const tracker = this.readTracker;
     for (const [path, { db }] of Object.entries(this.g.components)) {
       const get = db.get.bind(db);
-      const iterate = db._iterateDocs.bind(db);
+      const tableIds = this.tableIds.get(db)!;
+      const iterate = (tableName: string, callback: (doc: Doc) => void) => tableIds.iterate(tableName, callback as (doc: { _id: string }) => void);
       db.get = (tableName, id) => {
         const reads = tracker.getStore();
         if (reads !== undefined && reads.scanDepth === 0 && typeof id === "string") reads.keys.add(docKey(path, id));

@@ -4,10 +4,11 @@
  * the sync WebSocket, against the app's real functions.
  */
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { ConvexClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
@@ -32,7 +33,7 @@ const logger: Logger = { ...collectingLogger(errors), info: (message) => infos.p
 const WAIT = { timeoutMs: 5000, engineErrors: errors };
 
 function start() {
-  return startEngine({ port: 0, sitePort: 0, dataDir, web: false, seed: false, snapshotDelayMs: 20, snapshotMaxDelayMs: 100, logger });
+  return startEngine({ port: 0, sitePort: 0, dataDir, web: false, seed: false, logger });
 }
 
 function connect(): ConvexClient {
@@ -224,15 +225,18 @@ describe("local engine over the sync protocol", () => {
     await engine.t.run(async (ctx) => {
       await ctx.scheduler.runAfter(1500, setPlatformAdmin, { serviceSecret: SERVICE_SECRET, tokenIdentifier: carol, isPlatformAdmin: true });
     });
-    await engine.flush();
-    const saved = JSON.parse(await readFile(path.join(dataDir, "snapshot.json"), "utf8")) as {
-      components: Record<string, { documents: Array<{ _id: string; name?: string; state?: { kind: string } }> }>;
-    };
-    expect(Object.keys(saved.components)).toEqual(expect.arrayContaining(["", "agent", "workflow", "budget"]));
-    const job = saved.components[""]!.documents.find((doc) => doc._id.endsWith("_scheduled_functions") && doc.name === "admin/platform:setPlatformAdmin" && doc.state?.kind === "pending");
-    expect(job).toBeDefined();
     await Promise.all(clients.splice(0).map((client) => client.close()));
     await engine.close();
+    // On disk the moment it committed: every component's documents, the pending job among them.
+    const saved = new Database(path.join(dataDir, "engine.sqlite"), { readonly: true });
+    const components = saved.prepare("SELECT DISTINCT component FROM documents").all() as Array<{ component: string }>;
+    const jobs = saved.prepare("SELECT json FROM documents WHERE component = '' AND id LIKE '%_scheduled_functions'").all() as Array<{ json: string }>;
+    saved.close();
+    expect(components.map((row) => row.component)).toEqual(expect.arrayContaining(["", "agent"]));
+    const job = jobs
+      .map((row) => JSON.parse(row.json) as { name: string; args: Array<{ tokenIdentifier?: string }>; state: { kind: string } })
+      .find((doc) => doc.name === "admin/platform:setPlatformAdmin" && doc.args[0]?.tokenIdentifier === carol);
+    expect(job?.state.kind).toBe("pending");
 
     infos.length = 0;
     engine = await start();

@@ -10,8 +10,9 @@
  *   - `POST /api/get_config_hashes`, `/api/deploy2/*`  the push of `npx convex deploy` (deployApi.ts)
  *   - `POST /local-auth/token`, `GET /local-auth/users`  local sign-in (localAuth.ts)
  *   - `/local-test/faults`  test-only fault injection (testFaults.ts), 404 unless `testFaults`
- *   - everything else: the SPA (`web/`) through Vite's dev middleware, or a
- *     placeholder page until `web/index.html` exists.
+ *   - everything else: the SPA (`web/`), its production build (scripts/web/: built when
+ *     its sources changed) or, with `webDev`, Vite's dev middleware (hot reload);
+ *     a placeholder page until `web/index.html` exists.
  * A second one (default 3211, like a deployment's `.convex.site` origin) serves
  * the app's HTTP routes (`convex/http.ts`, when it exists) through `t.fetch`.
  * The app's cron jobs (`convex/crons.ts`) run on timers (crons.ts) unless `crons: false`.
@@ -35,18 +36,21 @@ import { createServer as createViteServer, type ViteDevServer } from "vite";
 import { WebSocketServer } from "ws";
 import type { Harness as AppHarness } from "../../convex/test.setup";
 import { AdminKey } from "./adminKey";
-import { attachInternals, type EngineInternals, type PathRunner, type RawAccessor, type SnapshotFile } from "./convexTestInternals";
+import { attachInternals, type EngineInternals, type PathRunner, type RawAccessor } from "./convexTestInternals";
 import type { RegisteredModules } from "./convexTestShim";
 import { CronScheduler, readCronJobs, type CronClock } from "./crons";
 import { DeployApi, sha256, type LoadedFile } from "./deployApi";
+import { openDurability, type Durability } from "./durability";
 import { EnvStore } from "./envStore";
 import { newRequestId } from "./errors";
 import { FunctionApi, RequestError, sendJson as sendApiJson } from "./functionApi";
 import { cliSystemQueries, FunctionCalls } from "./functions";
 import { LocalAuth, parseUserInput } from "./localAuth";
 import { applyModelFaults, currentModelFaults, FaultRequestError, parseFaultRequest, type OfflineModelHooks } from "./testFaults";
-import { dataFiles, readJsonFile, resetData, SnapshotWriter } from "./persistence";
+import { dataFiles, resetData } from "./persistence";
 import { SyncServer, type Logger } from "./syncServer";
+import { ensureWebBuild } from "../web/build";
+import { builtWebHandler, type BuiltWebHandler } from "../web/serve";
 
 export const SEED_FUNCTION = "seed:localDemo";
 
@@ -63,16 +67,17 @@ export type EngineOptions = {
   dataDir?: string;
   /** Start from empty data (and a new sign-in secret). */
   reset?: boolean;
-  /** Save snapshots (default true). */
+  /** Keep the data in `<dataDir>/engine.sqlite`, every commit written before it is acknowledged (default true; false: in memory only, nothing read or written). */
   persist?: boolean;
   /** Call `seed:localDemo` when the data is empty (default true). */
   seed?: boolean;
   /** Serve the SPA (default true) from `webRoot` (default `<root>/web`). */
   web?: boolean;
   webRoot?: string;
-  /** Debounce of snapshot writes after a commit (default 300 ms, at most `snapshotMaxDelayMs`, default 2 s). */
-  snapshotDelayMs?: number;
-  snapshotMaxDelayMs?: number;
+  /** Serve the SPA through Vite's dev server (hot reload, `npm run dev`) instead of its production build. */
+  webDev?: boolean;
+  /** A commit could not be written to disk. Default: log it and end the process (acknowledging unsaved commits would lose them silently). */
+  onStorageFailure?: (error: unknown) => void;
   verbose?: boolean;
   /** Where log lines go (default: console). */
   logger?: Logger;
@@ -122,9 +127,13 @@ export type Engine = {
   sync: SyncServer;
   /** The app's cron jobs (null when turned off); tests run one with `crons.runNow(name)`. */
   crons: CronScheduler | null;
-  /** Write the snapshot now (no-op when nothing changed). */
+  /** With `testFaults` only: the offline model's test hook as the app's functions see it (benchmarks set its `latencyMs`). */
+  modelHooks: OfflineModelHooks | null;
+  /** Commits written to disk and the time spent writing them (zeros when `persist` is false). */
+  storageStats(): { commits: number; writeMs: number };
+  /** Every commit is on disk when it is acknowledged; this folds SQLite's WAL into the main file. */
   flush(): Promise<void>;
-  /** Stop serving, write the last snapshot. */
+  /** Stop serving and close the data file. */
   close(): Promise<void>;
 };
 
@@ -264,28 +273,30 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     }
   }
 
-  // --- persistence --------------------------------------------------------
-  let restoredDocuments = 0;
-  const snapshot = await readJsonFile<SnapshotFile>(files.snapshot).catch((error: unknown) => {
-    throw new Error(`Could not read ${files.snapshot} (${(error as Error).message}); start with --reset to discard it.`);
-  });
-  if (snapshot !== null) {
-    const { skipped, documents } = internals.restore(snapshot);
-    restoredDocuments = documents;
-    if (skipped.length > 0) log.info(`Snapshot has data for components no longer mounted (ignored): ${skipped.join(", ")}`);
-    const { rearmed, failed } = internals.rearmScheduledFunctions((message, error) => log.error(message, error));
-    if (rearmed + failed > 0) log.info(`Scheduled functions: ${rearmed} re-armed, ${failed} interrupted ones marked failed.`);
+  // --- persistence (durability.ts): load, then every commit on disk before it is acknowledged ---
+  let durability: Durability | null = null;
+  try {
+    durability = persist
+      ? await openDurability({
+          files,
+          internals,
+          log,
+          onFailure:
+            options.onStorageFailure ??
+            ((error) => {
+              log.error(`Could not write a commit to ${files.database}; stopping so that no unsaved commit is acknowledged.`, error);
+              process.exit(1);
+            }),
+        })
+      : null;
+  } catch (error) {
+    await appLoader.close();
+    throw error;
   }
-  let closing = false;
-  const writer = new SnapshotWriter(async () => JSON.stringify(await internals.snapshot()), files.snapshot, {
-    delayMs: options.snapshotDelayMs ?? 300,
-    maxDelayMs: options.snapshotMaxDelayMs ?? 2000,
-    onError: (error) => log.error("Could not save the snapshot", error),
-  });
-  if (persist) {
-    internals.onCommit(() => {
-      if (!closing) writer.schedule();
-    });
+  const restoredDocuments = durability?.restoredDocuments ?? 0;
+  if (restoredDocuments > 0) {
+    const { rearmed, failed } = await internals.rearmScheduledFunctions((message, error) => log.error(message, error));
+    if (rearmed + failed > 0) log.info(`Scheduled functions: ${rearmed} re-armed, ${failed} interrupted ones marked failed.`);
   }
 
   // --- seed ---------------------------------------------------------------
@@ -360,6 +371,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   // --- API + SPA server ----------------------------------------------------
   let web: ViteDevServer | null = null;
   let webStarting: Promise<ViteDevServer> | null = null;
+  let builtWeb: BuiltWebHandler | null = null;
   const webRoot = options.webRoot ?? path.join(root, "web");
   const wantWeb = options.web ?? true;
 
@@ -408,6 +420,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         log.verbose(`404 for ${req.method ?? "GET"} ${url.pathname} (not an endpoint the local engine serves)`);
         return sendJson(res, 404, { code: "NotFound", message: `The local engine does not serve ${req.method ?? "GET"} ${url.pathname}.` });
       }
+      if (builtWeb !== null) return builtWeb(req, res);
       if (wantWeb && existsSync(path.join(webRoot, "index.html"))) {
         web ??= await (webStarting ??= startWeb());
         web.middlewares(req, res, (error?: unknown) => {
@@ -470,7 +483,30 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     log.verbose(`Serving the SPA from ${webRoot}${hasConfig ? " (its vite.config)" : ""}.`);
     return server;
   }
-  if (wantWeb && existsSync(path.join(webRoot, "index.html"))) web = await (webStarting = startWeb());
+  if (wantWeb && existsSync(path.join(webRoot, "index.html"))) {
+    if (options.webDev === true || options.webRoot !== undefined) web = await (webStarting = startWeb());
+    else {
+      try {
+        builtWeb = await startBuiltWeb();
+      } catch (error) {
+        // A source file that does not compile must not keep the engine (and its API) from starting.
+        log.error("The web app did not build; serving it through Vite's dev server instead, which shows the error in the page:", error);
+        web = await (webStarting = startWeb());
+      }
+    }
+  }
+
+  /** The production build of web/ (built now if its sources changed), with the same settings startWeb gives Vite. */
+  async function startBuiltWeb(): Promise<BuiltWebHandler> {
+    const build = await ensureWebBuild(root, (line) => log.info(line));
+    log.verbose(`Serving the SPA's production build ${build.dir}${build.built ? "" : " (reused)"}.`);
+    return builtWebHandler(build.dir, {
+      VITE_CONVEX_URL: urls.engine,
+      VITE_CONVEX_SITE_URL: urls.site,
+      VITE_LOCAL_AUTH_URL: `${urls.engine}/local-auth`,
+      VITE_CLERK_PUBLISHABLE_KEY: "",
+    });
+  }
 
   const crons = options.crons === false ? null : await startCrons(t, internals, log, options.cronClock);
   if (options.crons === false) log.info("Crons are off (--no-crons).");
@@ -504,9 +540,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     internals,
     sync,
     crons,
-    flush: () => (persist ? writer.flush() : Promise.resolve()),
+    modelHooks,
+    storageStats: () => durability?.stats() ?? { commits: 0, writeMs: 0 },
+    flush: async () => durability?.checkpoint(),
     close: async () => {
-      closing = true;
       await crons?.stop();
       await sync.close();
       wss.close();
@@ -517,8 +554,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         });
       await Promise.all([closed(apiServer), closed(siteServer)]);
       internals.dispose();
-      if (persist) await writer.flush();
-      writer.cancel();
+      durability?.close();
       await Promise.all([appLoader.close(), web?.close()]);
       process.off("uncaughtException", onUncaught);
       process.off("unhandledRejection", onUncaught);

@@ -5,6 +5,8 @@
  *   npm start -- --reset       start from empty data (and a new local sign-in secret)
  *   npm start -- --port 4000 --data-dir .local/other --verbose
  *   npm start -- --no-crons    do not run the cron jobs of convex/crons.ts
+ *   npm start -- --no-web      serve the API only, not the SPA (tests that spawn the engine)
+ *   npm run dev                the same with the SPA through Vite's dev server (hot reload) instead of its production build
  *
  * Under scripts/start.mjs this runs as its child process (with an IPC
  * channel): a push (`npx convex deploy` / `dev`) of code the engine has not
@@ -28,7 +30,10 @@ const { values } = parseArgs({
     "data-dir": { type: "string" },
     "no-seed": { type: "boolean", default: false },
     "no-crons": { type: "boolean", default: false },
+    "no-web": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
+    // `npm run dev`: the SPA through Vite's dev server (hot reload), not its production build.
+    dev: { type: "boolean", default: false },
     // Browser tests only: serve POST /local-test/faults (see testFaults.ts).
     "enable-test-faults": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
@@ -36,7 +41,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`Usage: npm start -- [--reset] [--port N] [--site-port N] [--host H] [--data-dir DIR] [--no-seed] [--no-crons] [--verbose] [--enable-test-faults]`);
+  console.log(`Usage: npm start -- [--reset] [--port N] [--site-port N] [--host H] [--data-dir DIR] [--no-seed] [--no-crons] [--no-web] [--verbose] [--dev] [--enable-test-faults]`);
   process.exit(0);
 }
 
@@ -72,7 +77,9 @@ const engine = await startEngine({
   dataDir: values["data-dir"],
   seed: !values["no-seed"],
   crons: !values["no-crons"],
+  web: !values["no-web"],
   verbose: values.verbose,
+  webDev: values.dev,
   testFaults: values["enable-test-faults"],
 });
 

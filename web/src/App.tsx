@@ -1,16 +1,22 @@
 import { BrowserRouter, Link, Navigate, Route, Routes } from "react-router";
 import { AuthProvider } from "./auth/AuthProvider";
-import { AdminPage } from "./admin/AdminPage";
-import { AgentPage, AgentsPage, DelegationsRoute, ImportPage } from "./agents/routes";
-import { SignInPage } from "./auth/SignInPage";
-import { ChatPage } from "./chat/ChatPage";
-import { JobsPage } from "./jobs/JobsPage";
-import { KnowledgePage } from "./knowledge/KnowledgePage";
-import { AboutMePage } from "./knowledge/AboutMePage";
-import { RunPage } from "./runs/RunPage";
-import { RunsPage } from "./runs/RunsPage";
-import { SettingsPage } from "./settings/SettingsPage";
-import { UsagePage } from "./usage/UsagePage";
+// Pages load when first opened (routes.tsx): new pages go there too.
+import {
+  AboutMePage,
+  AdminPage,
+  AgentPage,
+  AgentsPage,
+  ChatPage,
+  DelegationsRoute,
+  ImportPage,
+  JobsPage,
+  KnowledgePage,
+  RunPage,
+  RunsPage,
+  SettingsPage,
+  SignInPage,
+  UsagePage,
+} from "./routes";
 import type { ConvexReactClient } from "./lib/convex";
 import { AccountProvider } from "./shell/AccountProvider";
 import { Layout } from "./shell/Layout";

@@ -1,5 +1,11 @@
-/** What the SPA reads from its build environment, in one place. */
-const env = import.meta.env;
+/**
+ * What the SPA reads from its build environment, in one place. A server may
+ * inject its own values into index.html (the local engine's production build:
+ * scripts/web/serve.ts), so one build runs on any port; those win.
+ */
+type Env = Pick<ImportMetaEnv, "VITE_CONVEX_URL" | "VITE_CONVEX_SITE_URL" | "VITE_CLERK_PUBLISHABLE_KEY" | "VITE_LOCAL_AUTH_URL">;
+const injected = (globalThis as { __HARNESS_ENV__?: Env }).__HARNESS_ENV__;
+const env: Env = { ...import.meta.env, ...injected };
 
 const nonEmpty = (value: string | undefined) => (value !== undefined && value.trim() !== "" ? value.trim() : undefined);
 

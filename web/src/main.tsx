@@ -3,7 +3,8 @@ import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import { config } from "./config";
 import { ConvexReactClient } from "./lib/convex";
-import "./styles.css";
+// Tokens, the page, shared pieces (each feature imports its own sheet beside its components).
+import "./styles/global.css";
 
 const root = createRoot(document.getElementById("root")!);
 

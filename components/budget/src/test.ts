@@ -1,7 +1,7 @@
 /// <reference types="vite/client" />
 /**
- * Register the budget component (and its rate-limiter and sharded-counter
- * children) with a convex-test instance:
+ * Register the budget component (and its rate-limiter child) with a
+ * convex-test instance:
  *
  * ```ts
  * import budgetTest from "../components/budget/src/test";
@@ -10,7 +10,6 @@
  * ```
  */
 import rateLimiterTest from "@convex-dev/rate-limiter/test";
-import shardedCounterTest from "@convex-dev/sharded-counter/test";
 import type { TestConvex } from "convex-test";
 import type { GenericSchema, SchemaDefinition } from "convex/server";
 import schema from "./component/schema";
@@ -25,7 +24,6 @@ export const modules = import.meta.glob(["./component/**/*.ts", "!./component/**
 export function register(t: TestConvex<SchemaDefinition<GenericSchema, boolean>>, name: string = "budget") {
   t.registerComponent(name, schema, modules);
   rateLimiterTest.register(t, `${name}/rateLimiter`);
-  shardedCounterTest.register(t, `${name}/shardedCounter`);
 }
 
 export { schema };

@@ -5,6 +5,7 @@
  * (`smtp-server`, read back with `mailparser`), or a Postmark API double
  * answering as the docs show. Real timers: turns run on the scheduler.
  */
+import { readFileSync } from "node:fs";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import type { AddressInfo } from "node:net";
@@ -139,16 +140,57 @@ test("a sender who is not a member gets one notice a day and no turn; a mail fai
   expect(await t.run(async (ctx) => (await ctx.db.query("interactions").collect()).length)).toBe(0);
 });
 
-test("a text attachment is read into the conversation; others are listed, not dropped", async () => {
-  const { t, address, hash, email } = await setup();
-  const pdf = { Name: "scan.pdf", Content: "JVBERi0xLjQK", ContentType: "application/pdf", ContentLength: 48213 };
-  await post(t, inboundMail({ from: email, to: address, mailboxHash: hash, textBody: "Summarise the attachment", attachments: [DOCS_ATTACHMENT, pdf] }));
+/** A knowledge fixture (convex/knowledge/fixtures) as a Postmark attachment. */
+function fixtureAttachment(name: string, contentType: string) {
+  const bytes = readFileSync(new URL(`../../knowledge/fixtures/${name}`, import.meta.url));
+  return { Name: name, Content: bytes.toString("base64"), ContentType: contentType, ContentLength: bytes.length };
+}
+
+test("attachments: text and PDF go to the sender's knowledge (and the text into the prompt); others are listed with why, not dropped", async () => {
+  const { t, admin, address, hash, email } = await setup();
+  const pdf = fixtureAttachment("report.pdf", "application/pdf");
+  const zip = { Name: "archive.zip", Content: btoa("PK\u0003\u0004 not really"), ContentType: "application/zip", ContentLength: 12_288 };
+  const fake = { Name: "scan.pdf", Content: btoa("not a pdf at all"), ContentType: "application/pdf", ContentLength: 16 };
+  await post(t, inboundMail({ from: email, to: address, mailboxHash: hash, subject: "Q3", textBody: "Summarise the attachment", attachments: [DOCS_ATTACHMENT, pdf, zip, fake] }));
   await mailsOut(t, 1);
   const [run] = await t.run(async (ctx) => await ctx.db.query("interactions").collect());
   expect(run!.promptText).toContain("Attached file test.txt:\n```\nThis is attachment contents, base-64 encoded.\n```");
-  expect(run!.promptText).toContain("Also attached, not read (not a text file): scan.pdf (application/pdf, 48,213 bytes).");
-  const stored = await t.run(async (ctx) => (await ctx.db.query("emailInbound").first())!.body);
-  expect(stored).not.toContain(DOCS_ATTACHMENT.Content);
+  expect(run!.promptText).toContain("Saved to your knowledge: test.txt, report.pdf.");
+  expect(run!.promptText).toContain(
+    "Attachments not read: archive.zip (application/zip, 12 KB): not a format knowledge reads; scan.pdf (application/pdf, 1 KB): This file is not a PDF (it has no %PDF header).",
+  );
+  const stored = await t.run(async (ctx) => (await ctx.db.query("emailInbound").first())!);
+  expect(stored.body).not.toContain(DOCS_ATTACHMENT.Content);
+  expect(stored.attachmentFiles).toBeUndefined();
+
+  // In the sender's own knowledge, filed under `email`, and ingested (the PDF's text extracted).
+  const documents = await vi.waitFor(
+    async () => {
+      const page = await admin.client.query(api.knowledge.documents.list, { accountId: admin.accountId, scope: { kind: "user" }, paginationOpts: { numItems: 10, cursor: null } });
+      if (page.page.some((d) => d.status !== "ready")) throw new Error("still ingesting");
+      return page.page;
+    },
+    { timeout: 30_000, interval: 100 },
+  );
+  expect(documents.map((d) => [d.title, d.format, d.category]).sort()).toEqual([
+    ["report.pdf — Q3", "pdf", "email"],
+    ["test.txt — Q3", "text", "email"],
+  ]);
+  // Two files kept, both owned by their documents; nothing else left in storage.
+  expect(await t.run(async (ctx) => (await ctx.db.system.query("_storage").collect()).length)).toBe(2);
+});
+
+test("attachments of a mail that goes nowhere (not a member, a duplicate) leave no stored files", async () => {
+  const { t, address, hash } = await setup();
+  const mail = inboundMail({ from: "stranger@elsewhere.test", to: address, mailboxHash: hash, textBody: "Read this", attachments: [DOCS_ATTACHMENT] });
+  await post(t, mail);
+  expect(await post(t, mail)).toMatchObject({ status: 200, body: { duplicate: true } });
+  await vi.waitFor(async () => {
+    const rows = await t.run(async (ctx) => await ctx.db.query("emailInbound").collect());
+    if (rows.some((r) => r.status === "pending")) throw new Error("still applying");
+  });
+  expect(await t.run(async (ctx) => (await ctx.db.system.query("_storage").collect()).length)).toBe(0);
+  expect(await t.run(async (ctx) => (await ctx.db.query("knowledgeDocuments").collect()).length)).toBe(0);
 });
 
 test("with SMTP_URL the reply goes out over SMTP with its Message-ID, In-Reply-To and References", async () => {

@@ -21,6 +21,9 @@ import { MAX_MESSAGE_LENGTH } from "../../chat/validators";
 import { channelPool } from "../pool";
 import { agentAddress, queueMail } from "./outbound";
 import { parsePostmarkInbound, replySubject, type ParsedMail } from "./postmark";
+import { addToKnowledge, describeSkipped, discardKept } from "./attachments";
+import { vKeptAttachment, vSkippedAttachment, type SkippedAttachment } from "./validators";
+import type { Role } from "../../lib/validators";
 
 const MAX_OUTCOME_LENGTH = 500;
 const MAX_TITLE_LENGTH = 60;
@@ -29,9 +32,15 @@ const NOTICE_RATE = { rate: 1, periodMs: 24 * 60 * 60_000, capacity: 1 };
 const SPF_REFUSED = new Set(["fail", "softfail"]);
 
 export const receive = internalMutation({
-  args: { body: v.string(), attachmentTexts: v.array(v.object({ name: v.string(), text: v.string() })), visibleText: v.optional(v.string()) },
+  args: {
+    body: v.string(),
+    attachmentTexts: v.array(v.object({ name: v.string(), text: v.string() })),
+    attachmentFiles: v.optional(v.array(vKeptAttachment)),
+    attachmentsSkipped: v.optional(v.array(vSkippedAttachment)),
+    visibleText: v.optional(v.string()),
+  },
   returns: v.union(v.literal("stored"), v.literal("duplicate")),
-  handler: async (ctx, { body, attachmentTexts, visibleText }) => {
+  handler: async (ctx, { body, attachmentTexts, attachmentFiles, attachmentsSkipped, visibleText }) => {
     const mail = parsePostmarkInbound(JSON.parse(body));
     const existing = await ctx.db
       .query("emailInbound")
@@ -44,6 +53,8 @@ export const receive = internalMutation({
       subject: mail.subject.slice(0, 300),
       body,
       attachmentTexts,
+      ...(attachmentFiles !== undefined ? { attachmentFiles } : {}),
+      ...(attachmentsSkipped !== undefined ? { attachmentsSkipped } : {}),
       ...(visibleText !== undefined ? { visibleText } : {}),
       status: "pending",
       receivedAt: Date.now(),
@@ -79,8 +90,8 @@ async function agentFor(ctx: MutationCtx, inbox: Doc<"emailInboxes">, local: str
   return agent !== null && agent.status !== "archived" ? agent : null;
 }
 
-/** The active member of the account whose profile has this address. */
-async function memberBySender(ctx: MutationCtx, accountId: Id<"accounts">, email: string): Promise<Doc<"userProfiles"> | null> {
+/** The active member of the account whose profile has this address, with their role there. */
+async function memberBySender(ctx: MutationCtx, accountId: Id<"accounts">, email: string): Promise<(Doc<"userProfiles"> & { role: Role }) | null> {
   const profiles = await ctx.db
     .query("userProfiles")
     .withIndex("by_email", (q) => q.eq("email", email))
@@ -91,7 +102,7 @@ async function memberBySender(ctx: MutationCtx, accountId: Id<"accounts">, email
       .query("memberships")
       .withIndex("by_userId_accountId", (q) => q.eq("userId", profile._id).eq("accountId", accountId))
       .first();
-    if (membership !== null && membership.status === "active" && membership.role !== "readonly") return profile;
+    if (membership !== null && membership.status === "active" && membership.role !== "readonly") return { ...profile, role: membership.role };
   }
   return null;
 }
@@ -118,17 +129,27 @@ async function newThread(ctx: MutationCtx, accountId: Id<"accounts">, userId: Id
   return (await ctx.db.get("threads", threadId))!;
 }
 
-/** The prompt: the new text, the read attachments after it, the others named. */
-function promptOf(mail: ParsedMail, texts: { name: string; text: string }[]): string {
+/** Attachments not read, named: with why (rows since attachments go to knowledge), or as before. */
+function unreadList(mail: ParsedMail, texts: { name: string; text: string }[], skipped: SkippedAttachment[] | undefined): string | null {
+  if (skipped !== undefined) return skipped.length === 0 ? null : `Attachments not read: ${skipped.map(describeSkipped).join("; ")}.`;
+  const unread = mail.attachments.filter((a) => !texts.some((t) => t.name === a.name));
+  if (unread.length === 0) return null;
+  return `Also attached, not read (not a text file): ${unread.map((a) => `${a.name} (${a.contentType}, ${a.size.toLocaleString("en-US")} bytes)`).join(", ")}.`;
+}
+
+/** The prompt: the new text, the read attachments after it, what went to knowledge, the others named. */
+function promptOf(mail: ParsedMail, texts: { name: string; text: string }[], files: { saved: string[]; skipped?: SkippedAttachment[] }): string {
   const parts = [mail.text];
   for (const { name, text } of texts) parts.push(`Attached file ${name}:\n\`\`\`\n${text}\n\`\`\``);
-  const unread = mail.attachments.filter((a) => !texts.some((t) => t.name === a.name));
-  if (unread.length > 0) parts.push(`Also attached, not read (not a text file): ${unread.map((a) => `${a.name} (${a.contentType}, ${a.size.toLocaleString("en-US")} bytes)`).join(", ")}.`);
+  if (files.saved.length > 0) parts.push(`Saved to your knowledge: ${files.saved.join(", ")}.`);
+  const unread = unreadList(mail, texts, files.skipped);
+  if (unread !== null) parts.push(unread);
   const prompt = parts.filter((p) => p.trim() !== "").join("\n\n");
   return prompt.length > MAX_MESSAGE_LENGTH ? prompt.slice(0, MAX_MESSAGE_LENGTH) : prompt;
 }
 
-type Outcome = { status: "processed" | "ignored"; outcome: string; accountId?: Id<"accounts"> };
+/** `filesUsed`: the kept attachments went to the member's knowledge (otherwise they are deleted). */
+type Outcome = { status: "processed" | "ignored"; outcome: string; accountId?: Id<"accounts">; filesUsed?: true };
 
 /** What one stored mail asks, done: the outcome support staff see on the row. */
 async function applyMail(ctx: MutationCtx, row: Doc<"emailInbound">): Promise<Outcome> {
@@ -157,10 +178,12 @@ async function applyMail(ctx: MutationCtx, row: Doc<"emailInbound">): Promise<Ou
     await queueMail(ctx, { ...reply, text: `Your message to ${agent.name} was not delivered: ${mail.fromEmail} is not a member of this workspace. If you are, send it from your account's address.` });
     return { status: "processed", outcome: "refused: not a member (notice sent)", accountId };
   }
-  const prompt = promptOf(mail, row.attachmentTexts);
+  const files = await addToKnowledge(ctx, { userId: member._id, role: member.role, isPlatformAdmin: member.isPlatformAdmin }, accountId, row.attachmentFiles ?? [], mail.subject);
+  const skipped = row.attachmentsSkipped === undefined ? undefined : [...row.attachmentsSkipped, ...files.refused];
+  const prompt = promptOf(mail, row.attachmentTexts, { saved: files.saved, ...(skipped !== undefined ? { skipped } : {}) });
   if (prompt.trim() === "") {
     await queueMail(ctx, { ...reply, text: "Your message had no text I could read. Write your question in the body of the mail." });
-    return { status: "processed", outcome: "refused: empty", accountId };
+    return { status: "processed", outcome: "refused: empty", accountId, filesUsed: true };
   }
   const thread = (await threadOf(ctx, accountId, mail, member._id, agent._id)) ?? (await newThread(ctx, accountId, member._id, agent._id, mail.subject));
   if (mail.messageId !== null) await ctx.db.insert("emailMessageIds", { accountId, messageId: mail.messageId, threadId: thread._id });
@@ -174,12 +197,12 @@ async function applyMail(ctx: MutationCtx, row: Doc<"emailInbound">): Promise<Ou
     });
     // The reply's row waits for the turn; the run-ended hook fills it in and sends it.
     await queueMail(ctx, { ...reply, text: "", threadId: thread._id, interactionId }, true);
-    return { status: "processed", outcome: `turn ${interactionId}`, accountId };
+    return { status: "processed", outcome: `turn ${interactionId}`, accountId, filesUsed: true };
   } catch (error) {
     // startTurn refuses before its first write: say why, by mail.
     if (!isHarnessError(error)) throw error;
     await queueMail(ctx, { ...reply, text: `Sorry — ${error.data.message}`, threadId: thread._id });
-    return { status: "processed", outcome: `refused: ${error.data.code}`, accountId };
+    return { status: "processed", outcome: `refused: ${error.data.code}`, accountId, filesUsed: true };
   }
 }
 
@@ -189,8 +212,15 @@ export const apply = internalMutation({
   handler: async (ctx, { rowId }) => {
     const row = await ctx.db.get("emailInbound", rowId);
     if (row === null || row.status !== "pending") return null;
-    const { status, outcome, accountId } = await applyMail(ctx, row);
-    await ctx.db.patch("emailInbound", rowId, { status, outcome: outcome.slice(0, MAX_OUTCOME_LENGTH), ...(accountId !== undefined ? { accountId } : {}) });
+    const { status, outcome, accountId, filesUsed } = await applyMail(ctx, row);
+    // Kept attachments now belong to knowledge documents, or to nobody.
+    if (filesUsed !== true) await discardKept(ctx, row.attachmentFiles ?? []);
+    await ctx.db.patch("emailInbound", rowId, {
+      status,
+      outcome: outcome.slice(0, MAX_OUTCOME_LENGTH),
+      ...(accountId !== undefined ? { accountId } : {}),
+      ...(row.attachmentFiles !== undefined ? { attachmentFiles: undefined } : {}),
+    });
     return null;
   },
 });

@@ -8,6 +8,7 @@
 import { v } from "convex/values";
 import type { Doc, Id } from "../../_generated/dataModel";
 import type { QueryCtx } from "../../_generated/server";
+import { fieldChanges } from "../../audit/diff";
 import { writeAudit } from "../../audit/log";
 import { env } from "../../lib/env";
 import { fail } from "../../lib/errors";
@@ -93,6 +94,8 @@ export const configure = accountMutation({
       targetId: accountId,
       reason: enabled ? `mail to ${mailDomain()} answered by ${agent.name}` : "mailbox turned off",
       details: { defaultAgentId: agent._id },
+      surface: "spa",
+      changes: fieldChanges(inbox, await inboxOf(ctx, accountId)),
     });
     return null;
   },

@@ -4,6 +4,7 @@ import { httpAction, type ActionCtx } from "../../_generated/server";
 import { env } from "../../lib/env";
 import { sameSecret } from "../../lib/secrets";
 import { handleRequest, HttpError, jsonResponse, readBodyText } from "../../lib/http";
+import { discardKept, keepAttachments } from "./attachments";
 import { MalformedMail, needsReplyParsing, parsePostmarkInbound, splitAttachments, type PostmarkInbound } from "./postmark";
 
 /** Postmark posts mail up to 35 MB with attachments; the harness takes up to 10 MB. */
@@ -40,9 +41,18 @@ async function receiveMail(ctx: ActionCtx, request: Request, requestId: string):
   }
   const bounded = { ...json, TextBody: json.TextBody?.slice(0, MAX_BODY_CHARS), HtmlBody: json.HtmlBody?.slice(0, MAX_BODY_CHARS) };
   const { body, texts } = splitAttachments(bounded);
+  const { kept, skipped } = await keepAttachments(ctx, json.Attachments ?? []);
   // The reply parser is Node-only (it may load re2): a Node action reads the new text out of the quoted history.
   const visibleText = needsReplyParsing(bounded) ? await ctx.runAction(internal.channels.email.replyText.visibleText, { text: bounded.TextBody! }) : undefined;
-  const outcome = await ctx.runMutation(internal.channels.email.inbound.receive, { body, attachmentTexts: texts, ...(visibleText !== undefined ? { visibleText } : {}) });
+  const outcome = await ctx.runMutation(internal.channels.email.inbound.receive, {
+    body,
+    attachmentTexts: texts,
+    attachmentFiles: kept,
+    attachmentsSkipped: skipped,
+    ...(visibleText !== undefined ? { visibleText } : {}),
+  });
+  // Postmark's retry of a mail already stored: the copies kept just now are not needed.
+  if (outcome === "duplicate") await discardKept(ctx, kept);
   return jsonResponse({ ok: true, duplicate: outcome === "duplicate" }, 200, requestId);
 }
 

@@ -1,6 +1,6 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vEmailInboundStatus, vEmailOutboxStatus, vEmailTransport } from "./validators";
+import { vEmailInboundStatus, vEmailOutboxStatus, vEmailTransport, vKeptAttachment, vSkippedAttachment } from "./validators";
 
 export const emailTables = {
   /**
@@ -29,6 +29,10 @@ export const emailTables = {
     body: v.string(),
     /** Text-like attachments' contents, decoded and bounded, apart from `body`. */
     attachmentTexts: v.array(v.object({ name: v.string(), text: v.string() })),
+    /** Attachments knowledge can read, in file storage until `apply` adds them to the sender's knowledge (or deletes them). */
+    attachmentFiles: v.optional(v.array(vKeptAttachment)),
+    /** Attachments not read, with why (named in the stored message). Absent on rows from before: computed from `body`. */
+    attachmentsSkipped: v.optional(v.array(vSkippedAttachment)),
     /** The text body without its quoted history, when Postmark found none to strip (replyText.ts). */
     visibleText: v.optional(v.string()),
     status: vEmailInboundStatus,

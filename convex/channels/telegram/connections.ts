@@ -14,6 +14,7 @@ import { v } from "convex/values";
 import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { internalMutation, internalQuery, type QueryCtx } from "../../_generated/server";
+import { fieldChanges } from "../../audit/diff";
 import { writeAudit } from "../../audit/log";
 import { env } from "../../lib/env";
 import { fail } from "../../lib/errors";
@@ -213,6 +214,11 @@ export const store = internalMutation({
       targetId: botId,
       reason: `@${args.username} answers for an agent`,
       details: { username: args.username, agentId: args.agentId },
+      surface: "spa",
+      changes: fieldChanges(
+        existing === null ? null : { ...existing, token: tokenRow?.token ?? null },
+        { ...(await ctx.db.get("telegramBots", botId))!, token: args.token },
+      ),
     });
     return botId;
   },
@@ -264,6 +270,8 @@ export const markDisconnected = internalMutation({
       targetKind: TELEGRAM_BOT_TARGET,
       targetId: bot._id,
       reason: `@${bot.username} disconnected`,
+      surface: "spa",
+      changes: fieldChanges(bot, (await ctx.db.get("telegramBots", bot._id))!),
     });
     return tokenRow?.token ?? null;
   },

@@ -21,9 +21,9 @@ import type { EventId } from "@convex-dev/workflow";
 import { v, type Infer } from "convex/values";
 import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
-import { internalMutation, internalQuery, type MutationCtx } from "../../_generated/server";
+import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../../_generated/server";
 import { vToolCallRequest, type ToolCallRequest } from "../../chat/llm";
-import { beginStepRow, endStepRow, logRun } from "../../chat/stepRows";
+import { beginStepRow, endStepRow, logRun, logRunById } from "../../chat/stepRows";
 import { saveToolResult, toolCallKey } from "../../chat/toolSteps";
 import { isEnded, loadInteraction } from "../../chat/turnSteps";
 import { fail } from "../../lib/errors";
@@ -54,8 +54,8 @@ function newCallId(): string {
   return `tool_${crypto.randomUUID().replace(/-/g, "")}`;
 }
 
-function logCall(row: Pick<Doc<"httpToolCalls">, "interactionId" | "callId" | "toolSlug">, event: string, fields: Record<string, unknown> = {}) {
-  logRun(row.interactionId, event, { callId: row.callId, tool: row.toolSlug, ...fields });
+async function logCall(ctx: QueryCtx, row: Pick<Doc<"httpToolCalls">, "interactionId" | "callId" | "toolSlug">, event: string, fields: Record<string, unknown> = {}) {
+  await logRunById(ctx, row.interactionId, event, { callId: row.callId, tool: row.toolSlug, ...fields });
 }
 
 /**
@@ -81,7 +81,7 @@ async function refuseBeforeSending(ctx: MutationCtx, interaction: Doc<"interacti
     });
   }
   await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: message });
-  logRun(interaction._id, "http_tool_refused", { tool: toolCall.toolName, code });
+  logRun(interaction, "http_tool_refused", { tool: toolCall.toolName, code });
 }
 
 /**
@@ -106,7 +106,7 @@ export const start = internalMutation({
       // The turn was restarted while this call was in flight: wait for the same call, don't send it again.
       const eventId = await workflow.createEvent(ctx, { name: `http:${toolCall.toolCallId}`, workflowId: workflowId as never });
       await ctx.db.patch("httpToolCalls", existing._id, { eventId, workflowId });
-      logCall(existing, "http_tool_rejoined");
+      await logCall(ctx, existing, "http_tool_rejoined");
       return { kind: "wait" as const, eventId };
     }
 
@@ -184,7 +184,7 @@ export const start = internalMutation({
       await ctx.scheduler.runAfter(settings.callbackTimeoutMs, internal.tools.http.calls.expire, { callRowId });
     }
     const row = (await ctx.db.get("httpToolCalls", callRowId))!;
-    logCall(row, "http_tool_enqueued", { mode: settings.mode, url: settings.url });
+    await logCall(ctx, row, "http_tool_enqueued", { mode: settings.mode, url: settings.url });
     return { kind: "wait" as const, eventId };
   },
 });
@@ -242,7 +242,7 @@ export const recordAttempt = internalMutation({
       lastError: error,
       lastLatencyMs: latencyMs,
     });
-    logCall(row, error === undefined ? "http_tool_attempt_ok" : "http_tool_attempt_failed", { attempt: row.attempts + 1, statusCode, latencyMs, error });
+    await logCall(ctx, row, error === undefined ? "http_tool_attempt_ok" : "http_tool_attempt_failed", { attempt: row.attempts + 1, statusCode, latencyMs, error });
     return null;
   },
 });
@@ -263,7 +263,7 @@ export async function settle(ctx: MutationCtx, row: Doc<"httpToolCalls">, outcom
   });
   const interaction = await ctx.db.get("interactions", row.interactionId);
   if (interaction === null || isEnded(interaction)) {
-    logCall(row, "http_tool_dropped", { reason: "run ended" });
+    await logCall(ctx, row, "http_tool_dropped", { reason: "run ended" });
     return false;
   }
   const call = { toolCallId: row.toolCallId, toolName: row.toolSlug };
@@ -285,7 +285,7 @@ export async function settle(ctx: MutationCtx, row: Doc<"httpToolCalls">, outcom
   if (outcome.ok) await saveToolResult(ctx, interaction, call, { type: "json", value: JSON.parse(outcome.result) as unknown });
   else await saveToolResult(ctx, interaction, call, { type: "error-text", value: outcome.error });
   await workflow.sendEvent(ctx, { id: row.eventId as EventId<string>, validator: vHttpCallDone, value: { ok: outcome.ok } });
-  logCall(row, "http_tool_done", { ok: outcome.ok, attempts: row.attempts });
+  await logCall(ctx, row, "http_tool_done", { ok: outcome.ok, attempts: row.attempts });
   return true;
 }
 
@@ -308,7 +308,7 @@ export const onComplete = internalMutation({
           const until = row.deadlineAt !== undefined ? ` until ${new Date(row.deadlineAt).toISOString()}` : "";
           await ctx.db.patch("steps", step._id, { status: "waiting", detail: `${row.method} ${row.url} → ${row.lastStatusCode ?? 202}; waiting for callback ${row.callId}${until}` });
         }
-        logCall(row, "http_tool_awaiting_callback", { deadlineAt: row.deadlineAt });
+        await logCall(ctx, row, "http_tool_awaiting_callback", { deadlineAt: row.deadlineAt });
       } else {
         // Not sent: the run ended or the tool went away before the attempt.
         await settle(ctx, row, { ok: false, error: `The call to ${row.toolSlug} was not sent: the tool is no longer available.`, code: "policy_denied", outcome: "cancelled" });
@@ -386,6 +386,6 @@ export async function deliverToolCallback(
     outcome = checked.ok ? { ok: true, result: checked.result, detail: `${after}: ${checked.result}` } : { ok: false, error: checked.error, code: "bad_request" };
   }
   await settle(ctx, row, outcome);
-  logCall(row, "http_tool_callback", { ok: outcome.ok });
+  await logCall(ctx, row, "http_tool_callback", { ok: outcome.ok });
   return { accepted: true, alreadyResolved: false, status: "resolved", interactionId: row.interactionId };
 }

@@ -17,6 +17,7 @@ import { v, type Infer } from "convex/values";
 import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { internalMutation, type QueryCtx } from "../../_generated/server";
+import { fieldChanges } from "../../audit/diff";
 import { writeAudit } from "../../audit/log";
 import { fail } from "../../lib/errors";
 import { accountAction, accountQuery } from "../../lib/functions";
@@ -131,6 +132,8 @@ export const store = internalMutation({
       targetId: accountId,
       reason: existing === null ? "Created the tool signing secret" : "Rotated the tool signing secret",
       details: { hint },
+      surface: "spa",
+      changes: fieldChanges(existing, await secretRow(ctx, accountId)),
     });
     return now;
   },

@@ -3,6 +3,7 @@ import type { Id } from "../../../convex/_generated/dataModel";
 import { usePaginatedQuery } from "../lib/convex";
 import { UserStatusBadge, UserSuspension, userLabel } from "./UserSuspension";
 import { LoadMore } from "../shell/LoadMore";
+import "./admin.css";
 
 const PAGE_SIZE = 25;
 const ROLE_WORDS = { admin: "Admin", member: "Member", readonly: "Read-only" } as const;

@@ -2,8 +2,10 @@ import { Fragment, useId, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import { useMutation, usePaginatedQuery, type FunctionReturnType } from "../lib/convex";
 import { AccountMembers } from "./AccountMembers";
+import { AccountRateLimits } from "./AccountRateLimits";
 import { SuspendToggle } from "./SuspendToggle";
 import { LoadMore } from "../shell/LoadMore";
+import "./admin.css";
 
 type Account = FunctionReturnType<typeof api.admin.platform.listAccounts>["page"][number];
 const PAGE_SIZE = 25;
@@ -94,6 +96,7 @@ function AccountRow({ account }: { account: Account }) {
         <tr className="admin-members-row" id={`${id}-members`} data-testid="admin-account-members" data-account-id={account.accountId}>
           <td colSpan={5}>
             <AccountMembers accountId={account.accountId} accountName={account.name} />
+            <AccountRateLimits accountId={account.accountId} />
           </td>
         </tr>
       )}

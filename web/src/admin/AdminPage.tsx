@@ -7,6 +7,7 @@ import { ClerkEvents } from "./ClerkEvents";
 import { FeatureFlags } from "./FeatureFlags";
 import { PlatformSwitches } from "./PlatformSwitches";
 import { UsersSearch } from "./UsersSearch";
+import "./admin.css";
 
 /**
  * The platform admin page: the platform's switches (pause, maintenance with

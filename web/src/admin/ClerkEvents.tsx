@@ -5,6 +5,7 @@ import { useMutation, usePaginatedQuery, useQuery, type FunctionReturnType } fro
 import { fullTime, timeAgo } from "../lib/time";
 import { useRun } from "../lib/useRun";
 import { LoadMore } from "../shell/LoadMore";
+import "./admin.css";
 
 type ClerkEvent = FunctionReturnType<typeof api.clerk.events.list>["page"][number];
 type Status = ClerkEvent["status"];

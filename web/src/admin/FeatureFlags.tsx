@@ -4,6 +4,7 @@ import type { Id } from "../../../convex/_generated/dataModel";
 import { useMutation, usePaginatedQuery, useQuery, type FunctionReturnType } from "../lib/convex";
 import { timeAgo } from "../lib/time";
 import { useRun } from "../lib/useRun";
+import "./admin.css";
 
 type Flag = FunctionReturnType<typeof api.ops.flags.list>[number];
 /** Accounts offered for an override (the newest; the CLI takes any account id). */

@@ -3,6 +3,7 @@ import { api } from "../../../convex/_generated/api";
 import { useMutation, useQuery } from "../lib/convex";
 import { fullTime, timeAgo } from "../lib/time";
 import { useRun } from "../lib/useRun";
+import "./admin.css";
 
 /** Pause and maintenance: what each does, its state, and the switch (with an optional reason for the log). */
 export function PlatformSwitches() {

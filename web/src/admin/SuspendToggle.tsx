@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from "react";
 import { useRun } from "../lib/useRun";
+import "./admin.css";
 
 /**
  * Suspend / resume something, with the reason the audit log requires: a

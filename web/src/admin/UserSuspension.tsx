@@ -3,6 +3,7 @@ import type { Id } from "../../../convex/_generated/dataModel";
 import { useMutation } from "../lib/convex";
 import { useAccount } from "../shell/AccountProvider";
 import { SuspendToggle } from "./SuspendToggle";
+import "./admin.css";
 
 export type UserStatus = "active" | "suspended" | "deleted";
 

@@ -3,6 +3,7 @@ import { api } from "../../../convex/_generated/api";
 import { useQuery } from "../lib/convex";
 import { useDebounced } from "../lib/useDebounced";
 import { UserStatusBadge, UserSuspension, userLabel } from "./UserSuspension";
+import "./admin.css";
 
 /** The most `admin/platform:findUsers` returns. */
 const FIND_LIMIT = 20;

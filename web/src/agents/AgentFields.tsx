@@ -5,6 +5,7 @@ import { useQuery } from "../lib/convex";
 import { useAccount } from "../shell/AccountProvider";
 import { FieldMessage, invalidProps, PERMISSIONS, PERMISSION_WORDS, slugify, type Permission } from "./common";
 import type { FieldError } from "./errors";
+import "./agents.css";
 
 export type AgentValues = {
   name: string;

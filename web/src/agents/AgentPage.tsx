@@ -3,22 +3,23 @@ import { useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { useMutation, type FunctionReturnType } from "../lib/convex";
+import { useMutation } from "../lib/convex";
 import { errorCodeOf, errorText } from "../lib/errors";
 import { useQueryResult } from "../lib/useQueryResult";
 import { useRun } from "../lib/useRun";
 import { StatusBadge } from "../runs/RunsPage";
 import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
+import { AgentAvailability } from "../teams/AgentAvailability";
 import { AGENT_FIELDS, AgentFields, type AgentValues } from "./AgentFields";
 import { AgentsTabs, useCanBuild } from "./common";
 import { AgentViewTabs } from "./AgentViewTabs";
 import { ManifestExport } from "./ManifestExport";
 import { ToolAssignments } from "./ToolAssignments";
 import { Versions } from "./Versions";
+import type { AgentDetail } from "./types";
 import { useFormSubmit } from "../lib/useFormSubmit";
-
-export type AgentDetail = FunctionReturnType<typeof api.agents.agents.get>;
+import "./agents.css";
 
 export function AgentPage() {
   const { agentId } = useParams();
@@ -81,6 +82,11 @@ function AgentView({ agentId }: { agentId: Id<"agents"> }) {
             <PageErrorBoundary what="the tools">
               <ToolAssignments agent={agent} editable={editable} />
             </PageErrorBoundary>
+            {canBuild && (
+              <PageErrorBoundary what="who may use it">
+                <AgentAvailability agentId={agent.agentId} editable={editable} />
+              </PageErrorBoundary>
+            )}
             <PageErrorBoundary what="the manifest">
               <ManifestExport agent={agent} />
             </PageErrorBoundary>

@@ -15,6 +15,7 @@ import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { KanbanBoard } from "../tasks/KanbanBoard";
 import { ConversationView } from "./ConversationView";
+import "./agents.css";
 
 type View = FunctionReturnType<typeof api.agents.agents.getViews>[number];
 

@@ -10,6 +10,7 @@ import { AGENT_FIELDS, AgentFields, EMPTY_AGENT, type AgentValues } from "./Agen
 import { AgentsTabs, useCanBuild } from "./common";
 import { Templates } from "./Templates";
 import { useFormSubmit } from "../lib/useFormSubmit";
+import "./agents.css";
 
 export type AgentSummary = FunctionReturnType<typeof api.agents.agents.list>[number];
 

@@ -11,6 +11,7 @@ import { useMutation, useQuery } from "../lib/convex";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { ErrorBoundary } from "../shell/ErrorBoundary";
+import "./agents.css";
 
 export function ConversationView({
   agentId,

@@ -25,6 +25,7 @@ import {
 } from "@xyflow/react";
 import { useEffect, useMemo } from "react";
 import { chainParts, depths, edgeKey, layout, type GraphEdge } from "./graphModel";
+import "./agents.css";
 
 export type GraphAgent = { agentId: string; name: string; slug: string; status: string };
 
@@ -32,6 +33,8 @@ type AgentNodeData = { agentId: string; name: string; status: string; depth: num
 type AgentFlowNode = Node<AgentNodeData, "agent">;
 type DelegationEdgeData = { highlighted: boolean; proposed: boolean };
 type DelegationFlowEdge = Edge<DelegationEdgeData, "delegation">;
+/** The graph's shape: agent ids and delegations (what layout and depths read). */
+type Shape = [string[], GraphEdge[]];
 
 const EDGE_COLOR = "#8a94a6";
 const REFUSED_COLOR = "#d92d20";
@@ -111,10 +114,11 @@ export function DelegationGraph(props: Props) {
 
 function Flow({ agents, edges, highlight, proposed, onConnect }: Props) {
   const ids = agents.map((a) => a.agentId);
+  const idsKey = ids.join(",");
   const shapeKey = JSON.stringify([ids, edges]);
-  // Positions depend only on the graph's shape, so a refusal never moves anything.
-  const positions = useMemo(() => layout(ids, edges), [shapeKey]);
-  const depthOf = useMemo(() => depths(ids, edges), [shapeKey]);
+  // Positions depend only on the graph's shape (read back from its key), so a refusal never moves anything.
+  const positions = useMemo(() => layout(...(JSON.parse(shapeKey) as Shape)), [shapeKey]);
+  const depthOf = useMemo(() => depths(...(JSON.parse(shapeKey) as Shape)), [shapeKey]);
 
   const derived = useMemo(() => {
     const marked = chainParts(highlight ?? []);
@@ -158,7 +162,7 @@ function Flow({ agents, edges, highlight, proposed, onConnect }: Props) {
     // Re-frame when agents come or go (after React Flow has measured them).
     const timer = window.setTimeout(() => void fitView({ padding: 0.1, maxZoom: 1.2 }), 50);
     return () => window.clearTimeout(timer);
-  }, [ids.join(","), fitView]);
+  }, [idsKey, fitView]);
 
   return (
     <div className="graph-canvas" data-testid="delegation-graph">

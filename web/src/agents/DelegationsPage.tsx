@@ -18,6 +18,7 @@ import { AgentsTabs, PERMISSIONS, useCanBuild, type Permission } from "./common"
 import { DelegationGraph } from "./DelegationGraph";
 import { refusedChainOf, type RefusedChain } from "./errors";
 import { chainParts, edgeKey, type GraphEdge } from "./graphModel";
+import "./agents.css";
 
 type Graph = FunctionReturnType<typeof api.agents.delegations.delegationGraph>;
 type Refusal = { chain: RefusedChain; message: string; proposed: GraphEdge };

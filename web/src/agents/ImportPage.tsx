@@ -12,6 +12,7 @@ import { errorCodeOf, errorText, fieldOf } from "../lib/errors";
 import { useAccount } from "../shell/AccountProvider";
 import { AgentsTabs, useCanBuild } from "./common";
 import { lineOfPath, locateJson } from "./jsonLocations";
+import "./agents.css";
 
 /** What the importer's messages start with; redundant next to the manifest, so not repeated there. */
 const MANIFEST_PREFIX = "Invalid agent manifest: ";

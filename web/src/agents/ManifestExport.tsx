@@ -5,7 +5,8 @@ import { api } from "../../../convex/_generated/api";
 import { errorText } from "../lib/errors";
 import { useQueryResult } from "../lib/useQueryResult";
 import { useAccount } from "../shell/AccountProvider";
-import type { AgentDetail } from "./AgentPage";
+import type { AgentDetail } from "./types";
+import "./agents.css";
 
 export function ManifestExport({ agent }: { agent: AgentDetail }) {
   const [open, setOpen] = useState(false);

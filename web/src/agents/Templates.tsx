@@ -5,6 +5,7 @@ import { api } from "../../../convex/_generated/api";
 import { useMutation, useQuery, type FunctionReturnType } from "../lib/convex";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
+import "./agents.css";
 
 type Template = FunctionReturnType<typeof api.agents.templates.list>[number];
 type Created = FunctionReturnType<typeof api.agents.templates.instantiate>;

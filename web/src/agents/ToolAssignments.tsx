@@ -6,8 +6,9 @@ import { useAgents } from "../chat/useAgents";
 import { useMutation, useQuery } from "../lib/convex";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
-import type { AgentDetail } from "./AgentPage";
+import type { AgentDetail } from "./types";
 import { PERMISSIONS, type Permission } from "./common";
+import "./agents.css";
 
 type Assignment = AgentDetail["tools"][number];
 

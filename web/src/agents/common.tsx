@@ -2,6 +2,7 @@
 import { NavLink } from "react-router";
 import { useAccount } from "../shell/AccountProvider";
 import type { FieldError } from "./errors";
+import "./agents.css";
 
 export const PERMISSIONS = ["read", "write", "admin"] as const;
 export type Permission = (typeof PERMISSIONS)[number];

@@ -1,5 +1,6 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { ConvexProviderWithAuth, type ConvexReactClient } from "../lib/convex";
+import { useLatest } from "../lib/useLatest";
 import { SessionContext, type Session } from "./session";
 import {
   LOCAL_SESSION_KEY,
@@ -34,8 +35,7 @@ const REFRESH_MARGIN_MS = 60_000;
 /** The `useAuth` ConvexProviderWithAuth calls: the local token, refreshed from the engine when needed. */
 function useLocalConvexAuth() {
   const { session, refreshed } = useLocalAuth();
-  const sessionRef = useRef(session);
-  sessionRef.current = session;
+  const sessionRef = useLatest(session);
   // A new callback only when a different user signs in (a new callback makes Convex re-authenticate).
   const who = session === null ? null : `${session.user.subject}|${session.user.orgId ?? ""}`;
   const fetchAccessToken = useCallback(
@@ -51,7 +51,7 @@ function useLocalConvexAuth() {
         return null;
       }
     },
-    [who, refreshed],
+    [who, refreshed, sessionRef],
   );
   return useMemo(
     () => ({ isLoading: false, isAuthenticated: who !== null, fetchAccessToken }),

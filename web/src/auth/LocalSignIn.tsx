@@ -1,7 +1,9 @@
 import { useEffect, useId, useState, type FormEvent } from "react";
 import { useRun } from "../lib/useRun";
+import { useStateResetBy } from "../lib/useStateResetBy";
 import { useLocalAuth } from "./LocalAuthProvider";
 import { describeLocalUser, inputFor, listLocalUsers, type LocalUser, type LocalUserInput } from "./localAuth";
+import "./auth.css";
 
 const ROLES = [
   { value: "org:member", label: "Member" },
@@ -23,7 +25,8 @@ export function LocalSignIn({ waiting }: { waiting: boolean }) {
   const [orgSlug, setOrgSlug] = useState("");
   const [orgRole, setOrgRole] = useState("org:member");
   const { run, pending, error } = useRun(signIn);
-  const [slow, setSlow] = useState(false);
+  // Back to false whenever `waiting` changes.
+  const [slow, setSlow] = useStateResetBy(waiting, false);
   const ids = { name: useId(), email: useId(), orgId: useId(), orgSlug: useId(), orgRole: useId(), orgHint: useId() };
 
   useEffect(() => {
@@ -39,13 +42,10 @@ export function LocalSignIn({ waiting }: { waiting: boolean }) {
 
   // Signed in locally but the server has not confirmed yet: say so if it takes long.
   useEffect(() => {
-    if (!waiting) {
-      setSlow(false);
-      return;
-    }
+    if (!waiting) return;
     const timer = window.setTimeout(() => setSlow(true), 8000);
     return () => window.clearTimeout(timer);
-  }, [waiting]);
+  }, [waiting, setSlow]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

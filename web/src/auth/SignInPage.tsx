@@ -5,6 +5,7 @@ import { useConvexAuth } from "../lib/convex";
 import { FullPageStatus } from "../shell/FullPageStatus";
 import { LocalSignIn } from "./LocalSignIn";
 import { useSession } from "./session";
+import "./auth.css";
 
 const ClerkSignIn = lazy(() => import("./ClerkSignIn"));
 

@@ -3,6 +3,7 @@ import { api } from "../../../convex/_generated/api";
 import { useMutation, type FunctionReturnType } from "../lib/convex";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
+import "./thread.css";
 
 export type PendingApproval = FunctionReturnType<typeof api.chat.approvals.pendingForThread>[number];
 

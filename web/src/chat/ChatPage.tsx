@@ -1,15 +1,18 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import type { Id } from "../../../convex/_generated/dataModel";
+import { useStateResetBy } from "../lib/useStateResetBy";
 import { ErrorBoundary } from "../shell/ErrorBoundary";
 import type { AgentId } from "./AgentPicker";
 import { isNewChatShortcut, NEW_CHAT_SHORTCUT_LABEL, type ComposerHandle } from "./Composer";
 import { DraftThread } from "./DraftThread";
 import { Thread } from "./Thread";
 import { ThreadList } from "./ThreadList";
+import { SharedConversations } from "./SharedConversations";
 import { useKeyboardInset } from "./useKeyboardInset";
 import "./chat.css";
 import { PHONE, useMediaQuery } from "./useMediaQuery";
+import "./thread.css";
 
 /**
  * /chat (a new conversation, ready to type) and /chat/:threadId, beside the
@@ -19,7 +22,8 @@ export function ChatPage() {
   const { threadId } = useParams();
   const navigate = useNavigate();
   const phone = useMediaQuery(PHONE);
-  const [drawerOpen, setDrawerOpen] = useState(false);
+  // The drawer closes when another conversation opens.
+  const [drawerOpen, setDrawerOpen] = useStateResetBy(threadId, false);
   // The agent a new chat goes to; kept while moving between conversations.
   const [agentId, setAgentId] = useState<AgentId | "">("");
   const draftComposer = useRef<ComposerHandle>(null);
@@ -27,13 +31,11 @@ export function ChatPage() {
   const drawerToggle = useRef<HTMLElement | null>(null);
   useKeyboardInset();
 
-  useEffect(() => setDrawerOpen(false), [threadId]);
-
   const newChat = useCallback(() => {
     setDrawerOpen(false);
     void navigate("/chat");
     window.setTimeout(() => draftComposer.current?.focus(), 0);
-  }, [navigate]);
+  }, [navigate, setDrawerOpen]);
 
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
@@ -108,6 +110,7 @@ export function ChatPage() {
             </div>
           )}
         >
+          <SharedConversations activeThreadId={threadId} onPick={() => setDrawerOpen(false)} />
           <ThreadList activeThreadId={threadId} onPick={() => setDrawerOpen(false)} />
         </ErrorBoundary>
       </aside>

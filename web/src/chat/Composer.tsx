@@ -1,5 +1,6 @@
 import { useId, useImperativeHandle, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode, type Ref } from "react";
 import { useRun } from "../lib/useRun";
+import "./thread.css";
 
 const MAX_LENGTH = 8000;
 
@@ -23,6 +24,7 @@ export function Composer({
   editing,
   before,
   placeholder = "Message the agent…",
+  mentions,
   ref,
 }: {
   onSend: (text: string) => Promise<unknown>;
@@ -31,6 +33,8 @@ export function Composer({
   /** Controls above the box (the agent picker of a new chat). */
   before?: ReactNode;
   placeholder?: string;
+  /** Agent handles (slugs) a message may start with as `@handle`: offered while one is typed, Tab completes. */
+  mentions?: readonly string[];
   ref?: Ref<ComposerHandle>;
 }) {
   const { run, pending, error, clearError } = useRun(onSend);
@@ -63,6 +67,14 @@ export function Composer({
     el.style.height = `${el.scrollHeight}px`;
   }, [text]);
 
+  // While the message is only "@" and the start of a handle: the agents it could name.
+  const typed = mentions === undefined ? undefined : /^@([\p{L}\p{N}_-]*)$/u.exec(text)?.[1]?.toLowerCase();
+  const suggestions = typed === undefined ? [] : (mentions ?? []).filter((h) => h.startsWith(typed) && h !== typed).slice(0, 5);
+  const complete = (handle: string) => {
+    setText(`@${handle} `);
+    textareaRef.current?.focus();
+  };
+
   const disabled = disabledReason !== null;
   const canSend = !disabled && !pending && text.trim() !== "" && text.length <= MAX_LENGTH;
 
@@ -78,7 +90,10 @@ export function Composer({
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+    if (event.key === "Tab" && !event.shiftKey && suggestions.length > 0) {
+      event.preventDefault();
+      complete(suggestions[0]!);
+    } else if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void submit();
     } else if (event.key === "Escape" && editing) {
@@ -93,6 +108,15 @@ export function Composer({
   return (
     <form className={`composer${editing ? " editing" : ""}`} onSubmit={(e) => void submit(e)} aria-label={editing ? "Edit your last message" : "Send a message"}>
       {before}
+      {suggestions.length > 0 && (
+        <div className="mention-suggestions small" data-testid="mention-suggestions" aria-label="Agents to address (Tab completes the first)">
+          {suggestions.map((handle) => (
+            <button key={handle} type="button" className="button small ghost" data-testid="mention-option" onClick={() => complete(handle)}>
+              @{handle}
+            </button>
+          ))}
+        </div>
+      )}
       {disabledReason !== null && (
         <p className="muted small" data-testid="composer-disabled">
           {disabledReason}

@@ -8,6 +8,7 @@ import { useQueryResult } from "../lib/useQueryResult";
 import { useIsStaff } from "../runs/staff";
 import { useAccount } from "../shell/AccountProvider";
 import { ToolCall, type ToolPart } from "./ToolCall";
+import "./thread.css";
 
 type Delegate = FunctionReturnType<typeof api.chat.turnView.delegations>[number];
 

@@ -6,6 +6,7 @@ import { useAccount } from "../shell/AccountProvider";
 import { AgentPicker, type AgentId } from "./AgentPicker";
 import { Composer, type ComposerHandle } from "./Composer";
 import { useAgents } from "./useAgents";
+import "./thread.css";
 
 /**
  * /chat: a new conversation that does not exist yet — a ready composer with

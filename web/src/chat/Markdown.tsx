@@ -5,6 +5,7 @@ import remarkGfm from "remark-gfm";
 import { documentHref, type Citation } from "./citations";
 import { CodeBlock } from "./CodeBlock";
 import { useHighlighter } from "./useHighlighter";
+import "./thread.css";
 
 /** The little of hast (the HTML syntax tree react-markdown renders) this file touches. */
 type HastNode = { type: string; tagName?: string; value?: string; properties?: Record<string, unknown>; children?: HastNode[] };

@@ -9,6 +9,7 @@ import { citationsFromSearchTools, citedNumbers, documentHref, type Citation } f
 import { DelegationCall } from "./Delegation";
 import { Markdown } from "./Markdown";
 import { isToolPart, ToolCall, toolNameOf } from "./ToolCall";
+import "./thread.css";
 
 const NO_CITATIONS: Citation[] = [];
 
@@ -71,11 +72,14 @@ function Sources({ text, citations }: { text: string; citations: readonly Citati
 export const Message = memo(function Message({
   message,
   agentName,
+  authorName,
   awaitingApproval,
   interactionId,
 }: {
   message: UIMessage;
   agentName: string;
+  /** Who sent a user message, when not the viewer (a shared conversation). */
+  authorName?: string;
   /** Tool call ids waiting for the user's approval. */
   awaitingApproval?: ReadonlySet<string>;
   /** The turn this reply belongs to (for its delegations and citations). */
@@ -85,7 +89,7 @@ export const Message = memo(function Message({
   const isUser = message.role === "user";
   const tools = isUser ? [] : message.parts.filter(isToolPart);
   const reasoning = isUser ? [] : message.parts.filter((p) => p.type === "reasoning");
-  const author = isUser ? "You" : message.role === "assistant" ? agentName : "System";
+  const author = isUser ? (authorName ?? "You") : message.role === "assistant" ? agentName : "System";
   const citations = useCitations(message, interactionId);
   return (
     <article
@@ -96,7 +100,7 @@ export const Message = memo(function Message({
       data-message-id={message.id}
       aria-label={`${author} said`}
     >
-      <div className="message-author small muted" aria-hidden="true">
+      <div className="message-author small muted" aria-hidden="true" data-testid="message-author">
         {author}
       </div>
       {reasoning.length > 0 && (

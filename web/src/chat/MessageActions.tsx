@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { COPY_WORDS, useCopy } from "./useCopy";
+import "./thread.css";
 
 /** The row under a message: copy, plus whatever else applies to it (regenerate, edit, feedback). */
 export function MessageActions({ text, who, children }: { text: string; who: string; children?: ReactNode }) {

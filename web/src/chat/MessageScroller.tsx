@@ -1,4 +1,5 @@
 import { useCallback, useLayoutEffect, useRef, useState, type ReactNode } from "react";
+import "./thread.css";
 
 /** How close to the bottom (px) still counts as "at the bottom". */
 const NEAR_BOTTOM = 48;

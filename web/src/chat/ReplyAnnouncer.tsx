@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
+import "./thread.css";
 
 const MAX_ANNOUNCED = 400;
 
@@ -10,17 +11,18 @@ const MAX_ANNOUNCED = 400;
  */
 export function ReplyAnnouncer({ active, outcome, agentName, reply }: { active: boolean; outcome: string | undefined; agentName: string; reply: string | null }) {
   const [announcement, setAnnouncement] = useState("");
-  const wasActive = useRef(active);
-  useEffect(() => {
-    if (!active && wasActive.current) {
+  // When a reply stops being active (noticed while rendering, as React recommends for state that follows props).
+  const [wasActive, setWasActive] = useState(active);
+  if (wasActive !== active) {
+    setWasActive(active);
+    if (!active) {
       if (outcome === "completed" && reply !== null) {
         const clipped = reply.length > MAX_ANNOUNCED ? `${reply.slice(0, MAX_ANNOUNCED)}…` : reply;
         setAnnouncement(`${agentName} replied: ${clipped}`);
       } else if (outcome === "cancelled") setAnnouncement("The reply was stopped.");
       else if (outcome === "failed") setAnnouncement("The reply failed.");
     }
-    wasActive.current = active;
-  }, [active, outcome, agentName, reply]);
+  }
   return (
     <div className="visually-hidden" role="status" aria-live="polite" data-testid="reply-announcer">
       {announcement}

@@ -8,6 +8,7 @@ import { useQueryResult } from "../lib/useQueryResult";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { ApprovalCard } from "./ApprovalCard";
+import { ConversationPanel, useParticipants } from "./ConversationPanel";
 import { Composer, type ComposerHandle } from "./Composer";
 import { FeedbackButtons } from "./FeedbackButtons";
 import { Message } from "./Message";
@@ -16,6 +17,7 @@ import { MessageScroller } from "./MessageScroller";
 import { ReplyAnnouncer } from "./ReplyAnnouncer";
 import { isActive, TurnFooter, type Turn } from "./TurnFooter";
 import { useAgents } from "./useAgents";
+import "./thread.css";
 
 type Exchange = { key: string; prompt: UIMessage | null; replies: UIMessage[] };
 
@@ -42,8 +44,13 @@ const INDICATOR_WORDS: Record<string, string> = {
 
 /** One conversation: messages (streaming), tool calls, approvals, turn status, composer. */
 export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; onShowThreads: () => void }) {
-  const { accountId } = useAccount();
+  const { accountId, viewer } = useAccount();
   const thread = useQuery(api.chat.threads.get, { accountId, threadId });
+  const shared = thread?.sharing !== undefined;
+  const participants = useParticipants(thread);
+  // In a shared conversation each message says who sent it.
+  const senderOf = (message: UIMessage) =>
+    !shared || message.userId === viewer.userId ? undefined : (participants?.get(message.userId ?? "")?.name ?? "A member");
   const agents = useAgents();
   const agent = agents?.find((a) => a.agentId === thread?.agentId);
   const messages = useUIMessages(api.chat.messages.list, { accountId, threadId }, { initialNumItems: 30, stream: true });
@@ -108,7 +115,12 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
 
   // Regenerate and edit act on the last turn once it has ended.
   const lastExchange = exchanges.at(-1);
-  const canRedo = latestTurn !== undefined && !isActive(latestTurn) && thread?.status === "active" && lastExchange?.prompt?.id === latestTurn.promptMessageId;
+  const canRedo =
+    latestTurn !== undefined &&
+    !isActive(latestTurn) &&
+    latestTurn.sentBy === viewer.userId &&
+    thread?.status === "active" &&
+    lastExchange?.prompt?.id === latestTurn.promptMessageId;
   const lastReply = lastExchange?.replies.at(-1);
 
   const archived = thread?.status === "archived";
@@ -139,6 +151,7 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
               </>
             )}
           </p>
+          {thread !== undefined && shared && <ConversationPanel thread={thread} agents={agents} participants={participants} />}
         </div>
         {archived && (
           <button
@@ -180,7 +193,7 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
                           Asked again (regenerated); the earlier reply is above.
                         </p>
                       )}
-                      <Message message={exchange.prompt} agentName={agentName} />
+                      <Message message={exchange.prompt} agentName={agentName} authorName={senderOf(exchange.prompt)} />
                       <MessageActions text={exchange.prompt.text} who="your">
                         {canRedo && exchange === lastExchange && editing === null && (
                           <button
@@ -200,7 +213,12 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
                   )}
                   {exchange.replies.map((reply) => (
                     <li key={reply.key}>
-                      <Message message={reply} agentName={agentName} awaitingApproval={awaitingApproval} interactionId={turn?.interactionId} />
+                      <Message
+                        message={reply}
+                        agentName={shared ? (reply.agentName ?? agentName) : agentName}
+                        awaitingApproval={awaitingApproval}
+                        interactionId={turn?.interactionId}
+                      />
                       {reply.status === "success" && reply.text !== "" && (
                         <MessageActions text={reply.text} who={`${agentName}’s`}>
                           {canRedo && reply === lastReply && (
@@ -269,7 +287,8 @@ export function Thread({ threadId, onShowThreads }: { threadId: Id<"threads">; o
         onSend={onSend}
         disabledReason={disabledReason}
         editing={editing !== null ? { onCancel: () => setEditing(null) } : null}
-        placeholder={`Message ${agentName}…`}
+        mentions={shared ? agents?.filter((a) => a.status === "active").map((a) => a.slug) : undefined}
+        placeholder={shared ? `Message ${thread?.title ?? "everyone"} — ${agentName} answers, or start with @agent…` : `Message ${agentName}…`}
       />
     </section>
   );

@@ -8,6 +8,7 @@ import { timeAgo, fullTime } from "../lib/time";
 import { useDebounced } from "../lib/useDebounced";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
+import "./thread.css";
 
 type ThreadSummary = FunctionReturnType<typeof api.chat.threads.get>;
 type Match = FunctionReturnType<typeof api.chat.threads.search>[number]["match"];

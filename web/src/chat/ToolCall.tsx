@@ -1,4 +1,5 @@
 import type { UIMessage } from "@convex-dev/agent/react";
+import "./thread.css";
 
 type Part = UIMessage["parts"][number];
 export type ToolPart = Extract<Part, { toolCallId: string }>;

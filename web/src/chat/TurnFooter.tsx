@@ -6,6 +6,7 @@ import { turnErrorWords } from "../lib/errors";
 import { useRun } from "../lib/useRun";
 import { useIsStaff } from "../runs/staff";
 import { useAccount } from "../shell/AccountProvider";
+import "./thread.css";
 
 export type Turn = FunctionReturnType<typeof api.chat.runs.turnsForThread>[number];
 
@@ -63,7 +64,9 @@ function ProviderRetryNotice({ retry }: { retry: NonNullable<Turn["providerRetry
 
 /** Under a reply: which model, how it went, and Cancel / Retry. */
 export function TurnFooter({ turn, latest }: { turn: Turn; latest: boolean }) {
-  const { accountId } = useAccount();
+  const { accountId, viewer } = useAccount();
+  // In a shared conversation only the sender stops or retries their turn.
+  const mine = turn.sentBy === viewer.userId;
   const cancel = useRun(useMutation(api.chat.runs.cancel));
   const retry = useRun(useMutation(api.chat.runs.retry));
   const active = isActive(turn);
@@ -86,7 +89,7 @@ export function TurnFooter({ turn, latest }: { turn: Turn; latest: boolean }) {
             {spent}
           </span>
         )}
-        {active && (
+        {active && mine && (
           <button
             type="button"
             className="button small secondary"
@@ -97,7 +100,7 @@ export function TurnFooter({ turn, latest }: { turn: Turn; latest: boolean }) {
             {cancel.pending ? "Cancelling…" : "Cancel"}
           </button>
         )}
-        {turn.canRetry && (
+        {turn.canRetry && mine && (
           <button
             type="button"
             className="button small primary"

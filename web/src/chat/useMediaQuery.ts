@@ -13,5 +13,5 @@ export function useMediaQuery(query: string): boolean {
   );
 }
 
-/** The width at which the chat becomes one column with the conversations in a drawer (as in styles.css). */
+/** The width at which the chat becomes one column with the conversations in a drawer (as in the stylesheets' phone rules, e.g. thread.css). */
 export const PHONE = "(max-width: 720px)";

@@ -7,6 +7,7 @@ import { fullTime, timeAgo } from "../lib/time";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
+import "./knowledge.css";
 
 type Overview = FunctionReturnType<typeof api.knowledge.aboutMe.overview>;
 type Group = Overview["groups"][number];

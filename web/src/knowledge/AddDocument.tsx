@@ -7,6 +7,7 @@ import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { StatusBadge } from "./Documents";
 import type { ScopeView } from "./scope";
+import "./knowledge.css";
 
 /** The server's limits (convex/knowledge/validators.ts); checked here only to spare sending a huge file. */
 const MAX_TEXT_BYTES = 200 * 1024;

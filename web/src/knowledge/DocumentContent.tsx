@@ -3,6 +3,7 @@ import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { useQuery } from "../lib/convex";
 import { useAccount } from "../shell/AccountProvider";
+import "./knowledge.css";
 
 /**
  * A document's text as ingestion read it — a PDF page by page, a Word file or
@@ -20,12 +21,12 @@ export function DocumentContent({ documentId, at }: { documentId: Id<"knowledgeD
   }, [found, at]);
   if (content === undefined) return <p className="muted small">Loading the text…</p>;
   if (content.blocks.length === 0) return <p className="muted small" data-testid="document-content-empty">No text yet: it appears once the file is read.</p>;
-  let marked = false;
+  // The first block with the cited label is the one scrolled to and marked.
+  const targetIndex = at === null ? -1 : content.blocks.findIndex((block) => block.label === at);
   return (
     <div className="document-content" data-testid="document-content">
       {content.blocks.map((block, index) => {
-        const isTarget = !marked && at !== null && block.label === at;
-        if (isTarget) marked = true;
+        const isTarget = index === targetIndex;
         return (
           <section
             key={index}

@@ -8,6 +8,7 @@ import { useAccount } from "../shell/AccountProvider";
 import { kilobytes, STATUS_WORDS, type KnowledgeDocument, type ScopeView } from "./scope";
 import { LoadMore } from "../shell/LoadMore";
 import { DocumentContent } from "./DocumentContent";
+import "./knowledge.css";
 
 const PAGE_SIZE = 20;
 

@@ -4,6 +4,7 @@ import { useAction, useMutation, useQuery, type FunctionReturnType } from "../li
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import type { ScopeView } from "./scope";
+import "./knowledge.css";
 
 /** Facts remembered in the scope (by you, by agents' memory tool, or by admins), with add and forget. */
 export function Facts({ scope }: { scope: ScopeView }) {

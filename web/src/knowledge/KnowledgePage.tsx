@@ -1,4 +1,4 @@
-import { useEffect, useId } from "react";
+import { useEffect, useEffectEvent, useId } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
@@ -12,6 +12,7 @@ import { DocumentDetail, Documents } from "./Documents";
 import { Facts } from "./Facts";
 import { KnowledgeSearch } from "./KnowledgeSearch";
 import { SCOPE_WORDS, scopeKey, scopeOfDocument, type ScopeView } from "./scope";
+import "./knowledge.css";
 
 /**
  * /knowledge — the scopes you may see; a scope's documents (status, upload,
@@ -55,12 +56,17 @@ function KnowledgeView() {
   const linkedScope = linked === undefined ? null : scopeOfDocument(linked);
   const requested = params.get("scope") ?? (linkedScope !== null ? scopeKey(linkedScope) : "user");
 
-  useEffect(() => {
-    if (linkedScope === null || params.get("scope") === scopeKey(linkedScope)) return;
+  // Once, when the linked document's scope becomes known (choosing another scope afterwards is not undone).
+  const linkedScopeKey = linkedScope === null ? null : scopeKey(linkedScope);
+  const openScope = useEffectEvent((key: string) => {
+    if (params.get("scope") === key) return;
     const next = new URLSearchParams(params);
-    next.set("scope", scopeKey(linkedScope));
+    next.set("scope", key);
     setParams(next, { replace: true });
-  }, [linkedScope === null ? null : scopeKey(linkedScope)]);
+  });
+  useEffect(() => {
+    if (linkedScopeKey !== null) openScope(linkedScopeKey);
+  }, [linkedScopeKey]);
 
   if (scopes === undefined) {
     return (

@@ -6,6 +6,7 @@ import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { documentHref } from "../chat/citations";
 import type { ScopeView } from "./scope";
+import "./knowledge.css";
 
 type Hit = FunctionReturnType<typeof api.knowledge.search.search>[number];
 const LIMIT = 8;

@@ -8,11 +8,11 @@ export type KnowledgeDocument = FunctionReturnType<typeof api.knowledge.document
 
 /** A scope as one string, for the URL (`?scope=agent:<id>`) and for select values. */
 export function scopeKey(scope: ScopeArg): string {
-  return scope.kind === "agent" ? `agent:${scope.agentId}` : scope.kind;
+  return scope.kind === "agent" ? `agent:${scope.agentId}` : scope.kind === "team" ? `team:${scope.teamId}` : scope.kind;
 }
 
 /** The scope a document lives in, as the list and search functions name it. */
-export function scopeOfDocument(document: Pick<KnowledgeDocument, "scope" | "agentId">): ScopeArg | null {
+export function scopeOfDocument(document: Pick<KnowledgeDocument, "scope" | "agentId" | "teamId">): ScopeArg | null {
   switch (document.scope) {
     case "user":
     case "account":
@@ -20,6 +20,8 @@ export function scopeOfDocument(document: Pick<KnowledgeDocument, "scope" | "age
       return { kind: document.scope };
     case "agent":
       return document.agentId === undefined ? null : { kind: "agent", agentId: document.agentId as Id<"agents"> };
+    case "team":
+      return document.teamId === undefined ? null : { kind: "team", teamId: document.teamId };
     default:
       return null;
   }
@@ -29,6 +31,7 @@ export const SCOPE_WORDS: Record<ScopeView["kind"], string> = {
   user: "Only you (and your turns with any agent) see this.",
   account: "Everyone in the account sees this, in every agent's turns. Account admins change it.",
   agent: "Used in this agent's turns, for everyone who talks to it. Account admins change it.",
+  team: "Only this team's members see this, in their turns with any agent. The team's leads change it.",
   platform: "Shared with every account on the platform. Platform admins change it.",
 };
 

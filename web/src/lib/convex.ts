@@ -4,6 +4,7 @@ export {
   ConvexReactClient,
   insertAtTop,
   useAction,
+  useConvex,
   useConvexAuth,
   useMutation,
   usePaginatedQuery,
@@ -15,4 +16,4 @@ export { ConvexProviderWithClerk } from "convex/react-clerk";
 export { ConvexError, type Value } from "convex/values";
  
  
-export { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
+export { getFunctionName, makeFunctionReference, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";

@@ -1,5 +1,6 @@
-import { useCallback, useRef, useState, type FormEvent } from "react";
+import { useCallback, useState, type FormEvent } from "react";
 import { splitFieldError, type FieldError } from "./errors";
+import { useLatest } from "./useLatest";
 
 /**
  * A form's submit handler around an async `action`: tracks pending, and turns
@@ -10,10 +11,8 @@ export function useFormSubmit(fields: readonly string[], action: () => Promise<u
   const [pending, setPending] = useState(false);
   const [fieldError, setFieldError] = useState<FieldError | null>(null);
   const [general, setGeneral] = useState<string | null>(null);
-  const actionRef = useRef(action);
-  actionRef.current = action;
-  const fieldsRef = useRef(fields);
-  fieldsRef.current = fields;
+  const actionRef = useLatest(action);
+  const fieldsRef = useLatest(fields);
   const submit = useCallback((e: FormEvent) => {
     e.preventDefault();
     setPending(true);
@@ -28,6 +27,6 @@ export function useFormSubmit(fields: readonly string[], action: () => Promise<u
         setPending(false);
       },
     );
-  }, []);
+  }, [actionRef, fieldsRef]);
   return { submit, pending, fieldError, general };
 }

@@ -1,5 +1,6 @@
-import { useCallback, useRef, useState } from "react";
+import { useCallback, useState } from "react";
 import { errorText } from "./errors";
+import { useLatest } from "./useLatest";
 
 /**
  * Run an async action from an event handler: tracks whether it is pending and
@@ -8,8 +9,7 @@ import { errorText } from "./errors";
 export function useRun<Args extends unknown[], R>(action: (...args: Args) => Promise<R>) {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const actionRef = useRef(action);
-  actionRef.current = action;
+  const actionRef = useLatest(action);
   const run = useCallback(async (...args: Args): Promise<R | undefined> => {
     setPending(true);
     setError(null);
@@ -21,7 +21,7 @@ export function useRun<Args extends unknown[], R>(action: (...args: Args) => Pro
     } finally {
       setPending(false);
     }
-  }, []);
+  }, [actionRef]);
   const clearError = useCallback(() => setError(null), []);
   return { run, pending, error, clearError };
 }

@@ -13,6 +13,7 @@ import { RunControls } from "./RunControls";
 import { RunFeedback } from "./RunFeedback";
 import { StaffOnly, StatusBadge } from "./RunsPage";
 import { useIsStaff } from "./staff";
+import "./runs.css";
 
 type Timeline = FunctionReturnType<typeof api.inspector.runs.getRun>;
 type TreeNode = Timeline["tree"][number];
@@ -62,7 +63,11 @@ function RunView({ interactionId }: { interactionId: Id<"interactions"> }) {
           <StatusBadge status={run.status} />
           <span title={fullTime(run.createdAt)}>started {timeAgo(run.createdAt)}</span>
           <span>by {run.userName}</span>
+          <span data-testid="run-channel">via {run.channel}</span>
           <span>{run.modelLabel}</span>
+          <Link to={`/agents/${run.agentId}?version=${run.agentVersion}`} data-testid="run-agent-version" title="What this run ran with, and what changed since">
+            agent version {run.agentVersion}
+          </Link>
           <span data-testid="run-tokens">{(run.tokensIn + run.tokensOut).toLocaleString()} tokens</span>
           <span data-testid="run-cost">{usd(run.treeCostUsd)} with delegates</span>
           <span>{duration(run.durationMs)}</span>
@@ -84,6 +89,7 @@ function RunView({ interactionId }: { interactionId: Id<"interactions"> }) {
         <section aria-labelledby="tree-heading" className="run-tree">
           <h2 id="tree-heading">Delegation tree</h2>
           <Tree root={run} nodes={data.tree} truncated={data.treeTruncated} />
+          <TreeLogs run={run} />
         </section>
       </div>
       {run.kind === "turn" && <RunFeedback interactionId={run.interactionId} />}
@@ -166,6 +172,27 @@ function Steps({ steps }: { steps: Timeline["steps"] }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+/**
+ * Where this tree's log lines are: every run's JSON log line carries
+ * `root_interaction_id` (ops/runLog.ts), so one filter on the deployment's
+ * logs (`npx convex logs`, the dashboard's log search) follows the whole tree.
+ */
+function TreeLogs({ run }: { run: { interactionId: string; parentInteractionId?: string } }) {
+  if (run.parentInteractionId !== undefined) {
+    return (
+      <p className="muted small" data-testid="tree-logs">
+        Logs: this run&apos;s lines carry its root&apos;s id as <code>root_interaction_id</code>; open the <Link to={`/runs/${run.parentInteractionId}`}>parent run</Link> up to the root for the filter.
+      </p>
+    );
+  }
+  const filter = `"root_interaction_id":"${run.interactionId}"`;
+  return (
+    <p className="muted small" data-testid="tree-logs">
+      Logs of this whole tree: search the deployment&apos;s logs for <code data-testid="tree-logs-filter">{filter}</code> (e.g. <code>npx convex logs | grep &apos;{filter}&apos;</code>).
+    </p>
   );
 }
 

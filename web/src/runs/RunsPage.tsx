@@ -14,6 +14,7 @@ import { PageErrorBoundary } from "../shell/PageError";
 import { ApprovalInbox } from "./ApprovalInbox";
 import { useIsStaff } from "./staff";
 import { LoadMore } from "../shell/LoadMore";
+import "./runs.css";
 
 type RunRow = FunctionReturnType<typeof api.inspector.runs.listRuns>["page"][number];
 export const RUN_STATUSES = ["queued", "running", "waiting", "completed", "failed", "cancelled"] as const;
@@ -85,13 +86,19 @@ function RunList() {
   const time = params.get("time") ?? "";
   const from = params.get("from") ?? "";
   const to = params.get("to") ?? "";
+  // A preset ("last hour") is measured from when the filters were last set (or the page opened), so the query stays put while the list is open.
+  const [setAt, setSetAt] = useState(() => Date.now());
+  const replaceParams = (next: URLSearchParams) => {
+    setSetAt(Date.now());
+    setParams(next, { replace: true });
+  };
   const setFilters = (changes: Record<string, string>) => {
     const next = new URLSearchParams(params);
     for (const [name, value] of Object.entries(changes)) {
       if (value === "") next.delete(name);
       else next.set(name, value);
     }
-    setParams(next, { replace: true });
+    replaceParams(next);
   };
   const setFilter = (name: string, value: string) => setFilters({ [name]: value });
   const validStatus = (RUN_STATUSES as readonly string[]).includes(status) ? (status as RunRow["status"]) : undefined;
@@ -99,8 +106,7 @@ function RunList() {
   const validAgent = agents?.some((a) => a.agentId === agentId) ? (agentId as Id<"agents">) : undefined;
   const memberList = members.data?.page;
   const validUser = memberList?.some((m) => m.userId === userId) ? (userId as Id<"userProfiles">) : undefined;
-  // A preset is measured from when it was picked (or the page opened), so the query stays put while the list is open.
-  const range = useMemo(() => timeRange(time, from, to, Date.now()), [time, from, to]);
+  const range = useMemo(() => timeRange(time, from, to, setAt), [time, from, to, setAt]);
   const { results, status: pageStatus, loadMore } = usePaginatedQuery(
     api.inspector.runs.listRuns,
     // An agent or user filter in the URL waits for its list, so the runs never flash unfiltered.
@@ -205,7 +211,7 @@ function RunList() {
           </>
         )}
         {filtered && (
-          <button type="button" className="button ghost" data-testid="runs-filter-clear" onClick={() => setParams(new URLSearchParams(), { replace: true })}>
+          <button type="button" className="button ghost" data-testid="runs-filter-clear" onClick={() => replaceParams(new URLSearchParams())}>
             Clear filters
           </button>
         )}
@@ -215,7 +221,7 @@ function RunList() {
           The user filter is off: could not load the account's members ({errorText(members.error)}).
         </p>
       )}
-      <SavedFilters key={accountId} current={current} onApply={(query) => setParams(new URLSearchParams(query), { replace: true })} />
+      <SavedFilters key={accountId} current={current} onApply={(query) => replaceParams(new URLSearchParams(query))} />
       {pageStatus === "LoadingFirstPage" ? (
         <p className="muted" role="status" data-testid="runs-loading">
           Loading runs…
@@ -234,6 +240,7 @@ function RunList() {
                 <th scope="col">Kind</th>
                 <th scope="col">Status</th>
                 <th scope="col">User</th>
+                <th scope="col">Channel</th>
                 <th scope="col">Tokens</th>
                 <th scope="col">Cost</th>
                 <th scope="col">Duration</th>
@@ -256,6 +263,7 @@ function RunList() {
                     <StatusBadge status={run.status} />
                   </td>
                   <td>{run.userName}</td>
+                  <td data-testid="run-channel">{run.channel}</td>
                   <td>{(run.tokensIn + run.tokensOut).toLocaleString()}</td>
                   <td>{usd(run.treeCostUsd)}</td>
                   <td>{duration(run.durationMs)}</td>

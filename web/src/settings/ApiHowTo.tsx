@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { config } from "../config";
 import { useAgents } from "../chat/useAgents";
+import "./settings.css";
 
 export function ApiHowTo() {
   const origin = config.convexSiteUrl;

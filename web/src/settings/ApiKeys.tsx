@@ -10,6 +10,7 @@ import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { OnceSecret } from "./OnceSecret";
 import { useFormSubmit } from "../lib/useFormSubmit";
+import "./settings.css";
 
 export type ApiKey = FunctionReturnType<typeof api.httpApi.keys.list>[number];
 type Permission = ApiKey["permission"];

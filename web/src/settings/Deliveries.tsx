@@ -4,6 +4,7 @@ import { usePaginatedQuery, type FunctionReturnType } from "../lib/convex";
 import { fullTime, timeAgo } from "../lib/time";
 import { useAccount } from "../shell/AccountProvider";
 import { LoadMore } from "../shell/LoadMore";
+import "./settings.css";
 
 type Delivery = FunctionReturnType<typeof api.outbound.subscriptions.deliveries>["page"][number];
 const PAGE_SIZE = 10;

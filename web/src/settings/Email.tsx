@@ -12,6 +12,7 @@ import { useMutation, useQuery, type FunctionReturnType } from "../lib/convex";
 import { fullTime, timeAgo } from "../lib/time";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
+import "./settings.css";
 
 type Mailbox = NonNullable<FunctionReturnType<typeof api.channels.email.inboxes.mailbox>>;
 

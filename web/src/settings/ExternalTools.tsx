@@ -13,6 +13,7 @@ import { fullTime, timeAgo } from "../lib/time";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { OnceSecret } from "./OnceSecret";
+import "./settings.css";
 
 type ExternalTool = FunctionReturnType<typeof api.tools.http.health.list>[number];
 

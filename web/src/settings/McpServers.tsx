@@ -15,6 +15,7 @@ import { fullTime, timeAgo } from "../lib/time";
 import { useFormSubmit } from "../lib/useFormSubmit";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
+import "./settings.css";
 
 type Server = FunctionReturnType<typeof api.mcp.servers.list>[number];
 type Listing = FunctionReturnType<typeof api.mcp.servers.refresh>;

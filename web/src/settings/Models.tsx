@@ -16,6 +16,7 @@ import { fullTime, timeAgo } from "../lib/time";
 import { useFormSubmit } from "../lib/useFormSubmit";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
+import "./settings.css";
 
 type Connection = FunctionReturnType<typeof api.models.connections.list>[number];
 type Kind = Connection["kind"];

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import "./settings.css";
 
 /**
  * A secret the server returns once (an API key, a webhook signing secret):

@@ -9,6 +9,8 @@ import { Models } from "./Models";
 import { Telegram } from "./Telegram";
 import { Email } from "./Email";
 import { Webhooks } from "./Webhooks";
+import { Teams } from "../teams/Teams";
+import "./settings.css";
 
 /**
  * Settings → Integrations, for the account's admins: model provider
@@ -47,6 +49,9 @@ export function SettingsPage() {
         Connect {account.name} to other systems: model providers for its agents, API keys for calling in, webhooks for being called. Every change is in the audit
         log.
       </p>
+      <PageErrorBoundary what="the teams">
+        <Teams />
+      </PageErrorBoundary>
       <PageErrorBoundary what="the model connections">
         <Models />
       </PageErrorBoundary>

@@ -14,6 +14,7 @@ import { fullTime, timeAgo } from "../lib/time";
 import { useFormSubmit } from "../lib/useFormSubmit";
 import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
+import "./settings.css";
 
 type Bot = FunctionReturnType<typeof api.channels.telegram.connections.list>[number];
 type LinkCode = FunctionReturnType<typeof api.channels.telegram.connections.createLinkCode>;

@@ -15,6 +15,7 @@ import { PageErrorBoundary } from "../shell/PageError";
 import { Deliveries } from "./Deliveries";
 import { OnceSecret } from "./OnceSecret";
 import { useFormSubmit } from "../lib/useFormSubmit";
+import "./settings.css";
 
 type Subscription = FunctionReturnType<typeof api.outbound.subscriptions.list>[number];
 type EventType = Subscription["events"][number];

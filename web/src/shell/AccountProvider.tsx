@@ -6,7 +6,9 @@ import { useMutation, type FunctionReturnType } from "../lib/convex";
 import { errorText } from "../lib/errors";
 import { readJson, writeJson } from "../lib/storage";
 import { useQueryResult } from "../lib/useQueryResult";
+import { useStateResetBy } from "../lib/useStateResetBy";
 import { FullPageStatus } from "./FullPageStatus";
+import "./shell.css";
 
 export type Viewer = FunctionReturnType<typeof api.tenancy.viewer.get>;
 export type ViewerAccount = Viewer["accounts"][number];
@@ -42,12 +44,12 @@ export function AccountProvider({ children }: { children: ReactNode }) {
   const { userKey, signOut } = useSession();
   const sync = useMutation(api.tenancy.viewer.sync);
   const [synced, setSynced] = useState<{ key: string | null; tokenAccountId: AccountId | null } | null>(null);
-  const [syncError, setSyncError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
+  // The error of this user's latest attempt (none while a new attempt runs).
+  const [syncError, setSyncError] = useStateResetBy<string | null>(`${userKey}:${attempt}`, null);
 
   useEffect(() => {
     let live = true;
-    setSyncError(null);
     sync({}).then(
       (viewer) => live && setSynced({ key: userKey, tokenAccountId: viewer.activeAccountId }),
       (error: unknown) => live && setSyncError(errorText(error)),
@@ -55,7 +57,7 @@ export function AccountProvider({ children }: { children: ReactNode }) {
     return () => {
       live = false;
     };
-  }, [sync, userKey, attempt]);
+  }, [sync, userKey, attempt, setSyncError]);
 
   const ready = synced !== null && synced.key === userKey;
   // A live refusal (suspended or deleted while the app is open) becomes the

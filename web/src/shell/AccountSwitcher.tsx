@@ -1,6 +1,7 @@
 import { useId } from "react";
 import { useNavigate } from "react-router";
 import { useAccount, type AccountId } from "./AccountProvider";
+import "./shell.css";
 
 /** Pick which account you work in (a user may belong to several). */
 export function AccountSwitcher() {

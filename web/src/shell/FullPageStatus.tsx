@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import "./shell.css";
 
 /** A centred message for loading and blocking states. */
 export function FullPageStatus({ children, busy = true }: { children: ReactNode; busy?: boolean }) {

@@ -1,21 +1,21 @@
-import { useEffect, useId, useState } from "react";
+import { useId } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
 import { useSession } from "../auth/session";
+import { useStateResetBy } from "../lib/useStateResetBy";
 import { useAccount } from "./AccountProvider";
 import { AccountSwitcher } from "./AccountSwitcher";
 import { NAV_ITEMS } from "./nav";
+import "./shell.css";
 
 /** Top bar (sections, account switcher, who is signed in) and the page below. */
 export function Layout() {
   const { displayName, signOut, mode } = useSession();
   const { viewer, account } = useAccount();
   const isStaff = viewer.isPlatformAdmin || account.role === "admin";
-  const [menuOpen, setMenuOpen] = useState(false);
   const location = useLocation();
+  // The phone menu closes after navigating.
+  const [menuOpen, setMenuOpen] = useStateResetBy(location.pathname, false);
   const menuId = useId();
-
-  // Close the phone menu after navigating.
-  useEffect(() => setMenuOpen(false), [location.pathname]);
 
   return (
     <div className="app">

@@ -12,6 +12,7 @@ import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { keyboardMove, placeCards, type Column, type Move, type Task } from "./boardModel";
 import { NewTask } from "./NewTask";
+import "./tasks.css";
 
 const DRAG_TYPE = "application/x-task-id";
 

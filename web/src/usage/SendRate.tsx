@@ -5,6 +5,7 @@ import { errorText } from "../lib/errors";
 import { duration } from "../lib/format";
 import { useQueryResult } from "../lib/useQueryResult";
 import { useAccount } from "../shell/AccountProvider";
+import "./usage.css";
 
 /**
  * Your send rate: messages you may send now and when the bucket refills. The
@@ -69,9 +70,13 @@ function useNow(ticking: boolean): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (!ticking) return;
-    setNow(Date.now());
-    const timer = window.setInterval(() => setNow(Date.now()), 1000);
-    return () => window.clearInterval(timer);
+    const tick = () => setNow(Date.now());
+    const first = window.setTimeout(tick, 0); // at once (the time kept from mounting may be old), then every second
+    const timer = window.setInterval(tick, 1000);
+    return () => {
+      window.clearTimeout(first);
+      window.clearInterval(timer);
+    };
   }, [ticking]);
   return now;
 }

@@ -5,6 +5,7 @@ import { useQuery, type FunctionReturnType } from "../lib/convex";
 import { usd } from "../lib/format";
 import { useAgents } from "../chat/useAgents";
 import { useAccount } from "../shell/AccountProvider";
+import "./usage.css";
 
 type Day = FunctionReturnType<typeof api.usage.budgets.daily>[number];
 type Metric = "tokens" | "usd";

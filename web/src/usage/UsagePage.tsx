@@ -8,6 +8,8 @@ import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { SendRate } from "./SendRate";
 import { DailyUsage } from "./UsageChart";
+import { ChannelTraffic } from "./ChannelTraffic";
+import "./usage.css";
 
 type Budget = FunctionReturnType<typeof api.usage.budgets.status>[number];
 
@@ -27,6 +29,9 @@ export function UsagePage() {
       <PageErrorBoundary what="the daily usage">
         <DailyUsage />
       </PageErrorBoundary>
+      <PageErrorBoundary what="the traffic by channel">
+        <ChannelTraffic />
+      </PageErrorBoundary>
       {isAdmin && (
         <PageErrorBoundary what="the budget form">
           <SetBudget />
@@ -36,8 +41,15 @@ export function UsagePage() {
   );
 }
 
-function scopeLabel(b: Budget, accountName: string, userId: string, agentNames: ReadonlyMap<string, string>): string {
+function scopeLabel(
+  b: Budget,
+  accountName: string,
+  userId: string,
+  agentNames: ReadonlyMap<string, string>,
+  teamNames: ReadonlyMap<string, string> = new Map(),
+): string {
   if (b.scope === "account") return `Account (${accountName})`;
+  if (b.scope === "team") return `Team: ${teamNames.get(b.scopeId) ?? "unknown"}`;
   if (b.scope === "user") return b.scopeId === userId ? "You" : "A member";
   return `Agent: ${agentNames.get(b.scopeId) ?? "unknown"}`;
 }
@@ -51,6 +63,9 @@ function Budgets() {
   const agentIds = agents?.slice(0, MAX_AGENT_BUDGETS).map((a) => a.agentId);
   const budgets = useQuery(api.usage.budgets.status, agentIds === undefined ? "skip" : { accountId, agentIds });
   const agentNames = new Map((agents ?? []).map((a) => [a.agentId as string, a.name]));
+  // The caller's teams (all of them, for admins): a turn spends its team's budget too.
+  const teams = useQuery(api.teams.teams.list, { accountId });
+  const teamNames = new Map((teams ?? []).map((team) => [team.teamId as string, team.name]));
   return (
     <section aria-labelledby="budgets-heading">
       <h2 id="budgets-heading">Budgets</h2>
@@ -84,7 +99,7 @@ function Budgets() {
                   data-spent-tokens={b.spentTokens}
                   data-spent-usd={b.spentUsd}
                 >
-                  <td>{scopeLabel(b, account.name, viewer.userId, agentNames)}</td>
+                  <td>{scopeLabel(b, account.name, viewer.userId, agentNames, teamNames)}</td>
                   <td>
                     {b.period} <span className="muted small">{b.periodKey}</span>
                   </td>

@@ -1,10 +1,9 @@
 /// <reference types="vite/client" />
 /**
  * The component alone in convex-test: its tables at the root, its children
- * mounted as `rateLimiter` and `shardedCounter`, the real transaction limits on.
+ * mounted as `rateLimiter`, the real transaction limits on.
  */
 import rateLimiterTest from "@convex-dev/rate-limiter/test";
-import shardedCounterTest from "@convex-dev/sharded-counter/test";
 import { convexTest } from "convex-test";
 import { expect, test } from "vitest";
 import schema from "./schema";
@@ -14,7 +13,6 @@ export const modules = import.meta.glob(["./**/*.ts", "!./**/*.*.ts"]);
 export function initConvexTest() {
   const t = convexTest({ schema, modules, transactionLimits: true });
   rateLimiterTest.register(t, "rateLimiter");
-  shardedCounterTest.register(t, "shardedCounter");
   return t;
 }
 export type Tester = ReturnType<typeof initConvexTest>;
