@@ -4,6 +4,7 @@
  * from), so a new public function without an auth builder fails this test.
  * Keep it for the life of the project.
  */
+import type { WorkflowId } from "@convex-dev/workflow";
 import { makeFunctionReference } from "convex/server";
 import { expect, test } from "vitest";
 import { codeOf, modules, newHarness, type Harness } from "./test.setup";
@@ -88,7 +89,7 @@ async function idFor(t: Harness, table: string): Promise<string> {
         const interactionId = await interaction();
         const i = (await ctx.db.get("interactions", interactionId))!;
         return ctx.db.insert("approvals", {
-          accountId, threadId: i.threadId, userId, interactionId, workflowId: "w", toolCallId: "c", toolSlug: "save_note", args: "{}", status: "pending",
+          accountId, threadId: i.threadId, userId, interactionId, workflowId: "w" as WorkflowId, toolCallId: "c", toolSlug: "save_note", args: "{}", status: "pending",
         });
       },
       jobs: async () =>

@@ -11,6 +11,7 @@
  * they change whether the agent runs, not what it is. The slug is fixed
  * once created (tools, delegations and manifests refer to it).
  */
+import { pick } from "convex-helpers";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
@@ -22,34 +23,28 @@ import { defaultModelId, resolveModel } from "../models/registry";
 import { findAccountTool } from "../tools/catalogue";
 import { permits, vPermission, vToolKind } from "../tools/validators";
 import { archiveAgent, editAgent, insertAgent, loadAgent, loadEditableAgent } from "./builder";
-import { vAgentStatus, vCapabilityLevel } from "./validators";
+import { agentTables } from "./schema";
+import { vCapabilityLevel } from "./validators";
 import { publicViews, vPublicView } from "./views";
-import { vChannel } from "./channels";
 import { assignmentsOf, capabilityOf, recordVersion, snapshotFromRow, snapshotOf, vAgentSnapshot, versionsQuery } from "./versions";
 import { cancelPendingJobsForAgent } from "../jobs/model";
-import { releaseHeld } from "../jobs/hold";
+import { releaseHeld } from "../ops/hold";
 import { auditChange, spaActor } from "../audit/changes";
 import { availableAgents, requireAvailableAgent } from "../teams/availability";
 
 export const vPublicAgent = v.object({
   agentId: v.id("agents"),
-  name: v.string(),
-  slug: v.string(),
-  description: v.string(),
-  status: vAgentStatus,
+  /** As the agent row has them (agents/schema.ts); `channels` absent = every channel. */
+  ...pick(agentTables.agents.validator.fields, ["name", "slug", "description", "status", "accentColor", "templateSlug", "channels", "version"]),
+  /** The model it runs on: its own, else the deployment's default. */
   modelId: v.string(),
   /** What the UI shows for the model, decided by the backend. */
   modelLabel: v.string(),
-  accentColor: v.optional(v.string()),
   /** false when the agent names no model and runs on the deployment's default. */
   hasOwnModel: v.boolean(),
   capabilityLevel: vCapabilityLevel,
-  templateSlug: v.optional(v.string()),
   /** An external agent's endpoint: its turns are answered there, not by the model. */
   externalEndpointUrl: v.optional(v.string()),
-  /** Where it answers (app, api, telegram, email); absent = every channel. */
-  channels: v.optional(v.array(vChannel)),
-  version: v.number(),
 });
 
 /**
@@ -85,9 +80,7 @@ export function publicAgent(agent: Doc<"agents">, connections?: ConnectionNames)
 }
 
 export const vPublicAssignment = v.object({
-  toolSlug: v.string(),
-  permission: vPermission,
-  needsApproval: v.boolean(),
+  ...pick(agentTables.toolAssignments.validator.fields, ["toolSlug", "permission", "needsApproval"]),
   /** null: the tool no longer exists. */
   toolKind: v.union(vToolKind, v.null()),
   toolName: v.union(v.string(), v.null()),
@@ -242,7 +235,7 @@ export const resume = accountMutation({
   handler: async (ctx, { accountId, agentId }) => {
     const agent = await loadEditableAgent(ctx, accountId, agentId);
     if (agent.status !== "active") await ctx.db.patch("agents", agentId, { status: "active", updatedAt: Date.now() });
-    // Its turns held at a step boundary by the pause continue (jobs/hold.ts).
+    // Its turns held at a step boundary by the pause continue (ops/hold.ts).
     await releaseHeld(ctx, agentId);
     const resumed = (await ctx.db.get("agents", agentId))!;
     await auditChange(ctx, spaActor(ctx), { accountId, action: "agent.resume", targetKind: "agent", targetId: agentId, before: agent, after: resumed });

@@ -63,7 +63,7 @@ export const vAgentManifest = v.object({
   ),
   /** Where it answers (channels.ts); empty = everywhere. */
   channels: v.array(vChannel),
-  /** How the app shows the agent (views.ts); absent = a conversation only. */
+  /** How the app shows the agent (views.ts); absent = a conversation only. `config`: as its view type declares, checked there. */
   views: v.optional(
     v.array(v.object({ type: v.string(), name: v.optional(v.string()), data_source: v.optional(v.string()), config: v.optional(v.any()) })),
   ),

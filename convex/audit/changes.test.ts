@@ -19,7 +19,7 @@ afterEach(() => {
 });
 
 type Admin = Awaited<ReturnType<typeof asMember>>;
-type World = { t: Harness; admin: Admin; member: Admin; assistant: Id<"agents">; researcher: Id<"agents"> };
+type World = { t: Harness; orgId: string; admin: Admin; member: Admin; assistant: Id<"agents">; researcher: Id<"agents"> };
 type Expected = {
   action: string;
   targetKind: string;
@@ -180,6 +180,13 @@ const CASES: Case[] = [
     expected: { action: "email_inbox.enable", targetKind: "email_inbox", surface: "spa", fields: { enabled: "true" } },
   },
   {
+    name: "stop an agent remembering facts from conversations",
+    change: async ({ admin, assistant }) => {
+      await admin.client.mutation(api.knowledge.factSettings.set, { accountId: admin.accountId, agentId: assistant, extractFacts: false });
+    },
+    expected: { action: "knowledge.fact_extraction", targetKind: "agent", surface: "spa", fields: { extractFacts: "false" } },
+  },
+  {
     name: "register an agent over the HTTP API with a key",
     change: async ({ t, admin }) => {
       const { secret } = await createKey(admin, { permission: "admin" });
@@ -214,7 +221,7 @@ async function world(): Promise<World> {
   const orgId = `org_audit_${++worlds}`;
   const admin = await asMember(t, orgId, "admin");
   const member = await asMember(t, orgId, "member");
-  return { t, admin, member, assistant: await agentIdOf(t, admin.accountId, "assistant"), researcher: await agentIdOf(t, admin.accountId, "researcher") };
+  return { t, orgId, admin, member, assistant: await agentIdOf(t, admin.accountId, "assistant"), researcher: await agentIdOf(t, admin.accountId, "researcher") };
 }
 
 test.each(CASES)("$name: one audit entry with the changed fields, the surface and no secrets", async ({ change, expected }) => {
@@ -247,7 +254,11 @@ test("a change that changes nothing writes no entry; a refused change writes non
   await w.admin.client.mutation(api.agents.agents.update, { accountId: w.admin.accountId, agentId: w.assistant, name: "Assistant" });
   await expect(w.member.client.mutation(api.agents.agents.update, { accountId: w.admin.accountId, agentId: w.assistant, name: "Mine" })).rejects.toThrow();
   await expect(w.admin.client.mutation(api.tenancy.accounts.setMaxDelegationDepth, { accountId: w.admin.accountId, maxDelegationDepth: 99 })).rejects.toThrow();
+  // The Assistant remembers facts by default: saying so again changes nothing; a member may not change it.
+  await w.admin.client.mutation(api.knowledge.factSettings.set, { accountId: w.admin.accountId, agentId: w.assistant, extractFacts: true });
+  await expect(w.member.client.mutation(api.knowledge.factSettings.set, { accountId: w.admin.accountId, agentId: w.assistant, extractFacts: false })).rejects.toThrow();
   expect(await auditRows(w.t)).toEqual([]);
+  expect(await w.admin.client.query(api.knowledge.factSettings.get, { accountId: w.admin.accountId, agentId: w.assistant })).toEqual({ extractFacts: true, isDefault: true });
 });
 
 test("replacing a provider key is recorded as a change of the key, redacted, with the new last four characters", async () => {
@@ -276,4 +287,20 @@ test("platform switches and flags: the platform log records the surface (SPA or 
   ]);
   expect(rows[0]!.changes).toEqual(expect.arrayContaining([{ field: "enabled", after: "true" }]));
   expect(rows[1]!.changes).toEqual([{ field: "enabled", before: "true", after: "false" }]);
+});
+
+test("a role the sign-in token claims (before Clerk's webhook) is audited as a system change; the same role again writes nothing", async () => {
+  const w = await world();
+  const identity = { subject: "promoted", tokenIdentifier: "https://clerk.test|promoted", name: "Promoted", email: "promoted@example.test", org_id: w.orgId, org_slug: "audit" };
+  const asMemberToken = w.t.withIdentity({ ...identity, org_role: "org:member" });
+  await asMemberToken.mutation(api.tenancy.viewer.sync, {});
+  await clearAudit(w.t);
+  await asMemberToken.mutation(api.tenancy.viewer.sync, {});
+  expect(await auditRows(w.t)).toEqual([]);
+  await w.t.withIdentity({ ...identity, org_role: "org:admin" }).mutation(api.tenancy.viewer.sync, {});
+  const rows = await auditRows(w.t);
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ action: "membership.role", targetKind: "membership", surface: "system", actorLabel: "Clerk sign-in token", accountId: w.admin.accountId });
+  expect(rows[0]!.actorUserId).toBeUndefined();
+  expect(rows[0]!.changes).toEqual([{ field: "role", before: '"member"', after: '"admin"' }]);
 });

@@ -9,7 +9,7 @@
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
-import { writeAudit, type AuditEntry } from "./log";
+import { writeAudit, type AuditEntry } from "./write";
 import { fieldChanges } from "./diff";
 
 /** Who made a change, and through what. */

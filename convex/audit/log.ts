@@ -1,54 +1,20 @@
 /**
- * The audit log: who did what to which thing, when and why.
- *
- * Other modules record with `writeAudit(ctx, entry)` inside the mutation that
- * does the thing, so the entry exists exactly when the action committed.
- * Support staff read it with `auditLog` (newest first, optionally for one target).
+ * Reading the audit log: support staff see it with `auditLog` (newest first,
+ * optionally for one target), through the inspector's staff builder. Writing
+ * is audit/write.ts, which stands on its own so every domain can record
+ * without depending on the inspector.
  */
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import type { MutationCtx } from "../_generated/server";
 import { Names } from "../inspector/names";
-import { fail } from "../lib/errors";
 import { inspectorQuery, type Caller } from "../inspector/staff";
-import { vAuditDetails, vAuditFieldChange, vAuditSurface, type AuditFieldChange, type AuditSurface } from "./schema";
-
-/** Longest `reason` accepted, in characters. */
-export const MAX_REASON_LENGTH = 500;
-
-export type AuditEntry = {
-  accountId: Id<"accounts">;
-  /** Absent for the system (crons, watchdogs). */
-  actorUserId?: Id<"userProfiles">;
-  actorRole: string;
-  action: string;
-  targetKind: string;
-  targetId: string;
-  reason: string;
-  details?: Infer<typeof vAuditDetails>;
-  /** Configuration changes (audit/changes.ts): from where, who when not a person, and what changed. */
-  surface?: AuditSurface;
-  actorLabel?: string;
-  changes?: AuditFieldChange[];
-};
-
-/** Record one entry (call it in the same transaction as the action). Returns its id. */
-export async function writeAudit(ctx: MutationCtx, entry: AuditEntry): Promise<Id<"auditLog">> {
-  return await ctx.db.insert("auditLog", { ...entry, at: Date.now() });
-}
+import { vAuditDetails, vAuditFieldChange, vAuditSurface } from "./schema";
+import type { AuditEntry } from "./write";
 
 /** The audit entry for a staff caller (the inspector's actions). */
 export function actorOf(caller: Caller): Pick<AuditEntry, "actorUserId" | "actorRole"> {
   return { actorUserId: caller.user._id, actorRole: caller.role };
-}
-
-/** A staff action's reason: required, trimmed, bounded. */
-export function requireReason(reason: string): string {
-  const trimmed = reason.trim();
-  if (trimmed === "") fail("bad_request", "Say why: a reason is required.");
-  if (trimmed.length > MAX_REASON_LENGTH) fail("bad_request", `A reason is at most ${MAX_REASON_LENGTH} characters.`);
-  return trimmed;
 }
 
 export const vAuditEntry = v.object({

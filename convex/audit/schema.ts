@@ -20,7 +20,7 @@ export type AuditFieldChange = Infer<typeof vAuditFieldChange>;
 /**
  * Who did what to which thing, when and why. Append-only.
  *
- * Written by: `writeAudit` (convex/audit/log.ts), called in the same
+ * Written by: `writeAudit` (convex/audit/write.ts), called in the same
  * transaction as the action it records (the run inspector's cancel / resume /
  * restart, staff approval decisions; jobs and admin tools may call it too).
  * Read by: `audit/log:auditLog` (support staff).

@@ -53,7 +53,7 @@ export const decide = accountMutation({
     if (approval.status !== "pending") fail("conflict", `This request was already ${approval.status}.`);
     await ctx.db.patch("approvals", approvalId, { status, decidedBy: ctx.user._id, decidedAt: Date.now(), ...(reason ? { reason } : {}) });
     await workflow.sendEvent(ctx, {
-      workflowId: approval.workflowId as never,
+      workflowId: approval.workflowId,
       name: approvalEventName(approvalId),
       value: { approved: approve, ...(reason ? { reason } : {}) },
     });

@@ -1,17 +1,14 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
+import { failNext, passes, resetFaults, setModelPrice } from "../lib/faults.testing";
 import { newHarness, type Harness } from "../test.setup";
-import { modelPriceOverrides } from "../models/testHooks";
-import { toolExecutions, toolFaults } from "../tools/testHooks";
 import { accountUsage, messagesOf, send, settle, userWithThread, type Caller } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
   vi.useRealTimers();
-  delete modelPriceOverrides.offline;
-  for (const key of Object.keys(toolFaults)) delete toolFaults[key];
-  for (const key of Object.keys(toolExecutions)) delete toolExecutions[key];
+  resetFaults();
 });
 
 async function agentIds(t: Harness, accountId: Id<"accounts">) {
@@ -69,7 +66,7 @@ test("two delegations in one model step run in parallel and the answer includes 
 
 test("three levels: lineage, depth and the tree's cost rolled up to the root", async () => {
   // Price the offline model so costs are not all zero: $2 / $8 per million tokens in / out.
-  modelPriceOverrides.offline = { input: 2, output: 8, cachedInput: 0.5 };
+  setModelPrice("offline", { input: 2, output: 8, cachedInput: 0.5 });
   const t = newHarness();
   const { user, thread } = await userWithThread(t, { orgId: "org_d", role: "admin" });
   const ids = await agentIds(t, user.accountId);
@@ -124,10 +121,10 @@ test("run-time re-check: a chain made too deep after composition is refused as a
 test("a child whose tool throws once is retried, and the parent completes", async () => {
   const t = newHarness();
   const { user, thread } = await userWithThread(t, { orgId: "org_d", role: "admin" });
-  toolFaults.current_time = { throwAfterEffect: 1 };
+  failNext("tool.afterEffect", 1, "current_time");
   await send(user, thread.threadId, "Ask the researcher to tell me what time it is in Tokyo");
   await settle(t);
-  expect(toolExecutions.current_time).toBe(2);
+  expect(passes("tool.execute", "current_time")).toBe(2);
   const all = await runs(t);
   expect(all.map((i) => i.status)).toEqual(["completed", "completed"]);
   const reply = await lastReply(user, thread.threadId);

@@ -28,7 +28,7 @@ import { vToolCallRequest, type ToolCallRequest } from "./llm";
 import { beginStepRow, endStepRow, logRun, stepByKey } from "./stepRows";
 import { prepareToolCall, saveToolResult, vPolicy, vPrepareArgs } from "./toolSteps";
 import { startFirstCall } from "./fastTurn";
-import { startTurnWorkflow } from "./turn";
+import { startTurnWorkflow } from "./turnWorkflow";
 import { callEstimate, freshRun, isEnded, loadInteraction } from "./turnSteps";
 import { MAX_LLM_CALLS_PER_TURN } from "./validators";
 import { teamLink } from "../teams/budgets";
@@ -70,6 +70,8 @@ export async function startChildRun(
   if (existing?.detail?.startsWith("child ")) {
     return { ok: true as const, childId: existing.detail.slice("child ".length) as Doc<"interactions">["_id"] };
   }
+  // Refused before (the fast turn starts delegations ahead of the workflow, fastTools.ts): the model already has the error.
+  if (existing?.status === "failed") return { ok: false as const };
   // The parent's pinned version says to whom and under which limits (agents/pinned.ts).
   const delegation = await pinnedDelegation(ctx, parent, toolCall.toolName);
   const target = delegation ? await ctx.db.get("agents", delegation.toAgentId) : null;

@@ -6,7 +6,7 @@
 import { afterEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { offlineModelCalls } from "../models/offlineModel";
+import { offlineModelCalls } from "../models/offline";
 import { verifySignature } from "../outbound/receiver.testing";
 import { codeOf, newHarness, type Harness } from "../test.setup";
 import { createSigningSecret, startToolServer, toolTestEnv, type ToolResponder, type ToolServer } from "../tools/http/toolServer.testing";

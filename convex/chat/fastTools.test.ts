@@ -7,10 +7,9 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { crashPlan } from "../lib/crashPoints";
 import { budget } from "../lib/budget";
+import { crashAt, crashedAt, failNext, passes, resetFaults } from "../lib/faults.testing";
 import { newHarness, type Harness } from "../test.setup";
-import { toolExecutions, toolFaults } from "../tools/testHooks";
 import { accountUsage, messagesOf, send, settle, userWithThread, type Caller } from "./testkit.testing";
 
 const TOOL_PROMPT = "what time is it in Tokyo?";
@@ -18,18 +17,8 @@ const TOOL_PROMPT = "what time is it in Tokyo?";
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
   vi.useRealTimers();
-  crashPlan.at = null;
-  crashPlan.crashedAt = [];
-  for (const key of Object.keys(toolFaults)) delete toolFaults[key];
-  for (const key of Object.keys(toolExecutions)) delete toolExecutions[key];
+  resetFaults();
 });
-
-/** Crash at the `at`-th crash point the turn passes (see convex/lib/crashPoints.ts). */
-function crashAt(at: number) {
-  crashPlan.at = at;
-  crashPlan.seen = 0;
-  crashPlan.crashedAt = [];
-}
 
 async function runOf(t: Harness, interactionId: Id<"interactions">) {
   const run = (await t.run(async (ctx) => ctx.db.get("interactions", interactionId)))!;
@@ -76,7 +65,7 @@ test("a tool call that needs no approval runs in the fast turn: no workflow, run
     ["tool#<call>", "succeeded", 1],
     ["llm#1", "succeeded", 1],
   ]);
-  expect(toolExecutions.current_time).toBe(1);
+  expect(passes("tool.execute", "current_time")).toBe(1);
   expect(await replies(user, thread.threadId)).toEqual({ assistant: ["success"], toolParts: 1, stuck: 0 });
   expect((await messagesOf(user, thread.threadId)).at(-1)!.text).toMatch(/Tokyo/);
   await expectChargedOnce(t, user, interactionId, 2);
@@ -92,7 +81,7 @@ async function crashAndRecover(at: number, label: string, secondCallAttempts: nu
   crashAt(at);
   const { interactionId } = await send(user, thread.threadId, TOOL_PROMPT);
   await settle(t);
-  expect(crashPlan.crashedAt).toEqual([label]);
+  expect(crashedAt()).toEqual([label]);
   const { run, steps } = await runOf(t, interactionId);
   expect(run.status).toBe("completed");
   expect(run.workflowId).toBeDefined(); // the watch handed the turn over
@@ -102,7 +91,7 @@ async function crashAndRecover(at: number, label: string, secondCallAttempts: nu
     ["tool#<call>", "succeeded", 1],
     ["llm#1", "succeeded", secondCallAttempts],
   ]);
-  expect(toolExecutions.current_time).toBe(1);
+  expect(passes("tool.execute", "current_time")).toBe(1);
   expect(await replies(user, thread.threadId)).toEqual({ assistant: ["success"], toolParts: 1, stuck: 0 });
   await expectChargedOnce(t, user, interactionId, 2);
 }
@@ -121,13 +110,13 @@ test("a tool that throws hands the turn to the workflow, which retries it: one e
   const t = newHarness();
   const { user, thread, agentId } = await userWithThread(t);
   await user.client.mutation(api.tools.assignments.update, { accountId: user.accountId, agentId, toolSlug: "save_note", needsApproval: false });
-  toolFaults.save_note = { throwAfterEffect: 1 };
+  failNext("tool.afterEffect", 1, "save_note");
   const { interactionId } = await send(user, thread.threadId, "save_note: renew passport");
   await settle(t);
   const { run } = await runOf(t, interactionId);
   expect(run.status).toBe("completed");
   expect(run.workflowId).toBeDefined();
-  expect(toolExecutions.save_note).toBe(2);
+  expect(passes("tool.execute", "save_note")).toBe(2);
   expect(await t.run(async (ctx) => (await ctx.db.query("notes").collect()).length)).toBe(1);
   await expectChargedOnce(t, user, interactionId, 2);
 });
@@ -140,7 +129,7 @@ test("a tool that needs approval hands the turn to the workflow before anything 
   const { run } = await runOf(t, interactionId);
   expect(run.status).toBe("waiting");
   expect(run.workflowId).toBeDefined();
-  expect(toolExecutions.save_note).toBeUndefined();
+  expect(passes("tool.execute", "save_note")).toBe(0);
   expect(await user.client.query(api.chat.approvals.pendingForThread, { accountId: user.accountId, threadId: thread.threadId })).toHaveLength(1);
 });
 
@@ -154,14 +143,14 @@ test("a pause switched on during the fast turn holds it before its next model ca
   const held = await runOf(t, interactionId);
   expect(held.run.status).toBe("waiting");
   expect(held.steps.filter(([key]) => key === "llm#1")).toEqual([]);
-  expect(toolExecutions.current_time).toBe(1);
-  expect(await user.client.query(api.jobs.hold.heldReason, { accountId: user.accountId, interactionId })).toMatchObject({ reason: expect.stringMatching(/paused/) });
+  expect(passes("tool.execute", "current_time")).toBe(1);
+  expect(await user.client.query(api.ops.hold.heldReason, { accountId: user.accountId, interactionId })).toMatchObject({ reason: expect.stringMatching(/paused/) });
 
   await user.client.mutation(api.agents.agents.resume, { accountId: user.accountId, agentId });
   await settle(t);
   const { run } = await runOf(t, interactionId);
   expect(run.status).toBe("completed");
-  expect(toolExecutions.current_time).toBe(1);
+  expect(passes("tool.execute", "current_time")).toBe(1);
   expect(await replies(user, thread.threadId)).toEqual({ assistant: ["success"], toolParts: 1, stuck: 0 });
   await expectChargedOnce(t, user, interactionId, 2);
 });

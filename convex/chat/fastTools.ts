@@ -9,19 +9,18 @@
  * workflow taking over after a crash never runs a finished call again.
  */
 import { v } from "convex/values";
-import type { Doc } from "../_generated/dataModel";
-import { internalMutation, internalQuery, type QueryCtx } from "../_generated/server";
-import { holdCause } from "../jobs/hold";
+import { internalMutation, internalQuery } from "../_generated/server";
+import { holdCause } from "../ops/hold";
 import { handOverToWorkflow } from "./fastTurn";
 import { vToolCallRequest, type ToolCallRequest } from "./llm";
-import { decideToolCall } from "./toolSteps";
+import { startChildRun } from "./delegation";
+import { decideToolCall, type ToolDecision } from "./toolSteps";
 import { isEnded, loadInteraction } from "./turnSteps";
 
 /** Built-in tools that reach the open web and may take minutes: they run as workflow steps, with retries. */
 const SLOW_BUILTINS = new Set(["web_reader", "web_search"]);
 
-async function runsHere(ctx: QueryCtx, interaction: Doc<"interactions">, toolCall: ToolCallRequest): Promise<boolean> {
-  const decided = await decideToolCall(ctx, interaction, toolCall);
+function runsHere(decided: ToolDecision, toolCall: ToolCallRequest): boolean {
   // A refusal writes a step row and the tool's error once, in the workflow's journaled `policy#` step.
   if (decided.decision !== "run") return false;
   return decided.builtin && !decided.needsApproval && !SLOW_BUILTINS.has(toolCall.toolName);
@@ -32,6 +31,13 @@ async function runsHere(ctx: QueryCtx, interaction: Doc<"interactions">, toolCal
  * fast turn's action; `workflow` — at least one needs the workflow, which was
  * started in this transaction at these tool calls; `ended` — the run is over
  * (or already handed over), nothing to run.
+ *
+ * Delegations that need no approval start here too, in the transaction that
+ * starts the workflow: their model calls then run while the workflow gets
+ * going, instead of after its first steps — with 8 delegations those steps
+ * held every child back by about a second on the local engine. The
+ * workflow's `policy#` step finds each child started (`startChildRun` is
+ * idempotent by the delegation's step row) and waits for it as before.
  */
 export const plan = internalMutation({
   args: { interactionId: v.id("interactions"), call: v.number(), toolCalls: v.array(vToolCallRequest) },
@@ -39,13 +45,14 @@ export const plan = internalMutation({
   handler: async (ctx, { interactionId, call, toolCalls }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     if (isEnded(interaction) || interaction.workflowId !== undefined) return "ended" as const;
-    for (const toolCall of toolCalls) {
-      if (!(await runsHere(ctx, interaction, toolCall))) {
-        await handOverToWorkflow(ctx, interaction, { atCall: call, firstToolCalls: toolCalls }, "tool calls for the workflow");
-        return "workflow" as const;
-      }
+    const decisions: ToolDecision[] = [];
+    for (const toolCall of toolCalls) decisions.push(await decideToolCall(ctx, interaction, toolCall));
+    if (decisions.every((decided, i) => runsHere(decided, toolCalls[i]!))) return "run" as const;
+    await handOverToWorkflow(ctx, interaction, { atCall: call, firstToolCalls: toolCalls }, "tool calls for the workflow");
+    for (const [i, decided] of decisions.entries()) {
+      if (decided.decision === "delegate" && !decided.needsApproval) await startChildRun(ctx, { interactionId, toolCall: toolCalls[i]! });
     }
-    return "run" as const;
+    return "workflow" as const;
   },
 });
 

@@ -5,16 +5,14 @@
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import type { Id } from "../_generated/dataModel";
-import { crashPlan } from "../lib/crashPoints";
-import { offlineModelOverrides } from "../models/testHooks";
+import { crashAt, crashedAt, offlineModel, resetFaults } from "../lib/faults.testing";
 import { newHarness, type Harness } from "../test.setup";
 import { accountUsage, messagesOf, send, settle, userWithThread } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
   vi.useRealTimers();
-  crashPlan.at = null;
-  offlineModelOverrides.options = undefined;
+  resetFaults();
 });
 
 async function runOf(t: Harness, interactionId: Id<"interactions">) {
@@ -40,11 +38,10 @@ test("a plain answer: one model call, no workflow, the reply saved once and char
 test("the first call dies before answering: the watch hands the turn to the workflow, which answers once", async () => {
   const t = newHarness();
   const { user, thread } = await userWithThread(t);
-  crashPlan.at = 1; // the first crash point reached: `llm:before` of the first call
-  crashPlan.seen = 0;
+  crashAt(1); // the first crash point reached: `llm:before` of the first call
   const { interactionId } = await send(user, thread.threadId, "Give me three facts about tides");
   await settle(t);
-  expect(crashPlan.crashedAt.at(-1)).toBe("llm:before");
+  expect(crashedAt().at(-1)).toBe("llm:before");
   const { run, steps } = await runOf(t, interactionId);
   expect(run).toMatchObject({ status: "completed", llmCalls: 1 });
   expect(run.workflowId).toBeDefined();
@@ -57,7 +54,7 @@ test("the first call dies before answering: the watch hands the turn to the work
 test("the provider fails once on the first call: the workflow retries it after the advised delay", async () => {
   const t = newHarness();
   const { user, thread } = await userWithThread(t);
-  offlineModelOverrides.options = { faults: { failNextCalls: 1, error: "429", retryAfterMs: 1_000 } };
+  offlineModel.options = { faults: { failNextCalls: 1, error: "429", retryAfterMs: 1_000 } };
   const { interactionId } = await send(user, thread.threadId, "Give me three facts about tides");
   await settle(t);
   const { run, steps } = await runOf(t, interactionId);

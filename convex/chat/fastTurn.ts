@@ -31,11 +31,11 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, type ActionCtx, type MutationCtx } from "../_generated/server";
-import { InjectedCrash } from "../lib/crashPoints";
+import { InjectedCrash } from "../lib/faults";
 import { callModel, vModelCallResult, type ModelCallResult, type ToolCallRequest } from "./llm";
 import { logRun } from "./stepRows";
 import { executeToolCall } from "./toolSteps";
-import { startTurnWorkflow, type Handover } from "./turn";
+import { startTurnWorkflow, type Handover } from "./turnWorkflow";
 import { isEnded } from "./turnSteps";
 import { MAX_LLM_CALLS_PER_TURN } from "./validators";
 
@@ -88,7 +88,8 @@ async function runFastTurn(ctx: ActionCtx, interactionId: Id<"interactions">): P
  * (the workflow retries it); a simulated process death propagates.
  */
 async function runToolCalls(ctx: ActionCtx, interactionId: Id<"interactions">, toolCalls: ToolCallRequest[]): Promise<boolean> {
-  const settled = await Promise.allSettled(toolCalls.map((toolCall) => executeToolCall(ctx, interactionId, toolCall)));
+  // Quick: an idempotent built-in writes its rows once, when it ends (toolSteps.ts).
+  const settled = await Promise.allSettled(toolCalls.map((toolCall) => executeToolCall(ctx, interactionId, toolCall, true)));
   const crash = settled.find((s) => s.status === "rejected" && s.reason instanceof InjectedCrash);
   if (crash?.status === "rejected") throw crash.reason;
   return settled.every((s) => s.status === "fulfilled");

@@ -5,23 +5,20 @@
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
-import { offlineModelOverrides } from "../models/testHooks";
+import { failNext, offlineModel, passes, resetFaults } from "../lib/faults.testing";
 import { newHarness } from "../test.setup";
-import { toolExecutions, toolFaults } from "../tools/testHooks";
 import { accountUsage, messagesOf, send, settle, userWithThread } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
   vi.useRealTimers();
-  offlineModelOverrides.options = undefined;
-  for (const key of Object.keys(toolFaults)) delete toolFaults[key];
-  for (const key of Object.keys(toolExecutions)) delete toolExecutions[key];
+  resetFaults();
 });
 
 test("the model fails once before answering: the call is retried and the reply saved once", async () => {
   const t = newHarness();
   const { user, thread } = await userWithThread(t);
-  offlineModelOverrides.options = { faults: { failNextCalls: 1, error: "5xx" } };
+  offlineModel.options = { faults: { failNextCalls: 1, error: "5xx" } };
   await send(user, thread.threadId, "Explain what a journal is in a workflow engine");
   await settle(t);
   const messages = await messagesOf(user, thread.threadId);
@@ -39,14 +36,14 @@ test("the model fails once before answering: the call is retried and the reply s
 test("the provider fails mid-stream: no truncated or doubled reply, nothing stuck streaming", async () => {
   const t = newHarness();
   const { user, thread } = await userWithThread(t);
-  offlineModelOverrides.options = { faults: { failAfterChunks: 2, error: "5xx" } };
+  offlineModel.options = { faults: { failAfterChunks: 2, error: "5xx" } };
   await send(user, thread.threadId, "Describe how budgets are reserved before spending");
   await settle(t);
   const messages = await messagesOf(user, thread.threadId);
   const finals = messages.filter((m) => m.role === "assistant" && m.status === "success");
   expect(finals).toHaveLength(1);
   // The complete reply: what the model says without faults.
-  offlineModelOverrides.options = undefined;
+  offlineModel.options = undefined;
   const clean = newHarness();
   const reference = await userWithThread(clean);
   await send(reference.user, reference.thread.threadId, "Describe how budgets are reserved before spending");
@@ -61,10 +58,10 @@ test("a tool throws after its side effect on the first attempt: retried, one eff
   const { user, thread, agentId } = await userWithThread(t);
   // Through the API: a run follows the agent version it pinned, not later edits of the rows.
   await user.client.mutation(api.tools.assignments.update, { accountId: user.accountId, agentId, toolSlug: "save_note", needsApproval: false });
-  toolFaults.save_note = { throwAfterEffect: 1 };
+  failNext("tool.afterEffect", 1, "save_note");
   await send(user, thread.threadId, "save_note: renew passport");
   await settle(t);
-  expect(toolExecutions.save_note).toBe(2);
+  expect(passes("tool.execute", "save_note")).toBe(2);
   const notes = await t.run(async (ctx) => ctx.db.query("notes").collect());
   expect(notes).toHaveLength(1);
   const calls = await t.run(async (ctx) => ctx.db.query("toolCalls").collect());
@@ -82,10 +79,10 @@ test("a tool throws after its side effect on the first attempt: retried, one eff
 test("a tool that keeps failing: the model is told and answers; the turn completes", async () => {
   const t = newHarness();
   const { user, thread } = await userWithThread(t);
-  toolFaults.current_time = { throwBeforeEffect: 10 };
+  failNext("tool.execute", 10, "current_time");
   await send(user, thread.threadId, "What time is it in Paris?");
   await settle(t);
-  expect(toolExecutions.current_time).toBe(3);
+  expect(passes("tool.execute", "current_time")).toBe(3);
   const messages = await messagesOf(user, thread.threadId);
   const reply = messages.at(-1)!;
   expect(reply.role).toBe("assistant");
@@ -95,7 +92,7 @@ test("a tool that keeps failing: the model is told and answers; the turn complet
 test("the provider keeps failing: the turn fails with its reason, the message is kept, and retry resumes from the failed call", async () => {
   const t = newHarness();
   const { user, thread } = await userWithThread(t);
-  offlineModelOverrides.options = { faults: { failNextCalls: 4, error: "429" } };
+  offlineModel.options = { faults: { failNextCalls: 4, error: "429" } };
   const { interactionId } = await send(user, thread.threadId, "Give me three facts about tides");
   await settle(t);
   const [failed] = await user.client.query(api.chat.runs.turnsForThread, { accountId: user.accountId, threadId: thread.threadId });
@@ -121,12 +118,11 @@ test("the provider keeps failing: the turn fails with its reason, the message is
 });
 
 test("the model step dies after the reply was saved: the retry reuses the reply instead of calling the model again (R4)", async () => {
-  const { modelStepCrashes } = await import("../models/testHooks");
-  const { offlineModelCalls } = await import("../models/offlineModel");
+  const { offlineModelCalls } = await import("../models/offline");
   const t = newHarness();
   const { user, thread } = await userWithThread(t);
   const prompt = "What makes a good postmortem?";
-  modelStepCrashes.afterReplySaved = 1;
+  failNext("model.afterReplySaved", 1);
   const callsBefore = offlineModelCalls.length;
   await send(user, thread.threadId, prompt);
   await settle(t);

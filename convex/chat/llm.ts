@@ -6,20 +6,21 @@
  */
 import { Agent, listMessages, saveMessage, stepCountIs } from "@convex-dev/agent";
 import { jsonSchema, tool, type ToolSet } from "ai";
+import { pick } from "convex-helpers";
 import { v } from "convex/values";
 import { components, internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalAction, internalQuery, type ActionCtx, type QueryCtx } from "../_generated/server";
 import { retrieveContext } from "../knowledge/retrieval";
-import { crashPoint, InjectedCrash } from "../lib/crashPoints";
+import { crashPoint, faultAt, InjectedCrash } from "../lib/faults";
 import { env } from "../lib/env";
 import { classifyProviderError, ProviderStallError } from "../models/providerErrors";
 import { connectionForModel } from "../models/connectionStore";
-import { OFFLINE_MODEL_ID } from "../models/offlineModel";
+import { vConnectionConfig } from "../models/connectionRules";
+import { OFFLINE_MODEL_ID } from "../models/offline";
 import { defaultModelId, resolveModel, type ConnectionConfig } from "../models/registry";
 import { decideRetry, type RetrySettings } from "../models/retryPolicy";
 import { estimateCallUsage, usageLooksMissing } from "../models/tokenCount";
-import { modelStepCrashes } from "../models/testHooks";
 import { pinnedAgent } from "../agents/pinned";
 import { delegateMayCall } from "../agents/runtime";
 import { findAccountTool } from "../tools/catalogue";
@@ -28,6 +29,7 @@ import { externalHttpTool } from "../tools/http/lookup";
 import { permits } from "../tools/validators";
 import { mcpOfferedTool } from "../mcp/runtime";
 import { outputCap, OutputCapReached } from "./outputCap";
+import { chatTables } from "./schema";
 import { logRun } from "./stepRows";
 import { callEstimate, MAX_OUTPUT_TOKENS } from "./turnSteps";
 
@@ -50,10 +52,34 @@ export type ModelCallResult =
   | { kind: "refused"; message: string }
   | { kind: "retry"; delayMs: number };
 
+/** `CallContext` as it crosses from the query into the action; the run's own fields are the schema's. */
+const vCallContext = v.object({
+  interactionId: v.id("interactions"),
+  ...pick(chatTables.interactions.validator.fields, [
+    "status",
+    "accountId",
+    "agentId",
+    "rootInteractionId",
+    "parentInteractionId",
+    "promptText",
+    "userId",
+    "modelId",
+    "promptMessageId",
+    "promptOrder",
+  ]),
+  sharedConversation: v.boolean(),
+  agentThreadId: v.string(),
+  agentName: v.string(),
+  instructions: v.string(),
+  /** `parameters` is the tool's JSON Schema: arbitrary JSON by nature, handed to the model as is. */
+  tools: v.array(v.object({ slug: v.string(), description: v.string(), parameters: v.any() })),
+  connection: v.optional(vConnectionConfig),
+});
+
 /** What a model call needs to know, read in one query. */
 export const callContext = internalQuery({
   args: { interactionId: v.id("interactions") },
-  returns: v.any(),
+  returns: v.union(v.null(), vCallContext),
   handler: async (ctx, { interactionId }) => {
     const interaction = await ctx.db.get("interactions", interactionId);
     if (interaction === null) return null;
@@ -71,7 +97,7 @@ export const callContext = internalQuery({
         const agentTool = await findAccountTool(ctx, interaction.accountId, assignment.toolSlug);
         if (agentTool?.kind !== "agent" || agentTool.status !== "active") continue;
         if (limits && !delegateMayCall(limits, assignment.toolSlug, agentTool.trustLevel)) continue;
-        tools.push({ slug: agentTool.slug, description: agentTool.description, parameters: agentTool.parameters as never });
+        tools.push({ slug: agentTool.slug, description: agentTool.description, parameters: agentTool.parameters });
         continue;
       }
       // kind "mcp" (convex/mcp/runtime.ts): a tool of one of the account's MCP servers, offered when usable.
@@ -247,7 +273,7 @@ export const generationOf = internalQuery({
  * or `failed`); only a crash throws.
  */
 export async function callModel(ctx: ActionCtx, interactionId: Id<"interactions">, callIndex: number): Promise<ModelCallResult> {
-  const context = (await ctx.runQuery(internal.chat.llm.callContext, { interactionId })) as CallContext | null;
+  const context: CallContext | null = await ctx.runQuery(internal.chat.llm.callContext, { interactionId });
   if (context === null || ["completed", "failed", "cancelled"].includes(context.status)) return { kind: "ended" };
   crashPoint("llm:before");
 
@@ -360,10 +386,7 @@ export async function callModel(ctx: ActionCtx, interactionId: Id<"interactions"
     if (watchdog.fired) throw new ProviderStallError(env.modelStallMs());
     if (streamError !== undefined) throw streamError;
     crashPoint("llm:after-reply-saved");
-    if (modelStepCrashes.afterReplySaved > 0) {
-      modelStepCrashes.afterReplySaved--;
-      throw new Error("Injected crash after the reply was saved");
-    }
+    if (faultAt("model.afterReplySaved")) throw new Error("Injected crash after the reply was saved");
     const toolCalls = (await result.toolCalls).map((c) => ({
       toolCallId: c.toolCallId,
       toolName: c.toolName,

@@ -6,6 +6,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
+import { vUIMessagesPage } from "../lib/threadMessages";
 import { addressedAgent } from "../conversations/mentions";
 import { participantThread } from "./access";
 import { startTurn, type SendRate } from "./startTurn";
@@ -102,7 +103,7 @@ export const editLast = accountMutation({
  */
 export const list = accountQuery({
   args: { threadId: v.id("threads"), paginationOpts: paginationOptsValidator, streamArgs: v.optional(vStreamArgs) },
-  returns: v.any(),
+  returns: vUIMessagesPage,
   handler: async (ctx, { accountId, threadId, paginationOpts, streamArgs }) => {
     const thread = await participantThread(ctx, { accountId, userId: ctx.user._id }, threadId);
     const paginated = await listUIMessages(ctx, components.agent, { threadId: thread.agentThreadId, paginationOpts });

@@ -21,7 +21,7 @@ export async function notifyParent(ctx: MutationCtx, child: Doc<"interactions">)
   const parent = await ctx.db.get("interactions", child.parentInteractionId);
   if (!parent || ["completed", "failed", "cancelled"].includes(parent.status) || !parent.workflowId) return;
   await workflow.sendEvent(ctx, {
-    workflowId: parent.workflowId as never,
+    workflowId: parent.workflowId,
     name: childEventName(child.parentToolCallId),
     value: { childId: child._id },
   });

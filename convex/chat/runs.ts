@@ -77,7 +77,7 @@ export const cancel = accountMutation({
   handler: async (ctx, { accountId, interactionId }) => {
     const interaction = await ownInteraction(ctx, { accountId, userId: ctx.user._id }, interactionId);
     if (["completed", "failed", "cancelled"].includes(interaction.status)) return { cancelled: false };
-    if (interaction.workflowId) await workflow.cancel(ctx, interaction.workflowId as never);
+    if (interaction.workflowId) await workflow.cancel(ctx, interaction.workflowId);
     await endRun(ctx, interaction, { status: "cancelled" });
     return { cancelled: true };
   },
@@ -101,7 +101,7 @@ export const retry = accountMutation({
       generation: interaction.generation + 1,
     });
     // A model call reserves its own budget, keyed by the new generation: resuming at it reserves afresh.
-    await workflow.restart(ctx, interaction.workflowId as never, { from: interaction.failedStepKey, startAsync: true });
+    await workflow.restart(ctx, interaction.workflowId, { from: interaction.failedStepKey, startAsync: true });
     return null;
   },
 });

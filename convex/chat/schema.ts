@@ -1,7 +1,8 @@
 import { defineTable } from "convex/server";
+import { vWorkflowId } from "@convex-dev/workflow";
 import { v } from "convex/values";
 import { vPermission } from "../tools/validators";
-import { vContextEntry, vErrorInfo, vInteractionStatus, vProviderRetry, vStepKind, vStepStatus, vToolCallStatus } from "./validators";
+import { vContextEntry, vErrorInfo, vInteractionStatus, vProviderRetry, vRunTally, vStepKind, vStepStatus, vToolCallStatus } from "./validators";
 
 export const chatTables = {
   /**
@@ -69,7 +70,7 @@ export const chatTables = {
     promptMessageId: v.string(),
     promptText: v.string(),
     promptOrder: v.number(),
-    workflowId: v.optional(v.string()),
+    workflowId: v.optional(vWorkflowId),
     status: vInteractionStatus,
     modelId: v.string(),
     modelLabel: v.string(),
@@ -88,10 +89,12 @@ export const chatTables = {
     error: v.optional(vErrorInfo),
     /** The workflow step to resume from when the run failed. */
     failedStepKey: v.optional(v.string()),
-    /** Budget reservation held by an in-flight model call (released if the run ends early). */
+    /** No longer written (an open call's reservation is found from its step row); kept for rows written before. */
     openReservationKey: v.optional(v.string()),
-    /** Steps recorded so far (gives each new step its index). */
-    stepCount: v.number(),
+    /** No longer written (a new step's index comes from the steps table); kept for rows written before. */
+    stepCount: v.optional(v.number()),
+    /** Model spending not yet in the usage totals and metrics: added when the run ends (chat/runTally.ts). */
+    unflushed: v.optional(vRunTally),
     /** Bumped by retry; reservations are keyed by it so a retried call reserves afresh. */
     generation: v.number(),
     /** Saved during maintenance and not started yet (status `queued`); cleared when ops/maintenance.ts releases it. */
@@ -168,7 +171,7 @@ export const chatTables = {
     /** Whose decision it is: the thread's user. */
     userId: v.id("userProfiles"),
     interactionId: v.id("interactions"),
-    workflowId: v.string(),
+    workflowId: vWorkflowId,
     toolCallId: v.string(),
     toolSlug: v.string(),
     args: v.string(),

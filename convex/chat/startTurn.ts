@@ -4,7 +4,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { budget } from "../lib/budget";
 import { fail } from "../lib/errors";
-import { isPlatformPaused } from "../jobs/model";
+import { isPlatformPaused } from "../ops/paused";
 import { holdTurn, isMaintenanceOn } from "../ops/maintenance";
 import { resolveAccountModel } from "../models/connectionStore";
 import { defaultModelId } from "../models/registry";

@@ -20,8 +20,22 @@ export async function stepByKey(ctx: MutationCtx, interactionId: Id<"interaction
 export type RunPatch = Partial<Omit<Doc<"interactions">, "_id" | "_creationTime">>;
 
 /**
+ * The index a new step of the run takes: one past its newest step's. Read
+ * from the steps table (one indexed read) rather than counted on the run, so
+ * a step's begin writes its own row and not the run's as well.
+ */
+async function nextStepIndex(ctx: QueryCtx, interactionId: Id<"interactions">): Promise<number> {
+  const newest = await ctx.db
+    .query("steps")
+    .withIndex("by_interactionId_index", (q) => q.eq("interactionId", interactionId))
+    .order("desc")
+    .first();
+  return newest === null ? 0 : newest.index + 1;
+}
+
+/**
  * Start (or restart) a step: a new row, or the same row with attempt + 1.
- * `runPatch` is merged into the run's own patch (its `stepCount` for a new row).
+ * `runPatch`, when not empty, is written to the run in the same transaction.
  */
 export async function beginStepRow(
   ctx: MutationCtx,
@@ -47,7 +61,7 @@ export async function beginStepRow(
   }
   const stepId = await ctx.db.insert("steps", {
     interactionId: interaction._id,
-    index: interaction.stepCount,
+    index: await nextStepIndex(ctx, interaction._id),
     key: step.key,
     kind: step.kind,
     name: step.name,
@@ -57,15 +71,11 @@ export async function beginStepRow(
     ...(step.baselineStepOrder !== undefined ? { baselineStepOrder: step.baselineStepOrder } : {}),
     ...(step.detail !== undefined ? { detail: step.detail } : {}),
   });
-  await ctx.db.patch("interactions", interaction._id, { ...runPatch, stepCount: interaction.stepCount + 1 });
+  if (Object.keys(runPatch).length > 0) await ctx.db.patch("interactions", interaction._id, runPatch);
   return (await ctx.db.get("steps", stepId))!;
 }
 
-/**
- * A step that is over as soon as it begins (triage): one insert, already
- * ended. The caller adds `stepCount: interaction.stepCount + 1` to its own
- * patch of the run.
- */
+/** A step that is over as soon as it begins (triage): one insert, already ended. */
 export async function insertEndedStepRow(
   ctx: MutationCtx,
   interaction: Doc<"interactions">,
@@ -74,7 +84,7 @@ export async function insertEndedStepRow(
   const now = Date.now();
   await ctx.db.insert("steps", {
     interactionId: interaction._id,
-    index: interaction.stepCount,
+    index: await nextStepIndex(ctx, interaction._id),
     key: step.key,
     kind: step.kind,
     name: step.name,
@@ -87,24 +97,46 @@ export async function insertEndedStepRow(
   });
 }
 
-export async function endStepRow(
-  ctx: MutationCtx,
-  step: Doc<"steps">,
-  outcome:
-    | {
-        status: "succeeded" | "skipped";
-        detail?: string;
-        tokensIn?: number;
-        tokensOut?: number;
-        costMicroUsd?: number;
-        usageEstimated?: boolean;
-        contextEntries?: Doc<"steps">["contextEntries"];
-      }
-    | { status: "failed" | "cancelled"; error: ErrorInfo; detail?: string },
-): Promise<void> {
+/** How a step ended. */
+export type StepOutcome =
+  | {
+      status: "succeeded" | "skipped";
+      detail?: string;
+      tokensIn?: number;
+      tokensOut?: number;
+      costMicroUsd?: number;
+      usageEstimated?: boolean;
+      contextEntries?: Doc<"steps">["contextEntries"];
+    }
+  | { status: "failed" | "cancelled"; error: ErrorInfo; detail?: string };
+
+export async function endStepRow(ctx: MutationCtx, step: Doc<"steps">, outcome: StepOutcome): Promise<void> {
   const now = Date.now();
   await ctx.db.patch("steps", step._id, { ...outcome, endedAt: now, durationMs: now - step.startedAt });
-  await recordStepEnded(ctx, step, outcome, now - step.startedAt); // /metrics: model and tool call durations, cost
+  await recordStepEnded(ctx, step, outcome, now - step.startedAt); // /metrics: failed model calls, tool call durations
+}
+
+/**
+ * A step written once, when it is over (a quick tool call, toolSteps.ts):
+ * one insert with its start, end and outcome, instead of an insert and a patch.
+ */
+export async function insertFinishedStepRow(
+  ctx: MutationCtx,
+  interaction: Doc<"interactions">,
+  step: { key: string; kind: StepKind; name: string; startedAt: number },
+  outcome: StepOutcome,
+): Promise<void> {
+  const now = Date.now();
+  const stepId = await ctx.db.insert("steps", {
+    interactionId: interaction._id,
+    index: await nextStepIndex(ctx, interaction._id),
+    ...step,
+    attempt: 1,
+    ...outcome,
+    endedAt: now,
+    durationMs: now - step.startedAt,
+  });
+  await recordStepEnded(ctx, (await ctx.db.get("steps", stepId))!, outcome, now - step.startedAt);
 }
 
 /** Log line for a run: structured, always with the interaction id; given the row, also its tree's root and parent (ops/runLog.ts). */

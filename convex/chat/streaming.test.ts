@@ -4,12 +4,12 @@
  */
 import { afterEach, expect, test } from "vitest";
 import { api } from "../_generated/api";
-import { offlineModelOverrides } from "../models/testHooks";
+import { offlineModel } from "../lib/faults.testing";
 import { newHarness } from "../test.setup";
 import { messagesOf, send, userWithThread } from "./testkit.testing";
 
 afterEach(() => {
-  offlineModelOverrides.options = undefined;
+  offlineModel.options = undefined;
 });
 
 type StreamList = { kind: "list"; messages: { streamId: string; status: string }[] };
@@ -18,7 +18,7 @@ type StreamDeltas = { kind: "deltas"; deltas: { streamId: string; start: number;
 test("a reply streams: several deltas are seen before it completes, then it is saved once", async () => {
   const t = newHarness();
   const { user, thread } = await userWithThread(t);
-  offlineModelOverrides.options = { chunkDelayMs: 40, chunkWords: 2 };
+  offlineModel.options = { chunkDelayMs: 40, chunkWords: 2 };
   await send(user, thread.threadId, "Explain in a few sentences why streaming replies feel faster");
 
   const seenDeltaCounts = new Set<number>();

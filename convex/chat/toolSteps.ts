@@ -5,6 +5,7 @@
  * result committed once, together with the tool-result message.
  */
 import { saveMessage } from "@convex-dev/agent";
+import { vWorkflowId, type WorkflowId } from "@convex-dev/workflow";
 import { v, type Infer } from "convex/values";
 import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
@@ -13,12 +14,11 @@ import { argumentProblems } from "../tools/argumentCheck";
 import { externalHttpTool } from "../tools/http/lookup";
 import { findTool, ToolInputError } from "../tools/registry";
 import { mcpToolDefinition, mcpToolFor } from "../mcp/runtime";
-import { crashPoint, InjectedCrash } from "../lib/crashPoints";
-import { takeToolFault, toolExecutions } from "../tools/testHooks";
+import { crashPoint, faultAt, InjectedCrash } from "../lib/faults";
 import { permits } from "../tools/validators";
 import { delegateMayCall } from "../agents/runtime";
 import { pinnedAssignment, pinnedDelegation } from "../agents/pinned";
-import { beginStepRow, endStepRow, logRun, logRunById, stepByKey } from "./stepRows";
+import { beginStepRow, endStepRow, insertFinishedStepRow, logRun, logRunById, stepByKey, type StepOutcome } from "./stepRows";
 import { isEnded, loadInteraction } from "./turnSteps";
 import { vToolCallRequest, type ToolCallRequest } from "./llm";
 
@@ -93,7 +93,7 @@ export const vPrepareArgs = {
   interactionId: v.id("interactions"),
   toolCall: vToolCallRequest,
   /** The calling workflow's own id (the run row may not carry it yet in the transaction that started it). */
-  workflowId: v.optional(v.string()),
+  workflowId: v.optional(vWorkflowId),
 };
 const vRoute = v.union(v.literal("run"), v.literal("delegate"), v.literal("http"));
 export const vPolicy = v.union(
@@ -114,7 +114,7 @@ export const prepare = internalMutation({
 
 export async function prepareToolCall(
   ctx: MutationCtx,
-  { interactionId, toolCall, workflowId }: { interactionId: Id<"interactions">; toolCall: ToolCallRequest; workflowId?: string },
+  { interactionId, toolCall, workflowId }: { interactionId: Id<"interactions">; toolCall: ToolCallRequest; workflowId?: WorkflowId },
 ): Promise<Infer<typeof vPolicy>> {
   const interaction = await loadInteraction(ctx, interactionId);
   if (isEnded(interaction)) return { decision: "refused" as const };
@@ -175,6 +175,18 @@ export const settleApproval = internalMutation({
   },
 });
 
+/** A call's record as first written (its status is the writer's). */
+function newRecord(interactionId: Id<"interactions">, toolCall: ToolCallRequest) {
+  return {
+    key: toolCallKey(interactionId, toolCall.toolCallId),
+    interactionId,
+    toolCallId: toolCall.toolCallId,
+    toolSlug: toolCall.toolName,
+    args: toolCall.input.slice(0, MAX_RESULT_CHARS),
+    attempts: 1,
+  };
+}
+
 /** Write the intent of a call before running it. Returns what to do. */
 export const beginCall = internalMutation({
   args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest },
@@ -202,42 +214,53 @@ export const beginCall = internalMutation({
     if (record) {
       await ctx.db.patch("toolCalls", record._id, { status: "started", attempts: record.attempts + 1 });
     } else {
-      await ctx.db.insert("toolCalls", {
-        key,
-        interactionId,
-        toolCallId: toolCall.toolCallId,
-        toolSlug: toolCall.toolName,
-        args: toolCall.input.slice(0, MAX_RESULT_CHARS),
-        status: "started",
-        attempts: 1,
-      });
+      await ctx.db.insert("toolCalls", { ...newRecord(interactionId, toolCall), status: "started" });
     }
     return { kind: "run" as const, stepId: step._id, key, attempt: step.attempt };
   },
 });
+
+/**
+ * Where a call was begun: its intent's step row (`beginCall`), or — a quick
+ * call run without an intent record (`executeToolCall`) — when it started:
+ * its rows are then written once, by the mutation that records its end.
+ */
+const vBegun = v.union(v.object({ stepId: v.id("steps") }), v.object({ startedAt: v.number() }));
+type Begun = Infer<typeof vBegun>;
+
+/** The call's step row, ended with `outcome`: the intent's row, or a new one already ended. */
+async function endCallStep(ctx: MutationCtx, interaction: Doc<"interactions">, toolCall: ToolCallRequest, begun: Begun, outcome: StepOutcome) {
+  if ("stepId" in begun) {
+    const step = (await ctx.db.get("steps", begun.stepId))!;
+    await endStepRow(ctx, step, outcome);
+  } else {
+    await insertFinishedStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName, startedAt: begun.startedAt }, outcome);
+  }
+}
 
 /** Commit a call's outcome once, with the tool-result message, in one transaction. */
 export const commitCall = internalMutation({
   args: {
     interactionId: v.id("interactions"),
     toolCall: vToolCallRequest,
-    stepId: v.id("steps"),
+    begun: vBegun,
     outcome: v.union(v.object({ ok: v.literal(true), result: v.string() }), v.object({ ok: v.literal(false), error: v.string() })),
   },
   returns: v.null(),
-  handler: async (ctx, { interactionId, toolCall, stepId, outcome }) => {
+  handler: async (ctx, { interactionId, toolCall, begun, outcome }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     const key = toolCallKey(interactionId, toolCall.toolCallId);
     const record = await ctx.db.query("toolCalls").withIndex("by_key", (q) => q.eq("key", key)).unique();
-    if (record === null || record.status === "committed" || isEnded(interaction)) return null; // Late or repeated: ignore.
-    const step = (await ctx.db.get("steps", stepId))!;
+    // Late or repeated: ignore. (A quick call has no record until this commit writes it.)
+    if (("stepId" in begun && record === null) || record?.status === "committed" || isEnded(interaction)) return null;
+    const fields = outcome.ok ? { status: "committed" as const, result: outcome.result } : { status: "committed" as const, error: outcome.error };
+    if (record) await ctx.db.patch("toolCalls", record._id, fields);
+    else await ctx.db.insert("toolCalls", { ...newRecord(interactionId, toolCall), ...fields });
     if (outcome.ok) {
-      await ctx.db.patch("toolCalls", record._id, { status: "committed", result: outcome.result });
-      await endStepRow(ctx, step, { status: "succeeded", detail: outcome.result.slice(0, 500) });
+      await endCallStep(ctx, interaction, toolCall, begun, { status: "succeeded", detail: outcome.result.slice(0, 500) });
       await saveToolResult(ctx, interaction, toolCall, { type: "json", value: JSON.parse(outcome.result) as unknown });
     } else {
-      await ctx.db.patch("toolCalls", record._id, { status: "committed", error: outcome.error });
-      await endStepRow(ctx, step, { status: "failed", error: { code: "bad_request", message: outcome.error } });
+      await endCallStep(ctx, interaction, toolCall, begun, { status: "failed", error: { code: "bad_request", message: outcome.error } });
       await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: outcome.error });
     }
     logRun(interaction, "tool_done", { tool: toolCall.toolName, ok: outcome.ok });
@@ -247,16 +270,24 @@ export const commitCall = internalMutation({
 
 /** An attempt threw (known failure): the call may be retried. */
 export const attemptFailed = internalMutation({
-  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest, stepId: v.id("steps"), error: v.string() },
+  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest, begun: vBegun, error: v.string() },
   returns: v.null(),
-  handler: async (ctx, { interactionId, toolCall, stepId, error }) => {
+  handler: async (ctx, { interactionId, toolCall, begun, error }) => {
     const record = await ctx.db
       .query("toolCalls")
       .withIndex("by_key", (q) => q.eq("key", toolCallKey(interactionId, toolCall.toolCallId)))
       .unique();
-    if (record?.status === "started") await ctx.db.patch("toolCalls", record._id, { status: "failed", error });
-    const step = await ctx.db.get("steps", stepId);
-    if (step && step.status === "running") await endStepRow(ctx, step, { status: "failed", error: { code: "internal_error", message: error } });
+    const failed = { status: "failed" as const, error: { code: "internal_error", message: error } };
+    if ("stepId" in begun) {
+      if (record?.status === "started") await ctx.db.patch("toolCalls", record._id, { status: "failed", error });
+      const step = await ctx.db.get("steps", begun.stepId);
+      if (step && step.status === "running") await endStepRow(ctx, step, failed);
+    } else if (record === null) {
+      // A quick call's first attempt: recorded now, so the retry (the workflow's) counts as attempt 2.
+      const interaction = await loadInteraction(ctx, interactionId);
+      await ctx.db.insert("toolCalls", { ...newRecord(interactionId, toolCall), status: "failed", error });
+      await endCallStep(ctx, interaction, toolCall, begun, failed);
+    }
     await logRunById(ctx, interactionId, "tool_attempt_failed", { tool: toolCall.toolName, error });
     return null;
   },
@@ -277,29 +308,70 @@ export const giveUp = internalMutation({
   },
 });
 
+const vOwner = v.object({ accountId: v.id("accounts"), userId: v.id("userProfiles"), agentId: v.id("agents") });
+type Owner = Infer<typeof vOwner>;
+
+function ownerOf(interaction: Doc<"interactions">): Owner {
+  return { accountId: interaction.accountId, userId: interaction.userId, agentId: interaction.agentId };
+}
+
 /**
- * Run one tool call: its intent recorded, the tool run with its idempotency
- * key, its outcome committed with the tool-result message. A call already
- * committed is not run again. Throws when the tool failed in a way a retry
- * may fix (the caller retries, or gives up).
+ * A quick call's start, reading only: `run` (with its owner) when the call
+ * has no record yet; `done` when the run is over or the call was committed;
+ * `intent` when an earlier attempt left a record (then it runs the usual way).
  */
-export async function executeToolCall(ctx: ActionCtx, interactionId: Id<"interactions">, toolCall: ToolCallRequest): Promise<void> {
+export const quickStart = internalQuery({
+  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest },
+  returns: v.union(v.object({ kind: v.union(v.literal("done"), v.literal("intent")) }), v.object({ kind: v.literal("run"), owner: vOwner })),
+  handler: async (ctx, { interactionId, toolCall }) => {
+    const interaction = await loadInteraction(ctx, interactionId);
+    const key = toolCallKey(interactionId, toolCall.toolCallId);
+    const record = await ctx.db.query("toolCalls").withIndex("by_key", (q) => q.eq("key", key)).unique();
+    if (isEnded(interaction) || record?.status === "committed" || record?.status === "unknown") return { kind: "done" as const };
+    if (record !== null) return { kind: "intent" as const };
+    return { kind: "run" as const, owner: ownerOf(interaction) };
+  },
+});
+
+/**
+ * Begin a call: with its intent recorded first (`beginCall`), or — `quick`,
+ * for an idempotent built-in — with nothing written until it ends: running
+ * it again after a crash is harmless, and its rows are written once, with
+ * its outcome (two documents fewer per call).
+ */
+async function beginToolCall(ctx: ActionCtx, interactionId: Id<"interactions">, toolCall: ToolCallRequest, quick: boolean) {
+  if (quick && findTool(toolCall.toolName)?.idempotent) {
+    const startedAt = Date.now();
+    const state = await ctx.runQuery(internal.chat.toolSteps.quickStart, { interactionId, toolCall });
+    if (state.kind === "done") return null;
+    if (state.kind === "run") return { begun: { startedAt }, owner: state.owner };
+  }
   const begun = await ctx.runMutation(internal.chat.toolSteps.beginCall, { interactionId, toolCall });
-  if (begun.kind === "done") return;
-  const owner: { accountId: Id<"accounts">; userId: Id<"userProfiles">; agentId: Id<"agents"> } = await ctx.runQuery(
-    internal.chat.toolSteps.runOwner,
-    { interactionId },
-  );
+  if (begun.kind === "done") return null;
+  const owner: Owner = await ctx.runQuery(internal.chat.toolSteps.runOwner, { interactionId });
+  return { begun: { stepId: begun.stepId }, owner };
+}
+
+/**
+ * Run one tool call: its intent recorded (unless `quick`, above), the tool
+ * run with its idempotency key, its outcome committed with the tool-result
+ * message. A call already committed is not run again. Throws when the tool
+ * failed in a way a retry may fix (the caller retries, or gives up).
+ */
+export async function executeToolCall(ctx: ActionCtx, interactionId: Id<"interactions">, toolCall: ToolCallRequest, quick = false): Promise<void> {
+  const started = await beginToolCall(ctx, interactionId, toolCall, quick);
+  if (started === null) return;
+  const { begun, owner } = started;
+  const key = toolCallKey(interactionId, toolCall.toolCallId);
   // kind "mcp" (convex/mcp/runtime.ts): a tool of one of the account's MCP servers; its execute calls the server.
   const definition = findTool(toolCall.toolName) ?? (await mcpToolDefinition(ctx, owner.accountId, toolCall.toolName));
   let outcome: { ok: true; result: string } | { ok: false; error: string };
   try {
     const args = JSON.parse(toolCall.input) as Record<string, unknown>;
     crashPoint("tool:before");
-    toolExecutions[definition.slug] = (toolExecutions[definition.slug] ?? 0) + 1;
-    if (takeToolFault(definition.slug, "throwBeforeEffect")) throw new Error(`Injected fault before ${definition.slug}`);
-    const result = await definition.execute({ ctx, ...owner, interactionId, idempotencyKey: begun.key }, args);
-    if (takeToolFault(definition.slug, "throwAfterEffect")) throw new Error(`Injected fault after ${definition.slug}`);
+    if (faultAt("tool.execute", definition.slug)) throw new Error(`Injected fault before ${definition.slug}`);
+    const result = await definition.execute({ ctx, ...owner, interactionId, idempotencyKey: key }, args);
+    if (faultAt("tool.afterEffect", definition.slug)) throw new Error(`Injected fault after ${definition.slug}`);
     crashPoint("tool:after-effect");
     const text = JSON.stringify(result ?? null);
     outcome = text.length > MAX_RESULT_CHARS
@@ -311,14 +383,14 @@ export async function executeToolCall(ctx: ActionCtx, interactionId: Id<"interac
       await ctx.runMutation(internal.chat.toolSteps.attemptFailed, {
         interactionId,
         toolCall,
-        stepId: begun.stepId,
+        begun,
         error: error instanceof Error ? error.message : String(error),
       });
       throw error;
     }
     outcome = { ok: false, error: error.message };
   }
-  await ctx.runMutation(internal.chat.toolSteps.commitCall, { interactionId, toolCall, stepId: begun.stepId, outcome });
+  await ctx.runMutation(internal.chat.toolSteps.commitCall, { interactionId, toolCall, begun, outcome });
 }
 
 /** Run one tool call as a workflow action step (the workflow retries it on throw). */
@@ -333,9 +405,6 @@ export const execute = internalAction({
 
 export const runOwner = internalQuery({
   args: { interactionId: v.id("interactions") },
-  returns: v.object({ accountId: v.id("accounts"), userId: v.id("userProfiles"), agentId: v.id("agents") }),
-  handler: async (ctx, { interactionId }) => {
-    const interaction = await loadInteraction(ctx, interactionId);
-    return { accountId: interaction.accountId, userId: interaction.userId, agentId: interaction.agentId };
-  },
+  returns: vOwner,
+  handler: async (ctx, { interactionId }) => ownerOf(await loadInteraction(ctx, interactionId)),
 });

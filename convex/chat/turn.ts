@@ -25,14 +25,15 @@ import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { PROVIDER_RETRY, TOOL_RETRY, workflow } from "../lib/workflow";
-import { vPriorOutcome, vToolCallRequest, type ToolCallRequest } from "./llm";
+import type { ToolCallRequest } from "./llm";
 import { startFirstCall } from "./fastTurn";
+import { startTurnWorkflow, vHandover } from "./turnWorkflow";
 import { childEventName, vChildOutcome } from "./parentNotice";
 import { runHttpToolCall } from "../tools/http/workflowStep";
 import { runExternalAgent } from "./externalAgent";
 import { beginTurn, endRun, isEnded, loadInteraction } from "./turnSteps";
 import { MAX_LLM_CALLS_PER_TURN } from "./validators";
-import { holdWhilePaused } from "../jobs/hold";
+import { holdWhilePaused } from "../ops/hold";
 
 export const vApprovalDecision = v.object({ approved: v.boolean(), reason: v.optional(v.string()) });
 
@@ -91,22 +92,6 @@ async function runToolCall(step: WorkflowCtx, id: Id<"interactions">, toolCall: 
   }
 }
 
-/**
- * Where a turn whose first model calls ran before the workflow (fastTurn.ts)
- * picks up, at model call `atCall` (0 when absent): at that call's tool calls,
- * at `llm#atCall` after a provider's advised delay, at `llm#atCall` journaling
- * the outcome the call already had (`prior`), or at `llm#atCall` itself (which
- * reuses the call's reply when it had already finished).
- */
-export const vHandover = v.object({
-  atCall: v.optional(v.number()),
-  firstToolCalls: v.optional(v.array(vToolCallRequest)),
-  /** The fast turn already made one attempt at these tool calls (one threw): one attempt fewer here. */
-  toolsAttempted: v.optional(v.boolean()),
-  firstDelayMs: v.optional(v.number()),
-  prior: v.optional(vPriorOutcome),
-});
-export type Handover = Infer<typeof vHandover>;
 
 export const run = workflow
   .define({ args: { interactionId: v.id("interactions"), external: v.optional(v.boolean()), handover: v.optional(vHandover) }, returns: v.null() })
@@ -186,24 +171,6 @@ export const start = internalMutation({
     return null;
   },
 });
-
-/**
- * Start a run's workflow. Not `startAsync`: the handler's first pass runs in
- * this transaction and enqueues the first model call at once, which saves the
- * workpool round trip (about 16 documents) of enqueuing the handler itself.
- */
-export async function startTurnWorkflow(
-  ctx: MutationCtx,
-  interactionId: Id<"interactions">,
-  opts: { external: boolean; handover?: Handover },
-): Promise<string> {
-  return await workflow.start(
-    ctx,
-    internal.chat.turn.run,
-    { interactionId, ...(opts.external ? { external: true } : {}), ...(opts.handover ? { handover: opts.handover } : {}) },
-    { onComplete: internal.chat.turn.onComplete, context: { interactionId } },
-  );
-}
 
 /** Runs once when the workflow ends, however it ends. */
 export const onComplete = internalMutation({

@@ -18,6 +18,7 @@ import { beginStepRow, endStepRow, insertEndedStepRow, logRun, logRunById, stepB
 import { vContextEntry, vErrorInfo, vProviderRetry, vStepKind } from "./validators";
 import { scheduleFactExtraction } from "../knowledge/conversationFacts";
 import { notifyParent } from "./parentNotice";
+import { flushRunTally, withModelCall } from "./runTally";
 import { teamLink } from "../teams/budgets";
 
 /** Upper bound of output tokens per model call; reservations use it. */
@@ -37,7 +38,6 @@ export function freshRun(now: number) {
     costMicroUsd: 0,
     treeCostMicroUsd: 0,
     llmCalls: 0,
-    stepCount: 0,
     generation: 0,
   };
 }
@@ -88,7 +88,7 @@ export async function beginTurn(
     name: "Triage",
     detail: direct ? `answered directly: ${result.intent} (${result.confidence})` : `intent ${result.intent} (${result.confidence}); to the model`,
   });
-  const runPatch = { ...started, triage: { intent: result.intent, confidence: result.confidence }, stepCount: interaction.stepCount + 1 };
+  const runPatch = { ...started, triage: { intent: result.intent, confidence: result.confidence } };
   if (!direct) return { handled: false, external: false, runPatch };
   const thread = (await ctx.db.get("threads", interaction.threadId))!;
   await saveAssistantText(ctx, interaction, thread, result.reply);
@@ -169,7 +169,8 @@ export const beginModelCall = internalMutation({
       ctx,
       interaction,
       { key: `llm#${call}`, kind: "llm", name: `Model call ${call + 1}`, baselineStepOrder },
-      { openReservationKey: reserved.key, ...(interaction.providerRetry !== undefined ? { providerRetry: undefined } : {}) },
+      // No run write for the reservation: an ending run finds it from this step row (`releaseOpenCall`).
+      interaction.providerRetry !== undefined ? { providerRetry: undefined } : {},
     );
     return { kind: "started" as const, stepId: step._id, attempt: step.attempt, baselineStepOrder: step.baselineStepOrder ?? baselineStepOrder };
   },
@@ -221,13 +222,8 @@ export const finishModelCall = internalMutation({
     if (step === null || step.status === "succeeded") return null;
     const cost = costOfUsage(interaction.modelId, usage);
     const key = reservationKey(interaction, call);
-    await budget.commit(ctx, {
-      key,
-      actual: { microUsd: cost.microUsd, tokens: usage.inputTokens + usage.outputTokens },
-      // A turn counts once in the usage totals, on its first model call.
-      countsAsTurn: call === 0,
-      ...(usageEstimated ? { estimated: true } : {}),
-    });
+    // The usage totals get the whole turn when it ends (runTally.ts), not each call.
+    await budget.commit(ctx, { key, actual: { microUsd: cost.microUsd, tokens: usage.inputTokens + usage.outputTokens }, countsUsage: false });
     await endStepRow(ctx, step, {
       status: "succeeded",
       tokensIn: usage.inputTokens,
@@ -245,6 +241,13 @@ export const finishModelCall = internalMutation({
       treeCostMicroUsd: interaction.treeCostMicroUsd + cost.microUsd,
       llmCalls: interaction.llmCalls + 1,
       ...(estimatedTokens > 0 ? { tokensEstimated: (interaction.tokensEstimated ?? 0) + estimatedTokens } : {}),
+      unflushed: withModelCall(interaction.unflushed, {
+        index: call,
+        ...usage,
+        estimated: usageEstimated ?? false,
+        microUsd: cost.microUsd,
+        durationMs: Date.now() - step.startedAt,
+      }),
       openReservationKey: undefined,
       providerRetry: undefined,
     };
@@ -297,7 +300,8 @@ export const failModelAttempt = internalMutation({
  */
 export async function completeRun(ctx: MutationCtx, interaction: Doc<"interactions">, also: RunPatch = {}): Promise<void> {
   const endedAt = Date.now();
-  await ctx.db.patch("interactions", interaction._id, { ...also, status: "completed", endedAt, error: undefined });
+  await ctx.db.patch("interactions", interaction._id, { ...also, status: "completed", endedAt, error: undefined, unflushed: undefined });
+  await flushRunTally(ctx, interaction, "unflushed" in also ? also.unflushed : interaction.unflushed, budgetChain(interaction));
   await recordRunEnded(ctx, interaction._id, "completed", endedAt);
   await emitRunEnded(ctx, interaction._id);
   // Facts the user stated are read afterwards, as separate work (one scheduled function; nothing waits for it).
@@ -324,12 +328,16 @@ export const complete = internalMutation({
  */
 export async function endRun(
   ctx: MutationCtx,
-  interaction: Doc<"interactions">,
+  given: Doc<"interactions">,
   outcome: { status: "failed"; error: { code: string; message: string }; failedStepKey?: string } | { status: "cancelled" },
   /** False when the parent itself is ending (the cancel cascading down): nobody waits. */
   wakeParent = true,
 ): Promise<void> {
-  if (interaction.openReservationKey) await budget.release(ctx, { key: interaction.openReservationKey });
+  // Read again: a cancel may have ended the run already in this transaction (the workflow's
+  // `onComplete` runs inside `workflow.cancel`), and its spending must be counted once.
+  const interaction = await ctx.db.get("interactions", given._id);
+  if (interaction === null || isEnded(interaction)) return;
+  if (interaction.openReservationKey) await budget.release(ctx, { key: interaction.openReservationKey }); // rows written before runTally
   const thread = await ctx.db.get("threads", interaction.threadId);
   if (thread) {
     const reason = outcome.status === "cancelled" ? "cancelled" : outcome.error.message;
@@ -353,7 +361,7 @@ export async function endRun(
     .take(50);
   for (const child of children) {
     if (isEnded(child)) continue;
-    if (child.workflowId) await workflow.cancel(ctx, child.workflowId as never);
+    if (child.workflowId) await workflow.cancel(ctx, child.workflowId);
     await endRun(ctx, child, { status: "cancelled" }, false);
   }
   if (interaction.budgetSliceKey) await budget.release(ctx, { key: interaction.budgetSliceKey });
@@ -364,6 +372,7 @@ export async function endRun(
     .order("desc")
     .take(20);
   for (const step of open) {
+    await releaseOpenCall(ctx, interaction, step);
     if (step.status === "running" || step.status === "waiting") {
       await endStepRow(ctx, step, outcome.status === "cancelled"
         ? { status: "cancelled", error: { code: "cancelled", message: "The run was cancelled." } }
@@ -376,12 +385,25 @@ export async function endRun(
     endedAt,
     openReservationKey: undefined,
     providerRetry: undefined,
+    unflushed: undefined,
     ...(outcome.status === "failed" ? { error: outcome.error, failedStepKey: outcome.failedStepKey } : {}),
   });
+  await flushRunTally(ctx, interaction, interaction.unflushed, budgetChain(interaction));
   await recordRunEnded(ctx, interaction._id, outcome.status, endedAt);
   await emitRunEnded(ctx, interaction._id);
   if (wakeParent) await notifyParent(ctx, interaction);
   logRun(interaction, outcome.status, outcome.status === "failed" ? outcome.error : {});
+}
+
+/**
+ * A model call of this generation that began and did not finish holds its
+ * reservation (keyed like its step row, `llm#k`): the ending run gives it back.
+ * Releasing one already committed or released changes nothing.
+ */
+async function releaseOpenCall(ctx: MutationCtx, interaction: Doc<"interactions">, step: Doc<"steps">): Promise<void> {
+  const call = /^llm#(\d+)$/.exec(step.key)?.[1];
+  if (step.kind !== "llm" || step.status === "succeeded" || call === undefined) return;
+  await budget.release(ctx, { key: reservationKey(interaction, Number(call)) });
 }
 
 /** Used by the workflow when it decides to stop (budget refused, step cap). */

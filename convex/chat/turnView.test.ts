@@ -4,20 +4,20 @@
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
-import { modelPriceOverrides } from "../models/testHooks";
+import { setModelPrice } from "../lib/faults.testing";
 import { asMember, codeOf, newHarness } from "../test.setup";
 import { messagesOf, send, settle, userWithThread } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
   vi.useRealTimers();
-  delete modelPriceOverrides.offline;
+  setModelPrice("offline", undefined);
 });
 
 test("a delegating turn lists its delegate with name, status, cost and steps, matched to the tool call", async () => {
   const t = newHarness();
   // A price for the offline model, so the delegate's cost is visible.
-  modelPriceOverrides.offline = { input: 1, output: 2, cachedInput: 0 };
+  setModelPrice("offline", { input: 1, output: 2, cachedInput: 0 });
   const { user, thread } = await userWithThread(t, { orgId: "org_view", role: "member" });
   const { interactionId } = await send(user, thread.threadId, "Ask the researcher to find three facts about tides");
   await settle(t);

@@ -9,12 +9,13 @@
  * read is a bounded index range: a turn has at most a handful of delegates
  * (depth ≤ 3) and a few dozen steps each.
  */
+import { pick } from "convex-helpers";
 import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { accountQuery } from "../lib/functions";
-import { vErrorInfo, vInteractionStatus, vStepKind, vStepStatus } from "./validators";
+import { chatTables } from "./schema";
 import { citationLocation } from "../knowledge/retrieval";
 import { takesPart } from "../conversations/access";
 
@@ -23,32 +24,22 @@ export const TURN_VIEW_LIMITS = { delegates: 20, childrenPerRun: 10, steps: 50, 
 const MICRO = 1_000_000;
 
 export const vDelegateStep = v.object({
-  key: v.string(),
-  kind: vStepKind,
-  name: v.string(),
-  status: vStepStatus,
-  attempt: v.number(),
+  ...pick(chatTables.steps.validator.fields, ["key", "kind", "name", "status", "attempt", "durationMs", "error"]),
   tokens: v.number(),
   costUsd: v.number(),
-  durationMs: v.optional(v.number()),
-  error: v.optional(vErrorInfo),
 });
 
 export const vDelegateView = v.object({
   interactionId: v.id("interactions"),
+  /** Always set on a delegate (optional on the table, where a root run has none). */
   parentInteractionId: v.id("interactions"),
-  /** The parent's tool call this delegate answers (matches the `delegate_*` tool part in the reply). */
-  parentToolCallId: v.optional(v.string()),
-  depth: v.number(),
+  /** As the run row has them; `parentToolCallId` matches the `delegate_*` tool part in the reply. */
+  ...pick(chatTables.interactions.validator.fields, ["parentToolCallId", "depth", "status", "error", "createdAt", "endedAt"]),
   agentName: v.string(),
-  status: vInteractionStatus,
   task: v.string(),
   tokens: v.number(),
   /** Its own cost plus its delegates'. */
   costUsd: v.number(),
-  error: v.optional(vErrorInfo),
-  createdAt: v.number(),
-  endedAt: v.optional(v.number()),
   steps: v.array(vDelegateStep),
   /** More steps exist than are listed. */
   stepsTruncated: v.boolean(),

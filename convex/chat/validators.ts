@@ -47,6 +47,24 @@ export type ErrorInfo = Infer<typeof vErrorInfo>;
 export const vProviderRetry = v.object({ at: v.number(), attempt: v.number(), maxAttempts: v.number(), reason: v.string() });
 export type ProviderRetry = Infer<typeof vProviderRetry>;
 
+/**
+ * A run's model spending not yet added to the usage totals and `/metrics`:
+ * each finished model call adds to it, the run's end adds it all at once
+ * (chat/runTally.ts). Tokens by direction, with the part the harness counted
+ * itself (the provider reported none); a turn counted on the first call.
+ */
+export const vRunTally = v.object({
+  turns: v.number(),
+  tokensIn: v.number(),
+  tokensOut: v.number(),
+  estimatedIn: v.number(),
+  estimatedOut: v.number(),
+  microUsd: v.number(),
+  /** Each finished call's duration, for the model-call histogram. */
+  callDurationsMs: v.array(v.number()),
+});
+export type RunTally = Infer<typeof vRunTally>;
+
 /** Longest message a user may send, in characters. */
 export const MAX_MESSAGE_LENGTH = 8_000;
 /** Most model calls one turn may make before it stops (G3). */

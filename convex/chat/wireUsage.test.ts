@@ -7,7 +7,7 @@
  */
 import { expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
-import { modelStepCrashes } from "../models/testHooks";
+import { failNext } from "../lib/faults.testing";
 import { estimateCallUsage } from "../models/tokenCount";
 import { fixtureText } from "../models/wire/providerServer.testing";
 import { parseExposition, valueOf } from "../ops/prometheus.testing";
@@ -118,7 +118,7 @@ test("a server that ignores max_tokens and reports no usage is cut off at the ou
 test("a call that died after saving its reply is not repeated, and its replay is still charged (estimated) when the provider reported no usage", WIRE_TEST, async () => {
   const { t, user, thread, server } = await turnOn("openai");
   server.setDefault("openai.chat", { fixture: "openai-chat-text-no-usage.sse" });
-  modelStepCrashes.afterReplySaved = 1;
+  failNext("model.afterReplySaved", 1);
   try {
     const { interactionId } = await send(user, thread.threadId, QUESTION);
     expect((await endedTurn(user, thread.threadId)).status).toBe("completed");
@@ -130,6 +130,6 @@ test("a call that died after saving its reply is not repeated, and its replay is
     const [step] = (await stepsOf(t, interactionId)).filter((s) => s.kind === "llm");
     expect(step).toMatchObject({ attempt: 2, status: "succeeded", usageEstimated: true });
   } finally {
-    modelStepCrashes.afterReplySaved = 0;
+    failNext("model.afterReplySaved", 0);
   }
 });

@@ -5,9 +5,9 @@
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api, internal } from "../_generated/api";
+import { failNext } from "../lib/faults.testing";
 import { asAdmin, asMember, codeOf, newHarness, type Harness } from "../test.setup";
 import { clerkEvents, send, TEST_SECRET, useSecrets } from "./signing.testing";
-import { clerkProcessingFaults } from "./testHooks";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -16,7 +16,7 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
   vi.unstubAllEnvs();
-  clerkProcessingFaults.failNextAttempts = 0;
+  failNext("clerk.applyEvent", 0);
 });
 
 async function settle(t: Harness) {
@@ -222,7 +222,7 @@ test("user.deleted: user-scoped knowledge is hard-deleted in every account, cont
 
 test("processing that throws is retried with backoff and recorded on the event; when retries run out it is failed until an admin retries it", async () => {
   const t = newHarness();
-  clerkProcessingFaults.failNextAttempts = 2;
+  failNext("clerk.applyEvent", 2);
   await deliverAll(t, clerkEvents.user("user.created", "user_retry", { first: "Flaky" }));
   const [retried] = await t.run(async (ctx) => ctx.db.query("clerkEvents").collect());
   expect(retried).toMatchObject({ status: "processed", attempts: 3, outcome: "user.created" });
@@ -230,7 +230,7 @@ test("processing that throws is retried with backoff and recorded on the event; 
   expect(await profile(t, "user_retry")).toMatchObject({ name: "Flaky" });
 
   const errors = vi.spyOn(console, "error").mockImplementation(() => {});
-  clerkProcessingFaults.failNextAttempts = 100;
+  failNext("clerk.applyEvent", 100);
   const svixId = "msg_fails";
   await send(t, clerkEvents.user("user.created", "user_broken", { first: "Broken" }), { svixId });
   await settle(t);
@@ -240,7 +240,7 @@ test("processing that throws is retried with backoff and recorded on the event; 
   expect(await profile(t, "user_broken")).toBeNull();
   expect(errors.mock.calls.map(String).join("\n")).toContain("clerk.event_failed");
 
-  clerkProcessingFaults.failNextAttempts = 0;
+  failNext("clerk.applyEvent", 0);
   expect(await admin.client.mutation(api.clerk.events.retry, { svixId })).toEqual({ requeued: true });
   await settle(t);
   const detail = await admin.client.query(api.clerk.events.get, { svixId });

@@ -21,9 +21,9 @@ import {
   upsertClerkUser,
   type Provenance,
 } from "../tenancy/lifecycle";
+import { faultAt } from "../lib/faults";
 import { MalformedEvent, parseClerkEvent, type ClerkChange } from "./payloads";
 import { clerkPool, PROCESSING_RETRY } from "./pool";
-import { clerkProcessingFaults } from "./testHooks";
 
 const MAX_ERROR_LENGTH = 1_000;
 
@@ -57,10 +57,7 @@ export const applyEvent = internalMutation({
   handler: async (ctx, { eventId }) => {
     const event = await ctx.db.get("clerkEvents", eventId);
     if (event === null || event.status !== "pending") return null;
-    if (clerkProcessingFaults.failNextAttempts > 0) {
-      clerkProcessingFaults.failNextAttempts--;
-      throw new Error("Injected Clerk processing fault");
-    }
+    if (faultAt("clerk.applyEvent")) throw new Error("Injected Clerk processing fault");
     let change: ClerkChange;
     try {
       change = parseClerkEvent(JSON.parse(event.body), event.sentAt);

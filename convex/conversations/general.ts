@@ -12,7 +12,7 @@ import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated
 import { agentBySlug } from "../agents/builder";
 import { DEFAULT_TEMPLATE_SLUG } from "../agents/templateCatalogue";
 import { insertThread } from "../chat/threadRows";
-import { membershipOf } from "../tenancy/identity";
+import { membershipOf } from "../tenancy/memberships";
 
 export const GENERAL_TITLE = "General";
 

@@ -39,6 +39,7 @@ export const vCapability = v.object({
     v.object({
       tool_kind: v.union(v.literal("builtin"), v.literal("agent"), v.literal("http"), v.literal("mcp")),
       trust_level: v.string(),
+      /** The tool's JSON Schema for its arguments: arbitrary JSON by nature. */
       parameters: v.any(),
       account_owned: v.boolean(),
       endpoint: v.optional(v.object({ url: v.string(), method: v.string() })),

@@ -9,13 +9,13 @@
 import { afterEach, expect, test } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { offlineModelOverrides } from "../models/testHooks";
+import { offlineModel } from "../lib/faults.testing";
 import { newHarness, type Harness } from "../test.setup";
 import type { InteractionView } from "./interactions";
 import { adminWithKey, agentIdOf, createKey, request, rowCounts } from "./testkit.testing";
 
 afterEach(() => {
-  offlineModelOverrides.options = undefined;
+  offlineModel.options = undefined;
   delete process.env.HARNESS_API_WAIT_MS;
 });
 
@@ -65,7 +65,7 @@ test("a model turn within the wait answers 200 with the offline model's answer a
   expect(answer.status).toBe(200);
   const view = answer.body.data as InteractionView;
   expect(view.status).toBe("completed");
-  expect(view.answer).toMatch(/^Sure — here is my take on “Tell me about durable workflows”\./);
+  expect(view.answer).toMatch(/^I'm the built-in offline model: I work without any network connection, so I can't give you a real answer to that\.\n\nHere I can pass work to the researcher and the writer /);
   expect(view.cost.model_calls).toBe(1);
   expect(view.cost.tokens_out).toBeGreaterThan(0);
   expect(view.ended_at).not.toBeNull();
@@ -75,7 +75,7 @@ test("a slow turn answers 202 with the interaction to poll; polling shows status
   const t = newHarness();
   const { secret } = await adminWithKey(t);
   // Slow model, short wait (the deployment's setting).
-  offlineModelOverrides.options = { chunkDelayMs: 200 };
+  offlineModel.options = { chunkDelayMs: 200 };
   process.env.HARNESS_API_WAIT_MS = "300";
   const started = Date.now();
   const accepted = await request(t, "POST", "/v1/channels/researcher/messages", { key: secret, body: { text: "Explain tides to me in detail" } });
@@ -88,7 +88,7 @@ test("a slow turn answers 202 with the interaction to poll; polling shows status
 
   const view = await pollUntilEnded(t, secret, data.poll_url);
   expect(view).toMatchObject({ interaction_id: data.interaction_id, conversation_id: data.conversation_id, status: "completed", error: null });
-  expect(view.answer).toMatch(/tides/);
+  expect(view.answer).toContain("Here I can tell the time in a city (“what time is it in Tokyo?”) and search the knowledge base (“search for …”).");
   expect(view.cost.tokens_in).toBeGreaterThan(0);
   expect(view.cost.model_calls).toBe(1);
 

@@ -7,15 +7,17 @@
  * run on a seeded generator); the insert happens in `insertKey`, which checks
  * the caller's admin role again.
  */
+import { pick } from "convex-helpers";
 import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation } from "../_generated/server";
 import { fieldChanges } from "../audit/diff";
-import { writeAudit } from "../audit/log";
+import { writeAudit } from "../audit/write";
 import { fail } from "../lib/errors";
 import { accountAction, accountMutation, accountQuery } from "../lib/functions";
 import { assertActive, requireMembership } from "../tenancy/identity";
+import { httpApiTables } from "./schema";
 import { displayPrefixOf, generateSecret, hashSecret } from "./secrets";
 import { vApiPermission } from "./validators";
 
@@ -29,20 +31,26 @@ const RATE_BOUNDS = { requests: [1, 10_000], periodSeconds: [1, 86_400] } as con
 
 const vRateLimitInput = v.object({ requests: v.number(), periodSeconds: v.number() });
 
+/**
+ * A key as admins see it: the row's fields (httpApi/schema.ts) named one by one, never
+ * `secretHash`. `displayPrefix`: `thk_` and the first characters of the secret, enough to
+ * recognise it, not to use it. The rate limit is shown per second, as it is entered.
+ */
 export const vPublicApiKey = v.object({
   keyId: v.id("apiKeys"),
-  name: v.string(),
-  /** `thk_` and the first characters of the secret: enough to recognise it, not to use it. */
-  displayPrefix: v.string(),
-  permission: vApiPermission,
-  agentId: v.optional(v.id("agents")),
+  ...pick(httpApiTables.apiKeys.validator.fields, [
+    "name",
+    "displayPrefix",
+    "permission",
+    "agentId",
+    "createdBy",
+    "createdAt",
+    "expiresAt",
+    "revokedAt",
+    "lastUsedAt",
+  ]),
   rateLimit: vRateLimitInput,
   status: v.union(v.literal("active"), v.literal("revoked"), v.literal("expired")),
-  createdBy: v.id("userProfiles"),
-  createdAt: v.number(),
-  expiresAt: v.optional(v.number()),
-  revokedAt: v.optional(v.number()),
-  lastUsedAt: v.optional(v.number()),
 });
 export type PublicApiKey = Infer<typeof vPublicApiKey>;
 

@@ -9,7 +9,8 @@ import { paginationOptsValidator, paginationResultValidator } from "convex/serve
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
-import { actorOf, requireReason, writeAudit } from "../audit/log";
+import { actorOf } from "../audit/log";
+import { requireReason, writeAudit } from "../audit/write";
 import { approvalEventName } from "../chat/turn";
 import { fail } from "../lib/errors";
 import { workflow } from "../lib/workflow";
@@ -91,7 +92,7 @@ export async function applyDecision(ctx: MutationCtx, approval: Doc<"approvals">
     ...(decision.reason ? { reason: decision.reason } : {}),
   });
   await workflow.sendEvent(ctx, {
-    workflowId: approval.workflowId as never,
+    workflowId: approval.workflowId,
     name: approvalEventName(approval._id),
     value: { approved: decision.approve, ...(decision.reason ? { reason: decision.reason } : {}) },
   });

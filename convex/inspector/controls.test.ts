@@ -6,7 +6,7 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { messagesOf, send, settle, userWithThread } from "../chat/testkit.testing";
-import { modelPriceOverrides, offlineModelOverrides } from "../models/testHooks";
+import { offlineModel, resetFaults, setModelPrice } from "../lib/faults.testing";
 import { asAdmin, codeOf, newHarness, type Harness } from "../test.setup";
 import { planRestart, planResume } from "./recovery";
 import type { JournalStep } from "./timeline";
@@ -14,8 +14,7 @@ import type { JournalStep } from "./timeline";
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
   vi.useRealTimers();
-  offlineModelOverrides.options = undefined;
-  delete modelPriceOverrides.offline;
+  resetFaults();
 });
 
 async function stepsOf(t: Harness, interactionId: Id<"interactions">) {
@@ -24,12 +23,12 @@ async function stepsOf(t: Harness, interactionId: Id<"interactions">) {
 
 /** A turn whose model provider keeps failing (4 attempts, all 429): the run fails at `llm#0`. */
 async function failedTurn(t: Harness) {
-  modelPriceOverrides.offline = { input: 2, output: 8, cachedInput: 0.5 };
+  setModelPrice("offline", { input: 2, output: 8, cachedInput: 0.5 });
   const { user, thread } = await userWithThread(t, { orgId: "org_c", role: "admin" });
-  offlineModelOverrides.options = { faults: { failNextCalls: 4, error: "429" } };
+  offlineModel.options = { faults: { failNextCalls: 4, error: "429" } };
   const { interactionId } = await send(user, thread.threadId, "Give me three facts about tides");
   await settle(t);
-  offlineModelOverrides.options = undefined;
+  offlineModel.options = undefined;
   return { user, thread, interactionId };
 }
 
@@ -120,7 +119,7 @@ test("restart re-runs a failed run from its first step (a platform admin, audite
 
 test("a run the budget refused: raise the budget, then resume at the refused reservation", async () => {
   const t = newHarness();
-  modelPriceOverrides.offline = { input: 2, output: 8, cachedInput: 0.5 };
+  setModelPrice("offline", { input: 2, output: 8, cachedInput: 0.5 });
   const { user, thread } = await userWithThread(t, { orgId: "org_c", role: "admin" });
   await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "total", capUsd: 0.000001 });
   const { interactionId } = await send(user, thread.threadId, "Give me three facts about tides");

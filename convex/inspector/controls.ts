@@ -10,7 +10,8 @@
 import { v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
-import { actorOf, requireReason, writeAudit } from "../audit/log";
+import { actorOf } from "../audit/log";
+import { requireReason, writeAudit } from "../audit/write";
 import { endRun, isEnded } from "../chat/turnSteps";
 import { vErrorInfo, vStepKind, vStepStatus } from "../chat/validators";
 import { fail } from "../lib/errors";
@@ -97,8 +98,8 @@ export const cancelRun = inspectorMutation({
     if (run.kind === "job") fail("conflict", JOB_REFUSAL);
     if (isEnded(run)) return { cancelled: false, status: run.status };
     // The workflow may have finished a moment ago (its onComplete not yet run): cancel only what still runs.
-    if (run.workflowId && (await workflow.status(ctx, run.workflowId as never)).type === "inProgress") {
-      await workflow.cancel(ctx, run.workflowId as never);
+    if (run.workflowId && (await workflow.status(ctx, run.workflowId)).type === "inProgress") {
+      await workflow.cancel(ctx, run.workflowId);
     }
     await endRun(ctx, run, { status: "cancelled" });
     await audit(ctx, ctx.caller, run, "run.cancel", why, {});
@@ -108,6 +109,8 @@ export const cancelRun = inspectorMutation({
 
 async function restartFrom(ctx: MutationCtx, run: Doc<"interactions">, plan: Plan): Promise<Extract<Plan, { allowed: true }>> {
   if (!plan.allowed) fail("conflict", plan.reason);
+  // Already refused by the plan (recovery.ts); checked again so the id is known to be there.
+  if (run.workflowId === undefined) fail("conflict", "This run never started a workflow.");
   await ctx.db.patch("interactions", run._id, {
     status: "running",
     error: undefined,
@@ -116,7 +119,7 @@ async function restartFrom(ctx: MutationCtx, run: Doc<"interactions">, plan: Pla
     // Reservations are keyed by generation: the re-run reserves afresh.
     generation: run.generation + 1,
   });
-  await workflow.restart(ctx, run.workflowId as never, { from: plan.from, startAsync: true });
+  await workflow.restart(ctx, run.workflowId, { from: plan.from, startAsync: true });
   return plan;
 }
 

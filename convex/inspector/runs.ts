@@ -7,6 +7,7 @@ import { listUIMessages, syncStreams, vStreamArgs } from "@convex-dev/agent";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { components } from "../_generated/api";
+import { vUIMessagesPage } from "../lib/threadMessages";
 import { Names } from "./names";
 import { pageOfRuns, publicRun, runInAccount } from "./runRows";
 import { inspectorQuery } from "./staff";
@@ -48,7 +49,7 @@ export const getRun = inspectorQuery({
  */
 export const runMessages = inspectorQuery({
   args: { interactionId: v.id("interactions"), paginationOpts: paginationOptsValidator, streamArgs: v.optional(vStreamArgs) },
-  returns: v.any(),
+  returns: vUIMessagesPage,
   handler: async (ctx, { accountId, interactionId, paginationOpts, streamArgs }) => {
     const run = await runInAccount(ctx, accountId, interactionId);
     const thread = await ctx.db.get("threads", run.threadId);

@@ -5,13 +5,13 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import { send, settle, userWithThread } from "../chat/testkit.testing";
-import { modelPriceOverrides } from "../models/testHooks";
+import { setModelPrice } from "../lib/faults.testing";
 import { newHarness } from "../test.setup";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
   vi.useRealTimers();
-  delete modelPriceOverrides.offline;
+  setModelPrice("offline", undefined);
 });
 
 test("a turn with a tool call: every step in order, the tool's record, its messages, agent version, journal reconciled", async () => {
@@ -52,7 +52,7 @@ test("a turn with a tool call: every step in order, the tool's record, its messa
 });
 
 test("a delegation: the tree shows the child with its status and cost; the child's own timeline links back", async () => {
-  modelPriceOverrides.offline = { input: 2, output: 8, cachedInput: 0.5 };
+  setModelPrice("offline", { input: 2, output: 8, cachedInput: 0.5 });
   const t = newHarness();
   const { user, thread } = await userWithThread(t, { orgId: "org_t", role: "admin" });
   await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "total", capUsd: 100 });

@@ -14,6 +14,7 @@
  * checks, settles, completion) are `bookkeeping`.
  */
 import type { MessageDoc } from "@convex-dev/agent";
+import type { WorkflowId } from "@convex-dev/workflow";
 import { components } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
@@ -52,9 +53,9 @@ function modelOutcomeOf(name: string, result: { kind: string; returnValue?: unkn
   return typeof kind === "string" ? { modelOutcome: kind } : undefined;
 }
 
-export async function readJournal(ctx: QueryCtx, workflowId: string | undefined): Promise<{ steps: JournalStep[]; truncated: boolean }> {
+export async function readJournal(ctx: QueryCtx, workflowId: WorkflowId | undefined): Promise<{ steps: JournalStep[]; truncated: boolean }> {
   if (workflowId === undefined) return { steps: [], truncated: false };
-  const page = await workflow.listSteps(ctx, workflowId as never, {
+  const page = await workflow.listSteps(ctx, workflowId, {
     order: "asc",
     paginationOpts: { numItems: TIMELINE_LIMITS.journal, cursor: null },
   });
@@ -74,9 +75,9 @@ export async function readJournal(ctx: QueryCtx, workflowId: string | undefined)
   return { steps, truncated: !page.isDone };
 }
 
-export async function workflowState(ctx: QueryCtx, workflowId: string | undefined): Promise<RunTimeline["workflow"]> {
+export async function workflowState(ctx: QueryCtx, workflowId: WorkflowId | undefined): Promise<RunTimeline["workflow"]> {
   if (workflowId === undefined) return { status: "none" };
-  const status = await workflow.status(ctx, workflowId as never);
+  const status = await workflow.status(ctx, workflowId);
   switch (status.type) {
     case "inProgress":
       return { workflowId, status: "inProgress" };

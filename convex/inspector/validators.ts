@@ -1,15 +1,19 @@
 /**
  * What the run inspector returns, as validators with their types beside
- * them. Run fields are derived from the `interactions` table's own
- * validators, so a new run kind or status (e.g. jobs) flows through.
+ * them. Fields stored on a run, a step or a tool call are picked from the
+ * `interactions`, `steps` and `toolCalls` tables' own validators, so a new
+ * run kind or status (e.g. jobs) or a changed field flows through.
  */
+import { vWorkflowId } from "@convex-dev/workflow";
+import { pick } from "convex-helpers";
 import { v, type Infer } from "convex/values";
 import { vChannel } from "../agents/channels";
 import { vAgentSnapshot } from "../agents/versions";
 import { chatTables } from "../chat/schema";
-import { vContextEntry, vErrorInfo, vProviderRetry, vStepKind, vStepStatus, vToolCallStatus } from "../chat/validators";
 
 const runFields = chatTables.interactions.validator.fields;
+const stepFields = chatTables.steps.validator.fields;
+const toolCallFields = chatTables.toolCalls.validator.fields;
 export const vRunKind = runFields.kind;
 export type RunKind = Infer<typeof vRunKind>;
 export const vRunStatus = runFields.status;
@@ -18,33 +22,35 @@ export type RunStatus = Infer<typeof vRunStatus>;
 /** One row of the run list (and the head of a run's timeline). Money in USD. */
 export const vRunRow = v.object({
   interactionId: v.id("interactions"),
-  kind: vRunKind,
-  status: vRunStatus,
-  agentId: v.id("agents"),
+  ...pick(runFields, [
+    "kind",
+    "status",
+    "agentId",
+    "agentVersion",
+    "userId",
+    "threadId",
+    "modelLabel",
+    "createdAt",
+    "startedAt",
+    "endedAt",
+    "tokensIn",
+    "tokensOut",
+    "llmCalls",
+    "depth",
+    "parentInteractionId",
+    "rootInteractionId",
+    "error",
+    "failedStepKey",
+  ]),
   agentName: v.string(),
-  agentVersion: v.number(),
-  userId: v.id("userProfiles"),
   userName: v.string(),
-  threadId: v.id("threads"),
   /** Where the run started: the app, the HTTP API, Telegram or email (a delegate: its root's). */
   channel: vChannel,
-  modelLabel: v.string(),
-  createdAt: v.number(),
-  startedAt: v.optional(v.number()),
-  endedAt: v.optional(v.number()),
   /** From start (or creation) to end; absent while the run is going. */
   durationMs: v.optional(v.number()),
-  tokensIn: v.number(),
-  tokensOut: v.number(),
-  llmCalls: v.number(),
   costUsd: v.number(),
   /** Own cost plus every descendant's that has reported back. */
   treeCostUsd: v.number(),
-  depth: v.number(),
-  parentInteractionId: v.optional(v.id("interactions")),
-  rootInteractionId: v.optional(v.id("interactions")),
-  error: v.optional(vErrorInfo),
-  failedStepKey: v.optional(v.string()),
 });
 export type RunRow = Infer<typeof vRunRow>;
 
@@ -63,37 +69,33 @@ export const vJournalStatus = v.union(v.literal("inProgress"), v.literal("succes
 /** One of our step rows, with what the workflow's journal says about it. */
 export const vTimelineStep = v.object({
   stepId: v.id("steps"),
-  index: v.number(),
-  key: v.string(),
-  kind: vStepKind,
-  name: v.string(),
-  status: vStepStatus,
-  /** Attempts so far, across retries, resumes and restarts. */
-  attempt: v.number(),
-  startedAt: v.number(),
-  endedAt: v.optional(v.number()),
-  durationMs: v.optional(v.number()),
-  tokensIn: v.optional(v.number()),
-  tokensOut: v.optional(v.number()),
-  /** Model calls: the provider reported no usage; the tokens were counted by the harness (shown "≈"). */
-  usageEstimated: v.optional(v.boolean()),
+  /**
+   * As the step row has them. `attempt`: attempts so far, across retries,
+   * resumes and restarts; `usageEstimated`: the provider reported no usage, the
+   * tokens were counted by the harness (shown "≈"); `retry`: a failed attempt
+   * tried again at `retry.at` (model calls).
+   */
+  ...pick(stepFields, [
+    "index",
+    "key",
+    "kind",
+    "name",
+    "status",
+    "attempt",
+    "startedAt",
+    "endedAt",
+    "durationMs",
+    "tokensIn",
+    "tokensOut",
+    "usageEstimated",
+    "error",
+    "retry",
+    "detail",
+    "contextEntries",
+  ]),
   costUsd: v.optional(v.number()),
-  error: v.optional(vErrorInfo),
-  /** A failed attempt that is tried again at `retry.at` (model calls). */
-  retry: v.optional(vProviderRetry),
-  detail: v.optional(v.string()),
-  contextEntries: v.optional(v.array(vContextEntry)),
   /** Tool steps: the idempotency record (arguments, outcome, executions). */
-  toolCall: v.optional(
-    v.object({
-      toolSlug: v.string(),
-      args: v.string(),
-      status: vToolCallStatus,
-      attempts: v.number(),
-      result: v.optional(v.string()),
-      error: v.optional(v.string()),
-    }),
-  ),
+  toolCall: v.optional(v.object(pick(toolCallFields, ["toolSlug", "args", "status", "attempts", "result", "error"]))),
   /**
    * External calls (http and mcp tool steps): the request as sent — method and
    * URL, the query string and any credentials redacted, headers never — and the
@@ -119,19 +121,11 @@ export type TimelineStep = Infer<typeof vTimelineStep>;
 /** A run below this one in the delegation tree. */
 export const vTreeNode = v.object({
   interactionId: v.id("interactions"),
-  parentInteractionId: v.optional(v.id("interactions")),
-  depth: v.number(),
+  /** `parentToolCallId`: the parent's tool call this child answers. */
+  ...pick(runFields, ["parentInteractionId", "depth", "status", "tokensIn", "tokensOut", "createdAt", "endedAt", "error", "parentToolCallId"]),
   agentName: v.string(),
-  status: vRunStatus,
-  tokensIn: v.number(),
-  tokensOut: v.number(),
   costUsd: v.number(),
   treeCostUsd: v.number(),
-  createdAt: v.number(),
-  endedAt: v.optional(v.number()),
-  error: v.optional(vErrorInfo),
-  /** The parent's tool call this child answers. */
-  parentToolCallId: v.optional(v.string()),
 });
 export type TreeNode = Infer<typeof vTreeNode>;
 
@@ -181,7 +175,7 @@ export const vReconciliation = v.object({
 });
 
 export const vWorkflowState = v.object({
-  workflowId: v.optional(v.string()),
+  workflowId: v.optional(vWorkflowId),
   status: v.union(v.literal("none"), v.literal("inProgress"), v.literal("completed"), v.literal("failed"), v.literal("canceled")),
   error: v.optional(v.string()),
 });

@@ -7,14 +7,14 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { userWithThread } from "../chat/testkit.testing";
+import { failNext, resetFaults } from "../lib/faults.testing";
 import { asMember, asUser, codeOf, newHarness } from "../test.setup";
-import { jobFaults, resetJobHooks } from "./testHooks";
 import { jobRow, settle, startJob } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
   vi.useRealTimers();
-  resetJobHooks();
+  resetFaults();
 });
 
 type Caller = Awaited<ReturnType<typeof asUser>>;
@@ -32,7 +32,7 @@ test("another account's job is not found, through its own account or the other o
   const t = newHarness();
   const alice = await asUser(t);
   const bob = await asUser(t);
-  jobFaults["summarize:work"] = { throwTimes: 100 };
+  failNext("job.step", 100, "summarize:work");
   const jobId = await startJob(alice, { type: "summarize", input: "Alice's secret plans" });
   await settle(t);
   expect((await jobRow(t, jobId)).state).toBe("failed");

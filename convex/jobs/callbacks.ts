@@ -6,7 +6,7 @@
  * an error, or the timeout — sends the event; anything after changes nothing
  * and says so.
  */
-import type { EventId, WorkflowId } from "@convex-dev/workflow";
+import { vEventId, vWorkflowId } from "@convex-dev/workflow";
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
@@ -35,13 +35,13 @@ function newCallId(): string {
 }
 
 async function sendOutcome(ctx: MutationCtx, callback: Doc<"jobCallbacks">, outcome: CallbackOutcome) {
-  await workflow.sendEvent(ctx, { id: callback.eventId as EventId<string>, validator: vCallbackOutcome, value: outcome });
+  await workflow.sendEvent(ctx, { id: callback.eventId, validator: vCallbackOutcome, value: outcome });
 }
 
 /** The wait begins: a fresh call id, its event, its timeout; the job is `waiting`. */
 export const register = internalMutation({
-  args: { jobId: v.id("jobs"), stepKey: v.string(), workflowId: v.string() },
-  returns: v.union(v.object({ ok: v.literal(false) }), v.object({ ok: v.literal(true), eventId: v.string(), callId: v.string() })),
+  args: { jobId: v.id("jobs"), stepKey: v.string(), workflowId: vWorkflowId },
+  returns: v.union(v.object({ ok: v.literal(false) }), v.object({ ok: v.literal(true), eventId: vEventId(), callId: v.string() })),
   handler: async (ctx, { jobId, stepKey, workflowId }) => {
     const job = await loadJob(ctx, jobId);
     if (isEnded(job)) return { ok: false as const };
@@ -50,7 +50,7 @@ export const register = internalMutation({
     const leftMs = (job.deadlineAt ?? now + job.timeoutMs) - now;
     const timeoutMs = Math.max(MIN_WAIT_MS, Math.min(policyMs, leftMs));
     const callId = newCallId();
-    const eventId = await workflow.createEvent(ctx, { name: `callback:${callId}`, workflowId: workflowId as WorkflowId });
+    const eventId = await workflow.createEvent(ctx, { name: `callback:${callId}`, workflowId });
     await beginJobStep(ctx, job, { key: stepKey, name: "Wait for callback", kind: "wait", status: "waiting" });
     const callbackId = await ctx.db.insert("jobCallbacks", {
       callId,

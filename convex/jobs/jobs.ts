@@ -4,6 +4,7 @@
  * beginning. Account admins may read and act on every job of the account.
  * Every action is recorded in the audit log (convex/audit: who, when, what, why).
  */
+import { pick } from "convex-helpers";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
@@ -13,6 +14,7 @@ import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { jobForCaller } from "./access";
 import { cancelJob, createJob, JOB_TARGET, labelOf, restartJob, resumeJob, startRefusal, type Actor } from "./model";
+import { jobTables } from "./schema";
 import { JOB_TYPE_NAMES, jobType } from "./types";
 import { requireAvailableAgent } from "../teams/availability";
 import {
@@ -23,37 +25,37 @@ import {
   MAX_TIMEOUT_MS,
   MIN_EVERY_MS,
   MIN_TIMEOUT_MS,
-  vJobError,
-  vJobSchedule,
-  vJobSource,
-  vJobState,
-  vJobStepKind,
-  vJobStepStatus,
 } from "./validators";
+
+const jobFields = jobTables.jobs.validator.fields;
 
 export const vJobView = v.object({
   jobId: v.id("jobs"),
-  type: v.string(),
+  /** As the job row has them (jobs/schema.ts says what each means). */
+  ...pick(jobFields, [
+    "type",
+    "state",
+    "source",
+    "input",
+    "agentId",
+    "agentVersion",
+    "threadId",
+    "interactionId",
+    "parentJobId",
+    "createdAt",
+    "runAt",
+    "startedAt",
+    "endedAt",
+    "attempts",
+    "timeoutMs",
+    "result",
+    "hasUsefulOutput",
+    "error",
+    "schedule",
+  ]),
   label: v.string(),
-  state: vJobState,
-  source: vJobSource,
-  input: v.optional(v.string()),
-  ownerId: v.id("userProfiles"),
-  agentId: v.optional(v.id("agents")),
-  threadId: v.optional(v.id("threads")),
-  interactionId: v.optional(v.id("interactions")),
-  parentJobId: v.optional(v.id("jobs")),
-  createdAt: v.number(),
-  runAt: v.number(),
-  startedAt: v.optional(v.number()),
-  endedAt: v.optional(v.number()),
-  attempts: v.number(),
-  timeoutMs: v.number(),
-  result: v.optional(v.string()),
-  hasUsefulOutput: v.boolean(),
-  error: v.optional(vJobError),
+  ownerId: jobFields.userId,
   progress: v.object({ done: v.number(), total: v.number() }),
-  schedule: v.optional(vJobSchedule),
   canCancel: v.boolean(),
   canResume: v.boolean(),
   canRestart: v.boolean(),
@@ -72,6 +74,7 @@ export function jobView(job: Doc<"jobs">): JobView {
     ...(job.input !== undefined ? { input: job.input } : {}),
     ownerId: job.userId,
     ...(job.agentId ? { agentId: job.agentId } : {}),
+    ...(job.agentVersion !== undefined ? { agentVersion: job.agentVersion } : {}),
     ...(job.threadId ? { threadId: job.threadId } : {}),
     ...(job.interactionId ? { interactionId: job.interactionId } : {}),
     ...(job.parentJobId ? { parentJobId: job.parentJobId } : {}),
@@ -189,18 +192,9 @@ export const list = accountQuery({
   },
 });
 
-const vJobStepView = v.object({
-  key: v.string(),
-  name: v.string(),
-  kind: vJobStepKind,
-  status: vJobStepStatus,
-  attempt: v.number(),
-  startedAt: v.number(),
-  endedAt: v.optional(v.number()),
-  durationMs: v.optional(v.number()),
-  error: v.optional(v.object({ code: v.string(), message: v.string() })),
-  detail: v.optional(v.string()),
-});
+const vJobStepView = v.object(
+  pick(jobTables.jobSteps.validator.fields, ["key", "name", "kind", "status", "attempt", "startedAt", "endedAt", "durationMs", "error", "detail"]),
+);
 
 /** An entry of the job's audit trail (from the audit log). */
 const vJobEventView = v.object({

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api, internal } from "../_generated/api";
 import { assistantOf, userWithThread } from "../chat/testkit.testing";
 import { asAdmin, asUser, codeOf, newHarness } from "../test.setup";
-import { isPlatformPaused, KILL_BATCH } from "./model";
+import { isPlatformPaused } from "../ops/paused";
+import { KILL_BATCH } from "./model";
 import { drive, jobRow, settle, startJob, workflowStatus } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
@@ -25,12 +26,12 @@ test("a platform pause cancels every pending and waiting job in batches; new job
   expect((await jobRow(t, waiting)).state).toBe("waiting");
 
   // Only platform admins hold the switch.
-  expect(await codeOf(user.client.mutation(api.jobs.platform.setPlatformPaused, { paused: true }))).toBe("forbidden");
-  expect(await admin.client.mutation(api.jobs.platform.setPlatformPaused, { paused: true, reason: "incident 42" })).toEqual({
+  expect(await codeOf(user.client.mutation(api.ops.pause.setPlatformPaused, { paused: true }))).toBe("forbidden");
+  expect(await admin.client.mutation(api.ops.pause.setPlatformPaused, { paused: true, reason: "incident 42" })).toEqual({
     paused: true,
     changed: true,
   });
-  expect(await user.client.query(api.jobs.platform.status, {})).toEqual({ paused: true });
+  expect(await user.client.query(api.ops.pause.status, {})).toEqual({ paused: true });
   expect(await t.run(async (ctx) => isPlatformPaused(ctx))).toBe(true);
   await drive(t); // The batches run; the jobs' own start times have not come.
   for (const jobId of [...pending, waiting]) {
@@ -47,7 +48,7 @@ test("a platform pause cancels every pending and waiting job in batches; new job
   expect(await codeOf(user.client.mutation(api.jobs.jobs.resume, { accountId: user.accountId, jobId: waiting }))).toBe("conflict");
   expect(await codeOf(user.client.mutation(api.jobs.jobs.restart, { accountId: user.accountId, jobId: waiting }))).toBe("policy_denied");
 
-  await admin.client.mutation(api.jobs.platform.setPlatformPaused, { paused: false });
+  await admin.client.mutation(api.ops.pause.setPlatformPaused, { paused: false });
   await settle(t); // Their start times come and go: still cancelled.
   const states = await t.run(async (ctx) => (await ctx.db.query("jobs").collect()).map((j) => j.state));
   expect(new Set(states)).toEqual(new Set(["cancelled"]));

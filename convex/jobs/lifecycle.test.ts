@@ -5,20 +5,20 @@
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
+import { failNext, passes, passesByKey, resetFaults } from "../lib/faults.testing";
 import { asUser, codeOf, newHarness } from "../test.setup";
-import { jobFaults, jobStepRuns, resetJobHooks } from "./testHooks";
 import { detail, drive, jobRow, settle, startJob, workflowStatus } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
   vi.useRealTimers();
-  resetJobHooks();
+  resetFaults();
 });
 
 test("a step that throws twice then succeeds: retried with backoff, the job resolves once", async () => {
   const t = newHarness();
   const user = await asUser(t);
-  jobFaults["summarize:work"] = { throwTimes: 2 };
+  failNext("job.step", 2, "summarize:work");
   const jobId = await startJob(user, { type: "summarize", input: "Revenue grew in the third quarter while costs fell." });
   await settle(t);
   const { job, steps } = await detail(user, jobId);
@@ -29,7 +29,7 @@ test("a step that throws twice then succeeds: retried with backoff, the job reso
     ["work", "succeeded", 3],
     ["finish", "succeeded", 1],
   ]);
-  expect(jobStepRuns).toEqual({ "summarize:prepare": 1, "summarize:work": 3, "summarize:finish": 1 });
+  expect(passesByKey("job.step")).toEqual({ "summarize:prepare": 1, "summarize:work": 3, "summarize:finish": 1 });
   expect(job.startedAt).toBeDefined();
   expect(job.endedAt).toBeGreaterThanOrEqual(job.startedAt!);
 });
@@ -37,7 +37,7 @@ test("a step that throws twice then succeeds: retried with backoff, the job reso
 test("a step that always throws fails the job naming it; resume re-runs only that step and what follows", async () => {
   const t = newHarness();
   const user = await asUser(t);
-  jobFaults["summarize:work"] = { throwTimes: 100 };
+  failNext("job.step", 100, "summarize:work");
   const jobId = await startJob(user, { type: "summarize", input: "Quarterly numbers" });
   await settle(t);
   let view = await detail(user, jobId);
@@ -45,10 +45,10 @@ test("a step that always throws fails the job naming it; resume re-runs only tha
   expect(view.job.error).toMatchObject({ code: "step_failed", step: "work" });
   expect(view.job.error!.message).toMatch(/“work” failed after 4 attempts: Injected fault in work/);
   expect(view.steps.find((s) => s.key === "work")).toMatchObject({ status: "failed", attempt: 4 });
-  expect(jobStepRuns).toEqual({ "summarize:prepare": 1, "summarize:work": 4 });
+  expect(passesByKey("job.step")).toEqual({ "summarize:prepare": 1, "summarize:work": 4 });
 
   // Nothing to resume on a job that is not failed; the owner resumes with a reason.
-  jobFaults["summarize:work"] = { throwTimes: 0 };
+  failNext("job.step", 0, "summarize:work");
   expect(await user.client.mutation(api.jobs.jobs.resume, { accountId: user.accountId, jobId, reason: "provider is back" })).toEqual({
     fromStep: "work",
   });
@@ -58,7 +58,7 @@ test("a step that always throws fails the job naming it; resume re-runs only tha
   expect(view.job).toMatchObject({ state: "resolved", attempts: 2, progress: { done: 3, total: 3 } });
   expect(view.job.error).toBeUndefined();
   // prepare did not run again; work ran once more; finish once.
-  expect(jobStepRuns).toEqual({ "summarize:prepare": 1, "summarize:work": 5, "summarize:finish": 1 });
+  expect(passesByKey("job.step")).toEqual({ "summarize:prepare": 1, "summarize:work": 5, "summarize:finish": 1 });
   expect(view.steps.map((s) => [s.key, s.status, s.attempt])).toEqual([
     ["prepare", "succeeded", 1],
     ["work", "succeeded", 5],
@@ -74,16 +74,16 @@ test("a step that always throws fails the job naming it; resume re-runs only tha
 test("restart runs every step again from the beginning, recorded in the audit log", async () => {
   const t = newHarness();
   const user = await asUser(t);
-  jobFaults["summarize:work"] = { throwTimes: 100 };
+  failNext("job.step", 100, "summarize:work");
   const jobId = await startJob(user, { type: "summarize", input: "Board minutes" });
   await settle(t);
   expect((await jobRow(t, jobId)).state).toBe("failed");
-  jobFaults["summarize:work"] = { throwTimes: 0 };
+  failNext("job.step", 0, "summarize:work");
   await user.client.mutation(api.jobs.jobs.restart, { accountId: user.accountId, jobId, reason: "fresh start" });
   await settle(t);
   const view = await detail(user, jobId);
   expect(view.job).toMatchObject({ state: "resolved", attempts: 2, progress: { done: 3, total: 3 } });
-  expect(jobStepRuns).toEqual({ "summarize:prepare": 2, "summarize:work": 5, "summarize:finish": 1 });
+  expect(passesByKey("job.step")).toEqual({ "summarize:prepare": 2, "summarize:work": 5, "summarize:finish": 1 });
   expect(view.steps.find((s) => s.key === "prepare")!.attempt).toBe(2);
   expect(view.events[0]).toMatchObject({ action: "job.restart", reason: "fresh start", actorUserId: user.userId });
   // A resolved job cannot be restarted or resumed.
@@ -124,7 +124,7 @@ test("a schedule starts one occurrence per interval, `times` of them, each a job
     ["resolved", "schedule"],
   ]);
   expect(children[1]!.startedAt! - children[0]!.startedAt!).toBeGreaterThanOrEqual(60_000);
-  expect(jobStepRuns["summarize:work"]).toBe(3);
+  expect(passes("job.step", "summarize:work")).toBe(3);
   const page = await user.client.query(api.jobs.jobs.list, { accountId: user.accountId, paginationOpts: { numItems: 10, cursor: null } });
   expect(page.page).toHaveLength(4);
   expect(page.page.map((j) => j.jobId)).toContain(scheduleId);

@@ -6,17 +6,19 @@
  * go through these.
  */
 import { saveMessage } from "@convex-dev/agent";
-import type { WorkflowId } from "@convex-dev/workflow";
 import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
-import { writeAudit } from "../audit/log";
+import { writeAudit } from "../audit/write";
 import { recordJobState } from "../ops/metrics";
+import { jobLogFields, treeOf } from "../ops/runLog";
+import { isPlatformPaused } from "../ops/paused";
 import { emitJobStateChanged } from "../outbound/events";
 import { workflow } from "../lib/workflow";
 import { startFollowUp, wantsFollowUp } from "./followUp";
 import { releaseJobReservation } from "./modelWork";
+import { versionAtStart } from "./pinnedAgent";
 import { jobType } from "./types";
 import { isEnded, type JobError, type JobState } from "./validators";
 
@@ -28,9 +30,9 @@ export async function loadJob(ctx: QueryCtx, jobId: Id<"jobs">): Promise<Doc<"jo
   return job;
 }
 
-/** Log line about a job: structured, always with the job id (and its run, when an agent started it). */
-export function logJob(job: Pick<Doc<"jobs">, "_id" | "interactionId">, event: string, fields: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ jobId: job._id, ...(job.interactionId ? { interactionId: job.interactionId } : {}), event, ...fields }));
+/** Log line about a job: structured, always with the job id (and its run with the run's tree, when an agent started it). */
+export function logJob(job: Parameters<typeof jobLogFields>[0], event: string, fields: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ ...jobLogFields(job), event, ...fields }));
 }
 
 export function labelOf(type: string): string {
@@ -38,15 +40,6 @@ export function labelOf(type: string): string {
 }
 
 // --- kill switches -----------------------------------------------------------
-
-/** The platform-wide pause. The chat's `send` should refuse new turns while it is on. */
-export async function isPlatformPaused(ctx: QueryCtx): Promise<boolean> {
-  const settings = await ctx.db
-    .query("platformSettings")
-    .withIndex("by_key", (q) => q.eq("key", "platform"))
-    .unique();
-  return settings?.paused === true;
-}
 
 /** Why a job for this agent may not start now, or null. */
 export async function startRefusal(ctx: QueryCtx, agentId: Id<"agents"> | undefined): Promise<string | null> {
@@ -118,8 +111,13 @@ export async function createJob(ctx: MutationCtx, spec: NewJob, actor: Actor): P
   const now = Date.now();
   const runAt = Math.max(spec.runAt, now);
   const { schedule, ...fields } = spec;
+  // The run that started it: the version the job pins and the tree its log lines name.
+  const origin = spec.interactionId ? await ctx.db.get("interactions", spec.interactionId) : null;
+  const agentVersion = await versionAtStart(ctx, spec.agentId, origin);
   const jobId = await ctx.db.insert("jobs", {
     ...fields,
+    ...(agentVersion !== undefined ? { agentVersion } : {}),
+    ...(origin !== null ? treeOf(origin) : {}),
     runAt,
     state: "pending",
     createdAt: now,
@@ -326,8 +324,8 @@ export async function notifyObservers(ctx: MutationCtx, job: Doc<"jobs">): Promi
 /** Cancel the job's workflow if it is still going (a finished one is left as it is). */
 export async function stopWorkflow(ctx: MutationCtx, job: Pick<Doc<"jobs">, "workflowId">): Promise<void> {
   if (job.workflowId === undefined) return;
-  const status = await workflow.status(ctx, job.workflowId as WorkflowId);
-  if (status.type === "inProgress") await workflow.cancel(ctx, job.workflowId as WorkflowId);
+  const status = await workflow.status(ctx, job.workflowId);
+  if (status.type === "inProgress") await workflow.cancel(ctx, job.workflowId);
 }
 
 const MAX_CASCADE_DEPTH = 3;
@@ -397,7 +395,7 @@ export async function cancelPendingJobsForAgent(ctx: MutationCtx, agentId: Id<"a
 
 async function assertWorkflowSettled(ctx: QueryCtx, job: Doc<"jobs">) {
   if (job.workflowId === undefined) return;
-  const status = await workflow.status(ctx, job.workflowId as WorkflowId);
+  const status = await workflow.status(ctx, job.workflowId);
   if (status.type === "inProgress") fail("conflict", "The job's workflow is still winding down; try again in a moment.");
 }
 
@@ -428,7 +426,7 @@ export async function resumeJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Actor
   });
   await recordJobState(ctx, job.state, "running");
   await emitJobStateChanged(ctx, job._id, job.state);
-  await workflow.restart(ctx, job.workflowId as WorkflowId, { from: fromStep, startAsync: true });
+  await workflow.restart(ctx, job.workflowId, { from: fromStep, startAsync: true });
   await recordJobEvent(ctx, job, { actor, action: "resume", reason, detail: `from step ${fromStep}` });
   logJob(job, "job_resumed", { fromStep });
   return { fromStep };
@@ -459,7 +457,7 @@ export async function restartJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Acto
   await recordJobState(ctx, job.state, "pending");
   await emitJobStateChanged(ctx, job._id, job.state);
   if (job.workflowId !== undefined) {
-    await workflow.restart(ctx, job.workflowId as WorkflowId, { from: 0, startAsync: true });
+    await workflow.restart(ctx, job.workflowId, { from: 0, startAsync: true });
   } else {
     // Cancelled before it ever started: start it as new.
     await ctx.scheduler.runAfter(0, internal.jobs.workflow.launch, { jobId: job._id, generation });

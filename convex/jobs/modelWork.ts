@@ -23,6 +23,7 @@ import { connectionForModel } from "../models/connectionStore";
 import { costOfUsage } from "../models/prices";
 import { defaultModelId, resolveModel, type ConnectionConfig } from "../models/registry";
 import { chargedTeam, teamLink } from "../teams/budgets";
+import { jobAgent } from "./pinnedAgent";
 
 /** Messages of the thread a summary reads, newest first when fetched. */
 const THREAD_MESSAGES = 30;
@@ -68,10 +69,11 @@ export async function prepareModelWork(
   job: Doc<"jobs">,
   agent: Doc<"agents">,
 ): Promise<{ kind: "ready"; work: ModelWork } | { kind: "refused"; message: string }> {
-  const modelId = agent.modelId ?? defaultModelId();
+  const pinned = await jobAgent(ctx, job, agent);
+  const modelId = pinned.modelId ?? defaultModelId();
   const source = await sourceText(ctx, job);
   const task = job.input?.trim() || "Summarise it.";
-  const system = `${agent.instructions}\n\nYou are running as a background job. Write a concise summary of the material below for the user; answer with the summary only.`;
+  const system = `${pinned.instructions}\n\nYou are running as a background job. Write a concise summary of the material below for the user; answer with the summary only.`;
   const prompt = `Task: ${task}\n\nMaterial:\n${source || "(nothing to summarise)"}`;
   const reserved = await budget.reserve(ctx, {
     key: reservationKeyOf(job),

@@ -6,9 +6,9 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api, internal } from "../_generated/api";
 import { messagesOf, send, userWithThread } from "../chat/testkit.testing";
+import { failNext, passes, resetFaults } from "../lib/faults.testing";
 import { codeOf, newHarness } from "../test.setup";
 import { notifyObservers } from "./model";
-import { jobFaults, jobStepRuns, resetJobHooks } from "./testHooks";
 import { jobRow, settle, startJob } from "./testkit.testing";
 
 // `schedule_job` joins BUILTIN_TOOLS when the lead wires it (convex/tools/registry.ts); until
@@ -25,7 +25,7 @@ vi.mock("../tools/registry", async (importOriginal) => {
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
   vi.useRealTimers();
-  resetJobHooks();
+  resetFaults();
 });
 
 const followUps = (messages: { role: string; text: string }[]) =>
@@ -40,7 +40,7 @@ test("a job's ending is posted to its thread by the agent, exactly once", async 
   expect(job).toMatchObject({ state: "resolved", notifiedGeneration: 0 });
   // A repeated onComplete (or any second notification) posts nothing.
   await t.mutation(internal.jobs.workflow.onComplete, {
-    workflowId: job.workflowId! as never,
+    workflowId: job.workflowId!,
     result: { kind: "success", returnValue: null },
     context: { jobId },
   });
@@ -57,12 +57,12 @@ test("a job's ending is posted to its thread by the agent, exactly once", async 
 test("a failed job says so in the thread; once resumed and finished, it posts its result (one message per ending)", async () => {
   const t = newHarness();
   const { user, thread } = await userWithThread(t);
-  jobFaults["summarize:work"] = { throwTimes: 100 };
+  failNext("job.step", 100, "summarize:work");
   const jobId = await startJob(user, { type: "summarize", input: "Churn figures", threadId: thread.threadId });
   await settle(t);
   let posted = followUps(await messagesOf(user, thread.threadId));
   expect(posted.map((m) => m.text)).toEqual([expect.stringMatching(/failed at its “work” step: .*Injected fault.*resumed/)]);
-  jobFaults["summarize:work"] = { throwTimes: 0 };
+  failNext("job.step", 0, "summarize:work");
   await user.client.mutation(api.jobs.jobs.resume, { accountId: user.accountId, jobId });
   await settle(t);
   posted = followUps(await messagesOf(user, thread.threadId));
@@ -97,7 +97,7 @@ test("the agent schedules a job from a chat turn (schedule_job); the result come
     userId: user.userId,
     accountId: user.accountId,
   });
-  expect(jobStepRuns["summarize:work"]).toBe(1);
+  expect(passes("job.step", "summarize:work")).toBe(1);
 
   const messages = await messagesOf(user, thread.threadId);
   const toolParts = messages.flatMap((m) => (m as unknown as { parts: { type: string }[] }).parts).filter((p) => p.type === "tool-schedule_job");
@@ -128,11 +128,11 @@ test("the schedule_job tool is refused while the platform is paused: the model i
   // New turns are refused outright while paused.
   expect(await codeOf(send(user, thread.threadId, "anything"))).toBe("policy_denied");
   expect(await t.run(async (ctx) => (await ctx.db.query("jobs").collect()).length)).toBe(0);
-  // The running turn is held before its next model call (jobs/hold.ts); once resumed, the model is told.
+  // The running turn is held before its next model call (ops/hold.ts); once resumed, the model is told.
   const [held] = await user.client.query(api.chat.runs.turnsForThread, { accountId: user.accountId, threadId: thread.threadId });
   expect(held!.status).toBe("waiting");
   await t.run(async (ctx) => {
-    const { setPlatformPause } = await import("./platform");
+    const { setPlatformPause } = await import("../ops/pause");
     await setPlatformPause(ctx, { paused: false }, { kind: "operator" });
   });
   await settle(t);

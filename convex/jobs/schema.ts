@@ -1,4 +1,5 @@
 import { defineTable } from "convex/server";
+import { vEventId, vWorkflowId } from "@convex-dev/workflow";
 import { v } from "convex/values";
 import {
   vCallbackStatus,
@@ -39,8 +40,13 @@ export const jobTables = {
     source: vJobSource,
     /** Where it came from: the agent, its thread (observers post there) and the chat run. */
     agentId: v.optional(v.id("agents")),
+    /** The agent version it runs (recorded at start; jobs/pinnedAgent.ts). Absent: no agent, or started before jobs pinned one. */
+    agentVersion: v.optional(v.number()),
     threadId: v.optional(v.id("threads")),
     interactionId: v.optional(v.id("interactions")),
+    /** The delegation tree of that run (its root, its parent), so the job's log lines follow the tree (ops/runLog.ts). */
+    rootInteractionId: v.optional(v.id("interactions")),
+    parentInteractionId: v.optional(v.id("interactions")),
     /** The job that started this one (a schedule's occurrences). */
     parentJobId: v.optional(v.id("jobs")),
     /** Set when started by a tool call: run:step:call, so a retried call starts one job. */
@@ -61,7 +67,7 @@ export const jobTables = {
     error: v.optional(vJobError),
     /** The workflow step a resume starts from. */
     failedStepKey: v.optional(v.string()),
-    workflowId: v.optional(v.string()),
+    workflowId: v.optional(vWorkflowId),
     schedule: v.optional(vJobSchedule),
     /** Bumped by resume and restart; observers post once per generation. */
     generation: v.number(),
@@ -121,9 +127,9 @@ export const jobTables = {
     jobId: v.id("jobs"),
     accountId: v.id("accounts"),
     stepKey: v.string(),
-    workflowId: v.string(),
+    workflowId: vWorkflowId,
     /** The workflow event the wait step awaits. */
-    eventId: v.string(),
+    eventId: vEventId(),
     status: vCallbackStatus,
     createdAt: v.number(),
     timeoutAt: v.number(),
@@ -133,40 +139,4 @@ export const jobTables = {
   })
     .index("by_callId", ["callId"])
     .index("by_jobId_status", ["jobId", "status"]),
-
-  /**
-   * Platform-wide switches, one row (`key: "platform"`). Written by: platform admins
-   * (setPlatformPaused). Read by: job starts, the chat's send (via `isPlatformPaused`).
-   */
-  platformSettings: defineTable({
-    key: v.literal("platform"),
-    paused: v.boolean(),
-    reason: v.optional(v.string()),
-    updatedAt: v.number(),
-    updatedBy: v.optional(v.id("userProfiles")),
-  }).index("by_key", ["key"]),
-
-  /**
-   * Turns held by a kill switch at a step boundary (convex/jobs/hold.ts), one
-   * row per hold, deleted when it is released.
-   * Written by: the turn's hold step, the release when the pause ends. Read by:
-   * the release (`by_cause_heldAt`: platform holds, or one agent's holds,
-   * oldest first), `holdOf` (`by_interactionId`: why a run waits), the
-   * conversation view (`by_threadId`: a held reply in this thread).
-   */
-  heldRuns: defineTable({
-    interactionId: v.id("interactions"),
-    accountId: v.id("accounts"),
-    threadId: v.id("threads"),
-    /** `platform`, or the id of the paused agent. */
-    cause: v.string(),
-    /** What the run shows while it waits, e.g. "held: platform paused". */
-    reason: v.string(),
-    /** The workflow event the turn waits on; sent on release. */
-    eventId: v.string(),
-    heldAt: v.number(),
-  })
-    .index("by_cause_heldAt", ["cause", "heldAt"])
-    .index("by_interactionId", ["interactionId"])
-    .index("by_threadId", ["threadId"]),
 };

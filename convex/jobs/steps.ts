@@ -7,11 +7,14 @@
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import { internalAction, internalMutation } from "../_generated/server";
-import { crashPoint, InjectedCrash } from "../lib/crashPoints";
+import { crashPoint, faultAt, InjectedCrash } from "../lib/faults";
+import { vConnectionConfig } from "../models/connectionRules";
 import { beginJobStep, endJob, endJobStep, loadJob } from "./model";
 import { callModel, commitModelWork, prepareModelWork, type ModelWork } from "./modelWork";
-import { countStepRun, takeJobFault } from "./testHooks";
 import { isEnded, MAX_RESULT_CHARS } from "./validators";
+
+/** `ModelWork` (modelWork.ts) as it crosses from the mutation to the action: the key stays server-side. */
+const vModelWork = v.object({ modelId: v.string(), connection: v.optional(vConnectionConfig), system: v.string(), prompt: v.string() });
 
 /** A deterministic summary (no model needed): length, the opening, the most frequent words. */
 export function summarise(text: string): string {
@@ -37,7 +40,7 @@ export const prepare = internalMutation({
   handler: async (ctx, { jobId }) => {
     const job = await loadJob(ctx, jobId);
     if (isEnded(job)) return { ok: false };
-    countStepRun("summarize:prepare");
+    if (faultAt("job.step", "summarize:prepare")) throw new Error("Injected fault in prepare");
     const step = await beginJobStep(ctx, job, { key: "prepare", name: "Prepare", kind: "mutation" });
     const words = (job.input ?? "").split(/\s+/).filter((w) => w !== "").length;
     await endJobStep(ctx, step, { status: "succeeded", detail: `${words} word${words === 1 ? "" : "s"} to summarise` });
@@ -54,7 +57,7 @@ export const beginWork = internalMutation({
   args: { jobId: v.id("jobs") },
   returns: v.union(
     v.null(),
-    v.object({ stepId: v.id("jobSteps"), input: v.string(), attempt: v.number(), model: v.optional(v.any()) }),
+    v.object({ stepId: v.id("jobSteps"), input: v.string(), attempt: v.number(), model: v.optional(vModelWork) }),
   ),
   handler: async (ctx, { jobId }) => {
     const job = await loadJob(ctx, jobId);
@@ -109,12 +112,11 @@ export const work = internalAction({
     const begun = await ctx.runMutation(internal.jobs.steps.beginWork, { jobId });
     if (begun === null) return null;
     crashPoint("job-work:before");
-    countStepRun("summarize:work");
     let summary: string;
     try {
-      if (takeJobFault("summarize:work")) throw new Error(`Injected fault in work (attempt ${begun.attempt})`);
+      if (faultAt("job.step", "summarize:work")) throw new Error(`Injected fault in work (attempt ${begun.attempt})`);
       if (begun.model !== undefined) {
-        const work = begun.model as ModelWork;
+        const work: ModelWork = begun.model;
         const answer = await callModel(work);
         summary = answer.text.slice(0, MAX_RESULT_CHARS);
         crashPoint("job-work:after-effect");
@@ -140,7 +142,7 @@ export const finish = internalMutation({
   handler: async (ctx, { jobId, summary }) => {
     const job = await loadJob(ctx, jobId);
     if (isEnded(job)) return null;
-    countStepRun("summarize:finish");
+    if (faultAt("job.step", "summarize:finish")) throw new Error("Injected fault in finish");
     const step = await beginJobStep(ctx, job, { key: "finish", name: "Finish", kind: "mutation" });
     await endJobStep(ctx, step, { status: "succeeded" });
     await endJob(ctx, await loadJob(ctx, jobId), { state: "resolved", result: summary });

@@ -2,6 +2,7 @@
  * Shared steps for job tests: starting jobs, driving the scheduler without
  * firing far-off timers (a wait's timeout, a later `runAt`), reading rows.
  */
+import type { WorkflowId } from "@convex-dev/workflow";
 import { vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
@@ -52,9 +53,9 @@ export async function detail(user: Caller, jobId: Id<"jobs">) {
   return await user.client.query(api.jobs.jobs.get, { accountId: user.accountId, jobId });
 }
 
-export async function workflowStatus(t: Harness, workflowId: string) {
+export async function workflowStatus(t: Harness, workflowId: WorkflowId) {
   return await t.run(async (ctx) => {
     const { workflow } = await import("../lib/workflow");
-    return await workflow.status(ctx, workflowId as never);
+    return await workflow.status(ctx, workflowId);
   });
 }

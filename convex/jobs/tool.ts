@@ -1,5 +1,5 @@
 import { internal } from "../_generated/api";
-import type { ToolDefinition } from "../tools/registry";
+import type { ToolDefinition } from "../tools/types";
 import { ToolInputError } from "../tools/toolInputError";
 import { JOB_TYPE_NAMES } from "./types";
 

@@ -7,7 +7,7 @@
  * `onComplete` runs once per completion and settles anything not settled yet.
  */
 import { vResultValidator } from "@convex-dev/workpool";
-import { vWorkflowId, type EventId, type WorkflowCtx } from "@convex-dev/workflow";
+import { vWorkflowId, type WorkflowCtx } from "@convex-dev/workflow";
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
@@ -54,7 +54,7 @@ async function waitForCallback(step: WorkflowCtx, jobId: Id<"jobs">, spec: JobTy
       { name: key, inline: true },
     );
     if (!registered.ok) return;
-    const outcome = await step.awaitEvent({ id: registered.eventId as EventId<string>, name: `${key}:event`, validator: vCallbackOutcome });
+    const outcome = await step.awaitEvent({ id: registered.eventId, name: `${key}:event`, validator: vCallbackOutcome });
     const settled = await step.runMutation(
       internal.jobs.callbacks.settleWait,
       { jobId, stepKey: key, outcome, final: wait === retries },
@@ -106,7 +106,7 @@ export const launch = internalMutation({
 
 /** First step: the job runs (its deadline counts from now). */
 export const begin = internalMutation({
-  args: { jobId: v.id("jobs"), workflowId: v.string() },
+  args: { jobId: v.id("jobs"), workflowId: vWorkflowId },
   returns: v.union(v.object({ ok: v.literal(false) }), v.object({ ok: v.literal(true), type: v.string() })),
   handler: async (ctx, { jobId, workflowId }) => {
     const job = await loadJob(ctx, jobId);

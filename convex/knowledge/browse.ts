@@ -13,7 +13,7 @@ import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type ActionCtx, type MutationCtx, type QueryCtx } from "../_generated/server";
-import { writeAudit } from "../audit/log";
+import { writeAudit } from "../audit/write";
 import { fail } from "../lib/errors";
 import { accountAction, accountMutation, accountQuery } from "../lib/functions";
 import { roleAtLeast, vRole } from "../lib/validators";

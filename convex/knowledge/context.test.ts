@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { planOfflineReply } from "../models/offlineReply";
+import { planOfflineReply } from "../models/offline";
 import { asMember, asUser, newHarness, type Harness } from "../test.setup";
 import { probe, probeModules } from "./probe.testing";
 import { contextSection } from "./retrieval";

@@ -10,7 +10,7 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { offlineModelCalls } from "../models/offlineModel";
+import { offlineModelCalls } from "../models/offline";
 import { refusal, newHarness, asMember, type Harness } from "../test.setup";
 import { send, settle, userWithThread, type Caller } from "../chat/testkit.testing";
 import { probe, probeModules } from "./probe.testing";

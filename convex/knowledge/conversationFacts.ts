@@ -26,7 +26,7 @@ import { budget } from "../lib/budget";
 import { roleAtLeast } from "../lib/validators";
 import { vConnectionConfig } from "../models/connectionRules";
 import { connectionForModel } from "../models/connectionStore";
-import { OFFLINE_MODEL_ID } from "../models/offlineModel";
+import { OFFLINE_MODEL_ID } from "../models/offline";
 import { costOfUsage } from "../models/prices";
 import { resolveModel, type ConnectionConfig } from "../models/registry";
 import { STOP_WORDS, words } from "../models/text";

@@ -1,18 +1,18 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
+import { failNext, passes } from "../lib/faults.testing";
 import { asMember, asUser, codeOf, newHarness, type Harness } from "../test.setup";
 import { probe, probeModules } from "./probe.testing";
-import { knowledgeCounters, knowledgeFaults } from "./testHooks";
 import { MAX_DOCUMENT_BYTES } from "./validators";
 
 beforeEach(() => {
   vi.useFakeTimers();
-  knowledgeFaults.embeddingFailures = 0;
+  failNext("knowledge.embed", 0);
 });
 afterEach(() => {
   vi.useRealTimers();
-  knowledgeFaults.embeddingFailures = 0;
+  failNext("knowledge.embed", 0);
 });
 
 async function settle(t: Harness) {
@@ -110,11 +110,11 @@ test("replace: new content for the same document; the old content is no longer f
 test("an embedding that fails once is retried and the document becomes ready", async () => {
   const t = newHarness(probeModules);
   const user = await asUser(t);
-  knowledgeFaults.embeddingFailures = 1;
-  const calls = knowledgeCounters.ingestionEmbedCalls;
+  failNext("knowledge.embed", 1);
+  const calls = passes("knowledge.embed");
   const added = await addText(user, REFUNDS);
   await settle(t);
-  expect(knowledgeCounters.ingestionEmbedCalls - calls).toBe(2);
+  expect(passes("knowledge.embed") - calls).toBe(2);
   const document = await user.client.query(api.knowledge.documents.get, { accountId: user.accountId, documentId: added.documentId });
   expect(document.status).toBe("ready");
   expect(document.error).toBeUndefined();
@@ -126,13 +126,13 @@ test("an embedding that keeps failing marks the document failed with the reason;
   const user = await asUser(t);
   const good = await addText(user, PARKING, { title: "Parking" });
   await settle(t);
-  knowledgeFaults.embeddingFailures = 100;
-  const calls = knowledgeCounters.ingestionEmbedCalls;
+  failNext("knowledge.embed", 100);
+  const calls = passes("knowledge.embed");
   const bad = await addText(user, REFUNDS, { title: "Refunds" });
   await settle(t);
-  knowledgeFaults.embeddingFailures = 0;
+  failNext("knowledge.embed", 0);
   // The RAG workpool's three attempts, then it gives up.
-  expect(knowledgeCounters.ingestionEmbedCalls - calls).toBe(3);
+  expect(passes("knowledge.embed") - calls).toBe(3);
 
   const page = await user.client.query(api.knowledge.documents.list, {
     accountId: user.accountId,

@@ -9,8 +9,8 @@
 import { v } from "convex/values";
 import { internalAction } from "../_generated/server";
 import { isHarnessError } from "../lib/errors";
+import { faultAt } from "../lib/faults";
 import { ExtractionRefusal, extractBlocks } from "./extractors";
-import { takeExtractionFault } from "./testHooks";
 import { vDocumentFormat, vTextBlock } from "./validators";
 
 export const vExtraction = v.union(
@@ -22,7 +22,7 @@ export const extract = internalAction({
   args: { storageId: v.id("_storage"), format: vDocumentFormat },
   returns: vExtraction,
   handler: async (ctx, { storageId, format }) => {
-    if (takeExtractionFault()) throw new Error("The extractor crashed (injected test fault).");
+    if (faultAt("knowledge.extract")) throw new Error("The extractor crashed (injected test fault).");
     const blob = await ctx.storage.get(storageId);
     if (blob === null) return { ok: false as const, reason: "The uploaded file is gone from storage." };
     try {

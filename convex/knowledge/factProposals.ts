@@ -4,14 +4,15 @@
  * A proposal comes from the agent's own model as structured output (the JSON
  * schema below; one `generateObject` call, its usage returned so the caller
  * charges it to the budgets), or, for the offline model, from the
- * deterministic reader in convex/models/offlineFacts.ts. Screening then
+ * deterministic reader in convex/models/offline/facts.ts. Screening then
  * drops what must not be kept: sensitive categories (health, credentials,
  * payment data) unless the user asked explicitly, and facts about the
  * account from someone who may not write account knowledge (kept as the
  * user's own instead).
  */
+import type { JSONSchema7 } from "@ai-sdk/provider";
 import { generateObject, jsonSchema, type LanguageModel } from "ai";
-import { offlineFacts } from "../models/offlineFacts";
+import { offlineFacts } from "../models/offline";
 
 export type ProposedFact = {
   about: "user" | "account";
@@ -55,7 +56,7 @@ const FACT_SCHEMA = {
       },
     },
   },
-} as const;
+} satisfies JSONSchema7;
 
 const INSTRUCTIONS = [
   "You extract durable facts worth remembering about the user or their account from the user's latest message.",
@@ -80,7 +81,7 @@ export function mayStateFacts(message: string): boolean {
 export async function modelFacts(model: LanguageModel, message: string): Promise<Proposal> {
   const result = await generateObject({
     model,
-    schema: jsonSchema<{ facts: ProposedFact[] }>(FACT_SCHEMA as never),
+    schema: jsonSchema<{ facts: ProposedFact[] }>(FACT_SCHEMA),
     schemaName: "durable_facts",
     system: INSTRUCTIONS,
     prompt: message,

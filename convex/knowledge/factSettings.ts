@@ -7,6 +7,7 @@
 import { v } from "convex/values";
 import type { Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
+import { auditChange, spaActor } from "../audit/changes";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 
@@ -50,10 +51,21 @@ export const set = accountMutation({
   args: { agentId: v.id("agents"), extractFacts: v.boolean() },
   returns: v.null(),
   handler: async (ctx, { accountId, agentId, extractFacts }) => {
-    await agentOf(ctx, accountId, agentId);
+    const agent = await agentOf(ctx, accountId, agentId);
     const setting = await settingOf(ctx, agentId);
+    const before = setting?.extractFacts ?? agent.slug === EXTRACTS_BY_DEFAULT;
+    // The effective value is what changes for people: setting a default explicitly changes nothing.
+    if (before === extractFacts) return null;
     if (setting === null) await ctx.db.insert("knowledgeFactSettings", { accountId, agentId, extractFacts, updatedBy: ctx.user._id });
     else await ctx.db.patch("knowledgeFactSettings", setting._id, { extractFacts, updatedBy: ctx.user._id });
+    await auditChange(ctx, spaActor(ctx), {
+      accountId,
+      action: "knowledge.fact_extraction",
+      targetKind: "agent",
+      targetId: agentId,
+      before: { extractFacts: before },
+      after: { extractFacts },
+    });
     return null;
   },
 });

@@ -9,10 +9,10 @@ import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
+import { failNext } from "../lib/faults.testing";
 import { asMember, asUser, newHarness, refusal, type Harness } from "../test.setup";
 import { messagesOf, send, userWithThread } from "../chat/testkit.testing";
 import { probe, probeModules } from "./probe.testing";
-import { knowledgeFaults } from "./testHooks";
 import { MAX_FILE_BYTES } from "./validators";
 
 beforeEach(() => vi.useFakeTimers());
@@ -222,8 +222,8 @@ test("an answer cites the PDF's page: the citation is “report.pdf, p. 6” and
 test("status is visible as it goes: queued, extracting, embedding with progress, ready (an extractor crash and an embedding outage retried)", async () => {
   const t = newHarness(probeModules);
   const user = await asUser(t);
-  knowledgeFaults.extractionFailures = 1;
-  knowledgeFaults.embeddingFailures = 1;
+  failNext("knowledge.extract", 1);
+  failNext("knowledge.embed", 1);
   try {
     const added = await upload(user, "report.pdf");
     const seen: string[] = [];
@@ -238,7 +238,7 @@ test("status is visible as it goes: queued, extracting, embedding with progress,
     expect(seen).toEqual(["queued", "extracting", "embedding 0/6", "ready"]);
     expect(await t.action(probe.entryCount, userScope(user))).toBe(1);
   } finally {
-    knowledgeFaults.embeddingFailures = 0;
-    knowledgeFaults.extractionFailures = 0;
+    failNext("knowledge.embed", 0);
+    failNext("knowledge.extract", 0);
   }
 });

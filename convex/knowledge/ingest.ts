@@ -25,12 +25,12 @@ import { v, type Value } from "convex/values";
 import { components, internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type ActionCtx, type MutationCtx } from "../_generated/server";
+import { faultAt } from "../lib/faults";
 import { embedTexts, type ResolvedEmbeddingModel } from "../models/embeddings";
 import { chunkBlocks, chunkText, type LocatedChunk } from "./chunking";
 import { entriesRag, errorWords, scopeEmbeddingModelInAction } from "./rag";
 import { namespaceFor } from "./scopes";
 import { EXTRACTED_FORMATS, vDocumentFormat, vScopeKind, vTextBlock, type DocumentFormat, type ScopeKind } from "./validators";
-import { takeEmbeddingFault } from "./testHooks";
 
 /** Chunks embedded and inserted per transaction (RAG's own batch size). */
 const CHUNK_BATCH = 100;
@@ -52,7 +52,7 @@ const vRagNamespace = v.object({
  * (journaled, visible), not the SDK's; a failure is thrown in words.
  */
 async function embedChunks(resolved: ResolvedEmbeddingModel, values: string[]): Promise<number[][]> {
-  if (takeEmbeddingFault()) throw new Error("The embedding provider is unavailable (injected test fault).");
+  if (faultAt("knowledge.embed")) throw new Error("The embedding provider is unavailable (injected test fault).");
   return await embedTexts(resolved, values);
 }
 

@@ -11,7 +11,7 @@
  * predicate, so a retried call (or the same fact twice) is one entry.
  */
 import { isHarnessError } from "../lib/errors";
-import type { ToolDefinition, ToolRunContext } from "../tools/registry";
+import type { ToolDefinition, ToolRunContext } from "../tools/types";
 import { ToolInputError } from "../tools/toolInputError";
 import { parseFact, storeFact, type FactScope } from "./facts";
 import { searchKnowledge, type SearchKnowledgeArgs } from "./retrieval";

@@ -1,36 +1,32 @@
 /**
  * The crash-everywhere test helper. Runs a scenario once cleanly to count the
- * crash points it passes (see convex/lib/crashPoints.ts), then once per point
+ * crash points it passes (see CRASH_POINTS in convex/lib/faults.ts), then once per point
  * with a crash injected there, and asserts the same end state every time:
  * no lost message, no duplicated side effect, budget charged once — whatever
  * the scenario's `endState` captures. Returns how many crash points it tried.
  */
 import { expect } from "vitest";
-import { crashPlan } from "./crashPoints";
+import { crashAt, crashedAt, crashPointsSeen } from "./faults.testing";
 
 export async function crashAtEveryStep<State>(scenario: () => Promise<State>): Promise<{ points: number; crashedAt: string[] }> {
-  crashPlan.at = Number.POSITIVE_INFINITY;
-  crashPlan.seen = 0;
-  crashPlan.crashedAt = [];
+  const logged = crashedAt().length;
+  crashAt(Number.POSITIVE_INFINITY);
   let clean: State;
   try {
     clean = await scenario();
   } finally {
-    crashPlan.at = null;
+    crashAt(null);
   }
-  const points = crashPlan.seen;
+  const points = crashPointsSeen();
   expect(points).toBeGreaterThan(0);
   for (let k = 1; k <= points; k++) {
-    crashPlan.at = k;
-    crashPlan.seen = 0;
+    crashAt(k);
     try {
       const state = await scenario();
-      expect(state, `end state after a crash at point ${k} (${crashPlan.crashedAt.at(-1) ?? "?"})`).toEqual(clean);
+      expect(state, `end state after a crash at point ${k} (${crashedAt().at(-1) ?? "?"})`).toEqual(clean);
     } finally {
-      crashPlan.at = null;
+      crashAt(null);
     }
   }
-  const crashedAt = crashPlan.crashedAt;
-  crashPlan.crashedAt = [];
-  return { points, crashedAt };
+  return { points, crashedAt: crashedAt().slice(logged) };
 }

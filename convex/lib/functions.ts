@@ -24,7 +24,7 @@ import {
   type ActionCtx,
   type QueryCtx,
 } from "../_generated/server";
-import { assertActive, profileByToken, provisionViewer, requireMembership } from "../tenancy/identity";
+import { assertActive, profileByToken, provisionViewer, requireMembership, vMemberCaller, vUserDoc } from "../tenancy/identity";
 import { env } from "./env";
 import { fail } from "./errors";
 import type { Role } from "./validators";
@@ -68,6 +68,7 @@ export const userAction = customAction(action, {
   args: {},
   input: async (ctx) => {
     const identity = await requireIdentity(ctx);
+    // Annotated: the builders' ctx type must not depend on `internal` (that would be circular).
     const user: Doc<"userProfiles"> = await ctx.runQuery(internal.lib.functions.resolveCaller, {
       tokenIdentifier: identity.tokenIdentifier,
     });
@@ -192,7 +193,7 @@ export const serviceMutation = customMutation(
 
 export const resolveCaller = internalQuery({
   args: { tokenIdentifier: v.string() },
-  returns: v.any(),
+  returns: vUserDoc,
   handler: async (ctx, { tokenIdentifier }) => {
     const user = await profileByToken(ctx, tokenIdentifier);
     if (user === null) fail("unauthenticated", "Your profile is not set up yet; sign in again.");
@@ -207,7 +208,7 @@ export const resolveMember = internalQuery({
     accountId: v.id("accounts"),
     minRole: v.union(v.literal("readonly"), v.literal("member"), v.literal("admin")),
   },
-  returns: v.any(),
+  returns: vMemberCaller,
   handler: async (ctx, { tokenIdentifier, accountId, minRole }) => {
     const user = await profileByToken(ctx, tokenIdentifier);
     if (user === null) fail("unauthenticated", "Your profile is not set up yet; sign in again.");

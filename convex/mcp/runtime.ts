@@ -22,7 +22,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { internalQuery, type ActionCtx, type QueryCtx } from "../_generated/server";
 import { delegateMayCall } from "../agents/runtime";
 import { env } from "../lib/env";
-import type { ToolDefinition } from "../tools/registry";
+import type { ToolDefinition } from "../tools/types";
 import { ToolInputError } from "../tools/toolInputError";
 import { permits, type Permission } from "../tools/validators";
 import { callServerTool, McpFailure } from "./client";
@@ -80,11 +80,11 @@ export async function mcpOfferedTool(
   accountId: Id<"accounts">,
   assignment: Pick<Doc<"toolAssignments">, "toolSlug" | "permission">,
   limits: Parameters<typeof delegateMayCall>[0] | undefined,
-): Promise<{ slug: string; description: string; parameters: never } | null> {
+): Promise<{ slug: string; description: string; parameters: ToolDefinition["parameters"] } | null> {
   const tool = await mcpToolFor(ctx, accountId, assignment.toolSlug);
   if (tool === null || !permits(assignment.permission, tool.trustLevel)) return null;
   if (limits && !delegateMayCall(limits, tool.slug, tool.trustLevel)) return null;
-  return { slug: tool.slug, description: tool.description, parameters: tool.parameters as never };
+  return { slug: tool.slug, description: tool.description, parameters: tool.parameters };
 }
 
 /**

@@ -17,12 +17,13 @@
  * checked before any request. Server ids arrive as strings and are checked
  * here: another account's server answers `not_found`, like one that does not exist.
  */
+import { pick } from "convex-helpers";
 import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../_generated/server";
 import { fieldChanges } from "../audit/diff";
-import { writeAudit } from "../audit/log";
+import { writeAudit } from "../audit/write";
 import { env } from "../lib/env";
 import { fail } from "../lib/errors";
 import { accountAction, accountMutation, accountQuery } from "../lib/functions";
@@ -47,12 +48,11 @@ import {
   uniqueServerSlug,
 } from "./rules";
 import { targetOf } from "./runtime";
+import { mcpTables } from "./schema";
 import {
   vHeader,
   vListedTool,
-  vMcpRefresh,
   vMcpServerInfo,
-  vMcpServerStatus,
   vMcpTarget,
   vSkippedTool,
   type Header,
@@ -77,27 +77,31 @@ export const vMcpServerTool = v.object({
   missing: v.boolean(),
 });
 
+/**
+ * A server as admins see it: the row's fields (mcp/schema.ts) named one by
+ * one. The bearer token and header values live in `mcpServerSecrets` and are
+ * never returned: `hasBearerToken`, `bearerTokenLast4` and `headerNames` stand for them.
+ */
 export const vMcpServerView = v.object({
   serverId: v.id("mcpServers"),
-  slug: v.string(),
-  name: v.string(),
-  url: v.string(),
-  /** Whether a bearer token is stored; the token itself is never returned. */
-  hasBearerToken: v.boolean(),
-  /** Its last four characters (absent: none, or one too short to show any of). */
-  bearerTokenLast4: v.optional(v.string()),
-  /** Names of the extra headers sent (their values are never returned). */
-  headerNames: v.array(v.string()),
-  timeoutSeconds: v.number(),
-  status: vMcpServerStatus,
-  lastRefresh: vMcpRefresh,
-  lastError: v.optional(v.object({ message: v.string(), at: v.number() })),
-  serverInfo: v.optional(vMcpServerInfo),
-  skippedTools: v.array(vSkippedTool),
+  ...pick(mcpTables.mcpServers.validator.fields, [
+    "slug",
+    "name",
+    "url",
+    "hasBearerToken",
+    "bearerTokenLast4",
+    "headerNames",
+    "timeoutSeconds",
+    "status",
+    "lastRefresh",
+    "lastError",
+    "serverInfo",
+    "skippedTools",
+    "createdBy",
+    "createdAt",
+    "updatedAt",
+  ]),
   tools: v.array(vMcpServerTool),
-  createdBy: v.id("userProfiles"),
-  createdAt: v.number(),
-  updatedAt: v.number(),
 });
 export type McpServerView = Infer<typeof vMcpServerView>;
 

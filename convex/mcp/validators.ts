@@ -44,6 +44,7 @@ export const vListedTool = v.object({
   toolName: v.string(),
   title: v.string(),
   description: v.string(),
+  /** The server's JSON Schema for the tool's arguments: arbitrary JSON by nature. */
   parameters: v.any(),
   trustLevel: vPermission,
   idempotent: v.boolean(),

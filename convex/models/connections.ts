@@ -18,12 +18,13 @@
  * it to `resolveModel(modelId, { connection })`.
  */
 import { generateText } from "ai";
+import { pick } from "convex-helpers";
 import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../_generated/server";
 import { fieldChanges } from "../audit/diff";
-import { writeAudit } from "../audit/log";
+import { writeAudit } from "../audit/write";
 import { env } from "../lib/env";
 import { fail } from "../lib/errors";
 import { accountAction, accountMutation, accountQuery } from "../lib/functions";
@@ -43,13 +44,14 @@ import {
   redact,
   slugFromName,
   uniqueSlug,
+  vConnectionConfig,
   vConnectionKind,
-  vConnectionStatus,
   vConnectionTest,
   type ConnectionKind,
 } from "./connectionRules";
 import { accountConnections, assertCallable, configOf, connectionConfig, embeddingChoiceOf, keyOf } from "./connectionStore";
 import { priceOf } from "./prices";
+import { modelTables } from "./schema";
 import { availableModels as environmentModels, connectionModelId, parseConnectionModelId, resolveModel } from "./registry";
 
 /** The audit log's target kind for connections. */
@@ -57,25 +59,28 @@ export const CONNECTION_TARGET = "model_connection";
 
 const MAX_AGENTS_CHECKED = 100;
 
+/**
+ * A connection as members see it: the row's own fields (models/schema.ts),
+ * named one by one so nothing added to the table is shown without a decision.
+ * The key lives in another table and is never returned; `hasKey` and `keyLast4` tell keys apart.
+ */
 export const vConnectionView = v.object({
   connectionId: v.id("modelConnections"),
-  slug: v.string(),
-  name: v.string(),
-  kind: vConnectionKind,
-  /** Absent for an Anthropic connection on Anthropic's own API. */
-  baseUrl: v.optional(v.string()),
-  /** Whether a key is stored; the key itself is never returned. */
-  hasKey: v.boolean(),
-  /** The key's last four characters (absent: no key, or one too short to show any of). */
-  keyLast4: v.optional(v.string()),
-  status: vConnectionStatus,
-  lastTest: v.optional(vConnectionTest),
-  /** The provider's model names (without `@slug/`), as last fetched. */
-  models: v.array(v.string()),
-  modelsFetchedAt: v.optional(v.number()),
-  createdBy: v.id("userProfiles"),
-  createdAt: v.number(),
-  updatedAt: v.number(),
+  ...pick(modelTables.modelConnections.validator.fields, [
+    "slug",
+    "name",
+    "kind",
+    "baseUrl",
+    "hasKey",
+    "keyLast4",
+    "status",
+    "lastTest",
+    "models",
+    "modelsFetchedAt",
+    "createdBy",
+    "createdAt",
+    "updatedAt",
+  ]),
 });
 export type ConnectionView = Infer<typeof vConnectionView>;
 
@@ -369,7 +374,7 @@ const vActionTarget = v.object({
   connectionId: v.id("modelConnections"),
   updatedAt: v.number(),
   models: v.array(v.string()),
-  config: v.object({ slug: v.string(), name: v.string(), kind: vConnectionKind, baseUrl: v.optional(v.string()), apiKey: v.optional(v.string()) }),
+  config: vConnectionConfig,
 });
 type ActionTarget = Infer<typeof vActionTarget>;
 

@@ -22,7 +22,7 @@ import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalQuery, type QueryCtx } from "../_generated/server";
 import { fieldChanges } from "../audit/diff";
-import { writeAudit } from "../audit/log";
+import { writeAudit } from "../audit/write";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { vConnectionConfig } from "./connectionRules";

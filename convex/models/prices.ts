@@ -6,7 +6,9 @@
  * Update them here when a provider changes its price list. `cachedInput` is
  * the price of input tokens read from the prompt cache.
  */
-/** Same as `OFFLINE_MODEL_ID` in offlineModel.ts; spelled here so this module stays dependency-free. */
+import { modelPriceOverride } from "../lib/faults";
+
+/** Same as `OFFLINE_MODEL_ID` in offline/model.ts; spelled here so this module stays dependency-free. */
 const OFFLINE_MODEL_ID = "offline";
 
 export type ModelPrice = {
@@ -69,10 +71,8 @@ export function priceTableId(modelId: string): string {
 }
 
 export function priceOf(modelId: string): ModelPrice | undefined {
-  return modelPriceOverrides[modelId] ?? MODEL_PRICES[priceTableId(modelId)];
+  return modelPriceOverride(modelId) ?? MODEL_PRICES[priceTableId(modelId)];
 }
-
-import { modelPriceOverrides } from "./testHooks";
 
 export type TokenUsage = {
   /** All input tokens, including those read from cache. */

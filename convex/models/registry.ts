@@ -20,9 +20,9 @@ import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { env } from "../lib/env";
 import { fail } from "../lib/errors";
-import { OFFLINE_MODEL_ID, offlineModel } from "./offlineModel";
+import { offlineModelOverride } from "../lib/faults";
+import { OFFLINE_MODEL_ID, offlineModel } from "./offline";
 import { priceOf } from "./prices";
-import { offlineModelOverrides } from "./testHooks";
 
 export type ModelProvider = "offline" | "openai-compatible" | "anthropic";
 
@@ -151,7 +151,7 @@ export function resolveModel(modelId: string | undefined, options: { connection?
     case "offline":
       return {
         ...resolved,
-        model: offlineModel({ chunkDelayMs: env.offlineModelChunkDelayMs(), ...offlineModelOverrides.options }),
+        model: offlineModel({ chunkDelayMs: env.offlineModelChunkDelayMs(), ...offlineModelOverride() }),
       };
     case "anthropic":
       return { ...resolved, model: anthropicModel(name, { apiKey: env.anthropicApiKey(), baseUrl: env.anthropicBaseUrl() }) };

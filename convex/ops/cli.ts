@@ -8,7 +8,7 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, internalQuery } from "../_generated/server";
-import { setPlatformPause } from "../jobs/platform";
+import { setPlatformPause } from "./pause";
 import { vAccountKind, vAccountStatus } from "../lib/validators";
 import type { OpsActor } from "./audit";
 import { listFlags, setFlag as setFlagLogic, setFlagOverride as setFlagOverrideLogic, vFlagView } from "./flags";

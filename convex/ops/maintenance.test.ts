@@ -96,6 +96,7 @@ test("switching maintenance off twice (and again later) starts each held turn on
   expect(await stepCount(t, interactionId)).toBe(2); // triage + one model call: nothing ran twice
 });
 
+// 60 whole turns in one test: ~27 s alone on 2 cores, so it gets more than the default 30 s.
 test("60 held messages start in bounded batches, every one answered once", async () => {
   const t = newHarness();
   const admin = await asAdmin(t);
@@ -129,7 +130,7 @@ test("60 held messages start in bounded batches, every one answered once", async
     expect((await messagesOf(user, threadId)).map((m) => m.role)).toEqual(["user", "assistant"]);
   }
   expect((await admin.client.query(api.ops.status.overview, {})).maintenance.heldTurns).toBe(0);
-});
+}, 120_000);
 
 test("switching maintenance back on stops the release; the rest wait for the next end", async () => {
   const t = newHarness();
@@ -183,14 +184,14 @@ test("the platform pause refuses new turns; turns held by maintenance wait throu
   const { user, thread } = await userWithThread(t);
   await admin.client.mutation(api.ops.maintenance.setMaintenance, { enabled: true });
   const { interactionId } = await send(user, thread.threadId, "Tell me about tides");
-  await admin.client.mutation(api.jobs.platform.setPlatformPaused, { paused: true, reason: "incident 7" });
+  await admin.client.mutation(api.ops.pause.setPlatformPaused, { paused: true, reason: "incident 7" });
   expect(await codeOf(send(user, thread.threadId, "Another question"))).toBe("policy_denied");
 
   await admin.client.mutation(api.ops.maintenance.setMaintenance, { enabled: false });
   await settle(t);
   expect((await run(t, interactionId)).status).toBe("queued"); // still paused
 
-  await admin.client.mutation(api.jobs.platform.setPlatformPaused, { paused: false });
+  await admin.client.mutation(api.ops.pause.setPlatformPaused, { paused: false });
   await settle(t);
   expect((await run(t, interactionId)).status).toBe("completed");
   const audit = await admin.client.query(api.ops.audit.list, { paginationOpts: { numItems: 10, cursor: null } });

@@ -8,7 +8,7 @@
  * schedules its turn's start, so every held turn starts exactly once however
  * often maintenance is switched off.
  *
- * Not the platform pause (jobs/platform.ts): a pause refuses new turns;
+ * Not the platform pause (ops/pause.ts): a pause refuses new turns;
  * maintenance accepts and queues them. Held turns also wait while the
  * platform is paused, and are released when both are off.
  */
@@ -16,7 +16,7 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated/server";
-import { isPlatformPaused } from "../jobs/model";
+import { isPlatformPaused } from "./paused";
 import { platformAdminMutation } from "../lib/functions";
 import { cleanReason, writePlatformAudit, type OpsActor } from "./audit";
 import { addToMetric, FAMILIES, seriesValue } from "./metrics";
@@ -42,7 +42,8 @@ export async function isMaintenanceOn(ctx: QueryCtx): Promise<boolean> {
 export async function holdTurn(ctx: MutationCtx, interactionId: Id<"interactions">): Promise<void> {
   await ctx.db.insert("heldTurns", { interactionId, heldAt: Date.now() });
   await addToMetric(ctx, FAMILIES.heldTurns, [], 1);
-  console.log(JSON.stringify({ interactionId, event: "turn_held_for_maintenance" }));
+  // A held turn is always the root of its tree: delegates start inside running turns, never here.
+  console.log(JSON.stringify({ interactionId, root_interaction_id: interactionId, event: "turn_held_for_maintenance" }));
 }
 
 export const vMaintenanceState = v.object({

@@ -7,10 +7,10 @@
  * | family                                   | type      | labels          | recorded when                                 |
  * |------------------------------------------|-----------|-----------------|-----------------------------------------------|
  * | harness_interaction_duration_seconds     | histogram | kind, status    | a run (turn, delegation) ends                 |
- * | harness_llm_call_duration_seconds        | histogram | model, status   | a model call step ends (each attempt)         |
+ * | harness_llm_call_duration_seconds        | histogram | model, status   | a model call attempt fails; a run ends (its finished calls) |
  * | harness_tool_execution_duration_seconds  | histogram | tool, status    | a tool step ends (each attempt)               |
  * | harness_triage_intents_total             | counter   | intent          | triage classifies a message                   |
- * | harness_llm_cost_usd_total               | counter   | model           | a model call's usage is committed             |
+ * | harness_llm_cost_usd_total               | counter   | model           | a run ends (all its finished model calls)     |
  * | harness_llm_tokens_total                 | counter   | model, direction, source (reported, estimated) | same  |
  * | harness_jobs                             | gauge     | state           | a job changes state (+1 new state, -1 old)    |
  * | harness_maintenance_held_turns           | gauge     |                 | a turn is held / released                     |
@@ -19,6 +19,7 @@ import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalQuery, type MutationCtx, type QueryCtx } from "../_generated/server";
 import type { JobState } from "../jobs/validators";
+import { newerExemplar, runExemplar, vExemplar, type Exemplar } from "./exemplars";
 
 /** Seconds: what a person notices, up to a minute-long run. */
 export const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
@@ -123,54 +124,74 @@ async function shardRow(ctx: MutationCtx, name: string, labels: string, shard: n
     .unique();
 }
 
-/** Add `amount` to a counter or gauge series (a gauge may go down). */
-export async function addToMetric(ctx: MutationCtx, family: Family, labelValues: readonly string[], amount: number): Promise<void> {
+/** Add `amount` to a counter or gauge series (a gauge may go down); `exemplar`: the run behind it (ops/exemplars.ts). */
+export async function addToMetric(ctx: MutationCtx, family: Family, labelValues: readonly string[], amount: number, exemplar?: Exemplar): Promise<void> {
   if (family.type === "histogram") throw new Error(`${family.name} is a histogram; use observe`);
   if (amount === 0 || !Number.isFinite(amount)) return;
   const labels = labelString(family, labelValues);
   const shard = Math.floor(Math.random() * SHARDS);
   const row = await shardRow(ctx, family.name, labels, shard);
-  if (row) await ctx.db.patch("metricSeries", row._id, { value: row.value + amount });
-  else await ctx.db.insert("metricSeries", { name: family.name, labels, shard, value: amount });
+  const withExemplar = exemplar ? { exemplar } : {};
+  if (row) await ctx.db.patch("metricSeries", row._id, { value: row.value + amount, ...withExemplar });
+  else await ctx.db.insert("metricSeries", { name: family.name, labels, shard, value: amount, ...withExemplar });
 }
 
-/** Record one observation of a histogram series. */
-export async function observe(ctx: MutationCtx, family: Family, labelValues: readonly string[], value: number): Promise<void> {
+/** Record one observation of a histogram series; `exemplar`: the run behind it (ops/exemplars.ts). */
+export async function observe(ctx: MutationCtx, family: Family, labelValues: readonly string[], value: number, exemplar?: Exemplar): Promise<void> {
+  await observeAll(ctx, family, labelValues, [value], exemplar);
+}
+
+/** Record several observations of one histogram series: one row written for all of them. */
+export async function observeAll(ctx: MutationCtx, family: Family, labelValues: readonly string[], values: readonly number[], exemplar?: Exemplar): Promise<void> {
   const bounds = family.buckets;
   if (family.type !== "histogram" || bounds === undefined) throw new Error(`${family.name} is not a histogram`);
-  if (!Number.isFinite(value)) return;
+  const finite = values.filter((value) => Number.isFinite(value));
+  if (finite.length === 0) return;
   const labels = labelString(family, labelValues);
   const shard = Math.floor(Math.random() * SHARDS);
   const row = await shardRow(ctx, family.name, labels, shard);
   const buckets = row?.buckets && row.buckets.length === bounds.length + 1 ? [...row.buckets] : new Array<number>(bounds.length + 1).fill(0);
-  const index = bucketIndex(bounds, value);
-  buckets[index] = (buckets[index] ?? 0) + 1;
-  if (row) await ctx.db.patch("metricSeries", row._id, { value: row.value + value, count: (row.count ?? 0) + 1, buckets });
-  else await ctx.db.insert("metricSeries", { name: family.name, labels, shard, value, count: 1, buckets });
+  for (const value of finite) {
+    const index = bucketIndex(bounds, value);
+    buckets[index] = (buckets[index] ?? 0) + 1;
+  }
+  const sum = finite.reduce((total, value) => total + value, 0);
+  const withExemplar = exemplar ? { exemplar } : {};
+  if (row) await ctx.db.patch("metricSeries", row._id, { value: row.value + sum, count: (row.count ?? 0) + finite.length, buckets, ...withExemplar });
+  else await ctx.db.insert("metricSeries", { name: family.name, labels, shard, value: sum, count: finite.length, buckets, ...withExemplar });
 }
 
 // --- the hooks the domains call ------------------------------------------------------
 
-/** A step of a run ended (an attempt of a model or tool call): its duration, and a model call's usage. */
-export async function recordStepEnded(
-  ctx: MutationCtx,
-  step: Doc<"steps">,
-  outcome: { status: string; tokensIn?: number; tokensOut?: number; costMicroUsd?: number; usageEstimated?: boolean },
-  durationMs: number,
-): Promise<void> {
+/**
+ * A step of a run ended (an attempt of a model or tool call): its duration.
+ * A model call that succeeded is not recorded here: the run adds its
+ * finished calls together when it ends (`recordModelCalls`), one row written
+ * per series for the whole turn instead of per call.
+ */
+export async function recordStepEnded(ctx: MutationCtx, step: Doc<"steps">, outcome: { status: string }, durationMs: number): Promise<void> {
   const seconds = Math.max(0, durationMs) / 1000;
-  if (step.kind === "tool") {
-    await observe(ctx, FAMILIES.toolDuration, [step.name, outcome.status], seconds);
-    return;
-  }
-  if (step.kind !== "llm") return;
+  if (step.kind !== "tool" && (step.kind !== "llm" || outcome.status === "succeeded")) return;
   const run = await ctx.db.get("interactions", step.interactionId);
-  const model = run?.modelId ?? "unknown";
-  await observe(ctx, FAMILIES.llmCallDuration, [model, outcome.status], seconds);
-  if (outcome.costMicroUsd) await addToMetric(ctx, FAMILIES.llmCost, [model], outcome.costMicroUsd);
-  const source = outcome.usageEstimated ? "estimated" : "reported";
-  if (outcome.tokensIn) await addToMetric(ctx, FAMILIES.llmTokens, [model, "input", source], outcome.tokensIn);
-  if (outcome.tokensOut) await addToMetric(ctx, FAMILIES.llmTokens, [model, "output", source], outcome.tokensOut);
+  const exemplar = run ? runExemplar(run, seconds) : undefined;
+  if (step.kind === "tool") await observe(ctx, FAMILIES.toolDuration, [step.name, outcome.status], seconds, exemplar);
+  else await observe(ctx, FAMILIES.llmCallDuration, [run?.modelId ?? "unknown", outcome.status], seconds, exemplar);
+}
+
+type ModelCallTotals = { callDurationsMs: number[]; tokensIn: number; tokensOut: number; estimatedIn: number; estimatedOut: number; microUsd: number };
+
+/** A run's finished model calls, added at once (chat/runTally.ts): their durations, tokens (reported, estimated), cost. */
+export async function recordModelCalls(ctx: MutationCtx, run: Doc<"interactions">, calls: ModelCallTotals): Promise<void> {
+  const model = run.modelId;
+  const seconds = calls.callDurationsMs.map((ms) => Math.max(0, ms) / 1000);
+  await observeAll(ctx, FAMILIES.llmCallDuration, [model, "succeeded"], seconds, runExemplar(run, seconds.at(-1) ?? 0));
+  const add = async (family: Family, labels: string[], amount: number, exemplarValue = amount) =>
+    await addToMetric(ctx, family, labels, amount, runExemplar(run, exemplarValue));
+  await add(FAMILIES.llmCost, [model], calls.microUsd, calls.microUsd * FAMILIES.llmCost.scale);
+  await add(FAMILIES.llmTokens, [model, "input", "reported"], calls.tokensIn - calls.estimatedIn);
+  await add(FAMILIES.llmTokens, [model, "output", "reported"], calls.tokensOut - calls.estimatedOut);
+  await add(FAMILIES.llmTokens, [model, "input", "estimated"], calls.estimatedIn);
+  await add(FAMILIES.llmTokens, [model, "output", "estimated"], calls.estimatedOut);
 }
 
 /**
@@ -186,7 +207,7 @@ export async function recordRunEnded(
   const run = await ctx.db.get("interactions", interactionId);
   if (run === null) return;
   const seconds = Math.max(0, endedAt - (run.startedAt ?? run.createdAt)) / 1000;
-  await observe(ctx, FAMILIES.interactionDuration, [run.kind, status], seconds);
+  await observe(ctx, FAMILIES.interactionDuration, [run.kind, status], seconds, runExemplar(run, seconds));
 }
 
 /** Triage classified a message. */
@@ -208,6 +229,8 @@ export const vSeriesTotal = v.object({
   value: v.number(),
   count: v.optional(v.number()),
   buckets: v.optional(v.array(v.number())),
+  /** The newest exemplar over the series' shards. */
+  exemplar: v.optional(vExemplar),
 });
 export type SeriesTotal = Infer<typeof vSeriesTotal>;
 
@@ -226,6 +249,8 @@ export async function familyTotals(ctx: QueryCtx, family: Family): Promise<{ ser
     if (total.buckets !== undefined) {
       (row.buckets ?? []).forEach((n, i) => (total.buckets![i] = (total.buckets![i] ?? 0) + n));
     }
+    const exemplar = newerExemplar(total.exemplar, row.exemplar);
+    if (exemplar) total.exemplar = exemplar;
     byLabels.set(row.labels, total);
   }
   return { series: [...byLabels.values()], truncated };

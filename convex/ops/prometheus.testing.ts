@@ -11,7 +11,8 @@ const NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
 const SAMPLE_LINE = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (\\S+)$`);
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)/y;
 
-function parseValue(text: string): number {
+/** A sample value (`+Inf`, `-Inf`, `NaN` or a number); throws on anything else. */
+export function parseValue(text: string): number {
   if (text === "+Inf") return Infinity;
   if (text === "-Inf") return -Infinity;
   if (text === "NaN") return NaN;
@@ -20,7 +21,8 @@ function parseValue(text: string): number {
   return value;
 }
 
-function parseLabels(text: string | undefined): Record<string, string> {
+/** A label set's inside (`a="x",b="y"`), unescaped; throws on a bad or repeated label. */
+export function parseLabels(text: string | undefined): Record<string, string> {
   const labels: Record<string, string> = {};
   if (text === undefined || text === "") return labels;
   LABEL.lastIndex = 0;

@@ -7,13 +7,11 @@ import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { send, settle, userWithThread } from "../chat/testkit.testing";
 import { api } from "../_generated/api";
-import { jobFaults, resetJobHooks } from "../jobs/testHooks";
 import { drive, startJob } from "../jobs/testkit.testing";
-import { modelPriceOverrides } from "../models/testHooks";
+import { failNext, resetFaults, setModelPrice } from "../lib/faults.testing";
 import { newHarness, type Harness } from "../test.setup";
 import { parseExposition, valueOf } from "./prometheus.testing";
 import { SHARDS } from "./metrics";
-import { healthFaults } from "./testHooks";
 import { HARNESS_VERSION } from "./version";
 
 const TOKEN = "metrics-test-token";
@@ -25,9 +23,7 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
   delete process.env.HARNESS_METRICS_TOKEN;
-  delete modelPriceOverrides.offline;
-  healthFaults.failProbes = 0;
-  resetJobHooks();
+  resetFaults();
 });
 
 async function scrape(t: Harness) {
@@ -59,7 +55,7 @@ test("GET /health answers ok with the version and time; 503 with the envelope wh
   expect(body).toEqual({ status: "ok", version: HARNESS_VERSION, time: expect.any(String) });
   expect(new Date(body.time).toISOString()).toBe(body.time);
 
-  healthFaults.failProbes = 1;
+  failNext("ops.healthProbe", 1);
   await expectEnvelope(await t.fetch("/health", { method: "GET" }), 503, "internal_error");
   expect((await t.fetch("/health", { method: "GET" })).status).toBe(200);
 });
@@ -75,7 +71,7 @@ test("GET /metrics refuses a missing or wrong token, and every token while HARNE
 
 test("metrics count what happened: one turn with two model calls and one tool call, one job", async () => {
   const t = newHarness();
-  modelPriceOverrides.offline = { input: 2, output: 8, cachedInput: 0.5 };
+  setModelPrice("offline", { input: 2, output: 8, cachedInput: 0.5 });
   const before = await scrape(t);
   expect(valueOf(before, "harness_build_info", { version: HARNESS_VERSION })).toBe(1);
   expect(valueOf(before, "harness_platform_paused")).toBe(0);
@@ -155,14 +151,14 @@ test("the job gauges follow a job through failure, resume, restart and cancel", 
     for (const s of metrics.samples.filter((x) => x.name === "harness_jobs")) if (s.value !== 0) out[s.labels.state!] = s.value;
     return out;
   };
-  jobFaults["summarize:work"] = { throwTimes: 100 };
+  failNext("job.step", 100, "summarize:work");
   const failing = await startJob(user, { type: "summarize", input: "Quarterly numbers" });
   const later = await startJob(user, { type: "summarize", input: "Later", runAt: Date.now() + 3_600_000 });
   expect(await jobs()).toEqual({ pending: 2 });
   await drive(t);
   expect(await jobs()).toEqual({ failed: 1, pending: 1 });
 
-  jobFaults["summarize:work"] = { throwTimes: 0 };
+  failNext("job.step", 0, "summarize:work");
   await user.client.mutation(api.jobs.jobs.resume, { accountId: user.accountId, jobId: failing, reason: "fixed" });
   expect(await jobs()).toEqual({ running: 1, pending: 1 });
   await drive(t);

@@ -5,7 +5,8 @@
  *   read the platform's settings (the backend answers); 503 with the error
  *   envelope when that read fails. No auth: load balancers call it.
  * - `GET /metrics` — Prometheus text exposition (ops/metrics.ts families plus
- *   the platform's switches). Needs `Authorization: Bearer $HARNESS_METRICS_TOKEN`;
+ *   the platform's switches); OpenMetrics with exemplars when the scraper's
+ *   `Accept` asks for `application/openmetrics-text` (ops/exposition.ts). Needs `Authorization: Bearer $HARNESS_METRICS_TOKEN`;
  *   with the variable unset every request is refused (fail closed).
  */
 import type { HttpRouter } from "convex/server";
@@ -13,7 +14,7 @@ import { internal } from "../_generated/api";
 import { httpAction, type ActionCtx } from "../_generated/server";
 import { env } from "../lib/env";
 import { handleRequest, HttpError, jsonResponse } from "../lib/http";
-import { exposition, EXPOSITION_CONTENT_TYPE } from "./exposition";
+import { exposition, EXPOSITION_CONTENT_TYPE, formatFor, OPENMETRICS_CONTENT_TYPE } from "./exposition";
 import type { FamilySnapshot } from "./metrics";
 import type { PlatformStatus } from "./status";
 import { HARNESS_VERSION } from "./version";
@@ -69,9 +70,10 @@ function platformFamilies(status: PlatformStatus): FamilySnapshot[] {
 async function metrics(ctx: ActionCtx, request: Request): Promise<Response> {
   await requireMetricsToken(request);
   const [families, status] = await Promise.all([ctx.runQuery(internal.ops.metrics.snapshot, {}), ctx.runQuery(internal.ops.status.probe, {})]);
-  return new Response(exposition([...platformFamilies(status), ...families]), {
+  const format = formatFor(request.headers.get("accept"));
+  return new Response(exposition([...platformFamilies(status), ...families], format), {
     status: 200,
-    headers: { "Content-Type": EXPOSITION_CONTENT_TYPE, "Cache-Control": "no-store" },
+    headers: { "Content-Type": format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : EXPOSITION_CONTENT_TYPE, "Cache-Control": "no-store" },
   });
 }
 

@@ -1,14 +1,16 @@
+import { vEventId } from "@convex-dev/workflow";
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { vAuditFieldChange, vAuditSurface } from "../audit/schema";
+import { vExemplar } from "./exemplars";
 
 /** Values a platform audit entry's `details` may hold: flat, small, JSON-friendly. */
 export const vPlatformAuditDetails = v.record(v.string(), v.union(v.string(), v.number(), v.boolean(), v.null()));
 
 /**
  * Tables of the ops domain (spread into convex/schema.ts): metrics kept up to
- * date as things happen, maintenance mode, feature flags and the platform's
- * own audit log. Index names are `by_<field>_<field>` in index order.
+ * date as things happen, maintenance mode, the platform pause and the runs it
+ * holds, feature flags and the platform's own audit log. Index names are `by_<field>_<field>` in index order.
  */
 export const opsTables = {
   /**
@@ -31,6 +33,8 @@ export const opsTables = {
     /** Histogram only: observations, and per-bucket counts (not cumulative; the last one is +Inf). */
     count: v.optional(v.number()),
     buckets: v.optional(v.array(v.number())),
+    /** The run behind this shard's latest observation, for OpenMetrics exemplars (ops/exemplars.ts). */
+    exemplar: v.optional(vExemplar),
   }).index("by_name_labels_shard", ["name", "labels", "shard"]),
 
   /**
@@ -112,4 +116,40 @@ export const opsTables = {
     surface: v.optional(vAuditSurface),
     changes: v.optional(v.array(vAuditFieldChange)),
   }).index("by_at", ["at"]),
+
+  /**
+   * Platform-wide switches, one row (`key: "platform"`). Written by: platform admins
+   * (ops/pause.ts). Read by: job starts, the chat's send, held turns (`isPlatformPaused`, ops/paused.ts).
+   */
+  platformSettings: defineTable({
+    key: v.literal("platform"),
+    paused: v.boolean(),
+    reason: v.optional(v.string()),
+    updatedAt: v.number(),
+    updatedBy: v.optional(v.id("userProfiles")),
+  }).index("by_key", ["key"]),
+
+  /**
+   * Turns held by a kill switch at a step boundary (convex/ops/hold.ts), one
+   * row per hold, deleted when it is released.
+   * Written by: the turn's hold step, the release when the pause ends. Read by:
+   * the release (`by_cause_heldAt`: platform holds, or one agent's holds,
+   * oldest first), `holdOf` (`by_interactionId`: why a run waits), the
+   * conversation view (`by_threadId`: a held reply in this thread).
+   */
+  heldRuns: defineTable({
+    interactionId: v.id("interactions"),
+    accountId: v.id("accounts"),
+    threadId: v.id("threads"),
+    /** `platform`, or the id of the paused agent. */
+    cause: v.string(),
+    /** What the run shows while it waits, e.g. "held: platform paused". */
+    reason: v.string(),
+    /** The workflow event the turn waits on; sent on release. */
+    eventId: vEventId(),
+    heldAt: v.number(),
+  })
+    .index("by_cause_heldAt", ["cause", "heldAt"])
+    .index("by_interactionId", ["interactionId"])
+    .index("by_threadId", ["threadId"]),
 };

@@ -5,9 +5,9 @@
  */
 import { v, type Infer } from "convex/values";
 import { internalQuery, type QueryCtx } from "../_generated/server";
+import { faultAt } from "../lib/faults";
 import { platformAdminQuery } from "../lib/functions";
 import { maintenanceState, vMaintenanceState } from "./maintenance";
-import { healthFaults } from "./testHooks";
 import { HARNESS_VERSION } from "./version";
 
 export const vPlatformStatus = v.object({
@@ -36,10 +36,7 @@ export const probe = internalQuery({
   args: {},
   returns: vPlatformStatus,
   handler: async (ctx) => {
-    if (healthFaults.failProbes > 0) {
-      healthFaults.failProbes--;
-      throw new Error("Injected fault: the health probe could not read");
-    }
+    if (faultAt("ops.healthProbe")) throw new Error("Injected fault: the health probe could not read");
     return await platformStatus(ctx);
   },
 });

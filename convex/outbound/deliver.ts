@@ -12,7 +12,7 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
-import { writeAudit } from "../audit/log";
+import { writeAudit } from "../audit/write";
 import { env } from "../lib/env";
 import { privateAddressRefusal } from "./privateAddresses";
 import { signatureHeader } from "./signing";

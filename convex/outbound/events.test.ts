@@ -7,9 +7,9 @@
  */
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { api } from "../_generated/api";
+import { failNext, resetFaults } from "../lib/faults.testing";
 import { newHarness, type Harness } from "../test.setup";
 import { messagesOf, send, userWithThread } from "../chat/testkit.testing";
-import { jobFaults, resetJobHooks } from "../jobs/testHooks";
 import { allowPrivateUrls, eventually, fastRetries, resetRetries, startReceiver, subscribe, verifySignature, type Receiver } from "./receiver.testing";
 
 /** Real HTTP on real timers: generous time on a busy machine. */
@@ -22,7 +22,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   resetRetries();
-  resetJobHooks();
+  resetFaults();
   await receiver?.close();
   receiver = undefined;
 });
@@ -155,7 +155,7 @@ test("job state changes send job.state_changed, once per transition, across a ca
       .sort();
 
   // A summary whose work step fails once (retried by its workflow) and then resolves.
-  jobFaults["summarize:work"] = { throwTimes: 1 };
+  failNext("job.step", 1, "summarize:work");
   const { jobId: summary } = await user.client.mutation(api.jobs.jobs.start, { accountId: user.accountId, type: "summarize", input: "Tides rise twice a day." });
   await eventually(() => expect(transitions(summary)).toHaveLength(3));
   expect(transitions(summary)).toEqual(["null→pending@0", "pending→running@0", "running→resolved@0"]);

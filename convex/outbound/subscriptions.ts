@@ -6,19 +6,21 @@
  * Subscription ids arrive as strings and are checked here: another account's
  * subscription answers `not_found`, like one that does not exist.
  */
+import { pick } from "convex-helpers";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated/server";
 import { fieldChanges } from "../audit/diff";
-import { writeAudit } from "../audit/log";
+import { writeAudit } from "../audit/write";
 import { env } from "../lib/env";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { SUBSCRIPTION_TARGET } from "./deliver";
 import { enqueueDelivery } from "./emit";
 import { privateAddressRefusal } from "./privateAddresses";
+import { outboundTables } from "./schema";
 import { newSigningSecret } from "./signing";
 import {
   EVENT_TYPES,
@@ -26,44 +28,45 @@ import {
   MAX_SUBSCRIPTIONS_PER_ACCOUNT,
   MAX_URL_CHARS,
   PING_EVENT,
-  vDeliveryEventType,
-  vDeliveryStatus,
-  vEventType,
-  vSubscriptionStatus,
   type EventType,
 } from "./validators";
 
+/** A subscription as admins see it: the row's fields (outbound/schema.ts) named one by one, never `secret`. */
 export const vSubscriptionView = v.object({
   subscriptionId: v.id("webhookSubscriptions"),
-  url: v.string(),
-  events: v.array(vEventType),
-  description: v.optional(v.string()),
-  status: vSubscriptionStatus,
-  disabledReason: v.optional(v.string()),
-  disabledAt: v.optional(v.number()),
-  consecutiveFailures: v.number(),
-  lastDeliveredAt: v.optional(v.number()),
-  lastFailedAt: v.optional(v.number()),
+  ...pick(outboundTables.webhookSubscriptions.validator.fields, [
+    "url",
+    "events",
+    "description",
+    "status",
+    "disabledReason",
+    "disabledAt",
+    "consecutiveFailures",
+    "lastDeliveredAt",
+    "lastFailedAt",
+    "createdBy",
+    "createdAt",
+  ]),
   /** The secret's last four characters, to tell secrets apart; the secret itself is shown only on subscribe. */
   secretHint: v.string(),
-  createdBy: v.id("userProfiles"),
-  createdAt: v.number(),
 });
 export type SubscriptionView = Infer<typeof vSubscriptionView>;
 
+/** A delivery as admins see it; `payload` is the JSON body as sent. */
 export const vDeliveryView = v.object({
   deliveryId: v.id("webhookDeliveries"),
-  eventType: vDeliveryEventType,
-  eventId: v.string(),
-  status: vDeliveryStatus,
-  attempts: v.number(),
-  lastStatusCode: v.optional(v.number()),
-  lastError: v.optional(v.string()),
-  createdAt: v.number(),
-  lastAttemptAt: v.optional(v.number()),
-  finishedAt: v.optional(v.number()),
-  /** The JSON body as sent. */
-  payload: v.string(),
+  ...pick(outboundTables.webhookDeliveries.validator.fields, [
+    "eventType",
+    "eventId",
+    "status",
+    "attempts",
+    "lastStatusCode",
+    "lastError",
+    "createdAt",
+    "lastAttemptAt",
+    "finishedAt",
+    "payload",
+  ]),
 });
 
 function publicSubscription(s: Doc<"webhookSubscriptions">): SubscriptionView {

@@ -5,7 +5,7 @@
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { writeAudit, type AuditEntry } from "../audit/log";
+import { writeAudit, type AuditEntry } from "../audit/write";
 import { loadAgent } from "../agents/builder";
 import { fail } from "../lib/errors";
 import { membershipOf } from "../tenancy/identity";

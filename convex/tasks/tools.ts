@@ -14,7 +14,7 @@
  */
 import { internal } from "../_generated/api";
 import { isHarnessError } from "../lib/errors";
-import type { ToolDefinition } from "../tools/registry";
+import type { ToolDefinition } from "../tools/types";
 import { ToolInputError } from "../tools/toolInputError";
 import type { PublicTask } from "./validators";
 

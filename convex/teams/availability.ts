@@ -12,7 +12,7 @@
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
-import { writeAudit } from "../audit/log";
+import { writeAudit } from "../audit/write";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { roleAtLeast, type Role } from "../lib/validators";

@@ -7,7 +7,7 @@ import { paginationOptsValidator, paginationResultValidator } from "convex/serve
 import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { writeAudit } from "../audit/log";
+import { writeAudit } from "../audit/write";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { roleAtLeast } from "../lib/validators";
@@ -174,6 +174,26 @@ export const archive = accountMutation({
     if (team.status === "archived") return null;
     await ctx.db.patch("teams", teamId, { status: "archived", archivedAt: Date.now() });
     await audit(ctx, team, "team.archive", {}, [{ field: "status", before: "active", after: "archived" }]);
+    return null;
+  },
+});
+
+/**
+ * Restore an archived team: archiving only set its status, so its members
+ * (with their roles), its knowledge, its budget and the agents made available
+ * to it come back as they were. Refused (`conflict`, field `name`) while an
+ * active team has its name; restoring an active team is a no-op.
+ */
+export const restore = accountMutation({
+  minRole: "admin",
+  args: { teamId: v.id("teams") },
+  returns: v.null(),
+  handler: async (ctx, { accountId, teamId }) => {
+    const team = await teamOfAccount(ctx, accountId, teamId);
+    if (team.status === "active") return null;
+    await assertNameFree(ctx, accountId, team.name, teamId);
+    await ctx.db.patch("teams", teamId, { status: "active", archivedAt: undefined });
+    await audit(ctx, team, "team.restore", {}, [{ field: "status", before: "archived", after: "active" }]);
     return null;
   },
 });

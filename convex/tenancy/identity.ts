@@ -1,11 +1,21 @@
+import { withSystemFields } from "convex-helpers/validators";
 import type { UserIdentity } from "convex/server";
+import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { installDefaultAgents } from "../agents/defaults";
 import { claimOrCreateProfile } from "./profiles";
+import { membershipOf } from "./memberships";
+import { tenancyTables } from "./schema";
 import { fail } from "../lib/errors";
 import { roleAtLeast, type Role } from "../lib/validators";
 import { onMemberJoined } from "../conversations/general";
+import { auditChange, type ChangeActor } from "../audit/changes";
+
+/** A role change the organisation claims of a sign-in token made (before Clerk's webhook said anything). */
+const CLERK_TOKEN_ACTOR: ChangeActor = { surface: "system", label: "Clerk sign-in token" };
+
+export { membershipOf };
 
 /** The organisation claims Clerk's Convex JWT template adds to a token. */
 export type OrgClaims = { orgId: string; orgRole: Role; orgSlug?: string };
@@ -109,6 +119,7 @@ async function provisionOrgAccount(ctx: MutationCtx, user: Doc<"userProfiles">, 
     // The identity provider is the authority on org roles; once its webhook
     // has set the membership, a token minted earlier cannot change the role back.
     await ctx.db.patch("memberships", membership._id, { role: claims.orgRole });
+    await auditChange(ctx, CLERK_TOKEN_ACTOR, { accountId: account._id, action: "membership.role", targetKind: "membership", targetId: membership._id, before: { role: membership.role }, after: { role: claims.orgRole } });
   }
   // A revoked membership stays revoked: a token minted before the revocation
   // must not bring it back.
@@ -135,13 +146,6 @@ async function provisionPersonalAccount(ctx: MutationCtx, user: Doc<"userProfile
   return accountId;
 }
 
-export async function membershipOf(ctx: QueryCtx, userId: Id<"userProfiles">, accountId: Id<"accounts">) {
-  return await ctx.db
-    .query("memberships")
-    .withIndex("by_userId_accountId", (q) => q.eq("userId", userId).eq("accountId", accountId))
-    .unique();
-}
-
 /**
  * The one account-scoping check. A caller with no active membership gets
  * `not_found`, exactly as if the account did not exist; a member whose role is
@@ -165,3 +169,11 @@ export async function requireMembership(
   }
   return { account, membership };
 }
+
+/** What `requireMembership` finds, with the user, as it crosses from a query into an action (lib/functions.ts). */
+export const vUserDoc = v.object(withSystemFields("userProfiles", tenancyTables.userProfiles.validator.fields));
+export const vMemberCaller = v.object({
+  user: vUserDoc,
+  account: v.object(withSystemFields("accounts", tenancyTables.accounts.validator.fields)),
+  membership: v.object(withSystemFields("memberships", tenancyTables.memberships.validator.fields)),
+});

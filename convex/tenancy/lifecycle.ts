@@ -21,7 +21,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { installDefaultAgents } from "../agents/defaults";
 import { fieldChanges } from "../audit/diff";
-import { writeAudit, type AuditEntry } from "../audit/log";
+import { writeAudit, type AuditEntry } from "../audit/write";
 import { deleteUserKnowledge } from "../knowledge/deletion";
 import { onMemberJoined, onMemberLeft } from "../conversations/general";
 import type { Role } from "../lib/validators";

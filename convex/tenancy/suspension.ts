@@ -13,7 +13,7 @@ import { v } from "convex/values";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { fieldChanges } from "../audit/diff";
-import { requireReason, writeAudit, type AuditEntry } from "../audit/log";
+import { requireReason, writeAudit, type AuditEntry } from "../audit/write";
 import { fail } from "../lib/errors";
 import type { Actor } from "./lifecycle";
 

@@ -279,6 +279,7 @@ export const vPublicTool = v.object({
   accountOwned: v.boolean(),
   name: v.string(),
   description: v.string(),
+  /** The tool's JSON Schema for its arguments (tools/schema.ts): arbitrary JSON by nature. */
   parameters: v.any(),
   trustLevel: vPermission,
   status: vToolStatus,

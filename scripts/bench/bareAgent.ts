@@ -9,7 +9,7 @@ import { makeFunctionReference } from "convex/server";
 import { v } from "convex/values";
 import { components } from "../../convex/_generated/api";
 import { internalAction, internalMutation } from "../../convex/_generated/server";
-import { offlineModel } from "../../convex/models/offlineModel";
+import { offlineModel } from "../../convex/models/offline";
 
 export const send = internalMutation({
   args: { threadId: v.string(), prompt: v.string() },

@@ -14,9 +14,10 @@ export class Checks {
     this.results.push({ measure, ok, why });
   }
 
-  /** `value` at most `ceiling`. */
-  atMost(measure: string, value: number, ceiling: number, unit: string): void {
-    this.check(measure, value <= ceiling, `${value} ${unit}, at most ${ceiling} allowed`);
+  /** `value` at most `ceiling`; `cause`, when it fails: where the figure comes from (e.g. the largest writers). */
+  atMost(measure: string, value: number, ceiling: number, unit: string, cause?: () => string): void {
+    const ok = value <= ceiling;
+    this.check(measure, ok, `${value} ${unit}, at most ${ceiling} allowed${!ok && cause ? ` — ${cause()}` : ""}`);
   }
 
   /**

@@ -12,7 +12,7 @@
 import { test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { offlineModelOverrides } from "../../convex/models/testHooks";
+import { offlineModel } from "../../convex/lib/faults.testing";
 import { asMember, newHarness } from "../../convex/test.setup";
 import { Checks, table, target } from "./checks";
 import { checkFanoutsCompleted, concurrencyOf } from "./fanoutRuns";
@@ -74,7 +74,7 @@ async function runFanout(n: number) {
 
 test("delegation fan-out: wall time and writes per delegation", async () => {
   installMeter();
-  offlineModelOverrides.options = { latencyMs: PROVIDER_LATENCY_MS, chunkWords: 3 };
+  offlineModel.options = { latencyMs: PROVIDER_LATENCY_MS, chunkWords: 3 };
   const checks = new Checks();
   const rows: Awaited<ReturnType<typeof runFanout>>[] = [];
   try {
@@ -82,7 +82,7 @@ test("delegation fan-out: wall time and writes per delegation", async () => {
     await runFanout(1);
     for (const n of FANOUTS) rows.push(await runFanout(n));
   } finally {
-    offlineModelOverrides.options = undefined;
+    offlineModel.options = undefined;
   }
   const base = rows[0]!;
   const perExtra = (r: (typeof rows)[number]) => (r.n === 1 ? undefined : (r.documentsWritten - base.documentsWritten) / (r.n - 1));
@@ -107,8 +107,11 @@ test("delegation fan-out: wall time and writes per delegation", async () => {
   // The children really run at once (one after another would average 1). Wall time is printed against its
   // target, not checked: in convex-test every transaction runs on one thread, so it follows the machine's load.
   if (eight) checks.check("fan-out 8: delegates run at once", eight.overlap >= 3, `${eight.overlap.toFixed(2)} running at once on average, at least 3 required`);
-  // A regression ceiling: about 106 before issue 17, 67 with a workflow per delegate, 42–44 since delegates run on the
-  // fast path (target 45, printed above). The workpool's batch worker varies its own writes by about ±2 between runs.
-  if (eight) checks.atMost("fan-out 8: documents written per extra delegation", Math.round(perExtra(eight) ?? 0), 50, "documents");
+  // The issue's target: about 106 before issue 17, 67 with a workflow per delegate, 41–44 since delegates run on the
+  // fast path. The parent's workpool batch worker varies its own writes by about ±2 between runs.
+  if (eight) {
+    checks.atMost("fan-out 8: documents written per extra delegation (target ≤ 45)", Math.round(perExtra(eight) ?? 0), 45, "documents", () =>
+      `the 8-way turn wrote ${eight.documentsWritten}, the single one ${base.documentsWritten}`);
+  }
   checks.finish("fanout.run.ts");
 });

@@ -14,6 +14,7 @@ import { api } from "../../convex/_generated/api";
 import { newHarness, type Harness } from "../../convex/test.setup";
 import { userWithThread } from "../../convex/chat/testkit.testing";
 import { Checks, table, target } from "./checks";
+import { settleOnRealClock } from "./settle";
 import { installMeter, measure, type Metrics } from "./transactionMeter";
 import { installWriteLedger, recordWrites, tally, type WriteRecord } from "./writeLedger";
 
@@ -28,7 +29,7 @@ const seed = makeFunctionReference<"mutation">("bench/bare:seed");
 const bareSend = makeFunctionReference<"mutation">("bench/bare:send");
 
 async function settle(t: Harness) {
-  await t.finishAllScheduledFunctions(vi.runAllTimers);
+  await settleOnRealClock(t);
 }
 
 async function seedThread(t: Harness, agentThreadId: string, count: number) {
@@ -91,6 +92,12 @@ function breakdown(title: string, writes: WriteRecord[]): string {
   return [`${title}: documents written by component:table`, table(["component:table", "writes"], byTable), "", `${title}: by function`, table(["function → table op", "writes"], byFunction)].join("\n");
 }
 
+/** Why a write count failed: its four largest writers (component:table), for the failure line. */
+function largestWriters(writes: WriteRecord[]): string {
+  const top = tally(writes, (w) => `${w.component}:${w.table}`).slice(0, 4);
+  return `largest writers ${top.map(([k, c]) => `${k} ${c}`).join(", ")} (breakdown above)`;
+}
+
 test("turn cost by thread length", async () => {
   installMeter();
   installWriteLedger();
@@ -98,6 +105,8 @@ test("turn cost by thread length", async () => {
   const checks = new Checks();
   const rows: Row[] = [];
   const out: string[] = [];
+  let firstWrites: WriteRecord[] = [];
+  let toolWrites: WriteRecord[] = [];
   try {
     for (const n of LENGTHS) {
       const h = await harnessThread(n);
@@ -111,11 +120,13 @@ test("turn cost by thread length", async () => {
       rows.push(row(n, "harness: send mutation", measured.sendOnly), row(n, "harness: whole turn", measured.whole));
       rows.push(row(n, "bare agent.streamText: whole turn", await measureBare(n)));
       if (n === LENGTHS[0]) out.push(breakdown(`whole turn, one model call (n=${n})`, measured.writes));
+      if (n === LENGTHS[0]) firstWrites = measured.writes;
       if (n === LENGTHS[0]) {
         const tool = await measureTurn(h, TOOL_PROMPT);
         checks.check("tool turn: completed", tool.turn?.status === "completed", `status ${tool.turn?.status ?? "missing"}`);
         rows.push(row(n, "harness: whole turn, one tool call", tool.whole));
         out.push(breakdown(`whole turn, one tool call (n=${n})`, tool.writes));
+        toolWrites = tool.writes;
       }
     }
   } finally {
@@ -143,15 +154,16 @@ test("turn cost by thread length", async () => {
       checks.flat(`${what}: ${key} flat from ${LENGTHS[0]} to ${LENGTHS.at(-1)} messages`, LENGTHS.map((n) => ({ at: `n=${n}`, value: pick(n, what)?.[key] ?? -1 })), tolerance);
     }
   }
-  // 86 written / 60 transactions before the first model call ran ahead of any workflow; 30 then, 31 since the
-  // account's own rate-limit bucket (#19) is taken beside the user's on every send. The target (30) prints above.
-  if (first) checks.atMost("whole turn, one model call: documents written (regression ceiling)", first.documentsWritten, 31, "documents");
-  if (first) checks.atMost("whole turn, one model call: transactions", first.transactions, 30, "transactions");
-  // Not yet at its target (45): the tool call and both model calls now run in the fast turn, no workflow (143 to 150
-  // before, 59 since); what is left is two model calls' own writes (stream, reservation, usage, step row, metrics
-  // each), so only a regression ceiling — exact, since no workpool loop runs any more.
-  if (tool) checks.atMost("whole turn, one tool call: documents written (regression ceiling)", tool.documentsWritten, 60, "documents");
-  if (tool) checks.atMost("whole turn, one tool call: transactions (regression ceiling)", tool.transactions, 45, "transactions");
+  // The issue's targets. One model call: 86 written before the first call ran ahead of any workflow, 31 with the
+  // account's rate bucket (#19), 30 since a step's begin no longer writes the run row. Counts are exact (no
+  // workpool loop runs in either turn), so a check at the target cannot flake.
+  if (first) checks.atMost("whole turn, one model call: documents written (target ≤ 30)", first.documentsWritten, 30, "documents", () => largestWriters(firstWrites));
+  if (first) checks.atMost("whole turn, one model call: transactions (target ≤ 30)", first.transactions, 30, "transactions");
+  // One tool call: 143 before, 60 with the fast turn, 49 since usage and model-call metrics are added once per turn,
+  // begins write no run row and a quick idempotent tool writes its rows once. The target (45) is not met: what is
+  // left is mostly the agent's own stream and messages (22 of 49, see the breakdown), so a regression ceiling.
+  if (tool) checks.atMost("whole turn, one tool call: documents written (regression ceiling; target 45 missed)", tool.documentsWritten, 49, "documents", () => largestWriters(toolWrites));
+  if (tool) checks.atMost("whole turn, one tool call: transactions (regression ceiling)", tool.transactions, 36, "transactions");
   const send = pick(LENGTHS[0]!, "harness: send mutation");
   if (send) checks.atMost("send mutation: documents written (RELIABILITY: ≤ 6)", send.documentsWritten, 6, "documents");
   if (send) checks.atMost("send mutation: documents read (RELIABILITY: ≤ 20)", send.documentsRead, 20, "documents");

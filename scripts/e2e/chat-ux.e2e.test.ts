@@ -8,7 +8,7 @@
  * search over what was said, the phone layout, and states in words.
  *
  * The offline model answers "show me a markdown sample" with a long Markdown
- * reply (convex/models/offlineMarkdownSample.ts).
+ * reply (convex/models/offline/markdownSample.ts).
  */
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
@@ -149,7 +149,9 @@ describe("chat UX in Chromium against npm start", { timeout: 120_000 }, () => {
     const lastReply = page.locator("li", { has: page.locator('[data-testid="message"][data-role="assistant"]') }).last();
     await lastReply.getByTestId("message-copy").click();
     const replyText = repliesTo(await readThread(page), "Hello there, garden helper").at(-1)!.text;
-    await expect.poll(() => clipboard(page)).toBe(replyText);
+    // The copy is the reply's Markdown, where paragraphs are a blank line apart; the page's text is one line break apart.
+    const paragraphs = (text: string) => text.split(/\n+/).map((line) => line.trim()).filter(Boolean);
+    await expect.poll(async () => paragraphs(await clipboard(page))).toEqual(paragraphs(replyText));
 
     // Regenerate: only on the last reply; a new turn for the same message.
     expect(await page.getByTestId("message-regenerate").count()).toBe(1);
@@ -264,7 +266,8 @@ describe("chat UX in Chromium against npm start", { timeout: 120_000 }, () => {
     expect(await noOverflow()).toBe(true);
     // The drawer is closed (and out of the tab order) until asked for.
     const sidebar = phone.getByTestId("thread-sidebar");
-    expect(await sidebar.isVisible()).toBe(false);
+    // Polled: the page's stylesheets arrive with the lazily loaded chat route.
+    await expect.poll(() => sidebar.isVisible()).toBe(false);
     const composerBottom = async () => (await phone.getByTestId("composer-input").boundingBox())!;
     const box = await composerBottom();
     expect(box.y + box.height).toBeLessThanOrEqual(844);

@@ -123,7 +123,8 @@ describe("the chat app in Chromium against npm start", { timeout: 90_000 }, () =
     expect(other.growth, JSON.stringify(other.seen)).toBeGreaterThanOrEqual(3);
     expect(first.replies).toHaveLength(1);
     expect(first.text.length).toBeGreaterThan(100);
-    expect(first.text).toContain("tomatoes");
+    expect(first.text).toContain("I'm the built-in offline model: I work without any network connection");
+    expect(first.text).toContain("connect a model provider in Settings → Models");
     expect(other.text).toBe(first.text);
     await expect.poll(() => page.getByTestId("streaming-indicator").count()).toBe(0);
     await screenshot(page, "chat-06-reply-complete");

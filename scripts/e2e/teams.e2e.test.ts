@@ -4,7 +4,8 @@
  * against the real `npm start`: an account admin creates a team, adds a
  * member as its lead, renames it, is told at the field when a name is taken,
  * makes the assistant available to that team only, and archives the team;
- * the member then no longer finds the assistant among the agents.
+ * the member then no longer finds the assistant among the agents, until the
+ * admin restores the team.
  *
  * Every step waits on test ids; screenshots go to artifacts/screenshots/ (`teams*`).
  */
@@ -99,6 +100,22 @@ describe("Settings → Teams in Chromium against npm start", { timeout: 90_000 }
     await signIn("Mia Member", "mia@example.test", "org:member");
     expect(await listedAgentSlugs()).not.toContain("assistant");
     await screenshot(page, "teams-03-member-agents");
+  });
+
+  test("the admin restores the team: the member has the assistant back", async () => {
+    await page.getByTestId("sign-out").click();
+    await signIn("Ada Admin", "ada@example.test", "org:admin");
+    await page.getByTestId("nav-settings").click();
+    await page.getByTestId("teams-show-archived").check();
+    const archived = page.locator('[data-testid="team-card"][data-status="archived"]');
+    await archived.getByTestId("team-restore").click();
+    await page.locator('[data-testid="team-card"][data-status="active"]').waitFor();
+    const card = page.locator('[data-testid="team-card"][data-status="active"]');
+    await card.locator('[data-testid="team-member-row"][data-role="lead"]').waitFor();
+    await screenshot(page, "teams-04-restored");
+    await page.getByTestId("sign-out").click();
+    await signIn("Mia Member", "mia@example.test", "org:member");
+    expect(await listedAgentSlugs()).toContain("assistant");
   });
 
   test("no page errors, no server errors", () => {

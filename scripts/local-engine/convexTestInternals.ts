@@ -45,6 +45,11 @@
  * - `DatabaseFake._schema` (`{ schemaValidation, tables: Map<name, export()> }`):
  *   each table's document validator, to check stored documents on a push.
  *
+ * - convex-test's execution-context AsyncLocalStorage, whose store
+ *   (`{ componentPath, udfPath, udfType, depth }`) names the function running
+ *   now: found by wrapping `AsyncLocalStorage.prototype.run` until the first
+ *   function call enters it (`watchRunningFunction`), for the log view.
+ *
  * `assertShape` checks all of it at start-up, so a convex-test upgrade that
  * moves these fails loudly with a pointer here instead of misbehaving.
  */
@@ -831,4 +836,44 @@ export async function attachInternals(t: RawAccessor): Promise<EngineInternals> 
     throw new Error("Could not find convex-test's instance state; see scripts/local-engine/convexTestInternals.ts.");
   }
   return new EngineInternals(found, t);
+}
+
+type ExecutionContext = { componentPath: string; udfPath: string; udfType: string; depth: number };
+
+function isExecutionContext(store: unknown): store is ExecutionContext {
+  if (typeof store !== "object" || store === null) return false;
+  const s = store as Record<string, unknown>;
+  return typeof s["componentPath"] === "string" && typeof s["udfPath"] === "string" && typeof s["udfType"] === "string" && typeof s["depth"] === "number";
+}
+
+/**
+ * The function convex-test is running in the current async context, as
+ * `module:function` (a component's prefixed with its path and `:`), or null
+ * outside any. convex-test's context storage is found the first time a
+ * function runs: until then `prototype.run` is wrapped (a type check per call).
+ */
+export function watchRunningFunction(): { current(): string | null; stop(): void } {
+  const original = AsyncLocalStorage.prototype.run;
+  let storage: AsyncLocalStorage<unknown> | null = null;
+  const wrapper = function (this: AsyncLocalStorage<unknown>, store: unknown, ...rest: unknown[]) {
+    if (storage === null && isExecutionContext(store)) {
+      storage = this;
+      unwrap();
+    }
+    return (original as (...args: unknown[]) => unknown).call(this, store, ...rest);
+  } as typeof original;
+  // Someone who wrapped it after us (attachInternals, briefly) restores ours; ours is then removed when found.
+  const unwrap = () => {
+    if (AsyncLocalStorage.prototype.run === wrapper) AsyncLocalStorage.prototype.run = original;
+  };
+  AsyncLocalStorage.prototype.run = wrapper;
+  return {
+    current: () => {
+      const store = (storage as AsyncLocalStorage<unknown> | null)?.getStore();
+      if (!isExecutionContext(store)) return null;
+      const name = store.udfPath.replace(/\.js(?=:|$)/, "");
+      return store.componentPath === "" ? name : `${store.componentPath}:${name}`;
+    },
+    stop: unwrap,
+  };
 }

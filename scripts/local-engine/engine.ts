@@ -10,6 +10,8 @@
  *   - `POST /api/get_config_hashes`, `/api/deploy2/*`  the push of `npx convex deploy` (deployApi.ts)
  *   - `POST /local-auth/token`, `GET /local-auth/users`  local sign-in (localAuth.ts)
  *   - `/local-test/faults`  test-only fault injection (testFaults.ts), 404 unless `testFaults`
+ *   - `GET /_engine/logs?root=<interactionId>[&format=json]`  the kept function log lines of
+ *     one run tree (functionLogs.ts); local development only, like everything here (binds localhost)
  *   - everything else: the SPA (`web/`), its production build (scripts/web/: built when
  *     its sources changed) or, with `webDev`, Vite's dev middleware (hot reload);
  *     a placeholder page until `web/index.html` exists.
@@ -36,7 +38,7 @@ import { createServer as createViteServer, type ViteDevServer } from "vite";
 import { WebSocketServer } from "ws";
 import type { Harness as AppHarness } from "../../convex/test.setup";
 import { AdminKey } from "./adminKey";
-import { attachInternals, type EngineInternals, type PathRunner, type RawAccessor } from "./convexTestInternals";
+import { attachInternals, watchRunningFunction, type EngineInternals, type PathRunner, type RawAccessor } from "./convexTestInternals";
 import type { RegisteredModules } from "./convexTestShim";
 import { CronScheduler, readCronJobs, type CronClock } from "./crons";
 import { DeployApi, sha256, type LoadedFile } from "./deployApi";
@@ -44,6 +46,7 @@ import { openDurability, type Durability } from "./durability";
 import { EnvStore } from "./envStore";
 import { newRequestId } from "./errors";
 import { FunctionApi, RequestError, sendJson as sendApiJson } from "./functionApi";
+import { captureFunctionLogs, DEFAULT_CAPACITY, LogRing, parseRoot, renderLogPage } from "./functionLogs";
 import { cliSystemQueries, FunctionCalls } from "./functions";
 import { LocalAuth, parseUserInput } from "./localAuth";
 import { applyModelFaults, currentModelFaults, FaultRequestError, parseFaultRequest, type OfflineModelHooks } from "./testFaults";
@@ -92,6 +95,8 @@ export type EngineOptions = {
    * `/local-test/*` path answers 404.
    */
   testFaults?: boolean;
+  /** How many function log lines the log view keeps (default 5,000; older ones are dropped). */
+  logLines?: number;
   /** Run the app's cron jobs (`convex/crons.ts`) on timers (default true; `npm start -- --no-crons` turns them off). */
   crons?: boolean;
   /** Tests only: the clock the cron timers use (default: the system clock). */
@@ -127,7 +132,7 @@ export type Engine = {
   sync: SyncServer;
   /** The app's cron jobs (null when turned off); tests run one with `crons.runNow(name)`. */
   crons: CronScheduler | null;
-  /** With `testFaults` only: the offline model's test hook as the app's functions see it (benchmarks set its `latencyMs`). */
+  /** With `testFaults` only: the offline model's test options from the fault seam, as the app's functions see them (benchmarks set its `latencyMs`). */
   modelHooks: OfflineModelHooks | null;
   /** Commits written to disk and the time spent writing them (zeros when `persist` is false). */
   storageStats(): { commits: number; writeMs: number };
@@ -293,6 +298,11 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     await appLoader.close();
     throw error;
   }
+  // Function log lines are printed as before and also kept for the log view (/_engine/logs).
+  const functionLogs = new LogRing(options.logLines ?? DEFAULT_CAPACITY);
+  const runningFunction = watchRunningFunction();
+  const stopLogCapture = captureFunctionLogs(functionLogs, runningFunction.current);
+
   const restoredDocuments = durability?.restoredDocuments ?? 0;
   if (restoredDocuments > 0) {
     const { rearmed, failed } = await internals.rearmScheduledFunctions((message, error) => log.error(message, error));
@@ -309,10 +319,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     }
   }
 
-  // The offline model's test hook, as the app's own modules see it (the same Vite module instance).
+  // Test mode only: loading the seam's arming side installs the fault table the app's own modules read (same process).
   const modelHooks =
     options.testFaults === true
-      ? ((await appLoader.ssrLoadModule("/convex/models/testHooks.ts")) as { offlineModelOverrides: OfflineModelHooks }).offlineModelOverrides
+      ? ((await appLoader.ssrLoadModule("/convex/lib/faults.testing.ts")) as { offlineModel: OfflineModelHooks }).offlineModel
       : null;
   if (modelHooks !== null) log.info("Test faults enabled: POST /local-test/faults can make the offline model fail.");
 
@@ -410,6 +420,17 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
           throw error;
         }
       }
+      if (url.pathname === "/_engine/logs") {
+        if (req.method !== "GET") return sendJson(res, 405, { error: "Use GET." });
+        const parsed = parseRoot(url.searchParams.get("root"));
+        if ("error" in parsed) return sendJson(res, 400, { error: parsed.error });
+        const lines = functionLogs.ofTree(parsed.root);
+        if (url.searchParams.get("format") === "json") {
+          return sendJson(res, 200, { root: parsed.root, capacity: functionLogs.capacity, total: functionLogs.total, lines });
+        }
+        res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'" });
+        return res.end(renderLogPage(parsed.root, lines, functionLogs));
+      }
       if (url.pathname.startsWith("/api/")) {
         try {
           if ((await functionApi.handle(req, res, url)) || (await deployApi.handle(req, res, url))) return;
@@ -469,6 +490,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     process.env["VITE_CONVEX_URL"] = urls.engine;
     process.env["VITE_CONVEX_SITE_URL"] = urls.site;
     process.env["VITE_LOCAL_AUTH_URL"] = `${urls.engine}/local-auth`;
+    process.env["VITE_ENGINE_LOGS_URL"] = `${urls.engine}/_engine/logs`;
     // The engine cannot verify Clerk tokens (no network): force local sign-in even if .env.local has a Clerk key.
     process.env["VITE_CLERK_PUBLISHABLE_KEY"] = "";
     const hasConfig = ["vite.config.ts", "vite.config.mts", "vite.config.js", "vite.config.mjs"].some((f) => existsSync(path.join(webRoot, f)));
@@ -504,6 +526,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       VITE_CONVEX_URL: urls.engine,
       VITE_CONVEX_SITE_URL: urls.site,
       VITE_LOCAL_AUTH_URL: `${urls.engine}/local-auth`,
+      VITE_ENGINE_LOGS_URL: `${urls.engine}/_engine/logs`,
       VITE_CLERK_PUBLISHABLE_KEY: "",
     });
   }
@@ -558,6 +581,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       await Promise.all([appLoader.close(), web?.close()]);
       process.off("uncaughtException", onUncaught);
       process.off("unhandledRejection", onUncaught);
+      stopLogCapture();
+      runningFunction.stop();
     },
   };
 }

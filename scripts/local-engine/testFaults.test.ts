@@ -11,6 +11,7 @@ import path from "node:path";
 import { ConvexClient } from "convex/browser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
+import { FAULT_TABLE_SLOT } from "../../convex/lib/faults";
 import { startEngine, type Engine } from "./engine";
 import { collectingLogger, connectClient, signInLocal, waitForQuery } from "./testClient.testing";
 import { applyModelFaults, parseFaultRequest, type OfflineModelHooks } from "./testFaults";
@@ -72,6 +73,8 @@ describe("an engine started without the flag", { timeout: 60_000 }, () => {
     // Explicitly off is the same.
     const off = await start(false);
     expect((await post(off, { model: { failNextCalls: 4 } })).status).toBe(404);
+    // And the fault seam was never armed in this process: the app's modules see no fault table.
+    expect(FAULT_TABLE_SLOT in globalThis).toBe(false);
   });
 });
 

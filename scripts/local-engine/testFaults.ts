@@ -1,24 +1,20 @@
 /**
  * `POST /local-test/faults`: lets browser tests make the offline model fail,
- * through the same process-local test hook the unit tests use
- * (`convex/models/testHooks.ts`). It exists only here, in the local engine,
+ * through the same fault seam the unit tests arm (`convex/lib/faults.testing.ts`,
+ * loaded into the engine's process). It exists only here, in the local engine,
  * and only when the engine is started with `--enable-test-faults`; otherwise
- * every `/local-test/*` path answers 404. No Convex function, HTTP route or
- * environment variable reaches the hook, so a deployment cannot be made to fail.
+ * every `/local-test/*` path answers 404 and the seam is never armed. No Convex
+ * function, HTTP route or environment variable reaches it, so a deployment
+ * cannot be made to fail.
  *
  *   POST /local-test/faults  { "model": { "failNextCalls": 4, "error": "5xx" } }   the next 4 model calls fail
  *   POST /local-test/faults  { "model": null }                                      no faults
  *   GET  /local-test/faults                                                         the plan as it stands (counts go down as faults fire)
  */
-export type ModelFaultPlan = {
-  failNextCalls?: number;
-  failAfterChunks?: number;
-  error?: "timeout" | "5xx" | "429";
-  retryAfterMs?: number;
-};
+import type { ModelFaultPlan, OfflineModelOverride } from "../../convex/lib/faults";
 
-/** The shape of `convex/models/testHooks.ts`'s `offlineModelOverrides` (only what is used here). */
-export type OfflineModelHooks = { options: ({ faults?: ModelFaultPlan } & Record<string, unknown>) | undefined };
+/** The shape of `offlineModel` in `convex/lib/faults.testing.ts`. */
+export type OfflineModelHooks = { options: OfflineModelOverride | undefined };
 
 export class FaultRequestError extends Error {}
 
@@ -55,9 +51,9 @@ export function parseFaultRequest(body: unknown): { model: ModelFaultPlan | null
 
 /** Install (or clear) the plan; the model mutates the object it is given as faults fire. */
 export function applyModelFaults(hooks: OfflineModelHooks, plan: ModelFaultPlan | null): void {
-  const options: Record<string, unknown> = { ...hooks.options };
-  if (plan === null) delete options["faults"];
-  else options["faults"] = { ...plan };
+  const options: OfflineModelOverride = { ...hooks.options };
+  if (plan === null) delete options.faults;
+  else options.faults = { ...plan };
   hooks.options = Object.keys(options).length === 0 ? undefined : options;
 }
 

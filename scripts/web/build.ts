@@ -19,7 +19,7 @@ import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 
 /** The environment the SPA reads at build time; the server injects the real values into index.html instead (runtimeConfig.ts). */
-const BAKED_ENV = ["VITE_CONVEX_URL", "VITE_CONVEX_SITE_URL", "VITE_CLERK_PUBLISHABLE_KEY", "VITE_LOCAL_AUTH_URL"] as const;
+const BAKED_ENV = ["VITE_CONVEX_URL", "VITE_CONVEX_SITE_URL", "VITE_CLERK_PUBLISHABLE_KEY", "VITE_LOCAL_AUTH_URL", "VITE_ENGINE_LOGS_URL"] as const;
 /** Variables set only while building, whatever the caller's environment (a test runner sets NODE_ENV=test, which would build React's development bundle). */
 const BUILD_ENV: Record<string, string> = { NODE_ENV: "production", ...Object.fromEntries(BAKED_ENV.map((name) => [name, ""])) };
 

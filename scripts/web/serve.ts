@@ -15,7 +15,7 @@ import path from "node:path";
 import sirv from "sirv";
 
 /** The settings the SPA reads from `import.meta.env`, as the server wants them at run time. */
-export type WebEnv = Partial<Record<"VITE_CONVEX_URL" | "VITE_CONVEX_SITE_URL" | "VITE_CLERK_PUBLISHABLE_KEY" | "VITE_LOCAL_AUTH_URL", string>>;
+export type WebEnv = Partial<Record<"VITE_CONVEX_URL" | "VITE_CONVEX_SITE_URL" | "VITE_CLERK_PUBLISHABLE_KEY" | "VITE_LOCAL_AUTH_URL" | "VITE_ENGINE_LOGS_URL", string>>;
 
 /** The global web/src/config.ts reads before the build's own values. */
 export const INJECTED_ENV_GLOBAL = "__HARNESS_ENV__";

@@ -3,7 +3,7 @@
  * inject its own values into index.html (the local engine's production build:
  * scripts/web/serve.ts), so one build runs on any port; those win.
  */
-type Env = Pick<ImportMetaEnv, "VITE_CONVEX_URL" | "VITE_CONVEX_SITE_URL" | "VITE_CLERK_PUBLISHABLE_KEY" | "VITE_LOCAL_AUTH_URL">;
+type Env = Pick<ImportMetaEnv, "VITE_CONVEX_URL" | "VITE_CONVEX_SITE_URL" | "VITE_CLERK_PUBLISHABLE_KEY" | "VITE_LOCAL_AUTH_URL" | "VITE_ENGINE_LOGS_URL">;
 const injected = (globalThis as { __HARNESS_ENV__?: Env }).__HARNESS_ENV__;
 const env: Env = { ...import.meta.env, ...injected };
 
@@ -44,11 +44,29 @@ function siteUrl(configured: string | undefined, convexUrl: string | undefined):
   }
 }
 
+/**
+ * The Convex dashboard page of a cloud deployment (`https://<name>.convex.cloud`,
+ * optionally with a region label), where its Logs are; what `npx convex
+ * dashboard` opens. Anything else (self-hosted, a custom domain): undefined.
+ */
+export function dashboardUrl(convexUrl: string | undefined): string | undefined {
+  if (convexUrl === undefined) return undefined;
+  try {
+    const match = /^([a-z]+-[a-z]+-\d+)(\.[a-z0-9-]+)?\.convex\.cloud$/.exec(new URL(convexUrl).hostname);
+    return match === null ? undefined : `https://dashboard.convex.dev/d/${match[1]}`;
+  } catch {
+    return undefined;
+  }
+}
+
 export const config = {
   convexUrl: nonEmpty(env.VITE_CONVEX_URL),
   convexSiteUrl: siteUrl(nonEmpty(env.VITE_CONVEX_SITE_URL), nonEmpty(env.VITE_CONVEX_URL)),
   clerkPublishableKey: nonEmpty(env.VITE_CLERK_PUBLISHABLE_KEY),
   localAuthUrl: localAuthUrl(nonEmpty(env.VITE_LOCAL_AUTH_URL)),
+  /** The local engine's log view of one run tree (`?root=<id>`); undefined on a deployment. */
+  engineLogsUrl: nonEmpty(env.VITE_ENGINE_LOGS_URL),
+  convexDashboardUrl: dashboardUrl(nonEmpty(env.VITE_CONVEX_URL)),
 };
 
 export type AuthMode = "clerk" | "local";

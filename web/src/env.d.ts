@@ -9,6 +9,8 @@ interface ImportMetaEnv {
   readonly VITE_CLERK_PUBLISHABLE_KEY?: string;
   /** The local engine's sign-in endpoints (default: `/local-auth` on the page's origin). */
   readonly VITE_LOCAL_AUTH_URL?: string;
+  /** The local engine's log view (`/_engine/logs`); set only by the engine, so the run page links to it only there. */
+  readonly VITE_ENGINE_LOGS_URL?: string;
 }
 
 interface ImportMeta {

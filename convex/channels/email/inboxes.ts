@@ -9,7 +9,7 @@ import { v } from "convex/values";
 import type { Doc, Id } from "../../_generated/dataModel";
 import type { QueryCtx } from "../../_generated/server";
 import { fieldChanges } from "../../audit/diff";
-import { writeAudit } from "../../audit/log";
+import { writeAudit } from "../../audit/write";
 import { env } from "../../lib/env";
 import { fail } from "../../lib/errors";
 import { accountMutation, accountQuery } from "../../lib/functions";

@@ -14,8 +14,9 @@ import { v } from "convex/values";
 import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { internalMutation, internalQuery, type QueryCtx } from "../../_generated/server";
+import { auditChange, spaActor } from "../../audit/changes";
 import { fieldChanges } from "../../audit/diff";
-import { writeAudit } from "../../audit/log";
+import { writeAudit } from "../../audit/write";
 import { env } from "../../lib/env";
 import { fail } from "../../lib/errors";
 import { accountAction, accountMutation, accountQuery } from "../../lib/functions";
@@ -299,6 +300,12 @@ export const createLinkCode = accountMutation({
   },
 });
 
+/** The audit log's target kind for a member's Telegram link, and the fields it records (never the Telegram name). */
+export const TELEGRAM_LINK_TARGET = "telegram_link";
+export function linkFields(link: Pick<Doc<"telegramLinks">, "userId" | "telegramUserId">) {
+  return { userId: link.userId, telegramUserId: link.telegramUserId };
+}
+
 /** Forget the caller's Telegram link with this bot: their messages get the "not linked" reply again. */
 export const unlink = accountMutation({
   args: { botId: v.string() },
@@ -309,7 +316,10 @@ export const unlink = accountMutation({
       .query("telegramLinks")
       .withIndex("by_botId_userId", (q) => q.eq("botId", bot._id).eq("userId", ctx.user._id))
       .take(10);
-    for (const link of links) await ctx.db.delete("telegramLinks", link._id);
+    for (const link of links) {
+      await ctx.db.delete("telegramLinks", link._id);
+      await auditChange(ctx, spaActor(ctx), { accountId, action: "telegram_link.unlink", targetKind: TELEGRAM_LINK_TARGET, targetId: link._id, before: linkFields(link), after: null });
+    }
     return null;
   },
 });

@@ -20,6 +20,8 @@ import { SEND_RATE } from "../../chat/messages";
 import { channelPool } from "../pool";
 import { sameSecret } from "../../lib/secrets";
 import { queueReply } from "./replies";
+import { auditChange } from "../../audit/changes";
+import { linkFields, TELEGRAM_LINK_TARGET } from "./connections";
 import { decideUpdate, type Sender } from "./updates";
 
 const MAX_OUTCOME_LENGTH = 500;
@@ -100,13 +102,22 @@ async function applyStart(ctx: MutationCtx, bot: Doc<"telegramBots">, decision: 
   await ctx.db.delete("telegramLinkCodes", code._id);
   const previous = await linkOf(ctx, bot._id, decision.from.telegramUserId);
   if (previous !== null) await ctx.db.delete("telegramLinks", previous._id);
-  await ctx.db.insert("telegramLinks", {
+  const linkId = await ctx.db.insert("telegramLinks", {
     botId: bot._id,
     accountId: bot.accountId,
     telegramUserId: decision.from.telegramUserId,
     userId: code.userId,
     telegramName: decision.from.name,
     linkedAt: Date.now(),
+  });
+  // Who may now act as this member from Telegram: a change of the account's channels, made by the code's holder.
+  await auditChange(ctx, { surface: "webhook", label: `Telegram @${bot.username}` }, {
+    accountId: bot.accountId,
+    action: "telegram_link.link",
+    targetKind: TELEGRAM_LINK_TARGET,
+    targetId: linkId,
+    before: previous === null ? null : linkFields(previous),
+    after: { userId: code.userId, telegramUserId: decision.from.telegramUserId },
   });
   const user = await ctx.db.get("userProfiles", code.userId);
   await queueReply(ctx, bot, to, { text: `Linked to ${user?.name ?? "your account"}. Send a message and ${agentName} will answer.` });

@@ -8,7 +8,7 @@
 import { afterEach, expect, test, vi } from "vitest";
 import { api } from "../../_generated/api";
 import type { Id } from "../../_generated/dataModel";
-import { offlineModelOverrides } from "../../models/testHooks";
+import { offlineModel } from "../../lib/faults.testing";
 import { asMember, asUser, newHarness, refusal, type Harness } from "../../test.setup";
 import { assistantOf } from "../../chat/testkit.testing";
 import { botToken, startBotApiServer, type BotApiServer } from "./botApiServer.testing";
@@ -19,7 +19,7 @@ let server: BotApiServer | undefined;
 
 afterEach(async () => {
   vi.unstubAllEnvs();
-  offlineModelOverrides.options = undefined;
+  offlineModel.options = undefined;
   await server?.close();
   server = undefined;
 });
@@ -161,10 +161,41 @@ test("an unlinked sender hears how to link, and nothing else happens; a bad code
   expect(await t.run(async (ctx) => (await ctx.db.query("telegramLinks").collect()).length)).toBe(0);
 });
 
+test("linking and unlinking a member's Telegram are audited (from the webhook, from the SPA); a bad code or a second unlink writes nothing", async () => {
+  const { t, admin, botId, secret, server } = await setup();
+  const linkEntries = async () =>
+    (await t.run(async (ctx) => await ctx.db.query("auditLog").collect())).filter((row) => row.targetKind === "telegram_link");
+  await post(t, privateText("/start WRONGCODE1"), secret);
+  await vi.waitFor(() => (server.callsOf("sendMessage").length >= 1 ? true : Promise.reject(new Error("no reply"))));
+  expect(await linkEntries()).toEqual([]);
+
+  await link(t, admin, botId, secret);
+  const [linked] = await linkEntries();
+  expect(linked).toMatchObject({ action: "telegram_link.link", surface: "webhook", actorLabel: `Telegram @harness_${BOT_ID}_bot`, accountId: admin.accountId });
+  expect(linked!.actorUserId).toBeUndefined();
+  expect(linked!.changes).toHaveLength(2);
+  expect(linked!.changes).toEqual(
+    expect.arrayContaining([
+      { field: "userId", after: JSON.stringify(admin.userId) },
+      { field: "telegramUserId", after: String(ADA.id) },
+    ]),
+  );
+  expect(JSON.stringify(linked)).not.toContain("Lovelace");
+
+  await admin.client.mutation(api.channels.telegram.connections.unlink, { accountId: admin.accountId, botId });
+  await admin.client.mutation(api.channels.telegram.connections.unlink, { accountId: admin.accountId, botId });
+  const entries = await linkEntries();
+  expect(entries.map((row) => [row.action, row.surface, row.actorUserId ?? null])).toEqual([
+    ["telegram_link.link", "webhook", null],
+    ["telegram_link.unlink", "spa", admin.userId],
+  ]);
+  expect(entries[1]!.targetId).toBe(linked!.targetId);
+});
+
 test("a linked member's message is a turn of the bot's agent as that member: typing, the reply streamed by edits, then MarkdownV2", async () => {
   const { t, admin, botId, secret, server } = await setup();
   await link(t, admin, botId, secret);
-  offlineModelOverrides.options = { chunkDelayMs: 150, chunkWords: 2 };
+  offlineModel.options = { chunkDelayMs: 150, chunkWords: 2 };
   await post(t, privateText("Explain what a journal is in a workflow engine"), secret);
   const final = await finalReplyTo(t, ADA.id);
   expect(server.callsOf("sendChatAction")[0]!.body).toMatchObject({ chat_id: ADA.id, action: "typing" });

@@ -1,4 +1,4 @@
-import type { ToolDefinition } from "../registry";
+import type { ToolDefinition } from "../types";
 import { ToolInputError } from "../toolInputError";
 
 function isTimeZone(zone: string): boolean {

@@ -1,5 +1,5 @@
 import { internal } from "../../_generated/api";
-import type { ToolDefinition } from "../registry";
+import type { ToolDefinition } from "../types";
 import { ToolInputError } from "../toolInputError";
 
 const MAX_NOTE_LENGTH = 2_000;

@@ -17,7 +17,7 @@
  * result per call, and the tool's effect is asked for with one idempotency key.
  */
 import { vOnCompleteArgs } from "@convex-dev/workpool";
-import type { EventId } from "@convex-dev/workflow";
+import { vEventId, vWorkflowId } from "@convex-dev/workflow";
 import { v, type Infer } from "convex/values";
 import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
@@ -32,7 +32,7 @@ import { findAccountTool } from "../catalogue";
 import { toolCallRetry, toolPool } from "./pool";
 import { checkResult } from "./request";
 import { signingSecretsOf } from "./secret";
-import { effectiveSettings, MAX_ARGUMENT_CHARS, type EffectiveHttpSettings } from "./settings";
+import { effectiveSettings, MAX_ARGUMENT_CHARS, vEffectiveHttpSettings, type EffectiveHttpSettings } from "./settings";
 
 /** What the turn's wait receives when the call is done (the result itself is in the thread). */
 export const vHttpCallDone = v.object({ ok: v.boolean() });
@@ -90,8 +90,8 @@ async function refuseBeforeSending(ctx: MutationCtx, interaction: Doc<"interacti
  * was settled already, refused, or the run ended).
  */
 export const start = internalMutation({
-  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest, workflowId: v.string() },
-  returns: v.union(v.object({ kind: v.literal("wait"), eventId: v.string() }), v.object({ kind: v.literal("done") })),
+  args: { interactionId: v.id("interactions"), toolCall: vToolCallRequest, workflowId: vWorkflowId },
+  returns: v.union(v.object({ kind: v.literal("wait"), eventId: vEventId() }), v.object({ kind: v.literal("done") })),
   handler: async (ctx, { interactionId, toolCall, workflowId }) => {
     const done = { kind: "done" as const };
     const interaction = await loadInteraction(ctx, interactionId);
@@ -104,7 +104,7 @@ export const start = internalMutation({
     if (existing !== null) {
       if (existing.status === "done") return done;
       // The turn was restarted while this call was in flight: wait for the same call, don't send it again.
-      const eventId = await workflow.createEvent(ctx, { name: `http:${toolCall.toolCallId}`, workflowId: workflowId as never });
+      const eventId = await workflow.createEvent(ctx, { name: `http:${toolCall.toolCallId}`, workflowId });
       await ctx.db.patch("httpToolCalls", existing._id, { eventId, workflowId });
       await logCall(ctx, existing, "http_tool_rejoined");
       return { kind: "wait" as const, eventId };
@@ -150,7 +150,7 @@ export const start = internalMutation({
         attempts: 1,
       });
     }
-    const eventId = await workflow.createEvent(ctx, { name: `http:${toolCall.toolCallId}`, workflowId: workflowId as never });
+    const eventId = await workflow.createEvent(ctx, { name: `http:${toolCall.toolCallId}`, workflowId });
     const now = Date.now();
     const callRowId = await ctx.db.insert("httpToolCalls", {
       key,
@@ -195,7 +195,7 @@ export const vCallTarget = v.object({
   accountId: v.string(),
   agentSlug: v.string(),
   args: v.string(),
-  settings: v.any(),
+  settings: vEffectiveHttpSettings,
   secrets: v.array(v.string()),
 });
 
@@ -284,7 +284,7 @@ export async function settle(ctx: MutationCtx, row: Doc<"httpToolCalls">, outcom
   }
   if (outcome.ok) await saveToolResult(ctx, interaction, call, { type: "json", value: JSON.parse(outcome.result) as unknown });
   else await saveToolResult(ctx, interaction, call, { type: "error-text", value: outcome.error });
-  await workflow.sendEvent(ctx, { id: row.eventId as EventId<string>, validator: vHttpCallDone, value: { ok: outcome.ok } });
+  await workflow.sendEvent(ctx, { id: row.eventId, validator: vHttpCallDone, value: { ok: outcome.ok } });
   await logCall(ctx, row, "http_tool_done", { ok: outcome.ok, attempts: row.attempts });
   return true;
 }

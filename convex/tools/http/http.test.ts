@@ -10,7 +10,7 @@ import { endedTurn, quiesce, repliesOf, stepsOf, turnsOf } from "../../chat/wire
 import { send, userWithThread } from "../../chat/testkit.testing";
 import { createKey, request } from "../../httpApi/testkit.testing";
 import { verifySignature } from "../../outbound/receiver.testing";
-import { offlineModelCalls } from "../../models/offlineModel";
+import { offlineModelCalls } from "../../models/offline";
 import { codeOf, newHarness, type Harness } from "../../test.setup";
 import { createSigningSecret, installTool, startToolServer, toolManifest, toolTestEnv, type ToolServer } from "./toolServer.testing";
 

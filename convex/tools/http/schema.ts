@@ -1,4 +1,5 @@
 import { defineTable } from "convex/server";
+import { vEventId, vWorkflowId } from "@convex-dev/workflow";
 import { v } from "convex/values";
 import { vHttpExecutionMode, vHttpMethod } from "../validators";
 
@@ -33,9 +34,9 @@ export const httpToolTables = {
     /** The validated arguments (JSON text). */
     args: v.string(),
     stepId: v.id("steps"),
-    workflowId: v.string(),
+    workflowId: vWorkflowId,
     /** The workflow event the turn waits on; sent once when the call is done. */
-    eventId: v.string(),
+    eventId: vEventId(),
     mode: vHttpExecutionMode,
     method: vHttpMethod,
     url: v.string(),

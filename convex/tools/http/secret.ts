@@ -18,7 +18,7 @@ import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { internalMutation, type QueryCtx } from "../../_generated/server";
 import { fieldChanges } from "../../audit/diff";
-import { writeAudit } from "../../audit/log";
+import { writeAudit } from "../../audit/write";
 import { fail } from "../../lib/errors";
 import { accountAction, accountQuery } from "../../lib/functions";
 import { newSigningSecret } from "../../outbound/signing";

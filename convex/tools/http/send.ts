@@ -31,7 +31,7 @@ export const send = internalAction({
     if (found.secrets.length === 0) {
       return { kind: "final", ok: false, error: "The account has no tool signing secret; calls are never sent unsigned.", code: "policy_denied" };
     }
-    const target: CallTarget = { ...found, args: JSON.parse(found.args) as Record<string, unknown>, settings: found.settings as CallTarget["settings"] };
+    const target: CallTarget = { ...found, args: JSON.parse(found.args) as Record<string, unknown> };
     const outcome = await sendAttempt(target);
     await ctx.runMutation(internal.tools.http.calls.recordAttempt, {
       callRowId,

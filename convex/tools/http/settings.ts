@@ -3,7 +3,8 @@
  * said, or the defaults. Bounds are checked when the manifest is read
  * (convex/tools/httpManifest.ts).
  */
-import type { HttpEndpoint, HttpExecutionMode } from "../validators";
+import { v, type Infer } from "convex/values";
+import { vHttpExecutionMode, vHttpMethod, type HttpEndpoint } from "../validators";
 
 /** One attempt's time limit, unless the manifest says `execution.timeout_seconds`. */
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -22,15 +23,17 @@ export const MAX_RESPONSE_BYTES = 256 * 1024;
 /** The result the model reads (as JSON text), like every tool's. */
 export const MAX_RESULT_CHARS = 20_000;
 
-export type EffectiveHttpSettings = {
-  url: string;
-  method: HttpEndpoint["method"];
-  timeoutMs: number;
-  mode: HttpExecutionMode;
-  callbackTimeoutMs: number;
-  healthCheckUrl: string | null;
-  returnSchema: Record<string, unknown> | null;
-};
+export const vEffectiveHttpSettings = v.object({
+  url: v.string(),
+  method: vHttpMethod,
+  timeoutMs: v.number(),
+  mode: vHttpExecutionMode,
+  callbackTimeoutMs: v.number(),
+  healthCheckUrl: v.union(v.null(), v.string()),
+  /** The manifest's JSON Schema for results: arbitrary JSON by nature. */
+  returnSchema: v.union(v.null(), v.record(v.string(), v.any())),
+});
+export type EffectiveHttpSettings = Infer<typeof vEffectiveHttpSettings>;
 
 export function effectiveSettings(endpoint: HttpEndpoint): EffectiveHttpSettings {
   return {

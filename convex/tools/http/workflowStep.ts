@@ -4,7 +4,7 @@
  * on the event its `onComplete` (or callback, or deadline) sends once the
  * outcome is committed. The workflow itself holds no HTTP.
  */
-import type { EventId, WorkflowCtx } from "@convex-dev/workflow";
+import type { WorkflowCtx } from "@convex-dev/workflow";
 import { internal } from "../../_generated/api";
 import type { Id } from "../../_generated/dataModel";
 import type { ToolCallRequest } from "../../chat/llm";
@@ -17,5 +17,5 @@ export async function runHttpToolCall(step: WorkflowCtx, interactionId: Id<"inte
     { name: `http#${toolCall.toolCallId}`, inline: true },
   );
   if (started.kind === "done") return;
-  await step.awaitEvent({ id: started.eventId as EventId<string>, name: `httpDone#${toolCall.toolCallId}`, validator: vHttpCallDone });
+  await step.awaitEvent({ id: started.eventId, name: `httpDone#${toolCall.toolCallId}`, validator: vHttpCallDone });
 }

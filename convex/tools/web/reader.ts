@@ -12,7 +12,7 @@
  */
 import { internal } from "../../_generated/api";
 import { env } from "../../lib/env";
-import type { ToolDefinition } from "../registry";
+import type { ToolDefinition } from "../types";
 import { ToolInputError } from "../toolInputError";
 import { fetchPage } from "./fetchPage";
 import { readableHtml } from "./readable";

@@ -3,7 +3,7 @@
  * (searchProviders.ts; Tavily). Read level. Without a provider key the tool
  * is listed as not configured and every call is refused with that reason.
  */
-import type { ToolDefinition } from "../registry";
+import type { ToolDefinition } from "../types";
 import { ToolInputError } from "../toolInputError";
 import { searchProvider } from "./searchProviders";
 

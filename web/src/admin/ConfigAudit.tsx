@@ -30,9 +30,11 @@ const ENTITY_TYPES = [
   "model_connection",
   "mcp_server",
   "telegram_bot",
+  "telegram_link",
   "email_inbox",
   "webhook_subscription",
   "team",
+  "rate_limits",
 ];
 
 /** A `<input type="date">` value as the first (or last) millisecond of that day, local time. */

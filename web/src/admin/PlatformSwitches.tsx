@@ -9,7 +9,7 @@ import "./admin.css";
 export function PlatformSwitches() {
   const status = useQuery(api.ops.status.overview, {});
   const setMaintenance = useMutation(api.ops.maintenance.setMaintenance);
-  const setPaused = useMutation(api.jobs.platform.setPlatformPaused);
+  const setPaused = useMutation(api.ops.pause.setPlatformPaused);
   if (status === undefined) {
     return (
       <p className="muted" role="status" data-testid="admin-switches-loading">

@@ -91,10 +91,10 @@ export function ConversationView({
   );
 }
 
-/** A reply held by a kill switch (jobs/hold.ts) says why, until it continues. */
+/** A reply held by a kill switch (ops/hold.ts) says why, until it continues. */
 function HeldNotice({ threadId }: { threadId: Id<"threads"> }) {
   const { accountId } = useAccount();
-  const held = useQuery(api.jobs.hold.heldInThread, { accountId, threadId });
+  const held = useQuery(api.ops.hold.heldInThread, { accountId, threadId });
   if (!held) return null;
   return (
     <p className="card small" role="status" data-testid="reply-held">

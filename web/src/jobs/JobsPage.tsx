@@ -93,6 +93,11 @@ function JobCard({ job }: { job: Job }) {
           <span className="muted">{done} steps done</span>
         )}
         {job.attempts > 1 && <span className="muted">{job.attempts} attempts</span>}
+        {job.agentId && job.agentVersion !== undefined && (
+          <Link to={`/agents/${job.agentId}?version=${job.agentVersion}`} data-testid="job-agent-version" title="The agent version this job runs, and what changed since">
+            agent version {job.agentVersion}
+          </Link>
+        )}
         {job.threadId && <Link to={`/chat/${job.threadId}`}>Open the chat</Link>}
       </div>
       {job.result !== undefined && (

@@ -7,6 +7,7 @@ import { duration, usd } from "../lib/format";
 import { useQueryResult } from "../lib/useQueryResult";
 import { fullTime, timeAgo } from "../lib/time";
 import { errorText } from "../lib/errors";
+import { config } from "../config";
 import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { RunControls } from "./RunControls";
@@ -177,21 +178,37 @@ function Steps({ steps }: { steps: Timeline["steps"] }) {
 
 /**
  * Where this tree's log lines are: every run's JSON log line carries
- * `root_interaction_id` (ops/runLog.ts), so one filter on the deployment's
- * logs (`npx convex logs`, the dashboard's log search) follows the whole tree.
+ * `root_interaction_id` (ops/runLog.ts), so one filter follows the whole tree.
+ * On the local engine (it says where its log view is) a link opens those
+ * lines; on a cloud deployment the filter goes with a link to its dashboard,
+ * whose Logs page searches them; elsewhere (self-hosted) the filter alone.
  */
-function TreeLogs({ run }: { run: { interactionId: string; parentInteractionId?: string } }) {
-  if (run.parentInteractionId !== undefined) {
+function TreeLogs({ run }: { run: { interactionId: string; rootInteractionId?: string } }) {
+  const root = run.rootInteractionId ?? run.interactionId;
+  if (config.engineLogsUrl !== undefined) {
     return (
-      <p className="muted small" data-testid="tree-logs">
-        Logs: this run&apos;s lines carry its root&apos;s id as <code>root_interaction_id</code>; open the <Link to={`/runs/${run.parentInteractionId}`}>parent run</Link> up to the root for the filter.
+      <p className="small" data-testid="tree-logs">
+        <a href={`${config.engineLogsUrl}?root=${encodeURIComponent(root)}`} target="_blank" rel="noreferrer" data-testid="tree-logs-link">
+          Logs of this run tree
+        </a>{" "}
+        <span className="muted">(the local engine&apos;s kept lines of every run under the root)</span>
       </p>
     );
   }
-  const filter = `"root_interaction_id":"${run.interactionId}"`;
+  const filter = `"root_interaction_id":"${root}"`;
   return (
     <p className="muted small" data-testid="tree-logs">
-      Logs of this whole tree: search the deployment&apos;s logs for <code data-testid="tree-logs-filter">{filter}</code> (e.g. <code>npx convex logs | grep &apos;{filter}&apos;</code>).
+      Logs of this whole tree: search the deployment&apos;s logs for <code data-testid="tree-logs-filter">{filter}</code>
+      {config.convexDashboardUrl !== undefined ? (
+        <>
+          {" "}
+          on the Logs page of{" "}
+          <a href={config.convexDashboardUrl} target="_blank" rel="noreferrer" data-testid="tree-logs-dashboard">
+            the Convex dashboard
+          </a>
+        </>
+      ) : null}{" "}
+      (or <code>npx convex logs | grep &apos;{filter}&apos;</code>).
     </p>
   );
 }

@@ -1,6 +1,6 @@
 /**
  * Settings → Teams, for the account's admins: the account's teams (create,
- * rename, archive) and each team's members with their team role (add, change,
+ * rename, archive, restore) and each team's members with their team role (add, change,
  * remove). Teams decide who sees team knowledge, which agents someone may use
  * and which team budget their turns spend; every change is in the audit log.
  */
@@ -33,7 +33,7 @@ export function Teams() {
       <h2 id="teams-heading">Teams</h2>
       <p className="muted small">
         Group people inside this account. A team&apos;s members see its knowledge, can use the agents made available to it, and spend its budget; leads also add
-        its documents. Archiving a team takes all of that away from its members at once.
+        its documents. Archiving a team takes all of that away from its members at once; restoring it gives it back as it was.
       </p>
       <NewTeamForm />
       <label className="small teams-archived-toggle">
@@ -106,7 +106,7 @@ function TeamCard({ team }: { team: Team }) {
           {team.name}
           {archived && <span className="badge"> archived</span>}
         </h3>
-        {!archived && <ArchiveTeam team={team} />}
+        {archived ? <RestoreTeam team={team} /> : <ArchiveTeam team={team} />}
       </div>
       {!archived && <RenameTeam team={team} />}
       <TeamBudget teamId={team.teamId} editable={!archived} />
@@ -179,6 +179,25 @@ function ArchiveTeam({ team }: { team: Team }) {
       </button>
       {error !== null && (
         <span className="error small" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** An archived team comes back with its members, knowledge, budget and agents; refused while an active team has its name. */
+function RestoreTeam({ team }: { team: Team }) {
+  const { accountId } = useAccount();
+  const restore = useMutation(api.teams.teams.restore);
+  const { run, pending, error } = useRun(restore);
+  return (
+    <div className="row teams-inline">
+      <button type="button" className="button small secondary" disabled={pending} onClick={() => void run({ accountId, teamId: team.teamId })} data-testid="team-restore">
+        {pending ? "Restoring…" : "Restore"}
+      </button>
+      {error !== null && (
+        <span className="error small" role="alert" data-testid="team-restore-error">
           {error}
         </span>
       )}

@@ -115,9 +115,14 @@ export class Budget {
   /** Charge what was spent, return the rest of the hold, add to the usage totals. Idempotent. */
   async commit(
     ctx: RunMutationCtx,
-    args: { key: string; actual: Amount; countsAsTurn?: boolean },
+    args: FunctionArgs<Api["ledger"]["commit"]>,
   ): Promise<FunctionReturnType<Api["ledger"]["commit"]>> {
     return ctx.runMutation(this.component.ledger.commit, args);
+  }
+
+  /** Add spending committed with `countsUsage: false` to the usage totals of every scope in `chain`, in one go. */
+  async recordUsage(ctx: RunMutationCtx, args: FunctionArgs<Api["usage"]["record"]>): Promise<null> {
+    return ctx.runMutation(this.component.usage.record, args);
   }
 
   /** Give the hold back unspent. Idempotent; a no-op after commit. */

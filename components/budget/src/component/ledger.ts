@@ -133,6 +133,12 @@ export const vCommitArgs = {
   countsAsTurn: v.optional(v.boolean()),
   /** `actual.tokens` were counted by the caller, not reported by the provider; usage totals keep them apart too. */
   estimated: v.optional(v.boolean()),
+  /**
+   * Add to the usage totals; default true. False when the caller adds its
+   * spending itself, later and in one go (`usage.record`): a chat turn adds
+   * all its model calls once, when it ends.
+   */
+  countsUsage: v.optional(v.boolean()),
 };
 
 /** Charge what was spent and return the rest of the hold; also adds to the usage totals. */
@@ -144,7 +150,9 @@ export async function commitHandler(ctx: MutationCtx, args: ObjectType<typeof vC
   checkAmount("actual", args.actual);
   const now = Date.now();
   const settled = await settle(ctx, reservation, args.actual, "committed", now);
-  await recordUsage(ctx, reservation.chain, args.actual, { countsAsTurn: args.countsAsTurn ?? true, estimated: args.estimated ?? false }, now);
+  if (args.countsUsage !== false) {
+    await recordUsage(ctx, reservation.chain, args.actual, { countsAsTurn: args.countsAsTurn ?? true, estimated: args.estimated ?? false }, now);
+  }
   return committedResult(settled);
 }
 

@@ -10,10 +10,10 @@
  * three-scope chain. Concurrent commits of one scope now touch the same row,
  * as they already touch the same `budgetPeriods` row; Convex retries the loser.)
  */
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
-import { query, type MutationCtx, type QueryCtx } from "./_generated/server";
-import { DAY_PATTERN, LIMITS, badRequest, checkScopeRef, dayKey, vDailyUsage, type Amount, type DailyUsage, type ScopeRef } from "./shared";
+import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server";
+import { DAY_PATTERN, LIMITS, badRequest, checkScopeRef, dayKey, normalizeChain, vDailyUsage, vScopeRef, type Amount, type DailyUsage, type ScopeRef } from "./shared";
 
 async function usageRow(ctx: QueryCtx, ref: ScopeRef, day: string): Promise<Doc<"usageDays"> | null> {
   return await ctx.db
@@ -36,6 +36,11 @@ export async function recordUsage(
     turns: how.countsAsTurn ? 1 : 0,
     estimatedTokens: how.estimated ? actual.tokens : 0,
   };
+  await addUsage(ctx, chain, add, now);
+}
+
+/** Add `add` to the day's row of every scope in the chain (nothing when it is all zero). */
+async function addUsage(ctx: MutationCtx, chain: ScopeRef[], add: UsageAmount, now: number) {
   if (add.tokens === 0 && add.microUsd === 0 && add.turns === 0) return;
   const day = dayKey(now);
   for (const ref of chain) {
@@ -64,6 +69,28 @@ export async function dailyUsage(ctx: QueryCtx, args: { scope: string; scopeId: 
     result.push({ day, tokens: row?.tokens ?? 0, microUsd: row?.microUsd ?? 0, turns: row?.turns ?? 0, estimatedTokens: row?.estimatedTokens ?? 0 });
   }
   return result;
+}
+
+export const vUsageAmount = v.object({ tokens: v.number(), microUsd: v.number(), turns: v.number(), estimatedTokens: v.number() });
+type UsageAmount = Infer<typeof vUsageAmount>;
+
+/**
+ * Add spending to the usage totals directly, for a caller that committed its
+ * reservations with `countsUsage: false` (several commits, one addition).
+ */
+export const record = mutation({
+  args: { chain: v.array(vScopeRef), add: vUsageAmount },
+  returns: v.null(),
+  handler: async (ctx, { chain, add }) => {
+    for (const [field, value] of Object.entries(add)) checkCount(field, value);
+    if (add.estimatedTokens > add.tokens) badRequest(`estimatedTokens (${add.estimatedTokens}) cannot exceed tokens (${add.tokens})`);
+    await addUsage(ctx, normalizeChain(chain), add, Date.now());
+    return null;
+  },
+});
+
+function checkCount(field: string, value: number) {
+  if (!Number.isSafeInteger(value) || value < 0) badRequest(`${field} must be a non-negative integer, got ${value}`);
 }
 
 export const daily = query({

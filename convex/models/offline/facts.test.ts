@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { offlineFacts } from "./offlineFacts";
+import { offlineFacts } from "./facts";
 
 test("plain statements become facts about the user; questions and negations do not", () => {
   expect(offlineFacts("Hi! My name is Kim Keeper. I live in Porto, and I prefer window seats.")).toEqual([

@@ -42,18 +42,18 @@ test("a platform pause holds a running turn before its next model call; resuming
   const admin = await asAdmin(t);
   const { user, thread, turn, agentId, approve } = await turnBetweenModelCalls(t);
   const callsBefore = await modelCalls(t);
-  await admin.client.mutation(api.jobs.platform.setPlatformPaused, { paused: true, reason: "incident" });
+  await admin.client.mutation(api.ops.pause.setPlatformPaused, { paused: true, reason: "incident" });
   await approve();
 
   // The tool ran (its step was already under way); the next model call did not.
   expect(await t.run(async (ctx) => (await ctx.db.query("notes").collect()).length)).toBe(1);
   expect(await modelCalls(t)).toBe(callsBefore);
   expect((await turnOf(user, thread.threadId)).status).toBe("waiting");
-  expect(await user.client.query(api.jobs.hold.heldReason, { accountId: user.accountId, interactionId: turn.interactionId })).toMatchObject({
+  expect(await user.client.query(api.ops.hold.heldReason, { accountId: user.accountId, interactionId: turn.interactionId })).toMatchObject({
     reason: "held: platform paused",
   });
   // The conversation says so too.
-  expect(await user.client.query(api.jobs.hold.heldInThread, { accountId: user.accountId, threadId: thread.threadId })).toMatchObject({
+  expect(await user.client.query(api.ops.hold.heldInThread, { accountId: user.accountId, threadId: thread.threadId })).toMatchObject({
     interactionId: turn.interactionId,
     reason: "held: platform paused",
   });
@@ -62,13 +62,13 @@ test("a platform pause holds a running turn before its next model call; resuming
   await settle(t);
   expect(await modelCalls(t)).toBe(callsBefore);
 
-  await admin.client.mutation(api.jobs.platform.setPlatformPaused, { paused: false });
+  await admin.client.mutation(api.ops.pause.setPlatformPaused, { paused: false });
   await settle(t);
   expect((await turnOf(user, thread.threadId)).status).toBe("completed");
   expect(await modelCalls(t)).toBe(callsBefore + 1);
   expect((await messagesOf(user, thread.threadId)).at(-1)!.role).toBe("assistant");
-  expect(await user.client.query(api.jobs.hold.heldReason, { accountId: user.accountId, interactionId: turn.interactionId })).toBeNull();
-  expect(await user.client.query(api.jobs.hold.heldInThread, { accountId: user.accountId, threadId: thread.threadId })).toBeNull();
+  expect(await user.client.query(api.ops.hold.heldReason, { accountId: user.accountId, interactionId: turn.interactionId })).toBeNull();
+  expect(await user.client.query(api.ops.hold.heldInThread, { accountId: user.accountId, threadId: thread.threadId })).toBeNull();
   expect(await t.run(async (ctx) => (await ctx.db.query("heldRuns").collect()).length)).toBe(0);
 });
 
@@ -78,17 +78,17 @@ test("an agent pause holds its running turn; with the platform resumed first it 
   const { user, thread, turn, agentId, approve } = await turnBetweenModelCalls(t);
   const callsBefore = await modelCalls(t);
   await user.client.mutation(api.agents.agents.pause, { accountId: user.accountId, agentId: agentId });
-  await admin.client.mutation(api.jobs.platform.setPlatformPaused, { paused: true });
+  await admin.client.mutation(api.ops.pause.setPlatformPaused, { paused: true });
   await approve();
-  expect(await user.client.query(api.jobs.hold.heldReason, { accountId: user.accountId, interactionId: turn.interactionId })).toMatchObject({
+  expect(await user.client.query(api.ops.hold.heldReason, { accountId: user.accountId, interactionId: turn.interactionId })).toMatchObject({
     reason: "held: platform paused",
   });
 
   // The platform resumes; the agent is still paused: held again, now for the agent.
-  await admin.client.mutation(api.jobs.platform.setPlatformPaused, { paused: false });
+  await admin.client.mutation(api.ops.pause.setPlatformPaused, { paused: false });
   await settle(t);
   expect(await modelCalls(t)).toBe(callsBefore);
-  expect(await user.client.query(api.jobs.hold.heldReason, { accountId: user.accountId, interactionId: turn.interactionId })).toMatchObject({
+  expect(await user.client.query(api.ops.hold.heldReason, { accountId: user.accountId, interactionId: turn.interactionId })).toMatchObject({
     reason: "held: Assistant is paused",
   });
 
@@ -119,8 +119,8 @@ test("why a run is held is the run owner's to read: others get not_found", async
   const t = newHarness();
   const { turn, user, thread } = await turnBetweenModelCalls(t);
   const stranger = await asUser(t);
-  expect((await refusal(stranger.client.query(api.jobs.hold.heldInThread, { accountId: user.accountId, threadId: thread.threadId }))).code).toBe("not_found");
-  expect((await refusal(stranger.client.query(api.jobs.hold.heldInThread, { accountId: stranger.accountId, threadId: thread.threadId }))).code).toBe("not_found");
-  expect((await refusal(stranger.client.query(api.jobs.hold.heldReason, { accountId: stranger.accountId, interactionId: turn.interactionId }))).code).toBe("not_found");
-  expect((await refusal(stranger.client.query(api.jobs.hold.heldReason, { accountId: user.accountId, interactionId: turn.interactionId }))).code).toBe("not_found");
+  expect((await refusal(stranger.client.query(api.ops.hold.heldInThread, { accountId: user.accountId, threadId: thread.threadId }))).code).toBe("not_found");
+  expect((await refusal(stranger.client.query(api.ops.hold.heldInThread, { accountId: stranger.accountId, threadId: thread.threadId }))).code).toBe("not_found");
+  expect((await refusal(stranger.client.query(api.ops.hold.heldReason, { accountId: stranger.accountId, interactionId: turn.interactionId }))).code).toBe("not_found");
+  expect((await refusal(stranger.client.query(api.ops.hold.heldReason, { accountId: user.accountId, interactionId: turn.interactionId }))).code).toBe("not_found");
 });

@@ -3,13 +3,13 @@
  * boundary before a model call (chat/turn.ts calls `holdWhilePaused`),
  * whether the platform or its agent is paused; if so it parks on a workflow
  * event with a `heldRuns` row saying why ("held: platform paused"), and the
- * run shows `waiting`. Un-pausing (jobs/platform.ts) or resuming the agent
+ * run shows `waiting`. Un-pausing (ops/pause.ts) or resuming the agent
  * (agents/agents.ts) releases its held runs in bounded batches: each row is
  * deleted in the transaction that sends its event, so a held run is woken
  * once. A woken run checks again, so a run whose agent is still paused
  * after the platform resumes is held again, now for its agent.
  */
-import type { EventId, WorkflowCtx } from "@convex-dev/workflow";
+import { vEventId, vWorkflowId, type WorkflowCtx } from "@convex-dev/workflow";
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
@@ -17,7 +17,7 @@ import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated
 import { fail } from "../lib/errors";
 import { accountQuery } from "../lib/functions";
 import { workflow } from "../lib/workflow";
-import { isPlatformPaused } from "./model";
+import { isPlatformPaused } from "./paused";
 
 export const PLATFORM_CAUSE = "platform";
 /** Held runs woken per release transaction. */
@@ -42,21 +42,21 @@ export async function holdCause(ctx: QueryCtx, run: Doc<"interactions">): Promis
 export async function holdWhilePaused(step: WorkflowCtx, interactionId: Id<"interactions">, boundary: number): Promise<void> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const key = `hold#${boundary}.${round}`;
-    const held = await step.runMutation(internal.jobs.hold.check, { interactionId, workflowId: step.workflowId, key }, { name: key, inline: true });
+    const held = await step.runMutation(internal.ops.hold.check, { interactionId, workflowId: step.workflowId, key }, { name: key, inline: true });
     if (held === null) return;
-    await step.awaitEvent({ id: held.eventId as EventId<string>, name: `${key}:released` });
+    await step.awaitEvent({ id: held.eventId, name: `${key}:released` });
   }
 }
 
 export const check = internalMutation({
-  args: { interactionId: v.id("interactions"), workflowId: v.string(), key: v.string() },
-  returns: v.union(v.null(), v.object({ eventId: v.string(), reason: v.string() })),
+  args: { interactionId: v.id("interactions"), workflowId: vWorkflowId, key: v.string() },
+  returns: v.union(v.null(), v.object({ eventId: vEventId(), reason: v.string() })),
   handler: async (ctx, { interactionId, workflowId, key }) => {
     const run = await ctx.db.get("interactions", interactionId);
     if (run === null || ENDED.has(run.status)) return null;
     const hold = await holdCause(ctx, run);
     if (hold === null) return null;
-    const eventId = await workflow.createEvent(ctx, { name: `${key}:released`, workflowId: workflowId as never });
+    const eventId = await workflow.createEvent(ctx, { name: `${key}:released`, workflowId });
     await ctx.db.insert("heldRuns", {
       interactionId,
       accountId: run.accountId,
@@ -87,7 +87,7 @@ export async function releaseHeld(ctx: MutationCtx, cause: string): Promise<void
     .query("heldRuns")
     .withIndex("by_cause_heldAt", (q) => q.eq("cause", cause))
     .first();
-  if (first !== null) await ctx.scheduler.runAfter(0, internal.jobs.hold.releaseBatch, { cause });
+  if (first !== null) await ctx.scheduler.runAfter(0, internal.ops.hold.releaseBatch, { cause });
 }
 
 async function stillOn(ctx: QueryCtx, cause: string): Promise<boolean> {
@@ -112,11 +112,11 @@ export const releaseBatch = internalMutation({
       // A run cancelled while held has no workflow left to wake.
       if (run === null || ENDED.has(run.status)) continue;
       await ctx.db.patch("interactions", row.interactionId, { status: "running" });
-      await workflow.sendEvent(ctx, { id: row.eventId as EventId<string> });
+      await workflow.sendEvent(ctx, { id: row.eventId });
       console.log(JSON.stringify({ interactionId: row.interactionId, event: "turn_released", reason: row.reason }));
     }
     const more = batch.length === RELEASE_BATCH;
-    if (more) await ctx.scheduler.runAfter(0, internal.jobs.hold.releaseBatch, { cause });
+    if (more) await ctx.scheduler.runAfter(0, internal.ops.hold.releaseBatch, { cause });
     return { released: batch.length, more };
   },
 });
