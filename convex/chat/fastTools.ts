@@ -57,7 +57,7 @@ export const plan = internalMutation({
 });
 
 /**
- * Whether a kill switch holds the run before its next model call (jobs/hold.ts).
+ * Whether a kill switch holds the run before its next model call (ops/hold.ts).
  * The fast turn then hands over, and the workflow holds the run on an event.
  */
 export const isHeld = internalQuery({

@@ -8,11 +8,9 @@ import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { vUIMessagesPage } from "../lib/threadMessages";
 import { addressedAgent } from "../conversations/mentions";
+import { SEND_RATE } from "../usage/rates";
 import { participantThread } from "./access";
 import { startTurn, type SendRate } from "./startTurn";
-
-/** Per-user send rate: a burst of 10, then 20 a minute (the Usage page shows what is left). */
-export const SEND_RATE = { rate: 20, periodMs: 60_000, capacity: 10 };
 
 /** The bucket every message a user sends from the SPA is charged against. */
 export function userSendRate(userId: Id<"userProfiles">): SendRate {

@@ -9,7 +9,7 @@ import { send, userWithThread } from "../chat/testkit.testing";
 import { endedTurn, quiesce } from "../chat/wire.testing";
 import { newHarness } from "../test.setup";
 import { createSigningSecret, installTool, startToolServer, toolManifest, toolTestEnv, type ToolServer } from "../tools/http/toolServer.testing";
-import { redactedUrl } from "./timeline";
+import { redactedUrl } from "../lib/redactedUrl";
 
 let server: ToolServer | undefined;
 afterEach(async () => {

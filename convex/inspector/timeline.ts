@@ -20,6 +20,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { snapshotOf } from "../agents/runtime";
 import { toolCallKey } from "../chat/toolSteps";
+import { redactedUrl } from "../lib/redactedUrl";
 import { workflow } from "../lib/workflow";
 import type { Names } from "./names";
 import { MICRO, publicRun } from "./runRows";
@@ -245,18 +246,6 @@ export async function runMessages(ctx: QueryCtx, run: Doc<"interactions">): Prom
       ...(m.usage?.completionTokens !== undefined ? { tokensOut: m.usage.completionTokens } : {}),
       createdAt: m._creationTime,
     }));
-}
-
-/** A URL as the timeline shows it: no credentials, and the query string's values hidden (they may carry tokens). */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    const names = [...new Set(parsed.searchParams.keys())];
-    const query = names.length > 0 ? `?${names.map((n) => `${encodeURIComponent(n)}=…`).join("&")}` : "";
-    return `${parsed.origin}${parsed.pathname}${query}`;
-  } catch {
-    return "(not a URL)";
-  }
 }
 
 /** An http or mcp tool step's request and response, from `httpToolCalls` (same key) or the MCP tool's server: one indexed read or two. */

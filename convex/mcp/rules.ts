@@ -10,7 +10,7 @@
 import { slugFrom, uniqueSlug } from "../lib/slugs";
 import { fail } from "../lib/errors";
 import { keyHint } from "../models/connectionRules";
-import { privateAddressReason } from "../outbound/privateAddresses";
+import { privateAddressReason } from "../lib/privateAddresses";
 import { parameterSchemaProblem } from "../tools/catalogue";
 import type { Permission } from "../tools/validators";
 import type { Header, ListedTool, McpTarget } from "./validators";

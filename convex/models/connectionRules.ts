@@ -9,7 +9,7 @@
 import { slugFrom, uniqueSlug as uniqueSlugOf } from "../lib/slugs";
 import { v, type Infer } from "convex/values";
 import { fail } from "../lib/errors";
-import { privateAddressReason } from "../outbound/privateAddresses";
+import { privateAddressReason } from "../lib/privateAddresses";
 import { connectionModelId, parseConnectionModelId } from "./registry";
 
 export const vConnectionKind = v.union(v.literal("openai-compatible"), v.literal("anthropic"));

@@ -11,7 +11,17 @@ import { messagesOf, send, settle, userWithThread, type Caller } from "../chat/t
 import { asAdmin, asUser, newHarness, refusal, type Harness } from "../test.setup";
 
 beforeEach(() => vi.useFakeTimers());
-afterEach(() => vi.useRealTimers());
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+/** The hold's own JSON log lines printed so far (`turn_held`, `turn_released`). */
+function holdLines(logged: { mock: { calls: unknown[][] } }): Record<string, unknown>[] {
+  return logged.mock.calls
+    .map(([line]) => (typeof line === "string" && line.startsWith("{") ? (JSON.parse(line) as Record<string, unknown>) : null))
+    .filter((line): line is Record<string, unknown> => line !== null && (line.event === "turn_held" || line.event === "turn_released"));
+}
 
 async function turnOf(user: Caller, threadId: Id<"threads">) {
   const [turn] = await user.client.query(api.chat.runs.turnsForThread, { accountId: user.accountId, threadId });
@@ -43,6 +53,7 @@ test("a platform pause holds a running turn before its next model call; resuming
   const { user, thread, turn, agentId, approve } = await turnBetweenModelCalls(t);
   const callsBefore = await modelCalls(t);
   await admin.client.mutation(api.ops.pause.setPlatformPaused, { paused: true, reason: "incident" });
+  const logged = vi.spyOn(console, "log");
   await approve();
 
   // The tool ran (its step was already under way); the next model call did not.
@@ -70,6 +81,11 @@ test("a platform pause holds a running turn before its next model call; resuming
   expect(await user.client.query(api.ops.hold.heldReason, { accountId: user.accountId, interactionId: turn.interactionId })).toBeNull();
   expect(await user.client.query(api.ops.hold.heldInThread, { accountId: user.accountId, threadId: thread.threadId })).toBeNull();
   expect(await t.run(async (ctx) => (await ctx.db.query("heldRuns").collect()).length)).toBe(0);
+  // Both log lines name the run's tree, so the root's log view shows the hold.
+  expect(holdLines(logged)).toEqual([
+    expect.objectContaining({ event: "turn_held", interactionId: turn.interactionId, root_interaction_id: turn.interactionId }),
+    expect.objectContaining({ event: "turn_released", interactionId: turn.interactionId, root_interaction_id: turn.interactionId }),
+  ]);
 });
 
 test("an agent pause holds its running turn; with the platform resumed first it stays held for the agent, then finishes once", async () => {

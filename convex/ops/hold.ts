@@ -18,6 +18,7 @@ import { fail } from "../lib/errors";
 import { accountQuery } from "../lib/functions";
 import { workflow } from "../lib/workflow";
 import { isPlatformPaused } from "./paused";
+import { runLogFields } from "./runLog";
 
 export const PLATFORM_CAUSE = "platform";
 /** Held runs woken per release transaction. */
@@ -67,7 +68,7 @@ export const check = internalMutation({
       heldAt: Date.now(),
     });
     await ctx.db.patch("interactions", interactionId, { status: "waiting" });
-    console.log(JSON.stringify({ interactionId, event: "turn_held", reason: hold.reason }));
+    console.log(JSON.stringify({ ...runLogFields(run), event: "turn_held", reason: hold.reason }));
     return { eventId, reason: hold.reason };
   },
 });
@@ -113,7 +114,7 @@ export const releaseBatch = internalMutation({
       if (run === null || ENDED.has(run.status)) continue;
       await ctx.db.patch("interactions", row.interactionId, { status: "running" });
       await workflow.sendEvent(ctx, { id: row.eventId });
-      console.log(JSON.stringify({ interactionId: row.interactionId, event: "turn_released", reason: row.reason }));
+      console.log(JSON.stringify({ ...runLogFields(run), event: "turn_released", reason: row.reason }));
     }
     const more = batch.length === RELEASE_BATCH;
     if (more) await ctx.scheduler.runAfter(0, internal.ops.hold.releaseBatch, { cause });

@@ -4,7 +4,7 @@
  * but a 2xx throws, so the pool retries with backoff. `onComplete` runs once,
  * after the last attempt: the delivery is delivered or failed, and a
  * subscription whose deliveries keep failing is disabled with a notice.
- * A URL that points at a private network (privateAddresses.ts) is refused
+ * A URL that points at a private network (lib/privateAddresses.ts) is refused
  * before any request, unless the deployment allows private URLs.
  */
 import { vOnCompleteArgs } from "@convex-dev/workpool";
@@ -14,7 +14,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "../_generated/server";
 import { writeAudit } from "../audit/write";
 import { env } from "../lib/env";
-import { privateAddressRefusal } from "./privateAddresses";
+import { privateAddressRefusal } from "../lib/privateAddresses";
 import { signatureHeader } from "./signing";
 import { DISABLE_AFTER_FAILED_DELIVERIES, MAX_ERROR_CHARS, SEND_TIMEOUT_MS } from "./validators";
 

@@ -19,7 +19,7 @@ import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { SUBSCRIPTION_TARGET } from "./deliver";
 import { enqueueDelivery } from "./emit";
-import { privateAddressRefusal } from "./privateAddresses";
+import { privateAddressRefusal } from "../lib/privateAddresses";
 import { outboundTables } from "./schema";
 import { newSigningSecret } from "./signing";
 import {

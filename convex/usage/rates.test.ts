@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
-import { SEND_RATE } from "../chat/messages";
+import { SEND_RATE } from "./rates";
 import { codeOf, newHarness } from "../test.setup";
 import { send, userWithThread } from "../chat/testkit.testing";
 

@@ -10,9 +10,11 @@
  */
 import { v } from "convex/values";
 import type { QueryCtx } from "../_generated/server";
-import { SEND_RATE } from "../chat/messages";
 import { budget } from "../lib/budget";
 import { accountQuery } from "../lib/functions";
+
+/** Per-user send rate: a burst of 10, then 20 a minute (the Usage page shows what is left; chat/messages.ts charges it). */
+export const SEND_RATE = { rate: 20, periodMs: 60_000, capacity: 10 };
 
 export const vRateState = v.object({
   /** The bucket: `send` is one message sent in the chat. */

@@ -15,7 +15,7 @@ import type { Doc, Id } from "../../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../../_generated/server";
 import { budget } from "../../lib/budget";
 import { isHarnessError } from "../../lib/errors";
-import { SEND_RATE } from "../../chat/messages";
+import { SEND_RATE } from "../../usage/rates";
 import { startTurn } from "../../chat/startTurn";
 import { MAX_MESSAGE_LENGTH } from "../../chat/validators";
 import { channelPool } from "../pool";

@@ -16,7 +16,7 @@ import { budget } from "../../lib/budget";
 import { isHarnessError } from "../../lib/errors";
 import { requireMembership } from "../../tenancy/identity";
 import { startTurn } from "../../chat/startTurn";
-import { SEND_RATE } from "../../chat/messages";
+import { SEND_RATE } from "../../usage/rates";
 import { channelPool } from "../pool";
 import { sameSecret } from "../../lib/secrets";
 import { queueReply } from "./replies";

@@ -9,7 +9,7 @@ import { v } from "convex/values";
 import { internal } from "../../_generated/api";
 import { internalAction } from "../../_generated/server";
 import { env } from "../../lib/env";
-import { privateAddressReason } from "../../outbound/privateAddresses";
+import { privateAddressReason } from "../../lib/privateAddresses";
 import { vSendResult, type SendResult } from "./calls";
 import { sendAttempt, type CallTarget } from "./request";
 

@@ -10,7 +10,7 @@
  * them and nothing is retried. A 5xx or a network error throws a plain
  * Error, so the tool step's retries apply.
  */
-import { privateAddressReason } from "../../outbound/privateAddresses";
+import { privateAddressReason } from "../../lib/privateAddresses";
 import { ToolInputError } from "../toolInputError";
 
 export const MAX_REDIRECTS = 5;
