@@ -35,6 +35,7 @@ const LAYERS = [
       "^convex/audit/(write|schema|diff|changes|csv)\\.ts$",
       "^convex/ops/(paused|pause|hold|maintenance|audit|metrics|exemplars|flags|runLog|schema)\\.ts$",
       "^convex/tools/(types|validators|toolInputError)\\.ts$",
+      "^convex/runs/(validators|status)\\.ts$",
     ],
   },
   {
@@ -52,6 +53,12 @@ const LAYERS = [
     why: "agents and what they can do: the tool registry composed from the domains' tools, the catalogue, MCP, tasks, an HTTP tool's settings",
     path: ["^convex/(agents|tools|mcp|tasks)/"],
     pathNot: ["^convex/tools/(types|validators|toolInputError)\\.ts$", "^convex/tools/http/(?!settings\\.ts$)"],
+  },
+  {
+    name: "runs",
+    why: "the run kernel: one run record and one step ledger under every chat turn, delegation and job",
+    path: ["^convex/runs/"],
+    pathNot: ["^convex/runs/(validators|status)\\.ts$"],
   },
   {
     name: "runtime",

@@ -3,6 +3,7 @@ import { agentTables } from "./agents/schema";
 import { auditTables } from "./audit/schema";
 import { accountRateTables } from "./usage/accountRatesSchema";
 import { chatTables } from "./chat/schema";
+import { runTables } from "./runs/schema";
 import { jobTables } from "./jobs/schema";
 import { knowledgeTables } from "./knowledge/schema";
 import { tenancyTables } from "./tenancy/schema";
@@ -24,6 +25,7 @@ import { conversationTables } from "./conversations/schema";
 export default defineSchema({
   ...tenancyTables,
   ...agentTables,
+  ...runTables,
   ...chatTables,
   ...knowledgeTables,
   ...auditTables,

@@ -25,7 +25,7 @@ import { isHarnessError } from "../lib/errors";
 import { resolveAccountModel } from "../models/connectionStore";
 import { defaultModelId } from "../models/registry";
 import { vToolCallRequest, type ToolCallRequest } from "./llm";
-import { beginStepRow, endStepRow, logRun, stepByKey } from "./stepRows";
+import { beginStepRow, endStepRow, logRun, stepByKey } from "../runs/stepRows";
 import { prepareToolCall, saveToolResult, vPolicy, vPrepareArgs } from "./toolSteps";
 import { startFirstCall } from "./fastTurn";
 import { startTurnWorkflow } from "./turnWorkflow";

@@ -47,7 +47,7 @@ import { privateAddressReason } from "../lib/privateAddresses";
 import { buildRequest, readBody } from "../tools/http/request";
 import { signingSecretsOf } from "../tools/http/secret";
 import { MAX_RESPONSE_BYTES } from "../tools/http/settings";
-import { endStepRow, logRun, logRunById } from "./stepRows";
+import { endStepRow, logRun, logRunById } from "../runs/stepRows";
 import { isEnded, loadInteraction } from "./turnSteps";
 
 /** The step's key (its row) and the workflow step's name. */

@@ -33,7 +33,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, type ActionCtx, type MutationCtx } from "../_generated/server";
 import { InjectedCrash } from "../lib/faults";
 import { callModel, vModelCallResult, type ModelCallResult, type ToolCallRequest } from "./llm";
-import { logRun } from "./stepRows";
+import { logRun } from "../runs/stepRows";
 import { executeToolCall } from "./toolSteps";
 import { startTurnWorkflow, type Handover } from "./turnWorkflow";
 import { isEnded } from "./turnSteps";

@@ -29,8 +29,8 @@ import { externalHttpTool } from "../tools/http/lookup";
 import { permits } from "../tools/validators";
 import { mcpOfferedTool } from "../mcp/runtime";
 import { outputCap, OutputCapReached } from "./outputCap";
-import { chatTables } from "./schema";
-import { logRun } from "./stepRows";
+import { runTables } from "../runs/schema";
+import { logRun } from "../runs/stepRows";
 import { callEstimate, MAX_OUTPUT_TOKENS } from "./turnSteps";
 
 export const vToolCallRequest = v.object({ toolCallId: v.string(), toolName: v.string(), input: v.string() });
@@ -55,7 +55,7 @@ export type ModelCallResult =
 /** `CallContext` as it crosses from the query into the action; the run's own fields are the schema's. */
 const vCallContext = v.object({
   interactionId: v.id("interactions"),
-  ...pick(chatTables.interactions.validator.fields, [
+  ...pick(runTables.interactions.validator.fields, [
     "status",
     "accountId",
     "agentId",

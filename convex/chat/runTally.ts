@@ -15,7 +15,7 @@ import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { budget } from "../lib/budget";
 import { recordModelCalls } from "../ops/metrics";
-import type { RunTally } from "./validators";
+import type { RunTally } from "../runs/validators";
 
 const EMPTY: RunTally = { turns: 0, tokensIn: 0, tokensOut: 0, estimatedIn: 0, estimatedOut: 0, microUsd: 0, callDurationsMs: [] };
 

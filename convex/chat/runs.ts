@@ -5,11 +5,11 @@ import { accountMutation, accountQuery } from "../lib/functions";
 import { workflow } from "../lib/workflow";
 import { participantThread } from "./access";
 import { endRun } from "./turnSteps";
-import { vErrorInfo, vInteractionStatus, vProviderRetry } from "./validators";
+import { vErrorInfo, vRunStatus, vProviderRetry } from "../runs/validators";
 
 export const vTurnSummary = v.object({
   interactionId: v.id("interactions"),
-  status: vInteractionStatus,
+  status: vRunStatus,
   promptMessageId: v.string(),
   /** Who sent the message this turn answers (in a shared conversation, not always the caller). */
   sentBy: v.id("userProfiles"),

@@ -18,7 +18,7 @@ import { crashPoint, faultAt, InjectedCrash } from "../lib/faults";
 import { permits } from "../tools/validators";
 import { delegateMayCall } from "../agents/runtime";
 import { pinnedAssignment, pinnedDelegation } from "../agents/pinned";
-import { beginStepRow, endStepRow, insertFinishedStepRow, logRun, logRunById, stepByKey, type StepOutcome } from "./stepRows";
+import { beginStepRow, endStepRow, insertFinishedStepRow, logRun, logRunById, stepByKey, type StepOutcome } from "../runs/stepRows";
 import { isEnded, loadInteraction } from "./turnSteps";
 import { vToolCallRequest, type ToolCallRequest } from "./llm";
 

@@ -15,7 +15,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { accountQuery } from "../lib/functions";
-import { chatTables } from "./schema";
+import { runTables } from "../runs/schema";
 import { citationLocation } from "../knowledge/retrieval";
 import { takesPart } from "../conversations/access";
 
@@ -24,7 +24,7 @@ export const TURN_VIEW_LIMITS = { delegates: 20, childrenPerRun: 10, steps: 50, 
 const MICRO = 1_000_000;
 
 export const vDelegateStep = v.object({
-  ...pick(chatTables.steps.validator.fields, ["key", "kind", "name", "status", "attempt", "durationMs", "error"]),
+  ...pick(runTables.steps.validator.fields, ["key", "kind", "name", "status", "attempt", "durationMs", "error"]),
   tokens: v.number(),
   costUsd: v.number(),
 });
@@ -34,7 +34,7 @@ export const vDelegateView = v.object({
   /** Always set on a delegate (optional on the table, where a root run has none). */
   parentInteractionId: v.id("interactions"),
   /** As the run row has them; `parentToolCallId` matches the `delegate_*` tool part in the reply. */
-  ...pick(chatTables.interactions.validator.fields, ["parentToolCallId", "depth", "status", "error", "createdAt", "endedAt"]),
+  ...pick(runTables.interactions.validator.fields, ["parentToolCallId", "depth", "status", "error", "createdAt", "endedAt"]),
   agentName: v.string(),
   task: v.string(),
   tokens: v.number(),

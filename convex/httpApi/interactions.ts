@@ -9,7 +9,7 @@ import { v, type Infer } from "convex/values";
 import { components } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import { internalQuery, type QueryCtx } from "../_generated/server";
-import { vInteractionStatus } from "../chat/validators";
+import { vRunStatus } from "../runs/validators";
 import { fail } from "../lib/errors";
 import { loadKeyScope } from "./auth";
 
@@ -19,7 +19,7 @@ export const vInteractionView = v.object({
   interaction_id: v.string(),
   conversation_id: v.string(),
   agent_id: v.string(),
-  status: vInteractionStatus,
+  status: vRunStatus,
   /** The agent's answer, once the turn completed. */
   answer: v.union(v.string(), v.null()),
   error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),

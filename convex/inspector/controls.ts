@@ -13,7 +13,7 @@ import type { MutationCtx } from "../_generated/server";
 import { actorOf } from "../audit/log";
 import { requireReason, writeAudit } from "../audit/write";
 import { endRun, isEnded } from "../chat/turnSteps";
-import { vErrorInfo, vStepKind, vStepStatus } from "../chat/validators";
+import { vErrorInfo, vStepKind, vStepStatus } from "../runs/validators";
 import { fail } from "../lib/errors";
 import { workflow } from "../lib/workflow";
 import { Names } from "./names";

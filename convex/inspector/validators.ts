@@ -10,9 +10,10 @@ import { v, type Infer } from "convex/values";
 import { vChannel } from "../agents/channels";
 import { vAgentSnapshot } from "../agents/versions";
 import { chatTables } from "../chat/schema";
+import { runTables } from "../runs/schema";
 
-const runFields = chatTables.interactions.validator.fields;
-const stepFields = chatTables.steps.validator.fields;
+const runFields = runTables.interactions.validator.fields;
+const stepFields = runTables.steps.validator.fields;
 const toolCallFields = chatTables.toolCalls.validator.fields;
 export const vRunKind = runFields.kind;
 export type RunKind = Infer<typeof vRunKind>;

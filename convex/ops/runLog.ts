@@ -2,7 +2,7 @@
  * The correlation fields of a run's log lines: its own interaction id, and
  * the root and parent of its delegation tree, so one tree can be followed
  * across every run in it (`root_interaction_id` of a root is its own id; a
- * root has no parent). Logs are JSON lines (`logRun` in chat/stepRows.ts;
+ * root has no parent). Logs are JSON lines (`logRun` in runs/stepRows.ts;
  * a job's lines, `logJob` in jobs/model.ts, carry the tree of the run that
  * started it).
  */

@@ -23,7 +23,7 @@ import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from "../../_generated/server";
 import { vToolCallRequest, type ToolCallRequest } from "../../chat/llm";
-import { beginStepRow, endStepRow, logRun, logRunById } from "../../chat/stepRows";
+import { beginStepRow, endStepRow, logRun, logRunById } from "../../runs/stepRows";
 import { saveToolResult, toolCallKey } from "../../chat/toolSteps";
 import { isEnded, loadInteraction } from "../../chat/turnSteps";
 import { fail } from "../../lib/errors";

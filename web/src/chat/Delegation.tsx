@@ -19,6 +19,7 @@ const STATUS_WORDS: Record<Delegate["status"], string> = {
   completed: "Done",
   failed: "Failed",
   cancelled: "Cancelled",
+  timed_out: "Timed out",
 };
 
 const STEP_WORDS: Record<Delegate["steps"][number]["status"], string> = {

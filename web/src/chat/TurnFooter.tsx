@@ -17,6 +17,7 @@ const STATUS_WORDS: Record<Turn["status"], string> = {
   completed: "Done",
   failed: "Failed",
   cancelled: "Cancelled",
+  timed_out: "Timed out",
 };
 
 /** A held turn (saved during maintenance) says what it waits for; other turns say their status. */
