@@ -24,7 +24,7 @@ const TESTS = "(\\.test\\.tsx?|\\.testing\\.ts|/test\\.setup\\.ts)$";
 const LAYERS = [
   {
     name: "base",
-    why: "helpers with no domain in them: errors, env, the function builders, workflow and workpool instances",
+    why: "helpers with no domain in them: errors, env, the function builders and the caller lookups they make, workflow and workpool instances",
     path: ["^convex/lib/"],
   },
   {
@@ -33,9 +33,9 @@ const LAYERS = [
     path: [
       "^convex/models/",
       "^convex/audit/(write|schema|diff|changes|csv)\\.ts$",
-      "^convex/ops/(paused|pause|hold|maintenance|audit|metrics|exemplars|flags|runLog|schema)\\.ts$",
+      "^convex/ops/(paused|pause|hold|maintenance|audit|metrics|seriesParts|exemplars|flags|runLog|schema)\\.ts$",
       "^convex/tools/(types|validators|toolInputError)\\.ts$",
-      "^convex/runs/(validators|status)\\.ts$",
+      "^convex/runs/(validators|status|records)\\.ts$",
     ],
   },
   {
@@ -58,7 +58,7 @@ const LAYERS = [
     name: "runs",
     why: "the run kernel: one run record and one step ledger under every chat turn, delegation and job",
     path: ["^convex/runs/"],
-    pathNot: ["^convex/runs/(validators|status)\\.ts$"],
+    pathNot: ["^convex/runs/(validators|status|records)\\.ts$"],
   },
   {
     name: "runtime",
@@ -70,7 +70,7 @@ const LAYERS = [
 
 const SURFACES = {
   name: "surfaces",
-  why: "what the outside calls: http.ts, crons.ts, schema.ts, httpApi, inspector, admin, channels, clerk, feedback, ops routes and CLI, the audit log's readers",
+  why: "what the outside calls: http.ts, crons.ts, schema.ts, httpApi, inspector, admin, channels, clerk, feedback, ops routes and CLI, the audit log's readers; and what an account's lifecycle sets off (accountLifecycle/)",
   path: ["^convex/"],
   pathNot: [...LAYERS.flatMap((layer) => layer.path), "^convex/_generated/"],
 };

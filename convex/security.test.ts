@@ -89,7 +89,7 @@ async function idFor(t: Harness, table: string): Promise<string> {
         const interactionId = await interaction();
         const i = (await ctx.db.get("interactions", interactionId))!;
         return ctx.db.insert("approvals", {
-          accountId, threadId: i.threadId, userId, interactionId, workflowId: "w" as WorkflowId, toolCallId: "c", toolSlug: "save_note", args: "{}", status: "pending",
+          accountId, threadId: i.threadId!, userId, interactionId, workflowId: "w" as WorkflowId, toolCallId: "c", toolSlug: "save_note", args: "{}", status: "pending",
         });
       },
       jobs: async () =>

@@ -8,6 +8,7 @@ import agentTest from "@convex-dev/agent/test";
 import ragTest from "@convex-dev/rag/test";
 import workflowTest from "@convex-dev/workflow/test";
 import workpoolTest from "@convex-dev/workpool/test";
+import migrationsTest from "@convex-dev/migrations/test";
 import { convexTest } from "convex-test";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
@@ -30,6 +31,7 @@ export function newHarness(extraModules: Record<string, () => Promise<unknown>> 
   workpoolTest.register(t, "webhookPool");
   ragTest.register(t, "rag");
   budgetTest.register(t, "budget");
+  migrationsTest.register(t, "migrations");
   return t;
 }
 export type Harness = ReturnType<typeof newHarness>;

@@ -14,6 +14,7 @@
 import { pick } from "convex-helpers";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
+import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
@@ -27,7 +28,6 @@ import { agentTables } from "./schema";
 import { vCapabilityLevel } from "./validators";
 import { publicViews, vPublicView } from "./views";
 import { assignmentsOf, capabilityOf, recordVersion, snapshotFromRow, snapshotOf, vAgentSnapshot, versionsQuery } from "./versions";
-import { cancelPendingJobsForAgent } from "../jobs/model";
 import { releaseHeld } from "../ops/hold";
 import { auditChange, spaActor } from "../audit/changes";
 import { availableAgents, requireAvailableAgent } from "../teams/availability";
@@ -220,8 +220,9 @@ export const pause = accountMutation({
   handler: async (ctx, { accountId, agentId }) => {
     const agent = await loadEditableAgent(ctx, accountId, agentId);
     if (agent.status !== "paused") await ctx.db.patch("agents", agentId, { status: "paused", updatedAt: Date.now() });
-    // Kill switch: no new turns (send refuses a paused agent) and its pending jobs are cancelled.
-    await cancelPendingJobsForAgent(ctx, agentId);
+    // Kill switch: no new turns (send refuses a paused agent) and its pending jobs are cancelled —
+    // in this transaction, by reference (jobs are a layer above agents: README, "Layers of convex/").
+    await ctx.runMutation(internal.jobs.platform.cancelForAgent, { agentId });
     const paused = (await ctx.db.get("agents", agentId))!;
     await auditChange(ctx, spaActor(ctx), { accountId, action: "agent.pause", targetKind: "agent", targetId: agentId, before: agent, after: paused });
     return await agentView(ctx, paused);

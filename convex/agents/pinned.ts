@@ -13,6 +13,7 @@ import type { QueryCtx } from "../_generated/server";
 import type { Permission } from "../tools/validators";
 import { delegationOf, type Delegation } from "./runtime";
 import { assignmentsOf, snapshotOf } from "./versions";
+import { type ChatRun } from "../runs/records";
 
 /** One tool assignment as the pinned version has it (the shape of a `toolAssignments` row the runtime reads). */
 export type PinnedAssignment = {
@@ -25,7 +26,7 @@ export type PinnedAssignment = {
 
 export type PinnedAgent = { version: number; name: string; instructions: string; tools: PinnedAssignment[] };
 
-type Run = Pick<Doc<"interactions">, "agentId" | "agentVersion">;
+type Run = Pick<ChatRun, "agentId" | "agentVersion">;
 
 /** The run's agent as of its pinned version; null when the agent is gone. */
 export async function pinnedAgent(ctx: QueryCtx, run: Run): Promise<PinnedAgent | null> {

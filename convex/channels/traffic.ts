@@ -10,6 +10,7 @@ import { vChannel } from "../agents/channels";
 import { fail } from "../lib/errors";
 import { accountQuery } from "../lib/functions";
 import { ThreadChannels } from "./threadChannel";
+import { isChatRun } from "../runs/records";
 
 /** Turns read per query: interaction rows carry their prompt, so this stays far below the read limit. */
 export const MAX_TURNS_READ = 500;
@@ -30,7 +31,7 @@ export const daily = accountQuery({
       .take(MAX_TURNS_READ + 1);
     const channels = new ThreadChannels(ctx);
     const totals = new Map<string, { day: string; channel: Awaited<ReturnType<ThreadChannels["of"]>>; turns: number; tokens: number; micro: number }>();
-    for (const turn of turns.slice(0, MAX_TURNS_READ)) {
+    for (const turn of turns.slice(0, MAX_TURNS_READ).filter(isChatRun)) {
       const day = new Date(turn.createdAt).toISOString().slice(0, 10);
       const channel = await channels.of(turn.threadId);
       const key = `${day}:${channel}`;

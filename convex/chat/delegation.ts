@@ -29,17 +29,20 @@ import { beginStepRow, endStepRow, logRun, stepByKey } from "../runs/stepRows";
 import { prepareToolCall, saveToolResult, vPolicy, vPrepareArgs } from "./toolSteps";
 import { startFirstCall } from "./fastTurn";
 import { startTurnWorkflow } from "./turnWorkflow";
-import { callEstimate, freshRun, isEnded, loadInteraction } from "./turnSteps";
+import { callEstimate, loadInteraction } from "./turnSteps";
+import { freshRun } from "../runs/records";
+import { isEnded } from "../runs/status";
 import { MAX_LLM_CALLS_PER_TURN } from "./validators";
 import { teamLink } from "../teams/budgets";
+import type { ChatRun } from "../runs/records";
 
 const MAX_TASK_CHARS = 4_000;
 
-function sliceKey(parent: Doc<"interactions">, toolCallId: string) {
+function sliceKey(parent: ChatRun, toolCallId: string) {
   return `${parent._id}:delegate#${toolCallId}:g${parent.generation}`;
 }
 
-async function refuse(ctx: MutationCtx, parent: Doc<"interactions">, step: Doc<"steps">, toolCall: { toolCallId: string; toolName: string }, code: string, message: string) {
+async function refuse(ctx: MutationCtx, parent: ChatRun, step: Doc<"steps">, toolCall: { toolCallId: string; toolName: string }, code: string, message: string) {
   await endStepRow(ctx, step, { status: "failed", error: { code, message } });
   await saveToolResult(ctx, parent, toolCall, { type: "error-text", value: message });
   logRun(parent, "delegation_refused", { tool: toolCall.toolName, code, message });
@@ -68,7 +71,7 @@ export async function startChildRun(
   if (isEnded(parent)) return { ok: false as const };
   const existing = await stepByKey(ctx, interactionId, `delegate#${toolCall.toolCallId}`);
   if (existing?.detail?.startsWith("child ")) {
-    return { ok: true as const, childId: existing.detail.slice("child ".length) as Doc<"interactions">["_id"] };
+    return { ok: true as const, childId: existing.detail.slice("child ".length) as ChatRun["_id"] };
   }
   // Refused before (the fast turn starts delegations ahead of the workflow, fastTools.ts): the model already has the error.
   if (existing?.status === "failed") return { ok: false as const };
@@ -82,6 +85,7 @@ export async function startChildRun(
       kind: "delegation",
       name: `Delegate to ${target?.name ?? toolCall.toolName}`,
       ...(detail !== undefined ? { detail } : {}),
+      input: toolCall.input, // the handover: task and context, as the parent model gave them
     });
   if (!delegation || !target) return await refuse(ctx, parent, await beginStep(), toolCall, "not_found", "That agent is not available to delegate to.");
   const check = await checkDelegationAtRunTime(ctx, parent.accountId, parent.lineage, delegation.toAgentId);
@@ -206,7 +210,7 @@ export const prepareOrStart = internalMutation({
 });
 
 /** The text of the child's last successful assistant message. */
-async function childAnswer(ctx: MutationCtx, child: Doc<"interactions">): Promise<string> {
+async function childAnswer(ctx: MutationCtx, child: ChatRun): Promise<string> {
   const thread = await ctx.db.get("threads", child.threadId);
   if (!thread) return "";
   const page = await listMessages(ctx, components.agent, {
@@ -242,7 +246,7 @@ export const finishChild = internalMutation({
         type: "json",
         value: { agent: name, status: "completed", result: answer, costUsd, interactionId: child._id },
       });
-      await endStepRow(ctx, step, { status: "succeeded", detail: `child ${child._id}`, costMicroUsd: child.treeCostMicroUsd });
+      await endStepRow(ctx, step, { status: "succeeded", detail: `child ${child._id}`, costMicroUsd: child.treeCostMicroUsd, output: answer });
     } else {
       const reason = child.error?.message ?? `the run was ${child.status}`;
       await saveToolResult(ctx, parent, toolCall, { type: "error-text", value: `${name} could not finish: ${reason}` });

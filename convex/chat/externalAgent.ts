@@ -48,7 +48,9 @@ import { buildRequest, readBody } from "../tools/http/request";
 import { signingSecretsOf } from "../tools/http/secret";
 import { MAX_RESPONSE_BYTES } from "../tools/http/settings";
 import { endStepRow, logRun, logRunById } from "../runs/stepRows";
-import { isEnded, loadInteraction } from "./turnSteps";
+import { loadInteraction } from "./turnSteps";
+import { isEnded } from "../runs/status";
+import type { ChatRun } from "../runs/records";
 
 /** The step's key (its row) and the workflow step's name. */
 export const EXTERNAL_STEP = "external";
@@ -58,7 +60,7 @@ export const EXTERNAL_CONTEXT = { messages: 20, messageChars: 4_000 } as const;
 export const MAX_REPLY_CHARS = 20_000;
 const MAX_SNIPPET_CHARS = 300;
 
-export function externalCallKey(interaction: Pick<Doc<"interactions">, "_id" | "generation">) {
+export function externalCallKey(interaction: Pick<ChatRun, "_id" | "generation">) {
   return `${interaction._id}:external:g${interaction.generation}`;
 }
 
@@ -249,7 +251,7 @@ export const call = internalAction({
   handler: async (ctx, { interactionId }): Promise<Attempt> => {
     const found = await ctx.runQuery(internal.chat.externalAgent.target, { interactionId });
     if (found === null) return { kind: "skipped" };
-    const begun = await ctx.runMutation(internal.chat.turnSteps.beginStep, { interactionId, key: EXTERNAL_STEP, kind: "tool", name: `External agent ${found.agentSlug}` });
+    const begun = await ctx.runMutation(internal.chat.turnSteps.beginStep, { interactionId, key: EXTERNAL_STEP, kind: "tool", name: `External agent ${found.agentSlug}`, input: JSON.stringify(found.args) });
     if (begun === null) return { kind: "skipped" };
     const { stepId, attempt } = begun;
     const request = `POST ${redactedUrl(found.url)}`;
@@ -325,6 +327,7 @@ export const saveReply = internalMutation({
     await endStepRow(ctx, step, {
       status: "succeeded",
       detail,
+      output: reply,
       ...(usage ? { tokensIn: usage.inputTokens, tokensOut: usage.outputTokens, costMicroUsd: 0 } : {}),
     });
     if (usage) {

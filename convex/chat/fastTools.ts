@@ -15,7 +15,8 @@ import { handOverToWorkflow } from "./fastTurn";
 import { vToolCallRequest, type ToolCallRequest } from "./llm";
 import { startChildRun } from "./delegation";
 import { decideToolCall, type ToolDecision } from "./toolSteps";
-import { isEnded, loadInteraction } from "./turnSteps";
+import { loadInteraction } from "./turnSteps";
+import { isEnded } from "../runs/status";
 
 /** Built-in tools that reach the open web and may take minutes: they run as workflow steps, with retries. */
 const SLOW_BUILTINS = new Set(["web_reader", "web_search"]);

@@ -36,8 +36,9 @@ import { callModel, vModelCallResult, type ModelCallResult, type ToolCallRequest
 import { logRun } from "../runs/stepRows";
 import { executeToolCall } from "./toolSteps";
 import { startTurnWorkflow, type Handover } from "./turnWorkflow";
-import { isEnded } from "./turnSteps";
+import { isEnded } from "../runs/status";
 import { MAX_LLM_CALLS_PER_TURN } from "./validators";
+import { type ChatRun, getChatRun } from "../runs/records";
 
 /** How often `watch` looks at a fast turn still pending or running. */
 export const WATCH_INTERVAL_MS = 30_000;
@@ -108,7 +109,7 @@ function handoverFor(atCall: number, outcome: ModelCallResult | undefined, gener
 }
 
 /** Start the workflow at `handover`, unless the run ended meanwhile or already has one. */
-export async function handOverToWorkflow(ctx: MutationCtx, interaction: Doc<"interactions">, handover: Handover, why: string): Promise<void> {
+export async function handOverToWorkflow(ctx: MutationCtx, interaction: ChatRun, handover: Handover, why: string): Promise<void> {
   if (isEnded(interaction) || interaction.workflowId !== undefined) return;
   const workflowId = await startTurnWorkflow(ctx, interaction._id, { external: false, handover });
   await ctx.db.patch("interactions", interaction._id, { workflowId });
@@ -120,7 +121,7 @@ export const handOverAt = internalMutation({
   args: { interactionId: v.id("interactions"), atCall: v.number(), outcome: v.optional(vModelCallResult), toolsAttempted: v.optional(v.boolean()) },
   returns: v.null(),
   handler: async (ctx, { interactionId, atCall, outcome, toolsAttempted }) => {
-    const interaction = await ctx.db.get("interactions", interactionId);
+    const interaction = await getChatRun(ctx, interactionId);
     if (interaction === null) return null;
     const handover = handoverFor(atCall, outcome, interaction.generation, toolsAttempted ?? false);
     await handOverToWorkflow(ctx, interaction, handover, toolsAttempted ? "a tool threw" : (outcome?.kind ?? "held or step cap"));
@@ -152,7 +153,7 @@ export const watch = internalMutation({
   args: { interactionId: v.id("interactions"), jobId: v.id("_scheduled_functions") },
   returns: v.null(),
   handler: async (ctx, { interactionId, jobId }) => {
-    const interaction = await ctx.db.get("interactions", interactionId);
+    const interaction = await getChatRun(ctx, interactionId);
     if (interaction === null || isEnded(interaction) || interaction.workflowId !== undefined) return null;
     const job = await ctx.db.system.get("_scheduled_functions", jobId);
     if (job !== null && (job.state.kind === "pending" || job.state.kind === "inProgress")) {

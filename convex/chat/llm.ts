@@ -31,7 +31,10 @@ import { mcpOfferedTool } from "../mcp/runtime";
 import { outputCap, OutputCapReached } from "./outputCap";
 import { runTables } from "../runs/schema";
 import { logRun } from "../runs/stepRows";
+import { modelCallInput, modelCallOutput } from "../runs/stepIo";
 import { callEstimate, MAX_OUTPUT_TOKENS } from "./turnSteps";
+import { getChatRun } from "../runs/records";
+import { isEnded, type RunStatus } from "../runs/status";
 
 export const vToolCallRequest = v.object({ toolCallId: v.string(), toolName: v.string(), input: v.string() });
 export type ToolCallRequest = { toolCallId: string; toolName: string; input: string };
@@ -55,18 +58,13 @@ export type ModelCallResult =
 /** `CallContext` as it crosses from the query into the action; the run's own fields are the schema's. */
 const vCallContext = v.object({
   interactionId: v.id("interactions"),
-  ...pick(runTables.interactions.validator.fields, [
-    "status",
-    "accountId",
-    "agentId",
-    "rootInteractionId",
-    "parentInteractionId",
-    "promptText",
-    "userId",
-    "modelId",
-    "promptMessageId",
-    "promptOrder",
-  ]),
+  ...pick(runTables.interactions.validator.fields, ["status", "accountId", "rootInteractionId", "parentInteractionId", "userId"]),
+  // What a chat run always has (runs/records.ts ChatRun); optional on the table only for a job's run.
+  agentId: v.id("agents"),
+  promptText: v.string(),
+  modelId: v.string(),
+  promptMessageId: v.string(),
+  promptOrder: v.number(),
   sharedConversation: v.boolean(),
   agentThreadId: v.string(),
   agentName: v.string(),
@@ -81,7 +79,7 @@ export const callContext = internalQuery({
   args: { interactionId: v.id("interactions") },
   returns: v.union(v.null(), vCallContext),
   handler: async (ctx, { interactionId }) => {
-    const interaction = await ctx.db.get("interactions", interactionId);
+    const interaction = await getChatRun(ctx, interactionId);
     if (interaction === null) return null;
     const thread = await ctx.db.get("threads", interaction.threadId);
     // The agent version the run pinned at its start (agents/pinned.ts), not the agent as edited since.
@@ -116,7 +114,7 @@ export const callContext = internalQuery({
     const rootThread =
       interaction.rootInteractionId === undefined
         ? thread
-        : await ctx.db.get("threads", (await ctx.db.get("interactions", interaction.rootInteractionId))?.threadId ?? thread._id);
+        : await ctx.db.get("threads", (await getChatRun(ctx, interaction.rootInteractionId))?.threadId ?? thread._id);
     return {
       interactionId,
       sharedConversation: rootThread?.sharing !== undefined,
@@ -148,7 +146,7 @@ async function activeExternalHttpTool(ctx: QueryCtx, accountId: Id<"accounts">, 
 
 type CallContext = {
   interactionId: Id<"interactions">;
-  status: string;
+  status: RunStatus;
   accountId: Id<"accounts">;
   agentId: Id<"agents">;
   /** Other members read this conversation: knowledge private to the sender stays out of the prompt. */
@@ -264,7 +262,7 @@ export const call = internalAction({
 export const generationOf = internalQuery({
   args: { interactionId: v.id("interactions") },
   returns: v.union(v.number(), v.null()),
-  handler: async (ctx, { interactionId }) => (await ctx.db.get("interactions", interactionId))?.generation ?? null,
+  handler: async (ctx, { interactionId }) => (await getChatRun(ctx, interactionId))?.generation ?? null,
 });
 
 /**
@@ -274,7 +272,7 @@ export const generationOf = internalQuery({
  */
 export async function callModel(ctx: ActionCtx, interactionId: Id<"interactions">, callIndex: number): Promise<ModelCallResult> {
   const context: CallContext | null = await ctx.runQuery(internal.chat.llm.callContext, { interactionId });
-  if (context === null || ["completed", "failed", "cancelled"].includes(context.status)) return { kind: "ended" };
+  if (context === null || isEnded(context)) return { kind: "ended" };
   crashPoint("llm:before");
 
   const before = await turnMessages(ctx, context);
@@ -284,6 +282,7 @@ export async function callModel(ctx: ActionCtx, interactionId: Id<"interactions"
     interactionId,
     call: callIndex,
     baselineStepOrder: latestStepOrder,
+    input: modelCallInput(context, callIndex),
   });
   if (started === null) return { kind: "ended" };
   if (started.kind === "refused") return { kind: "refused", message: started.message };
@@ -308,6 +307,7 @@ export async function callModel(ctx: ActionCtx, interactionId: Id<"interactions"
         usage: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens },
         ...(usage.estimated ? { usageEstimated: true } : {}),
         toolCalls: toolCalls.length,
+        output: modelCallOutput(saved.text ?? "", toolCalls),
       });
       return { kind: "ok", toolCalls };
     }
@@ -404,6 +404,8 @@ export async function callModel(ctx: ActionCtx, interactionId: Id<"interactions"
       ...(usage.estimated ? { usageEstimated: true } : {}),
       toolCalls: toolCalls.length,
       contextEntries,
+      input: modelCallInput(context, callIndex, contextEntries.length),
+      output: modelCallOutput(await result.text, toolCalls),
     });
     return { kind: "ok", toolCalls };
   } catch (thrown) {
@@ -497,6 +499,7 @@ async function saveCutOffReply(
     usageEstimated: true,
     toolCalls: 0,
     contextEntries: cut.contextEntries,
+    output: modelCallOutput(cut.text, []),
   });
 }
 

@@ -11,6 +11,7 @@ import { addressedAgent } from "../conversations/mentions";
 import { SEND_RATE } from "../usage/rates";
 import { participantThread } from "./access";
 import { startTurn, type SendRate } from "./startTurn";
+import { isChatRun, type ChatRun } from "../runs/records";
 
 /** The bucket every message a user sends from the SPA is charged against. */
 export function userSendRate(userId: Id<"userProfiles">): SendRate {
@@ -47,13 +48,13 @@ export const send = accountMutation({
  * may (in a shared conversation, someone else's turn is theirs). It must have
  * ended: a reply still coming is stopped first (Esc / Cancel).
  */
-async function lastEndedTurn(ctx: QueryCtx, thread: Doc<"threads">, userId: Id<"userProfiles">): Promise<Doc<"interactions">> {
+async function lastEndedTurn(ctx: QueryCtx, thread: Doc<"threads">, userId: Id<"userProfiles">): Promise<ChatRun> {
   const recent = await ctx.db
     .query("interactions")
     .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
     .order("desc")
     .take(10);
-  const latest = recent.find((run) => run.kind === "turn");
+  const latest = recent.filter(isChatRun).find((run) => run.kind === "turn");
   if (latest === undefined) fail("conflict", "There is no reply to redo in this conversation yet.");
   if (latest.status === "queued" || latest.status === "running" || latest.status === "waiting") {
     fail("conflict", "The agent is still replying; stop the reply first.");

@@ -8,6 +8,8 @@ import { v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { workflow } from "../lib/workflow";
+import { type ChatRun, getChatRun } from "../runs/records";
+import { isEnded } from "../runs/status";
 
 export function childEventName(toolCallId: string) {
   return `child:${toolCallId}`;
@@ -16,10 +18,10 @@ export function childEventName(toolCallId: string) {
 export const vChildOutcome = v.object({ childId: v.id("interactions") });
 
 /** A child run ended: wake its parent's workflow, waiting on this child's event. */
-export async function notifyParent(ctx: MutationCtx, child: Doc<"interactions">): Promise<void> {
+export async function notifyParent(ctx: MutationCtx, child: ChatRun): Promise<void> {
   if (!child.parentInteractionId || !child.parentToolCallId) return;
-  const parent = await ctx.db.get("interactions", child.parentInteractionId);
-  if (!parent || ["completed", "failed", "cancelled"].includes(parent.status) || !parent.workflowId) return;
+  const parent = await getChatRun(ctx, child.parentInteractionId);
+  if (!parent || isEnded(parent) || !parent.workflowId) return;
   await workflow.sendEvent(ctx, {
     workflowId: parent.workflowId,
     name: childEventName(child.parentToolCallId),

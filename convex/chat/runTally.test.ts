@@ -7,6 +7,7 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api, internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { resetFaults } from "../lib/faults.testing";
+import { RUN_END_BUNDLE, recordRunEnded } from "../ops/metrics";
 import { newHarness, type Harness } from "../test.setup";
 import { accountUsage, send, settle, userWithThread } from "./testkit.testing";
 
@@ -71,4 +72,36 @@ test("a run cancelled after a finished model call still counts what it spent, on
   await user.client.mutation(api.chat.runs.cancel, { accountId: user.accountId, interactionId });
   await settle(t);
   expect(await accountUsage(user)).toMatchObject({ tokens: cancelled.tokensIn + cancelled.tokensOut, turns: 1 });
+});
+
+test("a turn's end writes one metric row for its duration, model calls and triage; a re-run's end counts no second triage", async () => {
+  const { t, interactionId } = await turn("what time is it in Tokyo?");
+  const done = await run(t, interactionId);
+  const bundles = await t.run(async (ctx) => await ctx.db.query("metricSeries").withIndex("by_name_labels_shard", (q) => q.eq("name", RUN_END_BUNDLE.name)).collect());
+  expect(bundles).toHaveLength(1);
+  expect(bundles[0]!.parts!.map((p) => p.name).sort()).toEqual([
+    "harness_interaction_duration_seconds",
+    "harness_llm_call_duration_seconds",
+    "harness_llm_tokens_total",
+    "harness_llm_tokens_total",
+    "harness_triage_intents_total",
+  ]);
+  const scraped = async () => {
+    const families = await t.query(internal.ops.metrics.snapshot, {});
+    const series = (name: string) => families.find((f) => f.name === name)!.series;
+    return {
+      triaged: series("harness_triage_intents_total").reduce((sum, s) => sum + s.value, 0),
+      runs: series("harness_interaction_duration_seconds").reduce((sum, s) => sum + (s.count ?? 0), 0),
+      exemplar: series("harness_interaction_duration_seconds")[0]?.exemplar?.labels,
+    };
+  };
+  expect(await scraped()).toEqual({ triaged: 1, runs: 1, exemplar: `root_interaction_id="${interactionId}"` });
+  expect(await modelMetrics(t)).toEqual({ input: done.tokensIn, output: done.tokensOut, calls: 2 });
+
+  // Re-run from a step (generation 1) and ended again: its duration counts, the message was triaged once.
+  await t.run(async (ctx) => {
+    await ctx.db.patch("interactions", interactionId, { generation: 1 });
+    await recordRunEnded(ctx, interactionId, "completed", Date.now());
+  });
+  expect(await scraped()).toMatchObject({ triaged: 1, runs: 2 });
 });

@@ -8,14 +8,16 @@
  * `unflushed` tally in the same patch that adds them to the run's totals. The
  * run's end (completed, failed or cancelled) adds the tally to the usage rows
  * of its chain and to the model-call metrics, and clears it, in the end's own
- * transaction: per scope one usage row and per series one metric row for the
- * whole turn. A resumed run starts a new tally, so nothing counts twice.
+ * transaction: per scope one usage row, and one metric row (the run-end
+ * bundle, ops/metrics.ts) for the run's duration, model calls and triage
+ * together. A resumed run starts a new tally, so nothing counts twice.
  */
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { budget } from "../lib/budget";
-import { recordModelCalls } from "../ops/metrics";
+import { recordRunEnded } from "../ops/metrics";
 import type { RunTally } from "../runs/validators";
+import type { ChatRun } from "../runs/records";
 
 const EMPTY: RunTally = { turns: 0, tokensIn: 0, tokensOut: 0, estimatedIn: 0, estimatedOut: 0, microUsd: 0, callDurationsMs: [] };
 
@@ -37,25 +39,28 @@ export function withModelCall(
 }
 
 /**
- * At the run's end: add `tally` (the run's, as the ending transaction leaves
- * it) to the usage totals of `chain` (the run's budget chain) and to the
- * metrics. The caller clears `unflushed` in its own patch of the run.
+ * At the run's end (`status`, at `endedAt`): add `tally` (the run's, as the
+ * ending transaction leaves it) to the usage totals of `chain` (the run's
+ * budget chain), and record the end with its model calls in the metrics.
+ * The caller clears `unflushed` in its own patch of the run.
  */
 export async function flushRunTally(
   ctx: MutationCtx,
-  run: Doc<"interactions">,
+  run: ChatRun,
+  end: { status: "completed" | "failed" | "cancelled"; endedAt: number },
   tally: RunTally | undefined,
   chain: { scope: string; scopeId: string }[],
 ): Promise<void> {
-  if (tally === undefined || tally.callDurationsMs.length === 0) return;
-  await budget.recordUsage(ctx, {
-    chain,
-    add: {
-      tokens: tally.tokensIn + tally.tokensOut,
-      microUsd: tally.microUsd,
-      turns: tally.turns,
-      estimatedTokens: tally.estimatedIn + tally.estimatedOut,
-    },
-  });
-  await recordModelCalls(ctx, run, tally);
+  if (tally !== undefined && tally.callDurationsMs.length > 0) {
+    await budget.recordUsage(ctx, {
+      chain,
+      add: {
+        tokens: tally.tokensIn + tally.tokensOut,
+        microUsd: tally.microUsd,
+        turns: tally.turns,
+        estimatedTokens: tally.estimatedIn + tally.estimatedOut,
+      },
+    });
+  }
+  await recordRunEnded(ctx, run._id, end.status, end.endedAt, tally);
 }

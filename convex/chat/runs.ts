@@ -6,6 +6,8 @@ import { workflow } from "../lib/workflow";
 import { participantThread } from "./access";
 import { endRun } from "./turnSteps";
 import { vErrorInfo, vRunStatus, vProviderRetry } from "../runs/validators";
+import { type ChatRun, getChatRun, isChatRun } from "../runs/records";
+import { isEnded } from "../runs/status";
 
 export const vTurnSummary = v.object({
   interactionId: v.id("interactions"),
@@ -28,7 +30,7 @@ export const vTurnSummary = v.object({
   heldForMaintenance: v.optional(v.boolean()),
 });
 
-function turnSummary(i: Doc<"interactions">) {
+function turnSummary(i: ChatRun) {
   return {
     interactionId: i._id,
     status: i.status,
@@ -58,12 +60,12 @@ export const turnsForThread = accountQuery({
       .withIndex("by_threadId", (q) => q.eq("threadId", threadId))
       .order("desc")
       .take(20);
-    return turns.map(turnSummary);
+    return turns.filter(isChatRun).map(turnSummary);
   },
 });
 
-async function ownInteraction(ctx: Parameters<typeof participantThread>[0], caller: { accountId: Doc<"accounts">["_id"]; userId: Doc<"userProfiles">["_id"] }, interactionId: Doc<"interactions">["_id"]) {
-  const interaction = await ctx.db.get("interactions", interactionId);
+async function ownInteraction(ctx: Parameters<typeof participantThread>[0], caller: { accountId: Doc<"accounts">["_id"]; userId: Doc<"userProfiles">["_id"] }, interactionId: ChatRun["_id"]) {
+  const interaction = await getChatRun(ctx, interactionId);
   if (interaction === null || interaction.accountId !== caller.accountId || interaction.userId !== caller.userId) {
     fail("not_found", "Run not found.");
   }
@@ -76,7 +78,7 @@ export const cancel = accountMutation({
   returns: v.object({ cancelled: v.boolean() }),
   handler: async (ctx, { accountId, interactionId }) => {
     const interaction = await ownInteraction(ctx, { accountId, userId: ctx.user._id }, interactionId);
-    if (["completed", "failed", "cancelled"].includes(interaction.status)) return { cancelled: false };
+    if (isEnded(interaction)) return { cancelled: false };
     if (interaction.workflowId) await workflow.cancel(ctx, interaction.workflowId);
     await endRun(ctx, interaction, { status: "cancelled" });
     return { cancelled: true };

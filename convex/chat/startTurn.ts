@@ -12,7 +12,7 @@ import { assertServesChannel } from "../agents/channels";
 import { usableAgent } from "./access";
 import { requireAvailableAgent } from "../teams/availability";
 import { chargedTeam } from "../teams/budgets";
-import { freshRun } from "./turnSteps";
+import { freshRun } from "../runs/records";
 import { requireAccountRate } from "../usage/accountRates";
 import { MAX_MESSAGE_LENGTH } from "./validators";
 

@@ -19,8 +19,10 @@ import { permits } from "../tools/validators";
 import { delegateMayCall } from "../agents/runtime";
 import { pinnedAssignment, pinnedDelegation } from "../agents/pinned";
 import { beginStepRow, endStepRow, insertFinishedStepRow, logRun, logRunById, stepByKey, type StepOutcome } from "../runs/stepRows";
-import { isEnded, loadInteraction } from "./turnSteps";
+import { loadInteraction } from "./turnSteps";
+import { isEnded } from "../runs/status";
 import { vToolCallRequest, type ToolCallRequest } from "./llm";
+import { type ChatRun, getChatRun } from "../runs/records";
 
 const MAX_RESULT_CHARS = 20_000;
 
@@ -31,7 +33,7 @@ export function toolCallKey(interactionId: Id<"interactions">, toolCallId: strin
 /** Saves the tool-result message the model will read next. */
 export async function saveToolResult(
   ctx: MutationCtx,
-  interaction: Doc<"interactions">,
+  interaction: ChatRun,
   call: { toolCallId: string; toolName: string },
   output: { type: "json"; value: unknown } | { type: "error-text"; value: string },
 ) {
@@ -60,7 +62,7 @@ export type ToolDecision =
  * the workflow; the fast turn (fastTools.ts) uses it to keep simple calls out
  * of the workflow.
  */
-export async function decideToolCall(ctx: QueryCtx, interaction: Doc<"interactions">, toolCall: ToolCallRequest): Promise<ToolDecision> {
+export async function decideToolCall(ctx: QueryCtx, interaction: ChatRun, toolCall: ToolCallRequest): Promise<ToolDecision> {
   // As of the agent version the run pinned (agents/pinned.ts): an edit during the run does not change it.
   const assignment = await pinnedAssignment(ctx, interaction, toolCall.toolName);
   const delegation = assignment?.delegateToAgentId !== undefined ? await pinnedDelegation(ctx, interaction, toolCall.toolName) : null;
@@ -121,8 +123,8 @@ export async function prepareToolCall(
   const decided = await decideToolCall(ctx, interaction, toolCall);
   if (decided.decision === "refused") {
     // The model asked for something this agent may not do (G2): refuse, no side effect.
-    const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName });
-    await endStepRow(ctx, step, { status: "failed", error: { code: decided.code, message: decided.message } });
+    const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName, input: toolCall.input });
+    await endStepRow(ctx, step, { status: "failed", error: { code: decided.code, message: decided.message }, output: decided.message });
     await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: decided.message });
     logRun(interaction, "tool_refused", { tool: toolCall.toolName, code: decided.code });
     return { decision: "refused" as const };
@@ -135,7 +137,7 @@ export async function prepareToolCall(
     .unique();
   if (existing) return { decision: "approval" as const, approvalId: existing._id, then };
   // Approvals show in the thread the person is watching: the root run's.
-  const root = interaction.rootInteractionId ? await ctx.db.get("interactions", interaction.rootInteractionId) : null;
+  const root = interaction.rootInteractionId ? await getChatRun(ctx, interaction.rootInteractionId) : null;
   const approvalId = await ctx.db.insert("approvals", {
     accountId: interaction.accountId,
     threadId: root?.threadId ?? interaction.threadId,
@@ -202,7 +204,7 @@ export const beginCall = internalMutation({
     if (record?.status === "committed" || record?.status === "unknown") return { kind: "done" as const };
     // kind "mcp" (convex/mcp/runtime.ts): idempotent when its annotations say so.
     const definition = findTool(toolCall.toolName) ?? (await mcpToolFor(ctx, interaction.accountId, toolCall.toolName));
-    const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName });
+    const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName, input: toolCall.input });
     if (record?.status === "started" && !definition?.idempotent) {
       // An earlier attempt died mid-call: its effect may or may not have happened. Don't repeat it blindly.
       const message = `The earlier call to ${toolCall.toolName} was interrupted and its outcome is unknown; it was not repeated.`;
@@ -229,12 +231,12 @@ const vBegun = v.union(v.object({ stepId: v.id("steps") }), v.object({ startedAt
 type Begun = Infer<typeof vBegun>;
 
 /** The call's step row, ended with `outcome`: the intent's row, or a new one already ended. */
-async function endCallStep(ctx: MutationCtx, interaction: Doc<"interactions">, toolCall: ToolCallRequest, begun: Begun, outcome: StepOutcome) {
+async function endCallStep(ctx: MutationCtx, interaction: ChatRun, toolCall: ToolCallRequest, begun: Begun, outcome: StepOutcome) {
   if ("stepId" in begun) {
     const step = (await ctx.db.get("steps", begun.stepId))!;
     await endStepRow(ctx, step, outcome);
   } else {
-    await insertFinishedStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName, startedAt: begun.startedAt }, outcome);
+    await insertFinishedStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName, startedAt: begun.startedAt, input: toolCall.input }, outcome);
   }
 }
 
@@ -257,10 +259,10 @@ export const commitCall = internalMutation({
     if (record) await ctx.db.patch("toolCalls", record._id, fields);
     else await ctx.db.insert("toolCalls", { ...newRecord(interactionId, toolCall), ...fields });
     if (outcome.ok) {
-      await endCallStep(ctx, interaction, toolCall, begun, { status: "succeeded", detail: outcome.result.slice(0, 500) });
+      await endCallStep(ctx, interaction, toolCall, begun, { status: "succeeded", detail: outcome.result.slice(0, 500), output: outcome.result });
       await saveToolResult(ctx, interaction, toolCall, { type: "json", value: JSON.parse(outcome.result) as unknown });
     } else {
-      await endCallStep(ctx, interaction, toolCall, begun, { status: "failed", error: { code: "bad_request", message: outcome.error } });
+      await endCallStep(ctx, interaction, toolCall, begun, { status: "failed", error: { code: "bad_request", message: outcome.error }, output: outcome.error });
       await saveToolResult(ctx, interaction, toolCall, { type: "error-text", value: outcome.error });
     }
     logRun(interaction, "tool_done", { tool: toolCall.toolName, ok: outcome.ok });
@@ -311,7 +313,7 @@ export const giveUp = internalMutation({
 const vOwner = v.object({ accountId: v.id("accounts"), userId: v.id("userProfiles"), agentId: v.id("agents") });
 type Owner = Infer<typeof vOwner>;
 
-function ownerOf(interaction: Doc<"interactions">): Owner {
+function ownerOf(interaction: ChatRun): Owner {
   return { accountId: interaction.accountId, userId: interaction.userId, agentId: interaction.agentId };
 }
 

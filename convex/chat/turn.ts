@@ -31,7 +31,8 @@ import { startTurnWorkflow, vHandover } from "./turnWorkflow";
 import { childEventName, vChildOutcome } from "./parentNotice";
 import { runHttpToolCall } from "../tools/http/workflowStep";
 import { runExternalAgent } from "./externalAgent";
-import { beginTurn, endRun, isEnded, loadInteraction } from "./turnSteps";
+import { beginTurn, endRun, loadInteraction } from "./turnSteps";
+import { isEnded } from "../runs/status";
 import { MAX_LLM_CALLS_PER_TURN } from "./validators";
 import { holdWhilePaused } from "../ops/hold";
 

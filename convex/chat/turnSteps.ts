@@ -11,7 +11,7 @@ import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated
 import { budget } from "../lib/budget";
 import { workflow } from "../lib/workflow";
 import { costOfUsage } from "../models/prices";
-import { recordRunEnded, recordTriage } from "../ops/metrics";
+import { recordRunEnded } from "../ops/metrics";
 import { emitRunEnded } from "../outbound/events";
 import { answersDirectly, triage } from "./triage";
 import { beginStepRow, endStepRow, insertEndedStepRow, logRun, logRunById, stepByKey, type RunPatch } from "../runs/stepRows";
@@ -20,40 +20,20 @@ import { scheduleFactExtraction } from "../knowledge/conversationFacts";
 import { notifyParent } from "./parentNotice";
 import { flushRunTally, withModelCall } from "./runTally";
 import { teamLink } from "../teams/budgets";
+import { type ChatRun, getChatRun, isChatRun, loadChatRun } from "../runs/records";
+import { isEnded } from "../runs/status";
 
 /** Upper bound of output tokens per model call; reservations use it. */
 export const MAX_OUTPUT_TOKENS = 1_024;
 /** Allowance for the context window when estimating a call's input. */
 const CONTEXT_TOKEN_ALLOWANCE = 2_000;
 
-const ENDED = new Set(["completed", "failed", "cancelled"]);
-
-/** A new run's counters, all at zero: what every `interactions` insert starts from. */
-export function freshRun(now: number) {
-  return {
-    status: "queued" as const,
-    createdAt: now,
-    tokensIn: 0,
-    tokensOut: 0,
-    costMicroUsd: 0,
-    treeCostMicroUsd: 0,
-    llmCalls: 0,
-    generation: 0,
-  };
-}
-
-export async function loadInteraction(ctx: QueryCtx, interactionId: Id<"interactions">) {
-  const interaction = await ctx.db.get("interactions", interactionId);
-  if (interaction === null) throw new Error(`Interaction ${interactionId} not found`);
-  return interaction;
-}
-
-export function isEnded(interaction: Doc<"interactions">): boolean {
-  return ENDED.has(interaction.status);
+export async function loadInteraction(ctx: QueryCtx, interactionId: Id<"interactions">): Promise<ChatRun> {
+  return await loadChatRun(ctx, interactionId);
 }
 
 /** Saves the agent's reply directly (triage) at the prompt's order. */
-async function saveAssistantText(ctx: MutationCtx, interaction: Doc<"interactions">, thread: Doc<"threads">, text: string) {
+async function saveAssistantText(ctx: MutationCtx, interaction: ChatRun, thread: Doc<"threads">, text: string) {
   const agent = await ctx.db.get("agents", interaction.agentId);
   await saveMessage(ctx, components.agent, {
     threadId: thread.agentThreadId,
@@ -73,14 +53,14 @@ async function saveAssistantText(ctx: MutationCtx, interaction: Doc<"interaction
  */
 export async function beginTurn(
   ctx: MutationCtx,
-  interaction: Doc<"interactions">,
+  interaction: ChatRun,
 ): Promise<{ handled: true } | { handled: false; external: boolean; runPatch: RunPatch }> {
   if (isEnded(interaction)) return { handled: true };
   const started = { status: "running" as const, startedAt: interaction.startedAt ?? Date.now() };
   if ((await ctx.db.get("agents", interaction.agentId))?.external !== undefined) return { handled: false, external: true, runPatch: started };
   const result = triage(interaction.promptText);
+  // Counted in /metrics when the run ends (ops/metrics.ts `recordRunEnded`), from the run's `triage`.
   logRun(interaction, "triage", { intent: result.intent, confidence: result.confidence });
-  await recordTriage(ctx, result.intent);
   const direct = answersDirectly(result);
   await insertEndedStepRow(ctx, interaction, {
     key: "triage",
@@ -99,7 +79,7 @@ export async function beginTurn(
   return { handled: true };
 }
 
-export function budgetChain(interaction: Doc<"interactions">) {
+export function budgetChain(interaction: ChatRun) {
   return [
     { scope: "account", scopeId: interaction.accountId },
     ...teamLink(interaction.teamId),
@@ -117,7 +97,7 @@ export function callEstimate(modelId: string, promptChars: number) {
   };
 }
 
-export function reservationKey(interaction: Doc<"interactions">, call: number) {
+export function reservationKey(interaction: ChatRun, call: number) {
   return `${interaction._id}:llm#${call}:g${interaction.generation}`;
 }
 
@@ -126,7 +106,7 @@ export function reservationKey(interaction: Doc<"interactions">, call: number) {
  * budget in the chain (idempotent by key, so a retried call reuses its hold).
  * A run that cannot reserve fails fast, spending nothing.
  */
-async function reserveCall(ctx: MutationCtx, interaction: Doc<"interactions">, call: number) {
+async function reserveCall(ctx: MutationCtx, interaction: ChatRun, call: number) {
   const key = reservationKey(interaction, call);
   const estimate = callEstimate(interaction.modelId, interaction.promptText.length);
   // A delegate spends out of the slice its parent reserved for it.
@@ -149,14 +129,15 @@ async function reserveCall(ctx: MutationCtx, interaction: Doc<"interactions">, c
  * reply stands.
  */
 export const beginModelCall = internalMutation({
-  args: { interactionId: v.id("interactions"), call: v.number(), baselineStepOrder: v.number() },
+  /** `input`: what the model is given (runs/stepIo.ts `modelCallInput`), kept on the step row. */
+  args: { interactionId: v.id("interactions"), call: v.number(), baselineStepOrder: v.number(), input: v.optional(v.string()) },
   returns: v.union(
     v.null(),
     v.object({ kind: v.literal("refused"), message: v.string() }),
     v.object({ kind: v.literal("finished"), baselineStepOrder: v.number() }),
     v.object({ kind: v.literal("started"), stepId: v.id("steps"), attempt: v.number(), baselineStepOrder: v.number() }),
   ),
-  handler: async (ctx, { interactionId, call, baselineStepOrder }) => {
+  handler: async (ctx, { interactionId, call, baselineStepOrder, input }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     if (isEnded(interaction)) return null;
     if ((await budget.getReservation(ctx, { key: reservationKey(interaction, call) }))?.status === "committed") {
@@ -168,7 +149,7 @@ export const beginModelCall = internalMutation({
     const step = await beginStepRow(
       ctx,
       interaction,
-      { key: `llm#${call}`, kind: "llm", name: `Model call ${call + 1}`, baselineStepOrder },
+      { key: `llm#${call}`, kind: "llm", name: `Model call ${call + 1}`, baselineStepOrder, ...(input !== undefined ? { input } : {}) },
       // No run write for the reservation: an ending run finds it from this step row (`releaseOpenCall`).
       interaction.providerRetry !== undefined ? { providerRetry: undefined } : {},
     );
@@ -184,6 +165,8 @@ export const beginStep = internalMutation({
     kind: vStepKind,
     name: v.string(),
     baselineStepOrder: v.optional(v.number()),
+    /** What the step is given (kept redacted and bounded on its row). */
+    input: v.optional(v.string()),
   },
   returns: v.union(
     v.null(),
@@ -214,9 +197,12 @@ export const finishModelCall = internalMutation({
     usageEstimated: v.optional(v.boolean()),
     toolCalls: v.number(),
     contextEntries: v.optional(v.array(vContextEntry)),
+    /** What the model was given (with the context it got) and gave back: runs/stepIo.ts. */
+    input: v.optional(v.string()),
+    output: v.optional(v.string()),
   },
   returns: v.null(),
-  handler: async (ctx, { interactionId, stepId, call, usage, usageEstimated, toolCalls, contextEntries }) => {
+  handler: async (ctx, { interactionId, stepId, call, usage, usageEstimated, toolCalls, contextEntries, input, output }) => {
     const interaction = await loadInteraction(ctx, interactionId);
     const step = await ctx.db.get("steps", stepId);
     if (step === null || step.status === "succeeded") return null;
@@ -232,6 +218,8 @@ export const finishModelCall = internalMutation({
       ...(usageEstimated ? { usageEstimated: true } : {}),
       ...(contextEntries && contextEntries.length > 0 ? { contextEntries } : {}),
       detail: toolCalls > 0 ? `asked for ${toolCalls} tool call(s)` : "answered",
+      ...(input !== undefined ? { input } : {}),
+      ...(output !== undefined ? { output } : {}),
     });
     const estimatedTokens = usageEstimated ? usage.inputTokens + usage.outputTokens : 0;
     const spent = {
@@ -298,11 +286,10 @@ export const failModelAttempt = internalMutation({
  * Every normal end goes through here (a model call that asked for no tool,
  * an external agent's reply): post-turn hooks belong in this function.
  */
-export async function completeRun(ctx: MutationCtx, interaction: Doc<"interactions">, also: RunPatch = {}): Promise<void> {
+export async function completeRun(ctx: MutationCtx, interaction: ChatRun, also: RunPatch = {}): Promise<void> {
   const endedAt = Date.now();
   await ctx.db.patch("interactions", interaction._id, { ...also, status: "completed", endedAt, error: undefined, unflushed: undefined });
-  await flushRunTally(ctx, interaction, "unflushed" in also ? also.unflushed : interaction.unflushed, budgetChain(interaction));
-  await recordRunEnded(ctx, interaction._id, "completed", endedAt);
+  await flushRunTally(ctx, interaction, { status: "completed", endedAt }, "unflushed" in also ? also.unflushed : interaction.unflushed, budgetChain(interaction));
   await emitRunEnded(ctx, interaction._id);
   // Facts the user stated are read afterwards, as separate work (one scheduled function; nothing waits for it).
   await scheduleFactExtraction(ctx, interaction);
@@ -328,14 +315,14 @@ export const complete = internalMutation({
  */
 export async function endRun(
   ctx: MutationCtx,
-  given: Doc<"interactions">,
+  given: ChatRun,
   outcome: { status: "failed"; error: { code: string; message: string }; failedStepKey?: string } | { status: "cancelled" },
   /** False when the parent itself is ending (the cancel cascading down): nobody waits. */
   wakeParent = true,
 ): Promise<void> {
   // Read again: a cancel may have ended the run already in this transaction (the workflow's
   // `onComplete` runs inside `workflow.cancel`), and its spending must be counted once.
-  const interaction = await ctx.db.get("interactions", given._id);
+  const interaction = await getChatRun(ctx, given._id);
   if (interaction === null || isEnded(interaction)) return;
   if (interaction.openReservationKey) await budget.release(ctx, { key: interaction.openReservationKey }); // rows written before runTally
   const thread = await ctx.db.get("threads", interaction.threadId);
@@ -360,7 +347,8 @@ export async function endRun(
     .withIndex("by_parentInteractionId", (q) => q.eq("parentInteractionId", interaction._id))
     .take(50);
   for (const child of children) {
-    if (isEnded(child)) continue;
+    // A background job the turn started is a child run too, but outlives the turn.
+    if (!isChatRun(child) || isEnded(child)) continue;
     if (child.workflowId) await workflow.cancel(ctx, child.workflowId);
     await endRun(ctx, child, { status: "cancelled" }, false);
   }
@@ -388,8 +376,7 @@ export async function endRun(
     unflushed: undefined,
     ...(outcome.status === "failed" ? { error: outcome.error, failedStepKey: outcome.failedStepKey } : {}),
   });
-  await flushRunTally(ctx, interaction, interaction.unflushed, budgetChain(interaction));
-  await recordRunEnded(ctx, interaction._id, outcome.status, endedAt);
+  await flushRunTally(ctx, interaction, { status: outcome.status, endedAt }, interaction.unflushed, budgetChain(interaction));
   await emitRunEnded(ctx, interaction._id);
   if (wakeParent) await notifyParent(ctx, interaction);
   logRun(interaction, outcome.status, outcome.status === "failed" ? outcome.error : {});
@@ -400,7 +387,7 @@ export async function endRun(
  * reservation (keyed like its step row, `llm#k`): the ending run gives it back.
  * Releasing one already committed or released changes nothing.
  */
-async function releaseOpenCall(ctx: MutationCtx, interaction: Doc<"interactions">, step: Doc<"steps">): Promise<void> {
+async function releaseOpenCall(ctx: MutationCtx, interaction: ChatRun, step: Doc<"steps">): Promise<void> {
   const call = /^llm#(\d+)$/.exec(step.key)?.[1];
   if (step.kind !== "llm" || step.status === "succeeded" || call === undefined) return;
   await budget.release(ctx, { key: reservationKey(interaction, Number(call)) });

@@ -18,6 +18,7 @@ import { accountQuery } from "../lib/functions";
 import { runTables } from "../runs/schema";
 import { citationLocation } from "../knowledge/retrieval";
 import { takesPart } from "../conversations/access";
+import { type ChatRun, getChatRun, isChatRun } from "../runs/records";
 
 /** Bounds of one read: delegates below a turn, steps shown per delegate, characters of a task. */
 export const TURN_VIEW_LIMITS = { delegates: 20, childrenPerRun: 10, steps: 50, taskChars: 300 } as const;
@@ -63,7 +64,7 @@ export const vCitation = v.object({
  * conversation they take part in (everyone there sees it); anything else answers `not_found`.
  */
 async function ownRun(ctx: QueryCtx, caller: { accountId: Id<"accounts">; userId: Id<"userProfiles"> }, interactionId: Id<"interactions">) {
-  const run = await ctx.db.get("interactions", interactionId);
+  const run = await getChatRun(ctx, interactionId);
   if (run === null || run.accountId !== caller.accountId) fail("not_found", "Run not found.");
   if (run.userId !== caller.userId) {
     const thread = await ctx.db.get("threads", run.threadId);
@@ -77,7 +78,7 @@ function clip(text: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1).trimEnd()}…` : flat;
 }
 
-async function stepsOf(ctx: QueryCtx, run: Doc<"interactions">) {
+async function stepsOf(ctx: QueryCtx, run: ChatRun) {
   const rows = await ctx.db
     .query("steps")
     .withIndex("by_interactionId_index", (q) => q.eq("interactionId", run._id))
@@ -97,12 +98,12 @@ async function stepsOf(ctx: QueryCtx, run: Doc<"interactions">) {
 }
 
 /** The delegates below `root`, breadth first (parents before their children), bounded. */
-export async function delegatesBelow(ctx: QueryCtx, root: Doc<"interactions">): Promise<DelegateView[]> {
+export async function delegatesBelow(ctx: QueryCtx, root: ChatRun): Promise<DelegateView[]> {
   const views: DelegateView[] = [];
   const agentNames = new Map<Id<"agents">, string>();
-  let frontier: Doc<"interactions">[] = [root];
+  let frontier: ChatRun[] = [root];
   while (frontier.length > 0 && views.length < TURN_VIEW_LIMITS.delegates) {
-    const next: Doc<"interactions">[] = [];
+    const next: ChatRun[] = [];
     for (const parent of frontier) {
       const children = await ctx.db
         .query("interactions")
@@ -110,6 +111,7 @@ export async function delegatesBelow(ctx: QueryCtx, root: Doc<"interactions">): 
         .take(TURN_VIEW_LIMITS.childrenPerRun);
       for (const child of children) {
         if (views.length >= TURN_VIEW_LIMITS.delegates) break;
+        if (!isChatRun(child)) continue; // a background job the turn started: shown on the Jobs page, not as a delegate
         let agentName = agentNames.get(child.agentId);
         if (agentName === undefined) {
           agentName = (await ctx.db.get("agents", child.agentId))?.name ?? "A deleted agent";

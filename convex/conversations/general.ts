@@ -1,9 +1,10 @@
 /**
  * The account's General conversation and what joining or leaving the account
- * does to shared conversations. Called from the membership lifecycle
- * (tenancy/lifecycle.ts for Clerk's membership events, tenancy/identity.ts
- * when a token first names an organisation) and lazily from the SPA for
- * accounts that existed before General did (`conversations.openGeneral`).
+ * does to shared conversations. Called when tenancy announces a member
+ * joining or leaving (accountLifecycle/reactions.ts: Clerk's membership
+ * events, a token first naming an organisation, an admin removing a member)
+ * and lazily from the SPA for accounts that existed before General did
+ * (`conversations.openGeneral`).
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";

@@ -12,6 +12,8 @@ import { internalQuery, type QueryCtx } from "../_generated/server";
 import { vRunStatus } from "../runs/validators";
 import { fail } from "../lib/errors";
 import { loadKeyScope } from "./auth";
+import { getChatRun, type ChatRun } from "../runs/records";
+import { isEnded as isRunEnded } from "../runs/status";
 
 const MICRO = 1_000_000;
 
@@ -30,11 +32,11 @@ export const vInteractionView = v.object({
 export type InteractionView = Infer<typeof vInteractionView>;
 
 export function isEnded(status: InteractionView["status"]): boolean {
-  return status === "completed" || status === "failed" || status === "cancelled";
+  return isRunEnded({ status });
 }
 
 /** The last successful assistant message answering this run's prompt (same order in the agent thread). */
-async function answerOf(ctx: QueryCtx, run: Doc<"interactions">, thread: Doc<"threads">): Promise<string | null> {
+async function answerOf(ctx: QueryCtx, run: ChatRun, thread: Doc<"threads">): Promise<string | null> {
   const page = await ctx.runQuery(components.agent.messages.listMessagesByThreadId, {
     threadId: thread.agentThreadId,
     order: "desc",
@@ -55,7 +57,7 @@ export const view = internalQuery({
   handler: async (ctx, { keyId, interactionId }): Promise<InteractionView> => {
     const scope = await loadKeyScope(ctx, keyId);
     const id = ctx.db.normalizeId("interactions", interactionId);
-    const run = id === null ? null : await ctx.db.get("interactions", id);
+    const run = id === null ? null : await getChatRun(ctx, id);
     const thread = run === null ? null : await ctx.db.get("threads", run.threadId);
     if (
       run === null ||

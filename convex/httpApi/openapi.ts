@@ -140,8 +140,8 @@ const schemas: Record<string, Schema> = {
   },
   InteractionStatus: {
     type: "string",
-    enum: ["queued", "running", "waiting", "completed", "failed", "cancelled"],
-    description: "`waiting`: a tool call waits for the key creator's approval in the app. `completed`, `failed` and `cancelled` are final.",
+    enum: ["queued", "running", "waiting", "completed", "failed", "cancelled", "timed_out"],
+    description: "`waiting`: a tool call waits for the key creator's approval in the app. `completed`, `failed`, `cancelled` and `timed_out` are final.",
   },
   Interaction: {
     type: "object",

@@ -180,7 +180,13 @@ test("plans: restart refuses to repeat a paid model call or a resolved wait; del
   const child = { ...run, parentInteractionId: "p" } as unknown as Doc<"interactions">;
   expect(planResume(child, afterTool, "failed")).toMatchObject({ allowed: false, reason: expect.stringMatching(/root run/) });
   expect(planResume(run, afterTool, "inProgress")).toMatchObject({ allowed: false });
-  expect(planRestart({ ...run, kind: "job" } as Doc<"interactions">, afterTool, "failed")).toMatchObject({ allowed: false, reason: expect.stringMatching(/jobs module/) });
+  // A job's run: the jobs module resumes it from its failed step or restarts every step; a finished one neither.
+  const job = { ...run, kind: "job", failedStepKey: "work" } as Doc<"interactions">;
+  const jobJournal = [step(0, "prepare"), step(1, "work", "failed")];
+  expect(planResume(job, jobJournal, "failed")).toEqual({ allowed: true, from: "work", rerun: ["work"], kept: ["prepare"] });
+  expect(planRestart(job, jobJournal, "failed")).toEqual({ allowed: true, from: 0, rerun: ["prepare", "work"], kept: [] });
+  expect(planResume({ ...job, status: "completed" } as Doc<"interactions">, jobJournal, "success")).toMatchObject({ allowed: false, reason: expect.stringMatching(/failed or timed out/) });
+  expect(planRestart(job, jobJournal, "inProgress")).toMatchObject({ allowed: false, reason: expect.stringMatching(/winding down/) });
   expect(planResume({ ...run, failedStepKey: "llm#7" } as Doc<"interactions">, afterTool, "failed")).toMatchObject({ allowed: false, reason: expect.stringMatching(/journal/) });
   // A first call retried in the workflow, then failed: its earlier attempts are not "kept" beside it.
   const retried = [step(0, "llm#0"), step(1, "llm#0"), step(2, "llm#0", "failed"), step(3, "fail")];

@@ -6,21 +6,29 @@
  *
  * Cancel and resume reuse the chat runtime's own pieces (`endRun`, the
  * workflow's cancel / restart), exactly as `chat/runs:cancel` and `retry` do.
+ * A background job's run goes through the jobs module's own cancel, resume
+ * and restart — the ones the jobs page and the API use — so its state,
+ * deadline, callbacks and observers change with it; the job's audit entry
+ * (`job.cancel`, ...) names the staff member and the reason.
  */
 import { v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { actorOf } from "../audit/log";
 import { requireReason, writeAudit } from "../audit/write";
-import { endRun, isEnded } from "../chat/turnSteps";
+import { endRun } from "../chat/turnSteps";
+import { isEnded } from "../runs/status";
 import { vErrorInfo, vStepKind, vStepStatus } from "../runs/validators";
 import { fail } from "../lib/errors";
 import { workflow } from "../lib/workflow";
 import { Names } from "./names";
-import { failedStepCosts, JOB_REFUSAL, nextCallHoldUsd, recoveryState, type Plan } from "./recovery";
+import { failedStepCosts, nextCallHoldUsd, recoveryState, type Plan } from "./recovery";
+import { cancelJob, restartJob, resumeJob, type Actor } from "../jobs/model";
+import { jobOfRun } from "../jobs/jobRun";
 import { MICRO, publicRun, runInAccount } from "./runRows";
 import { inspectorMutation, inspectorQuery, type Caller } from "./staff";
 import { vRunRow, vRunStatus } from "./validators";
+import { isChatRun } from "../runs/records";
 
 const vPlan = v.union(
   v.object({ allowed: v.literal(true), from: v.union(v.string(), v.number()), rerun: v.array(v.string()), kept: v.array(v.string()) }),
@@ -95,7 +103,12 @@ export const cancelRun = inspectorMutation({
   handler: async (ctx, { accountId, interactionId, reason }) => {
     const why = requireReason(reason);
     const run = await runInAccount(ctx, accountId, interactionId);
-    if (run.kind === "job") fail("conflict", JOB_REFUSAL);
+    if (run.kind === "job") {
+      const job = await jobOf(ctx, run);
+      const cancelled = await cancelJob(ctx, job, staffActor(ctx.caller), why);
+      return { cancelled, status: (await ctx.db.get("interactions", run._id))!.status };
+    }
+    if (!isChatRun(run)) fail("conflict", "This run has no chat turn to cancel.");
     if (isEnded(run)) return { cancelled: false, status: run.status };
     // The workflow may have finished a moment ago (its onComplete not yet run): cancel only what still runs.
     if (run.workflowId && (await workflow.status(ctx, run.workflowId)).type === "inProgress") {
@@ -106,6 +119,28 @@ export const cancelRun = inspectorMutation({
     return { cancelled: true, status: "cancelled" as const };
   },
 });
+
+/** The job whose run this is (every job's run has one). */
+async function jobOf(ctx: MutationCtx, run: Doc<"interactions">): Promise<Doc<"jobs">> {
+  const job = await jobOfRun(ctx, run._id);
+  if (job === null) fail("not_found", "This job no longer exists.");
+  return job;
+}
+
+function staffActor(caller: Caller): Actor {
+  return { kind: "user", userId: caller.user._id, role: caller.role };
+}
+
+/** A job's run resumed or restarted by the jobs module (which checks what it may do and audits it). */
+async function recoverJob(ctx: MutationCtx & { caller: Caller }, run: Doc<"interactions">, how: "resume" | "restart", reason: string) {
+  const state = await recoveryState(ctx, run);
+  const plan = how === "resume" ? state.resume : state.restart;
+  if (!plan.allowed) fail("conflict", plan.reason);
+  const job = await jobOf(ctx, run);
+  if (how === "resume") await resumeJob(ctx, job, staffActor(ctx.caller), reason);
+  else await restartJob(ctx, job, staffActor(ctx.caller), reason);
+  return { from: plan.from, rerun: plan.rerun, generation: run.generation + 1 };
+}
 
 async function restartFrom(ctx: MutationCtx, run: Doc<"interactions">, plan: Plan): Promise<Extract<Plan, { allowed: true }>> {
   if (!plan.allowed) fail("conflict", plan.reason);
@@ -132,6 +167,7 @@ export const resumeRun = inspectorMutation({
   handler: async (ctx, { accountId, interactionId, reason }) => {
     const why = requireReason(reason);
     const run = await runInAccount(ctx, accountId, interactionId);
+    if (run.kind === "job") return await recoverJob(ctx, run, "resume", why);
     const plan = await restartFrom(ctx, run, (await recoveryState(ctx, run)).resume);
     await audit(ctx, ctx.caller, run, "run.resume", why, { from: String(plan.from), generation: run.generation + 1, error: run.error?.message ?? null });
     return { from: plan.from, rerun: plan.rerun, generation: run.generation + 1 };
@@ -145,6 +181,7 @@ export const restartRun = inspectorMutation({
   handler: async (ctx, { accountId, interactionId, reason }) => {
     const why = requireReason(reason);
     const run = await runInAccount(ctx, accountId, interactionId);
+    if (run.kind === "job") return await recoverJob(ctx, run, "restart", why);
     const plan = await restartFrom(ctx, run, (await recoveryState(ctx, run)).restart);
     await audit(ctx, ctx.caller, run, "run.restart", why, { from: 0, generation: run.generation + 1, error: run.error?.message ?? null });
     return { from: plan.from, rerun: plan.rerun, generation: run.generation + 1 };

@@ -17,9 +17,9 @@ export class Names {
     this.channels = new ThreadChannels(ctx);
   }
 
-  /** The channel that started runs in this thread (app, api, telegram, email). */
-  channel(threadId: Id<"threads">): Promise<Channel> {
-    return this.channels.of(threadId);
+  /** The channel that started runs in this thread (app, api, telegram, email); none for a job with no thread. */
+  async channel(threadId: Id<"threads"> | undefined): Promise<Channel | undefined> {
+    return threadId === undefined ? undefined : await this.channels.of(threadId);
   }
 
   user(userId: Id<"userProfiles">): Promise<string> {
@@ -31,7 +31,8 @@ export class Names {
     return name;
   }
 
-  agent(agentId: Id<"agents">): Promise<string> {
+  agent(agentId: Id<"agents"> | undefined): Promise<string> {
+    if (agentId === undefined) return Promise.resolve("No agent"); // a background job started without one
     let name = this.agents.get(agentId);
     if (name === undefined) {
       name = this.ctx.db.get("agents", agentId).then((a) => a?.name ?? "Deleted agent");

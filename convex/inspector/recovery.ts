@@ -43,12 +43,25 @@ export function resumeStepName(run: Doc<"interactions">, journal: JournalStep[])
   return null;
 }
 
-/** A job's own row and steps live in convex/jobs; its cancel / resume / restart go through that module. */
-export const JOB_REFUSAL = "This run is a background job: cancel, resume or restart it from the jobs module, which keeps the job's own state.";
+/**
+ * A background job's run: resumed from its failed step or restarted from the
+ * beginning by the jobs module (its state, deadline and observers go with it),
+ * which refuses what it cannot do; the plan only says which steps run again.
+ */
+function planJob(run: Doc<"interactions">, journal: JournalStep[], workflowStatus: string, how: "resume" | "restart"): Plan {
+  const allowed: readonly string[] = how === "resume" ? ["failed", "timed_out"] : ["failed", "timed_out", "cancelled"];
+  if (!allowed.includes(run.status)) return { allowed: false, reason: `Only a job that ${how === "resume" ? "failed or timed out" : "failed, timed out or was cancelled"} can be ${how === "resume" ? "resumed" : "restarted"}; this one is ${run.status}.` };
+  if (workflowStatus === "inProgress") return { allowed: false, reason: "The job's workflow is still winding down; try again in a moment." };
+  if (how === "restart") return { allowed: true, from: 0, rerun: stepNames(journal), kept: [] };
+  const from = run.failedStepKey;
+  if (from === undefined || run.workflowId === undefined) return { allowed: false, reason: "The job has no failed step to resume from; restart it instead." };
+  const at = lastIndexOf(journal, from);
+  const rerun = at < 0 ? [from] : stepNames(journal.slice(at));
+  return { allowed: true, from, rerun, kept: at < 0 ? [] : stepNames(journal.slice(0, at)).filter((name) => !rerun.includes(name)) };
+}
 
 /** Checks shared by resume and restart. */
 function refusal(run: Doc<"interactions">, workflowStatus: string): string | null {
-  if (run.kind === "job") return JOB_REFUSAL;
   if (run.status !== "failed") return `Only a failed run can be resumed or restarted; this one is ${run.status}.`;
   if (run.parentInteractionId !== undefined) {
     return "This run is a delegation: its parent has already taken its failure as the tool's result. Resume or restart the root run instead.";
@@ -64,6 +77,7 @@ function lastIndexOf(journal: JournalStep[], name: string): number {
 }
 
 export function planResume(run: Doc<"interactions">, journal: JournalStep[], workflowStatus: string): Plan {
+  if (run.kind === "job") return planJob(run, journal, workflowStatus, "resume");
   const refused = refusal(run, workflowStatus);
   if (refused) return { allowed: false, reason: refused };
   const from = resumeStepName(run, journal);
@@ -86,6 +100,7 @@ function stepNames(steps: JournalStep[]): string[] {
 }
 
 export function planRestart(run: Doc<"interactions">, journal: JournalStep[], workflowStatus: string): Plan {
+  if (run.kind === "job") return planJob(run, journal, workflowStatus, "restart");
   const refused = refusal(run, workflowStatus);
   if (refused) return { allowed: false, reason: refused };
   const unrepeatable = journal.find(
@@ -154,5 +169,6 @@ export async function failedStepCosts(ctx: QueryCtx, run: Doc<"interactions">) {
 
 /** What the next model call will hold against the budgets when the run resumes. */
 export function nextCallHoldUsd(run: Doc<"interactions">): number {
-  return callEstimate(run.modelId, run.promptText.length).microUsd / MICRO;
+  if (run.modelId === undefined) return 0; // a job's run without a model holds nothing
+  return callEstimate(run.modelId, (run.promptText ?? "").length).microUsd / MICRO;
 }

@@ -27,18 +27,19 @@ export function durationOf(run: Pick<Doc<"interactions">, "createdAt" | "started
 
 export async function publicRun(run: Doc<"interactions">, names: Names): Promise<RunRow> {
   const durationMs = durationOf(run);
+  const channel = await names.channel(run.threadId);
   return {
     interactionId: run._id,
     kind: run.kind,
     status: run.status,
-    agentId: run.agentId,
+    ...(run.agentId !== undefined ? { agentId: run.agentId } : {}),
     agentName: await names.agent(run.agentId),
-    agentVersion: run.agentVersion,
+    ...(run.agentVersion !== undefined ? { agentVersion: run.agentVersion } : {}),
     userId: run.userId,
     userName: await names.user(run.userId),
-    threadId: run.threadId,
-    channel: await names.channel(run.threadId),
-    modelLabel: run.modelLabel,
+    ...(run.threadId !== undefined ? { threadId: run.threadId } : {}),
+    ...(channel !== undefined ? { channel } : {}),
+    ...(run.modelLabel !== undefined ? { modelLabel: run.modelLabel } : {}),
     createdAt: run.createdAt,
     ...(run.startedAt !== undefined ? { startedAt: run.startedAt } : {}),
     ...(run.endedAt !== undefined ? { endedAt: run.endedAt } : {}),

@@ -52,7 +52,7 @@ export const runMessages = inspectorQuery({
   returns: vUIMessagesPage,
   handler: async (ctx, { accountId, interactionId, paginationOpts, streamArgs }) => {
     const run = await runInAccount(ctx, accountId, interactionId);
-    const thread = await ctx.db.get("threads", run.threadId);
+    const thread = run.threadId === undefined ? null : await ctx.db.get("threads", run.threadId);
     if (thread === null) return { page: [], isDone: true, continueCursor: "", streams: undefined };
     const paginated = await listUIMessages(ctx, components.agent, { threadId: thread.agentThreadId, paginationOpts });
     const streams = await syncStreams(ctx, components.agent, { threadId: thread.agentThreadId, streamArgs });

@@ -21,10 +21,12 @@ import type { QueryCtx } from "../_generated/server";
 import { snapshotOf } from "../agents/runtime";
 import { toolCallKey } from "../chat/toolSteps";
 import { redactedUrl } from "../lib/redactedUrl";
+import { redactSecrets } from "../runs/stepPayload";
 import { workflow } from "../lib/workflow";
 import type { Names } from "./names";
 import { MICRO, publicRun } from "./runRows";
 import type { JournalEntry, RunMessage, RunTimeline, TimelineStep, TreeNode } from "./validators";
+import { isChatRun } from "../runs/records";
 
 /** Bounds of one timeline read. A turn has at most ~6 model calls and their tools; these leave room. */
 export const TIMELINE_LIMITS = { steps: 200, journal: 300, tree: 50, messages: 40, resultChars: 2_000, textChars: 4_000 } as const;
@@ -45,6 +47,11 @@ export type JournalStep = {
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** A tool call's record as staff see it: stored whole for the run, shown with secrets redacted (then clipped). */
+function shownClip(text: string): string {
+  return clip(redactSecrets(text), TIMELINE_LIMITS.resultChars);
 }
 
 /** The workflow's journal, oldest first (bounded). */
@@ -224,6 +231,7 @@ function toolParts(message: MessageDoc): RunMessage["tools"] {
  * an old run in a long thread costs the same as a new one.
  */
 export async function runMessages(ctx: QueryCtx, run: Doc<"interactions">): Promise<RunMessage[]> {
+  if (!isChatRun(run)) return []; // a background job's run has no messages of its own
   const thread = await ctx.db.get("threads", run.threadId);
   if (thread === null) return [];
   const page = await ctx.runQuery(components.agent.messages.listMessagesByThreadId, {
@@ -240,7 +248,7 @@ export async function runMessages(ctx: QueryCtx, run: Doc<"interactions">): Prom
       role: m.message?.role ?? "unknown",
       status: m.status,
       stepOrder: m.stepOrder,
-      text: clip(m.text ?? "", TIMELINE_LIMITS.textChars),
+      text: clip(redactSecrets(m.text ?? ""), TIMELINE_LIMITS.textChars),
       tools: toolParts(m),
       ...(m.usage?.promptTokens !== undefined ? { tokensIn: m.usage.promptTokens } : {}),
       ...(m.usage?.completionTokens !== undefined ? { tokensOut: m.usage.completionTokens } : {}),
@@ -302,8 +310,9 @@ async function timelineStep(ctx: QueryCtx, run: Doc<"interactions">, row: Doc<"s
       : null;
   const childId = childOf(ctx, row);
   const external = row.kind === "tool" ? await externalRequest(ctx, run, row, record?.key ?? null, record?.toolSlug) : undefined;
-  // The step's detail names the URL as sent: shown redacted like the request.
-  const detail = external && row.detail !== undefined ? row.detail.split(external.rawUrl).join(external.request.url) : row.detail;
+  // The step's detail names the URL as sent: shown redacted like the request. Its one line may quote a tool's result: secrets redacted too.
+  const sentDetail = external && row.detail !== undefined ? row.detail.split(external.rawUrl).join(external.request.url) : row.detail;
+  const detail = sentDetail === undefined ? undefined : redactSecrets(sentDetail);
   return {
     stepId: row._id,
     index: row.index,
@@ -323,15 +332,17 @@ async function timelineStep(ctx: QueryCtx, run: Doc<"interactions">, row: Doc<"s
     ...(row.retry && row.status === "failed" ? { retry: row.retry } : {}),
     ...(detail !== undefined ? { detail } : {}),
     ...(row.contextEntries ? { contextEntries: row.contextEntries } : {}),
+    ...(row.input !== undefined ? { input: row.input } : {}),
+    ...(row.output !== undefined ? { output: row.output } : {}),
     ...(record
       ? {
           toolCall: {
             toolSlug: record.toolSlug,
-            args: clip(record.args, TIMELINE_LIMITS.resultChars),
+            args: shownClip(record.args),
             status: record.status,
             attempts: record.attempts,
-            ...(record.result !== undefined ? { result: clip(record.result, TIMELINE_LIMITS.resultChars) } : {}),
-            ...(record.error !== undefined ? { error: clip(record.error, TIMELINE_LIMITS.resultChars) } : {}),
+            ...(record.result !== undefined ? { result: shownClip(record.result) } : {}),
+            ...(record.error !== undefined ? { error: shownClip(record.error) } : {}),
           },
         }
       : {}),
@@ -363,7 +374,7 @@ export async function loadTimeline(ctx: QueryCtx, run: Doc<"interactions">, name
     tree: tree.nodes,
     treeTruncated: tree.truncated,
     messages: await runMessages(ctx, run),
-    agentVersion: await snapshotOf(ctx, run.agentId, run.agentVersion),
+    agentVersion: run.agentId === undefined ? null : await snapshotOf(ctx, run.agentId, run.agentVersion),
     workflow: await workflowState(ctx, run.workflowId),
     journal: reconciled.entries,
     reconciliation: {

@@ -45,8 +45,8 @@ export const vRunRow = v.object({
   ]),
   agentName: v.string(),
   userName: v.string(),
-  /** Where the run started: the app, the HTTP API, Telegram or email (a delegate: its root's). */
-  channel: vChannel,
+  /** Where the run started: the app, the HTTP API, Telegram or email (a delegate: its root's); absent for a job with no thread. */
+  channel: v.optional(vChannel),
   /** From start (or creation) to end; absent while the run is going. */
   durationMs: v.optional(v.number()),
   costUsd: v.number(),
@@ -93,6 +93,9 @@ export const vTimelineStep = v.object({
     "retry",
     "detail",
     "contextEntries",
+    // What the step was given and gave back, redacted and bounded when written (runs/stepPayload.ts).
+    "input",
+    "output",
   ]),
   costUsd: v.optional(v.number()),
   /** Tool steps: the idempotency record (arguments, outcome, executions). */

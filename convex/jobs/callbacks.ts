@@ -14,9 +14,8 @@ import { internalMutation, type MutationCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { serviceMutation } from "../lib/functions";
 import { workflow } from "../lib/workflow";
-import { recordJobState } from "../ops/metrics";
-import { emitJobStateChanged } from "../outbound/events";
 import { beginJobStep, endJob, endJobStep, loadJob, logJob, stepByKey } from "./model";
+import { moveJob } from "./jobRun";
 import { jobType } from "./types";
 import {
   isEnded,
@@ -64,9 +63,7 @@ export const register = internalMutation({
       timeoutAt: now + timeoutMs,
     });
     await ctx.scheduler.runAfter(timeoutMs, internal.jobs.callbacks.expire, { callbackId });
-    await ctx.db.patch("jobs", jobId, { state: "waiting" });
-    await recordJobState(ctx, job.state, "waiting");
-    await emitJobStateChanged(ctx, jobId, job.state);
+    await moveJob(ctx, job, "waiting");
     logJob(job, "callback_registered", { callId, timeoutMs });
     return { ok: true as const, eventId, callId };
   },
@@ -79,9 +76,9 @@ export const settleWait = internalMutation({
   handler: async (ctx, { jobId, stepKey, outcome, final }) => {
     const job = await loadJob(ctx, jobId);
     if (isEnded(job)) return { next: "stop" as const };
-    const step = await stepByKey(ctx, jobId, stepKey);
+    const step = await stepByKey(ctx, job, stepKey);
     if (outcome.kind === "result") {
-      if (step) await endJobStep(ctx, step, { status: "succeeded", detail: outcome.result.slice(0, 200) });
+      if (step) await endJobStep(ctx, step, { status: "succeeded", detail: outcome.result.slice(0, 200), output: outcome.result });
       await endJob(ctx, await loadJob(ctx, jobId), { state: "resolved", result: outcome.result.slice(0, MAX_RESULT_CHARS) });
       return { next: "stop" as const };
     }
@@ -103,9 +100,7 @@ export const settleWait = internalMutation({
       await endJob(ctx, await loadJob(ctx, jobId), { state: "timed_out", error: { code: "timeout", message, step: stepKey } });
       return { next: "stop" as const };
     }
-    await ctx.db.patch("jobs", jobId, { state: "running" });
-    await recordJobState(ctx, job.state, "running");
-    await emitJobStateChanged(ctx, jobId, job.state);
+    await moveJob(ctx, await loadJob(ctx, jobId), "running");
     logJob(job, "callback_timed_out_retrying", { stepKey });
     return { next: "retry" as const };
   },

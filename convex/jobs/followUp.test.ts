@@ -30,7 +30,7 @@ async function endState(t: Harness, user: Caller, threadId: Id<"threads">) {
   return {
     // Ids differ between runs (a crash retried writes others first); what the user reads must not.
     messages: messages.map((m) => [m.role, m.status, m.text.replace(/\(job \w+\)/g, "(job …)")]),
-    runs: runs.map((r) => [r.kind, r.status, r.promptText.split("\n")[0]]),
+    runs: runs.map((r) => [r.kind, r.status, (r.promptText ?? "").split("\n")[0]]),
     jobs: jobs.map((j) => [j.type, j.state, j.result, j.followUpInteractionId === undefined ? "no follow-up" : "follow-up"]),
     chargedTokens: usage.tokens,
     // The job's model call is charged like a turn's.
@@ -84,7 +84,8 @@ test("when the agent is paused as the job ends, the result is posted instead of 
   expect(messages.at(-1)!.role).toBe("assistant");
   expect(messages.at(-1)!.text).toContain("Checklist: 12 items, 3 open.");
   expect((await t.run(async (ctx) => ctx.db.get("jobs", jobId)))!.followUpInteractionId).toBeUndefined();
-  expect(await t.run(async (ctx) => (await ctx.db.query("interactions").collect()).length)).toBe(1);
+  // No follow-up turn: the thread's only chat run is the first one (the job's own run is kind "job").
+  expect(await t.run(async (ctx) => (await ctx.db.query("interactions").collect()).filter((r) => r.kind !== "job").length)).toBe(1);
 });
 
 test("the follow-up appears once however the turn, the job or the follow-up is crashed", async () => {

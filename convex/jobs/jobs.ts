@@ -15,6 +15,8 @@ import { accountMutation, accountQuery } from "../lib/functions";
 import { jobForCaller } from "./access";
 import { cancelJob, createJob, JOB_TARGET, labelOf, restartJob, resumeJob, startRefusal, type Actor } from "./model";
 import { jobTables } from "./schema";
+import { runTables } from "../runs/schema";
+import { jobStepsOf } from "./jobRun";
 import { JOB_TYPE_NAMES, jobType } from "./types";
 import { requireAvailableAgent } from "../teams/availability";
 import {
@@ -33,6 +35,7 @@ export const vJobView = v.object({
   jobId: v.id("jobs"),
   /** As the job row has them (jobs/schema.ts says what each means). */
   ...pick(jobFields, [
+    "runId",
     "type",
     "state",
     "source",
@@ -67,6 +70,7 @@ export function jobView(job: Doc<"jobs">): JobView {
   const done = job.schedule ? job.schedule.started : Math.min(job.stepsDone, total);
   return {
     jobId: job._id,
+    ...(job.runId !== undefined ? { runId: job.runId } : {}),
     type: job.type,
     label: labelOf(job.type),
     state: job.state,
@@ -193,7 +197,7 @@ export const list = accountQuery({
 });
 
 const vJobStepView = v.object(
-  pick(jobTables.jobSteps.validator.fields, ["key", "name", "kind", "status", "attempt", "startedAt", "endedAt", "durationMs", "error", "detail"]),
+  pick(runTables.steps.validator.fields, ["key", "name", "kind", "status", "attempt", "startedAt", "endedAt", "durationMs", "error", "detail", "input", "output"]),
 );
 
 /** An entry of the job's audit trail (from the audit log). */
@@ -207,10 +211,7 @@ const vJobEventView = v.object({
 });
 
 async function jobDetail(ctx: QueryCtx, job: Doc<"jobs">) {
-  const steps = await ctx.db
-    .query("jobSteps")
-    .withIndex("by_jobId_index", (q) => q.eq("jobId", job._id))
-    .take(50);
+  const steps = await jobStepsOf(ctx, job, 50);
   const events = await ctx.db
     .query("auditLog")
     .withIndex("by_accountId_targetKind_targetId_at", (q) =>
@@ -235,6 +236,8 @@ async function jobDetail(ctx: QueryCtx, job: Doc<"jobs">) {
       ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
       ...(s.error ? { error: s.error } : {}),
       ...(s.detail !== undefined ? { detail: s.detail } : {}),
+      ...(s.input !== undefined ? { input: s.input } : {}),
+      ...(s.output !== undefined ? { output: s.output } : {}),
     })),
     events: events.map((e) => ({
       action: e.action,

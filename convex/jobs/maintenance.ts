@@ -14,7 +14,7 @@ import { endJob, openStep, recordJobEvent, stopWorkflow } from "./model";
 export const STUCK_BATCH = 25;
 
 async function settleStuck(ctx: MutationCtx, job: Doc<"jobs">, now: number) {
-  const step = await openStep(ctx, job._id);
+  const step = await openStep(ctx, job);
   const overdueS = Math.round((now - (job.deadlineAt ?? now)) / 1000);
   const message = `The job ran past its timeout of ${Math.round(job.timeoutMs / 1000)} s${step ? ` while at step “${step.key}”` : ""} (overdue by ${overdueS} s).`;
   await endJob(ctx, job, { state: "timed_out", error: { code: "timeout", message, ...(step ? { step: step.key } : {}) } });

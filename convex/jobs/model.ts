@@ -12,15 +12,17 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { writeAudit } from "../audit/write";
 import { recordJobState } from "../ops/metrics";
+import { emitJobStateChanged } from "../outbound/events";
 import { jobLogFields, treeOf } from "../ops/runLog";
 import { isPlatformPaused } from "../ops/paused";
-import { emitJobStateChanged } from "../outbound/events";
 import { workflow } from "../lib/workflow";
 import { startFollowUp, wantsFollowUp } from "./followUp";
 import { releaseJobReservation } from "./modelWork";
 import { versionAtStart } from "./pinnedAgent";
 import { jobType } from "./types";
 import { isEnded, type JobError, type JobState } from "./validators";
+import { ensureJobRun, jobOfRun, moveJob } from "./jobRun";
+import { beginStepRow, endStepRow, stepByKey as stepRowByKey } from "../runs/stepRows";
 
 // --- loading and logging -----------------------------------------------------
 
@@ -124,10 +126,10 @@ export async function createJob(ctx: MutationCtx, spec: NewJob, actor: Actor): P
     attempts: 0,
     hasUsefulOutput: false,
     generation: 0,
-    stepCount: 0,
     stepsDone: 0,
     ...(schedule ? { schedule: { ...schedule, started: 0 } } : {}),
   });
+  await ensureJobRun(ctx, (await ctx.db.get("jobs", jobId))!);
   await recordJobState(ctx, null, "pending");
   await emitJobStateChanged(ctx, jobId, null);
   if (schedule) {
@@ -147,65 +149,41 @@ export async function createJob(ctx: MutationCtx, spec: NewJob, actor: Actor): P
 }
 
 // --- step rows -------------------------------------------------------------------
+// A job's steps are rows of the run kernel's one step ledger, under the job's run (jobRun.ts).
 
-export async function stepByKey(ctx: QueryCtx, jobId: Id<"jobs">, key: string) {
-  return await ctx.db
-    .query("jobSteps")
-    .withIndex("by_jobId_key", (q) => q.eq("jobId", jobId).eq("key", key))
-    .unique();
+export async function stepByKey(ctx: MutationCtx, job: Doc<"jobs">, key: string): Promise<Doc<"steps"> | null> {
+  const run = await ensureJobRun(ctx, job);
+  return await stepRowByKey(ctx, run._id, key);
 }
 
 /** Start (or start again) a step: a new row, or the same row with attempt + 1. */
 export async function beginJobStep(
   ctx: MutationCtx,
   job: Doc<"jobs">,
-  step: { key: string; name: string; kind: Doc<"jobSteps">["kind"]; status?: "running" | "waiting" },
-): Promise<Doc<"jobSteps">> {
-  const now = Date.now();
-  const existing = await stepByKey(ctx, job._id, step.key);
-  if (existing) {
-    await ctx.db.patch("jobSteps", existing._id, {
-      status: step.status ?? "running",
-      attempt: existing.attempt + 1,
-      startedAt: now,
-      endedAt: undefined,
-      durationMs: undefined,
-      error: undefined,
-    });
-    return (await ctx.db.get("jobSteps", existing._id))!;
-  }
-  const stepId = await ctx.db.insert("jobSteps", {
-    jobId: job._id,
-    index: job.stepCount,
-    key: step.key,
-    name: step.name,
-    kind: step.kind,
-    status: step.status ?? "running",
-    attempt: 1,
-    startedAt: now,
-  });
-  await ctx.db.patch("jobs", job._id, { stepCount: job.stepCount + 1 });
-  return (await ctx.db.get("jobSteps", stepId))!;
+  step: { key: string; name: string; kind: "mutation" | "action" | "wait"; status?: "running" | "waiting"; input?: string },
+): Promise<Doc<"steps">> {
+  return await beginStepRow(ctx, await ensureJobRun(ctx, job), step);
 }
 
 export async function endJobStep(
   ctx: MutationCtx,
-  step: Doc<"jobSteps">,
-  outcome: { status: "succeeded"; detail?: string } | { status: "failed" | "cancelled"; error: { code: string; message: string } },
+  step: Doc<"steps">,
+  outcome: { status: "succeeded"; detail?: string; output?: string } | { status: "failed" | "cancelled"; error: { code: string; message: string } },
 ): Promise<void> {
-  const now = Date.now();
-  await ctx.db.patch("jobSteps", step._id, { ...outcome, endedAt: now, durationMs: now - step.startedAt });
+  await endStepRow(ctx, step, outcome);
   if (outcome.status === "succeeded" && step.status !== "succeeded") {
-    const job = await loadJob(ctx, step.jobId);
-    await ctx.db.patch("jobs", job._id, { stepsDone: job.stepsDone + 1 });
+    const job = await jobOfRun(ctx, step.interactionId);
+    if (job !== null) await ctx.db.patch("jobs", job._id, { stepsDone: job.stepsDone + 1 });
   }
 }
 
 /** The newest step still running or waiting (what a stuck job was doing). */
-export async function openStep(ctx: QueryCtx, jobId: Id<"jobs">): Promise<Doc<"jobSteps"> | null> {
+export async function openStep(ctx: QueryCtx, job: Doc<"jobs">): Promise<Doc<"steps"> | null> {
+  if (job.runId === undefined) return null;
+  const runId = job.runId;
   const recent = await ctx.db
-    .query("jobSteps")
-    .withIndex("by_jobId_index", (q) => q.eq("jobId", jobId))
+    .query("steps")
+    .withIndex("by_interactionId_index", (q) => q.eq("interactionId", runId))
     .order("desc")
     .take(20);
   return recent.find((s) => s.status === "running" || s.status === "waiting") ?? null;
@@ -238,9 +216,10 @@ export async function endJob(ctx: MutationCtx, job: Doc<"jobs">, outcome: JobOut
       : outcome.state === "resolved"
         ? null
         : { code: outcome.error.code, message: outcome.error.message };
+  const run = await ensureJobRun(ctx, job);
   const open = await ctx.db
-    .query("jobSteps")
-    .withIndex("by_jobId_index", (q) => q.eq("jobId", job._id))
+    .query("steps")
+    .withIndex("by_interactionId_index", (q) => q.eq("interactionId", run._id))
     .order("desc")
     .take(20);
   for (const step of open) {
@@ -252,17 +231,27 @@ export async function endJob(ctx: MutationCtx, job: Doc<"jobs">, outcome: JobOut
   const current = await loadJob(ctx, job._id);
   const state: JobState = outcome.state;
   if (outcome.state !== "resolved") await releaseJobReservation(ctx, current);
-  await ctx.db.patch("jobs", job._id, {
-    state,
-    endedAt: now,
-    ...(outcome.state === "resolved"
-      ? { result: outcome.result, hasUsefulOutput: outcome.result.trim() !== "", error: undefined, failedStepKey: undefined }
+  const failedStepKey = outcome.state === "failed" || outcome.state === "timed_out" ? outcome.error.step : undefined;
+  const error =
+    outcome.state === "resolved"
+      ? undefined
       : outcome.state === "cancelled"
-        ? { error: { code: "cancelled", message: outcome.reason } }
-        : { error: outcome.error, ...(outcome.error.step !== undefined ? { failedStepKey: outcome.error.step } : {}) }),
-  });
-  await recordJobState(ctx, current.state, state);
-  await emitJobStateChanged(ctx, job._id, current.state);
+        ? { code: "cancelled", message: outcome.reason }
+        : { code: outcome.error.code, message: outcome.error.message };
+  await moveJob(
+    ctx,
+    current,
+    state,
+    {
+      endedAt: now,
+      ...(outcome.state === "resolved"
+        ? { result: outcome.result, hasUsefulOutput: outcome.result.trim() !== "", error: undefined, failedStepKey: undefined }
+        : outcome.state === "cancelled"
+          ? { error }
+          : { error: outcome.error, ...(failedStepKey !== undefined ? { failedStepKey } : {}) }),
+    },
+    { endedAt: now, error, ...(failedStepKey !== undefined ? { failedStepKey } : {}) },
+  );
   const ended = (await ctx.db.get("jobs", current._id))!;
   logJob(ended, `job_${state}`, outcome.state === "resolved" ? {} : { error: ended.error });
   await notifyObservers(ctx, ended);
@@ -413,19 +402,23 @@ export async function resumeJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Actor
   await assertWorkflowSettled(ctx, job);
   const fromStep = job.failedStepKey;
   const now = Date.now();
-  await ctx.db.patch("jobs", job._id, {
-    state: "running",
-    error: undefined,
-    endedAt: undefined,
-    failedStepKey: undefined,
-    result: undefined,
-    hasUsefulOutput: false,
-    generation: job.generation + 1,
-    attempts: job.attempts + 1,
-    deadlineAt: now + job.timeoutMs,
-  });
-  await recordJobState(ctx, job.state, "running");
-  await emitJobStateChanged(ctx, job._id, job.state);
+  await moveJob(
+    ctx,
+    job,
+    "running",
+    {
+      error: undefined,
+      endedAt: undefined,
+      failedStepKey: undefined,
+      result: undefined,
+      hasUsefulOutput: false,
+      generation: job.generation + 1,
+      attempts: job.attempts + 1,
+      deadlineAt: now + job.timeoutMs,
+    },
+    { error: undefined, endedAt: undefined, failedStepKey: undefined, generation: job.generation + 1 },
+    true,
+  );
   await workflow.restart(ctx, job.workflowId, { from: fromStep, startAsync: true });
   await recordJobEvent(ctx, job, { actor, action: "resume", reason, detail: `from step ${fromStep}` });
   logJob(job, "job_resumed", { fromStep });
@@ -442,20 +435,24 @@ export async function restartJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Acto
   if (refusal !== null) fail("policy_denied", refusal);
   await assertWorkflowSettled(ctx, job);
   const generation = job.generation + 1;
-  await ctx.db.patch("jobs", job._id, {
-    state: "pending",
-    error: undefined,
-    endedAt: undefined,
-    failedStepKey: undefined,
-    result: undefined,
-    hasUsefulOutput: false,
-    generation,
-    stepsDone: 0,
-    runAt: Date.now(),
-    ...(job.workflowId !== undefined ? { attempts: job.attempts + 1 } : {}),
-  });
-  await recordJobState(ctx, job.state, "pending");
-  await emitJobStateChanged(ctx, job._id, job.state);
+  await moveJob(
+    ctx,
+    job,
+    "pending",
+    {
+      error: undefined,
+      endedAt: undefined,
+      failedStepKey: undefined,
+      result: undefined,
+      hasUsefulOutput: false,
+      generation,
+      stepsDone: 0,
+      runAt: Date.now(),
+      ...(job.workflowId !== undefined ? { attempts: job.attempts + 1 } : {}),
+    },
+    { error: undefined, endedAt: undefined, failedStepKey: undefined, generation },
+    true,
+  );
   if (job.workflowId !== undefined) {
     await workflow.restart(ctx, job.workflowId, { from: 0, startAsync: true });
   } else {

@@ -24,6 +24,7 @@ import { costOfUsage } from "../models/prices";
 import { defaultModelId, resolveModel, type ConnectionConfig } from "../models/registry";
 import { chargedTeam, teamLink } from "../teams/budgets";
 import { jobAgent } from "./pinnedAgent";
+import { getChatRun } from "../runs/records";
 
 /** Messages of the thread a summary reads, newest first when fetched. */
 const THREAD_MESSAGES = 30;
@@ -49,7 +50,7 @@ export function reservationKeyOf(job: Doc<"jobs">): string {
 async function sourceText(ctx: MutationCtx, job: Doc<"jobs">): Promise<string> {
   const thread = job.threadId ? await ctx.db.get("threads", job.threadId) : null;
   if (thread === null || thread.accountId !== job.accountId) return job.input ?? "";
-  const origin = job.interactionId ? await ctx.db.get("interactions", job.interactionId) : null;
+  const origin = job.interactionId ? await getChatRun(ctx, job.interactionId) : null;
   const page = await listMessages(ctx, components.agent, { threadId: thread.agentThreadId, paginationOpts: { numItems: THREAD_MESSAGES, cursor: null } });
   const lines = page.page
     .filter((m) => typeof m.text === "string" && m.text.trim() !== "" && (origin === null || m.order < origin.promptOrder))

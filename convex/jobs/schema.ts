@@ -30,6 +30,12 @@ export const jobTables = {
    * indexes the inspector's filtered lists.
    */
   jobs: defineTable({
+    /**
+     * The job's run in the run kernel (convex/runs/): its status, timing, tokens and steps in the
+     * one step ledger, where the inspector reads them. Absent only on jobs written before runs
+     * (jobs/jobRun.ts gives them one: the migration, or the job's next step, whichever comes first).
+     */
+    runId: v.optional(v.id("interactions")),
     accountId: v.id("accounts"),
     /** The owner: who started it (or whose chat turn did). */
     userId: v.id("userProfiles"),
@@ -80,8 +86,9 @@ export const jobTables = {
     costMicroUsd: v.optional(v.number()),
     /** The agent's turn its useful result started in the thread (jobs/followUp.ts). */
     followUpInteractionId: v.optional(v.id("interactions")),
-    /** Step rows so far (the next one's index), and how many have succeeded. */
-    stepCount: v.number(),
+    /** No longer written (a step's index comes from the run's steps); kept for rows written before. */
+    stepCount: v.optional(v.number()),
+    /** How many of its steps have succeeded (the jobs page's progress). */
     stepsDone: v.number(),
   })
     .index("by_accountId_userId_createdAt", ["accountId", "userId", "createdAt"])
@@ -93,12 +100,17 @@ export const jobTables = {
     .index("by_parentJobId", ["parentJobId"])
     .index("by_idempotencyKey", ["idempotencyKey"])
     .index("by_interactionId", ["interactionId"])
+    // A run's job: the inspector's controls act on a job's run through its job.
+    .index("by_runId", ["runId"])
     /** Is a run a job's follow-up (no follow-up of a follow-up: jobs/followUp.ts). */
     .index("by_followUpInteractionId", ["followUpInteractionId"]),
 
   /**
-   * One row per step of a job, keyed by its workflow step name, so a retried
-   * step updates its row (attempt + 1). Written by: the job's steps. Read by: jobs.get, the inspector.
+   * Job steps as they were stored before the run kernel: a job's steps are now
+   * rows of the one step ledger (`steps`, under the job's run). Nothing writes
+   * here any more; jobs/jobRun.ts moves a job's rows over (the migration in
+   * convex/migrations.ts, or the job's next step) and deletes them. The table
+   * stays until every deployment has run the migration.
    */
   jobSteps: defineTable({
     jobId: v.id("jobs"),

@@ -10,6 +10,7 @@ import { internalAction, internalMutation } from "../_generated/server";
 import { crashPoint, faultAt, InjectedCrash } from "../lib/faults";
 import { vConnectionConfig } from "../models/connectionRules";
 import { beginJobStep, endJob, endJobStep, loadJob } from "./model";
+import { jobOfRun } from "./jobRun";
 import { callModel, commitModelWork, prepareModelWork, type ModelWork } from "./modelWork";
 import { isEnded, MAX_RESULT_CHARS } from "./validators";
 
@@ -41,7 +42,7 @@ export const prepare = internalMutation({
     const job = await loadJob(ctx, jobId);
     if (isEnded(job)) return { ok: false };
     if (faultAt("job.step", "summarize:prepare")) throw new Error("Injected fault in prepare");
-    const step = await beginJobStep(ctx, job, { key: "prepare", name: "Prepare", kind: "mutation" });
+    const step = await beginJobStep(ctx, job, { key: "prepare", name: "Prepare", kind: "mutation", ...(job.input !== undefined ? { input: job.input } : {}) });
     const words = (job.input ?? "").split(/\s+/).filter((w) => w !== "").length;
     await endJobStep(ctx, step, { status: "succeeded", detail: `${words} word${words === 1 ? "" : "s"} to summarise` });
     return { ok: true };
@@ -57,7 +58,7 @@ export const beginWork = internalMutation({
   args: { jobId: v.id("jobs") },
   returns: v.union(
     v.null(),
-    v.object({ stepId: v.id("jobSteps"), input: v.string(), attempt: v.number(), model: v.optional(vModelWork) }),
+    v.object({ stepId: v.id("steps"), input: v.string(), attempt: v.number(), model: v.optional(vModelWork) }),
   ),
   handler: async (ctx, { jobId }) => {
     const job = await loadJob(ctx, jobId);
@@ -68,37 +69,45 @@ export const beginWork = internalMutation({
       await endJob(ctx, job, { state: "failed", error: { code: "budget_exceeded", message: prepared.message, step: "work" } });
       return null;
     }
-    const step = await beginJobStep(ctx, job, { key: "work", name: prepared ? "Work (model call)" : "Work", kind: "action" });
+    const step = await beginJobStep(ctx, job, {
+      key: "work",
+      name: prepared ? "Work (model call)" : "Work",
+      kind: "action",
+      // What the work was given: the model's prompt, or the text to summarise (kept bounded and redacted by the step ledger).
+      input: prepared ? prepared.work.prompt : (job.input ?? ""),
+    });
     return { stepId: step._id, input: job.input ?? "", attempt: step.attempt, ...(prepared ? { model: prepared.work } : {}) };
   },
 });
 
 /** The model's summary is in: its usage is committed to the budgets and the step closed with it. */
 export const endModelAttempt = internalMutation({
-  args: { stepId: v.id("jobSteps"), modelId: v.string(), usage: v.object({ inputTokens: v.number(), outputTokens: v.number() }), characters: v.number() },
+  args: { stepId: v.id("steps"), modelId: v.string(), usage: v.object({ inputTokens: v.number(), outputTokens: v.number() }), summary: v.string() },
   returns: v.null(),
-  handler: async (ctx, { stepId, modelId, usage, characters }) => {
-    const step = await ctx.db.get("jobSteps", stepId);
+  handler: async (ctx, { stepId, modelId, usage, summary }) => {
+    const step = await ctx.db.get("steps", stepId);
     if (step === null || step.status !== "running") return null;
-    const detail = await commitModelWork(ctx, await loadJob(ctx, step.jobId), modelId, usage);
-    await endJobStep(ctx, step, { status: "succeeded", detail: `${characters} characters; ${detail}` });
+    const job = await jobOfRun(ctx, step.interactionId);
+    if (job === null) return null;
+    const detail = await commitModelWork(ctx, job, modelId, usage);
+    await endJobStep(ctx, step, { status: "succeeded", detail: `${summary.length} characters; ${detail}`, output: summary });
     return null;
   },
 });
 
 export const endAttempt = internalMutation({
   args: {
-    stepId: v.id("jobSteps"),
-    outcome: v.union(v.object({ ok: v.literal(true), detail: v.string() }), v.object({ ok: v.literal(false), message: v.string() })),
+    stepId: v.id("steps"),
+    outcome: v.union(v.object({ ok: v.literal(true), detail: v.string(), output: v.string() }), v.object({ ok: v.literal(false), message: v.string() })),
   },
   returns: v.null(),
   handler: async (ctx, { stepId, outcome }) => {
-    const step = await ctx.db.get("jobSteps", stepId);
+    const step = await ctx.db.get("steps", stepId);
     if (step === null || step.status !== "running") return null;
     await endJobStep(
       ctx,
       step,
-      outcome.ok ? { status: "succeeded", detail: outcome.detail } : { status: "failed", error: { code: "step_failed", message: outcome.message } },
+      outcome.ok ? { status: "succeeded", detail: outcome.detail, output: outcome.output } : { status: "failed", error: { code: "step_failed", message: outcome.message } },
     );
     return null;
   },
@@ -120,7 +129,7 @@ export const work = internalAction({
         const answer = await callModel(work);
         summary = answer.text.slice(0, MAX_RESULT_CHARS);
         crashPoint("job-work:after-effect");
-        await ctx.runMutation(internal.jobs.steps.endModelAttempt, { stepId: begun.stepId, modelId: work.modelId, usage: { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens }, characters: summary.length });
+        await ctx.runMutation(internal.jobs.steps.endModelAttempt, { stepId: begun.stepId, modelId: work.modelId, usage: { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens }, summary });
         return { summary };
       }
       summary = summarise(begun.input).slice(0, MAX_RESULT_CHARS);
@@ -131,7 +140,7 @@ export const work = internalAction({
       await ctx.runMutation(internal.jobs.steps.endAttempt, { stepId: begun.stepId, outcome: { ok: false, message } });
       throw error;
     }
-    await ctx.runMutation(internal.jobs.steps.endAttempt, { stepId: begun.stepId, outcome: { ok: true, detail: `${summary.length} characters` } });
+    await ctx.runMutation(internal.jobs.steps.endAttempt, { stepId: begun.stepId, outcome: { ok: true, detail: `${summary.length} characters`, output: summary } });
     return { summary };
   },
 });

@@ -36,13 +36,16 @@ export async function jobRow(t: Harness, jobId: Id<"jobs">) {
   return (await t.run(async (ctx) => ctx.db.get("jobs", jobId)))!;
 }
 
+/** The job's steps: rows of the step ledger under the job's run. */
 export async function stepRows(t: Harness, jobId: Id<"jobs">) {
-  return await t.run(async (ctx) =>
-    ctx.db
-      .query("jobSteps")
-      .withIndex("by_jobId_index", (q) => q.eq("jobId", jobId))
-      .collect(),
-  );
+  return await t.run(async (ctx) => {
+    const runId = (await ctx.db.get("jobs", jobId))?.runId;
+    if (runId === undefined) return [];
+    return await ctx.db
+      .query("steps")
+      .withIndex("by_interactionId_index", (q) => q.eq("interactionId", runId))
+      .collect();
+  });
 }
 
 export async function callbackRows(t: Harness, jobId: Id<"jobs">) {

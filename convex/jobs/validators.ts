@@ -1,16 +1,9 @@
 import { v, type Infer } from "convex/values";
 
-/** A job's lifecycle: pending → running ⇄ waiting → resolved | failed | cancelled | timed_out. */
-export const vJobState = v.union(
-  v.literal("pending"),
-  v.literal("running"),
-  v.literal("waiting"),
-  v.literal("resolved"),
-  v.literal("failed"),
-  v.literal("cancelled"),
-  v.literal("timed_out"),
-);
-export type JobState = Infer<typeof vJobState>;
+import { vJobState, type JobState } from "../runs/validators";
+
+// The job states are the run kernel's statuses under the names the jobs API has always used (runs/validators.ts).
+export { vJobState, type JobState };
 
 export const ENDED_STATES: readonly JobState[] = ["resolved", "failed", "cancelled", "timed_out"];
 /** States the kill switches cancel (a job not yet started, or parked on a callback). */

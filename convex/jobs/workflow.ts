@@ -13,9 +13,8 @@ import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { internalMutation } from "../_generated/server";
 import { workflow } from "../lib/workflow";
-import { recordJobState } from "../ops/metrics";
-import { emitJobStateChanged } from "../outbound/events";
 import { cancelJob, endJob, loadJob, notifyObservers, openStep, startRefusal, stepByKey } from "./model";
+import { moveJob } from "./jobRun";
 import { jobType, type JobTypeSpec } from "./types";
 import { isEnded, vCallbackOutcome } from "./validators";
 
@@ -112,9 +111,7 @@ export const begin = internalMutation({
     const job = await loadJob(ctx, jobId);
     if (isEnded(job)) return { ok: false as const };
     const now = Date.now();
-    await ctx.db.patch("jobs", jobId, { state: "running", workflowId, startedAt: job.startedAt ?? now, deadlineAt: now + job.timeoutMs });
-    await recordJobState(ctx, job.state, "running");
-    await emitJobStateChanged(ctx, jobId, job.state);
+    await moveJob(ctx, job, "running", { workflowId, startedAt: job.startedAt ?? now, deadlineAt: now + job.timeoutMs }, { workflowId, startedAt: job.startedAt ?? now });
     return { ok: true as const, type: job.type };
   },
 });
@@ -126,7 +123,7 @@ export const fail = internalMutation({
   handler: async (ctx, { jobId, stepKey, message }) => {
     const job = await loadJob(ctx, jobId);
     if (isEnded(job)) return null;
-    const step = await stepByKey(ctx, jobId, stepKey);
+    const step = await stepByKey(ctx, job, stepKey);
     const reason = step?.error?.message ?? message;
     const attempts = step ? ` after ${step.attempt} attempt${step.attempt === 1 ? "" : "s"}` : "";
     await endJob(ctx, job, { state: "failed", error: { code: "step_failed", message: `Step “${stepKey}” failed${attempts}: ${reason}`, step: stepKey } });
@@ -148,7 +145,7 @@ export const onComplete = internalMutation({
     if (result.kind === "canceled") {
       await endJob(ctx, job, { state: "cancelled", reason: "its workflow was cancelled" });
     } else if (result.kind === "failed") {
-      const open = await openStep(ctx, job._id);
+      const open = await openStep(ctx, job);
       await endJob(ctx, job, {
         state: "failed",
         error: { code: "internal_error", message: result.error, ...(open ? { step: open.key } : {}) },

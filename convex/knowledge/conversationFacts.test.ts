@@ -48,7 +48,7 @@ test("the Assistant remembers what the user said, with where it came from; a mov
   const { user, thread } = await userWithThread(t);
   await say(t, user, thread.threadId, "My name is Kim Keeper. I live in Porto.");
 
-  const said = (await promptMessageIds(t)).find((run) => run.text.startsWith("My name is"))!;
+  const said = (await promptMessageIds(t)).find((run) => run.text?.startsWith("My name is"))!;
   const facts = await myFacts(user);
   expect(facts.map((fact) => fact.text).sort()).toEqual(["the user is named Kim Keeper", "the user lives in Porto"]);
   expect(facts.every((fact) => fact.messageId === said.messageId && fact.interactionId !== undefined)).toBe(true);

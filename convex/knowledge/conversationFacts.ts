@@ -34,6 +34,7 @@ import { factExtractionEnabled } from "./factSettings";
 import { EXTRACTION_MAX_OUTPUT_TOKENS, mayStateFacts, modelFacts, offlineProposal, screenFacts, type Proposal } from "./factProposals";
 import { factText, storeFact } from "./facts";
 import { searchKnowledge } from "./retrieval";
+import { getChatRun, type ChatRun } from "../runs/records";
 
 /**
  * Similarity above which a stored fact is a candidate duplicate of a
@@ -44,7 +45,7 @@ import { searchKnowledge } from "./retrieval";
 export const DUPLICATE_SCORE = 0.5;
 
 /** The post-turn hook: one scheduled function for a top-level turn (delegates' turns are the agents' own talk, not the user's). */
-export async function scheduleFactExtraction(ctx: Pick<MutationCtx, "scheduler">, interaction: Doc<"interactions">): Promise<void> {
+export async function scheduleFactExtraction(ctx: Pick<MutationCtx, "scheduler">, interaction: ChatRun): Promise<void> {
   if (interaction.depth !== 0) return;
   await ctx.scheduler.runAfter(0, internal.knowledge.conversationFacts.extractFromTurn, { interactionId: interaction._id });
 }
@@ -65,7 +66,7 @@ export const turnInput = internalQuery({
   args: { interactionId: v.id("interactions") },
   returns: v.union(v.null(), vTurnInput),
   handler: async (ctx, { interactionId }) => {
-    const run = await ctx.db.get("interactions", interactionId);
+    const run = await getChatRun(ctx, interactionId);
     if (run === null || run.status !== "completed" || run.depth !== 0) return null;
     if (!(await factExtractionEnabled(ctx, run.accountId, run.agentId))) return null;
     const membership = await ctx.db
@@ -98,7 +99,7 @@ export const reserveExtraction = internalMutation({
   args: { interactionId: v.id("interactions") },
   returns: v.boolean(),
   handler: async (ctx, { interactionId }) => {
-    const run = (await ctx.db.get("interactions", interactionId))!;
+    const run = (await getChatRun(ctx, interactionId))!;
     const inputTokens = Math.ceil(run.promptText.length / 4) + 400;
     const outcome = await budget.reserve(ctx, {
       key: reservationKey(interactionId),
@@ -126,7 +127,7 @@ export const settleExtraction = internalMutation({
       await budget.release(ctx, { key });
       return null;
     }
-    const run = (await ctx.db.get("interactions", interactionId))!;
+    const run = (await getChatRun(ctx, interactionId))!;
     await budget.commit(ctx, {
       key,
       actual: { microUsd: costOfUsage(run.modelId, usage).microUsd, tokens: usage.inputTokens + usage.outputTokens },

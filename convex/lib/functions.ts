@@ -13,18 +13,12 @@
  * queries, member for mutations and actions).
  */
 import { customAction, customCtxAndArgs, customMutation, customQuery } from "convex-helpers/server/customFunctions";
+import type { UserIdentity } from "convex/server";
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import type { Doc } from "../_generated/dataModel";
-import {
-  action,
-  internalQuery,
-  mutation,
-  query,
-  type ActionCtx,
-  type QueryCtx,
-} from "../_generated/server";
-import { assertActive, profileByToken, provisionViewer, requireMembership, vMemberCaller, vUserDoc } from "../tenancy/identity";
+import type { Doc, Id } from "../_generated/dataModel";
+import { action, mutation, query, type ActionCtx, type MutationCtx, type QueryCtx } from "../_generated/server";
+import { assertActive, callerIdentity, currentViewer, profileByToken, requireMembership } from "./caller";
 import { env } from "./env";
 import { fail } from "./errors";
 import type { Role } from "./validators";
@@ -47,6 +41,25 @@ export async function requireProfile(ctx: QueryCtx) {
   return user;
 }
 
+/**
+ * The caller's profile and the account their token points at, created on
+ * first use. The usual call only reads (caller.ts); when something is missing
+ * or out of date, tenancy creates it (tenancy/callers.ts `provision`) in a
+ * sub-mutation of this transaction: this layer may not import tenancy.
+ */
+async function provisionedViewer(ctx: MutationCtx, identity: UserIdentity) {
+  const caller = callerIdentity(identity);
+  const current = await currentViewer(ctx, caller);
+  if (current !== null) return current;
+  // Annotated: the builders' ctx type must not depend on `internal` (that would be circular).
+  const created: { userId: Id<"userProfiles">; accountId: Id<"accounts"> } = await ctx.runMutation(internal.tenancy.callers.provision, {
+    identity: caller,
+  });
+  // Written by the sub-mutation, in this same transaction.
+  const user = (await ctx.db.get("userProfiles", created.userId))!;
+  return { user, accountId: created.accountId };
+}
+
 // --- signed-in users -------------------------------------------------------
 
 export const userQuery = customQuery(query, {
@@ -58,7 +71,7 @@ export const userMutation = customMutation(mutation, {
   args: {},
   input: async (ctx) => {
     const identity = await requireIdentity(ctx);
-    const { user, accountId } = await provisionViewer(ctx, identity);
+    const { user, accountId } = await provisionedViewer(ctx, identity);
     // `tokenAccountId`: the account the token's org claims (or personal account) point at.
     return { ctx: { user, tokenAccountId: accountId }, args: {} };
   },
@@ -69,7 +82,7 @@ export const userAction = customAction(action, {
   input: async (ctx) => {
     const identity = await requireIdentity(ctx);
     // Annotated: the builders' ctx type must not depend on `internal` (that would be circular).
-    const user: Doc<"userProfiles"> = await ctx.runQuery(internal.lib.functions.resolveCaller, {
+    const user: Doc<"userProfiles"> = await ctx.runQuery(internal.tenancy.callers.resolveCaller, {
       tokenIdentifier: identity.tokenIdentifier,
     });
     return { ctx: { user }, args: {} };
@@ -98,7 +111,7 @@ export const accountMutation = customMutation(
     args: accountArgs,
     input: async (ctx, { accountId }, extra: AccountExtra) => {
       const identity = await requireIdentity(ctx);
-      const { user } = await provisionViewer(ctx, identity);
+      const { user } = await provisionedViewer(ctx, identity);
       const { account, membership } = await requireMembership(ctx, user, accountId, extra.minRole ?? "member");
       return { ctx: { user, account, membership }, args: { accountId } };
     },
@@ -112,7 +125,7 @@ export const accountAction = customAction(
     input: async (ctx: ActionCtx, { accountId }, extra: AccountExtra) => {
       const identity = await requireIdentity(ctx);
       const caller: { user: Doc<"userProfiles">; account: Doc<"accounts">; membership: Doc<"memberships"> } =
-        await ctx.runQuery(internal.lib.functions.resolveMember, {
+        await ctx.runQuery(internal.tenancy.callers.resolveMember, {
           tokenIdentifier: identity.tokenIdentifier,
           accountId,
           minRole: extra.minRole ?? "member",
@@ -141,7 +154,7 @@ export const platformAdminMutation = customMutation(mutation, {
   args: {},
   input: async (ctx) => {
     const identity = await requireIdentity(ctx);
-    const { user } = await provisionViewer(ctx, identity);
+    const { user } = await provisionedViewer(ctx, identity);
     requirePlatformAdmin(user);
     return { ctx: { user }, args: {} };
   },
@@ -188,31 +201,3 @@ export const serviceMutation = customMutation(
     },
   }),
 );
-
-// --- internal helpers for action builders ----------------------------------
-
-export const resolveCaller = internalQuery({
-  args: { tokenIdentifier: v.string() },
-  returns: vUserDoc,
-  handler: async (ctx, { tokenIdentifier }) => {
-    const user = await profileByToken(ctx, tokenIdentifier);
-    if (user === null) fail("unauthenticated", "Your profile is not set up yet; sign in again.");
-    assertActive(user);
-    return user;
-  },
-});
-
-export const resolveMember = internalQuery({
-  args: {
-    tokenIdentifier: v.string(),
-    accountId: v.id("accounts"),
-    minRole: v.union(v.literal("readonly"), v.literal("member"), v.literal("admin")),
-  },
-  returns: vMemberCaller,
-  handler: async (ctx, { tokenIdentifier, accountId, minRole }) => {
-    const user = await profileByToken(ctx, tokenIdentifier);
-    if (user === null) fail("unauthenticated", "Your profile is not set up yet; sign in again.");
-    assertActive(user);
-    return { user, ...(await requireMembership(ctx, user, accountId, minRole)) };
-  },
-});

@@ -19,6 +19,8 @@ import { accountQuery } from "../lib/functions";
 import { workflow } from "../lib/workflow";
 import { isPlatformPaused } from "./paused";
 import { runLogFields } from "./runLog";
+import { getChatRun, type ChatRun } from "../runs/records";
+import { isEnded } from "../runs/status";
 
 export const PLATFORM_CAUSE = "platform";
 /** Held runs woken per release transaction. */
@@ -26,10 +28,9 @@ export const RELEASE_BATCH = 50;
 /** A run woken while another switch is still on is held again; bound the rounds of one boundary. */
 const MAX_ROUNDS = 100;
 
-const ENDED = new Set(["completed", "failed", "cancelled"]);
 
 /** What holds `run` now: the platform pause first, then its agent's. Null: nothing. */
-export async function holdCause(ctx: QueryCtx, run: Doc<"interactions">): Promise<{ cause: string; reason: string } | null> {
+export async function holdCause(ctx: QueryCtx, run: ChatRun): Promise<{ cause: string; reason: string } | null> {
   if (await isPlatformPaused(ctx)) return { cause: PLATFORM_CAUSE, reason: "held: platform paused" };
   const agent = await ctx.db.get("agents", run.agentId);
   if (agent?.status === "paused") return { cause: run.agentId, reason: `held: ${agent.name} is paused` };
@@ -53,8 +54,8 @@ export const check = internalMutation({
   args: { interactionId: v.id("interactions"), workflowId: vWorkflowId, key: v.string() },
   returns: v.union(v.null(), v.object({ eventId: vEventId(), reason: v.string() })),
   handler: async (ctx, { interactionId, workflowId, key }) => {
-    const run = await ctx.db.get("interactions", interactionId);
-    if (run === null || ENDED.has(run.status)) return null;
+    const run = await getChatRun(ctx, interactionId);
+    if (run === null || isEnded(run)) return null;
     const hold = await holdCause(ctx, run);
     if (hold === null) return null;
     const eventId = await workflow.createEvent(ctx, { name: `${key}:released`, workflowId });
@@ -109,9 +110,9 @@ export const releaseBatch = internalMutation({
       .take(RELEASE_BATCH);
     for (const row of batch) {
       await ctx.db.delete("heldRuns", row._id);
-      const run = await ctx.db.get("interactions", row.interactionId);
+      const run = await getChatRun(ctx, row.interactionId);
       // A run cancelled while held has no workflow left to wake.
-      if (run === null || ENDED.has(run.status)) continue;
+      if (run === null || isEnded(run)) continue;
       await ctx.db.patch("interactions", row.interactionId, { status: "running" });
       await workflow.sendEvent(ctx, { id: row.eventId });
       console.log(JSON.stringify({ ...runLogFields(run), event: "turn_released", reason: row.reason }));
@@ -127,7 +128,7 @@ export const heldReason = accountQuery({
   args: { interactionId: v.id("interactions") },
   returns: v.union(v.null(), v.object({ reason: v.string(), heldAt: v.number() })),
   handler: async (ctx, { accountId, interactionId }) => {
-    const run = await ctx.db.get("interactions", interactionId);
+    const run = await getChatRun(ctx, interactionId);
     if (run === null || run.accountId !== accountId || run.userId !== ctx.user._id) fail("not_found", "Run not found.");
     return await holdOf(ctx, interactionId);
   },

@@ -2,15 +2,17 @@
  * Metrics kept up to date as things happen, so `GET /metrics` never scans a
  * table that grows with traffic: each hook below adds to one row of
  * `metricSeries` (a random shard of its series) in the transaction where the
- * thing happened, and the scrape sums a bounded set of rows.
+ * thing happened, and the scrape sums a bounded set of rows. A run's end adds
+ * to several series at once and writes them as parts of one bundle row
+ * (`harness_run_end`, ops/seriesParts.ts): one document per run end.
  *
  * | family                                   | type      | labels          | recorded when                                 |
  * |------------------------------------------|-----------|-----------------|-----------------------------------------------|
- * | harness_interaction_duration_seconds     | histogram | kind, status    | a run (turn, delegation) ends                 |
- * | harness_llm_call_duration_seconds        | histogram | model, status   | a model call attempt fails; a run ends (its finished calls) |
+ * | harness_interaction_duration_seconds     | histogram | kind, status    | a run (turn, delegation) ends (bundle)        |
+ * | harness_llm_call_duration_seconds        | histogram | model, status   | a model call attempt fails; a run ends (its finished calls, bundle) |
  * | harness_tool_execution_duration_seconds  | histogram | tool, status    | a tool step ends (each attempt)               |
- * | harness_triage_intents_total             | counter   | intent          | triage classifies a message                   |
- * | harness_llm_cost_usd_total               | counter   | model           | a run ends (all its finished model calls)     |
+ * | harness_triage_intents_total             | counter   | intent          | a triaged run first ends (bundle)             |
+ * | harness_llm_cost_usd_total               | counter   | model           | a run ends (its finished model calls, bundle) |
  * | harness_llm_tokens_total                 | counter   | model, direction, source (reported, estimated) | same  |
  * | harness_jobs                             | gauge     | state           | a job changes state (+1 new state, -1 old)    |
  * | harness_maintenance_held_turns           | gauge     |                 | a turn is held / released                     |
@@ -18,8 +20,9 @@
 import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalQuery, type MutationCtx, type QueryCtx } from "../_generated/server";
-import type { JobState } from "../jobs/validators";
+import type { JobState } from "../runs/validators";
 import { newerExemplar, runExemplar, vExemplar, type Exemplar } from "./exemplars";
+import { mergeParts, vSeriesPart, type SeriesPart } from "./seriesParts";
 
 /** Seconds: what a person notices, up to a minute-long run. */
 export const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
@@ -97,6 +100,12 @@ export const FAMILIES = {
   },
 } as const satisfies Record<string, Family>;
 
+/**
+ * Not exported itself: the bundle row a run's end writes, holding its parts of
+ * the interaction duration, model call, token, cost and triage series.
+ */
+export const RUN_END_BUNDLE = { name: "harness_run_end", labelNames: ["kind", "status", "model", "intent"] } as const;
+
 // --- label sets ----------------------------------------------------------------
 
 function escapeLabelValue(value: string): string {
@@ -104,7 +113,7 @@ function escapeLabelValue(value: string): string {
 }
 
 /** The label set in exposition form, in the family's label order: `model="m",status="ok"`. */
-export function labelString(family: Family, values: readonly string[]): string {
+export function labelString(family: Pick<Family, "name" | "labelNames">, values: readonly string[]): string {
   if (values.length !== family.labelNames.length) throw new Error(`${family.name} takes ${family.labelNames.length} label values`);
   return family.labelNames.map((name, i) => `${name}="${escapeLabelValue(values[i]!)}"`).join(",");
 }
@@ -180,39 +189,71 @@ export async function recordStepEnded(ctx: MutationCtx, step: Doc<"steps">, outc
 
 type ModelCallTotals = { callDurationsMs: number[]; tokensIn: number; tokensOut: number; estimatedIn: number; estimatedOut: number; microUsd: number };
 
-/** A run's finished model calls, added at once (chat/runTally.ts): their durations, tokens (reported, estimated), cost. */
-export async function recordModelCalls(ctx: MutationCtx, run: Doc<"interactions">, calls: ModelCallTotals): Promise<void> {
-  const model = run.modelId;
+/** A histogram's part: `values` observed. */
+function histogramPart(family: Family, labelValues: readonly string[], values: readonly number[], exemplar: Exemplar): SeriesPart {
+  const bounds = family.buckets ?? [];
+  const buckets = new Array<number>(bounds.length + 1).fill(0);
+  for (const value of values) buckets[bucketIndex(bounds, value)]! += 1;
+  const sum = values.reduce((total, value) => total + value, 0);
+  return { name: family.name, labels: labelString(family, labelValues), value: sum, count: values.length, buckets, exemplar };
+}
+
+/** A counter's part: `amount` added (none for 0). */
+function counterParts(family: Family, labelValues: readonly string[], amount: number, exemplar: Exemplar): SeriesPart[] {
+  if (amount === 0 || !Number.isFinite(amount)) return [];
+  return [{ name: family.name, labels: labelString(family, labelValues), value: amount, exemplar }];
+}
+
+/** A run's finished model calls: their durations, tokens (reported, estimated), cost. */
+function modelCallParts(run: Doc<"interactions">, calls: ModelCallTotals, at: number): SeriesPart[] {
+  const model = run.modelId ?? "unknown";
   const seconds = calls.callDurationsMs.map((ms) => Math.max(0, ms) / 1000);
-  await observeAll(ctx, FAMILIES.llmCallDuration, [model, "succeeded"], seconds, runExemplar(run, seconds.at(-1) ?? 0));
-  const add = async (family: Family, labels: string[], amount: number, exemplarValue = amount) =>
-    await addToMetric(ctx, family, labels, amount, runExemplar(run, exemplarValue));
-  await add(FAMILIES.llmCost, [model], calls.microUsd, calls.microUsd * FAMILIES.llmCost.scale);
-  await add(FAMILIES.llmTokens, [model, "input", "reported"], calls.tokensIn - calls.estimatedIn);
-  await add(FAMILIES.llmTokens, [model, "output", "reported"], calls.tokensOut - calls.estimatedOut);
-  await add(FAMILIES.llmTokens, [model, "input", "estimated"], calls.estimatedIn);
-  await add(FAMILIES.llmTokens, [model, "output", "estimated"], calls.estimatedOut);
+  const counter = (family: Family, labels: string[], amount: number, exemplarValue = amount) =>
+    counterParts(family, labels, amount, runExemplar(run, exemplarValue, at));
+  return [
+    histogramPart(FAMILIES.llmCallDuration, [model, "succeeded"], seconds, runExemplar(run, seconds.at(-1) ?? 0, at)),
+    ...counter(FAMILIES.llmCost, [model], calls.microUsd, calls.microUsd * FAMILIES.llmCost.scale),
+    ...counter(FAMILIES.llmTokens, [model, "input", "reported"], calls.tokensIn - calls.estimatedIn),
+    ...counter(FAMILIES.llmTokens, [model, "output", "reported"], calls.tokensOut - calls.estimatedOut),
+    ...counter(FAMILIES.llmTokens, [model, "input", "estimated"], calls.estimatedIn),
+    ...counter(FAMILIES.llmTokens, [model, "output", "estimated"], calls.estimatedOut),
+  ];
+}
+
+/** Add `parts` to one shard of `bundle`'s row for `labelValues`: one document written for all of them. */
+export async function addParts(ctx: MutationCtx, bundle: typeof RUN_END_BUNDLE, labelValues: readonly string[], parts: SeriesPart[]): Promise<void> {
+  if (parts.length === 0) return;
+  const labels = labelString(bundle, labelValues);
+  const shard = Math.floor(Math.random() * SHARDS);
+  const row = await shardRow(ctx, bundle.name, labels, shard);
+  if (row) await ctx.db.patch("metricSeries", row._id, { parts: mergeParts(row.parts ?? [], parts) });
+  else await ctx.db.insert("metricSeries", { name: bundle.name, labels, shard, value: 0, parts: mergeParts([], parts) });
 }
 
 /**
  * A run reached its end state: how long it ran, from its start (or from when
- * it was queued, if it never started). Reads the row as this transaction left it.
+ * it was queued, if it never started); `calls`, its finished model calls
+ * (chat/runTally.ts); its triage intent, counted at the first generation's
+ * end only (a re-run answers the same message). Reads the row as this
+ * transaction left it; writes one bundle row.
  */
 export async function recordRunEnded(
   ctx: MutationCtx,
   interactionId: Id<"interactions">,
   status: "completed" | "failed" | "cancelled",
   endedAt: number,
+  calls?: ModelCallTotals,
 ): Promise<void> {
   const run = await ctx.db.get("interactions", interactionId);
   if (run === null) return;
   const seconds = Math.max(0, endedAt - (run.startedAt ?? run.createdAt)) / 1000;
-  await observe(ctx, FAMILIES.interactionDuration, [run.kind, status], seconds, runExemplar(run, seconds));
-}
-
-/** Triage classified a message. */
-export async function recordTriage(ctx: MutationCtx, intent: string): Promise<void> {
-  await addToMetric(ctx, FAMILIES.triageIntents, [intent], 1);
+  const intent = run.triage !== undefined && run.generation === 0 ? run.triage.intent : "";
+  const parts = [
+    histogramPart(FAMILIES.interactionDuration, [run.kind, status], [seconds], runExemplar(run, seconds, endedAt)),
+    ...(intent !== "" ? counterParts(FAMILIES.triageIntents, [intent], 1, runExemplar(run, 1, endedAt)) : []),
+    ...(calls !== undefined && calls.callDurationsMs.length > 0 ? modelCallParts(run, calls, endedAt) : []),
+  ];
+  await addParts(ctx, RUN_END_BUNDLE, [run.kind, status, run.modelId ?? "", intent], parts);
 }
 
 /** A job moved from `from` (null: it was just created) to `to`. */
@@ -224,25 +265,40 @@ export async function recordJobState(ctx: MutationCtx, from: JobState | null, to
 
 // --- reading -------------------------------------------------------------------------
 
-export const vSeriesTotal = v.object({
-  labels: v.string(),
-  value: v.number(),
-  count: v.optional(v.number()),
-  buckets: v.optional(v.array(v.number())),
-  /** The newest exemplar over the series' shards. */
-  exemplar: v.optional(vExemplar),
-});
+/** A series of a family as the scrape sums it; its exemplar is the newest over the series' shards. */
+export const vSeriesTotal = vSeriesPart.omit("name");
 export type SeriesTotal = Infer<typeof vSeriesTotal>;
 
-/** Every series of a family, shards summed, in label order. `truncated` when the family had more rows than are read. */
-export async function familyTotals(ctx: QueryCtx, family: Family): Promise<{ series: SeriesTotal[]; truncated: boolean }> {
+/** What the scrape adds up: a row of the family's own, or a bundle row's part of it. */
+type Contribution = SeriesTotal;
+
+/** The parts of every family in the run-end bundle rows, by family name. `truncated` when there were more rows than are read. */
+export async function bundledParts(ctx: QueryCtx): Promise<{ byFamily: Map<string, SeriesPart[]>; truncated: boolean }> {
+  const rows = await ctx.db
+    .query("metricSeries")
+    .withIndex("by_name_labels_shard", (q) => q.eq("name", RUN_END_BUNDLE.name))
+    .take(MAX_ROWS_PER_FAMILY + 1);
+  const byFamily = new Map<string, SeriesPart[]>();
+  for (const part of rows.slice(0, MAX_ROWS_PER_FAMILY).flatMap((row) => row.parts ?? [])) {
+    byFamily.set(part.name, [...(byFamily.get(part.name) ?? []), part]);
+  }
+  return { byFamily, truncated: rows.length > MAX_ROWS_PER_FAMILY };
+}
+
+/**
+ * Every series of a family, shards summed, in label order: its own rows and
+ * `parts` (its parts of bundle rows, `bundledParts`). `truncated` when the
+ * family had more rows than are read.
+ */
+export async function familyTotals(ctx: QueryCtx, family: Family, parts: readonly SeriesPart[] = []): Promise<{ series: SeriesTotal[]; truncated: boolean }> {
   const rows = await ctx.db
     .query("metricSeries")
     .withIndex("by_name_labels_shard", (q) => q.eq("name", family.name))
     .take(MAX_ROWS_PER_FAMILY + 1);
   const truncated = rows.length > MAX_ROWS_PER_FAMILY;
   const byLabels = new Map<string, SeriesTotal>();
-  for (const row of rows.slice(0, MAX_ROWS_PER_FAMILY)) {
+  const contributions: Contribution[] = [...rows.slice(0, MAX_ROWS_PER_FAMILY), ...parts];
+  for (const row of contributions) {
     const total = byLabels.get(row.labels) ?? { labels: row.labels, value: 0, ...(family.type === "histogram" ? { count: 0, buckets: [] } : {}) };
     total.value += row.value;
     if (total.count !== undefined) total.count += row.count ?? 0;
@@ -253,7 +309,7 @@ export async function familyTotals(ctx: QueryCtx, family: Family): Promise<{ ser
     if (exemplar) total.exemplar = exemplar;
     byLabels.set(row.labels, total);
   }
-  return { series: [...byLabels.values()], truncated };
+  return { series: [...byLabels.values()].sort((a, b) => (a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0)), truncated };
 }
 
 /** One series' value (a gauge such as the held-turn count), shards summed. */
@@ -283,8 +339,10 @@ export const snapshot = internalQuery({
   returns: v.array(vFamilySnapshot),
   handler: async (ctx) => {
     const out: FamilySnapshot[] = [];
+    const bundles = await bundledParts(ctx);
     for (const family of Object.values(FAMILIES) as Family[]) {
-      const { series, truncated } = await familyTotals(ctx, family);
+      const { series, truncated: ownTruncated } = await familyTotals(ctx, family, bundles.byFamily.get(family.name));
+      const truncated = ownTruncated || (bundles.truncated && bundles.byFamily.has(family.name));
       out.push({
         name: family.name,
         help: family.help,

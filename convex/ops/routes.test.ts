@@ -87,7 +87,7 @@ test("metrics count what happened: one turn with two model calls and one tool ca
   const run = (await t.run(async (ctx) => ctx.db.get("interactions", interactionId)))!;
   expect(run).toMatchObject({ status: "completed", llmCalls: 2 });
   expect(run.costMicroUsd).toBeGreaterThan(0);
-  const model = run.modelId;
+  const model = run.modelId!;
 
   const after = await scrape(t);
   const turn = { kind: "turn", status: "completed" };

@@ -3,6 +3,7 @@ import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { vAuditFieldChange, vAuditSurface } from "../audit/schema";
 import { vExemplar } from "./exemplars";
+import { vSeriesPart } from "./seriesParts";
 
 /** Values a platform audit entry's `details` may hold: flat, small, JSON-friendly. */
 export const vPlatformAuditDetails = v.record(v.string(), v.union(v.string(), v.number(), v.boolean(), v.null()));
@@ -35,6 +36,12 @@ export const opsTables = {
     buckets: v.optional(v.array(v.number())),
     /** The run behind this shard's latest observation, for OpenMetrics exemplars (ops/exemplars.ts). */
     exemplar: v.optional(vExemplar),
+    /**
+     * A bundle row (`harness_run_end`): the parts of several series that one
+     * event adds to, kept in one row so the event writes one document
+     * (ops/metrics.ts `addParts`); the scrape adds each part to its family.
+     */
+    parts: v.optional(v.array(vSeriesPart)),
   }).index("by_name_labels_shard", ["name", "labels", "shard"]),
 
   /**

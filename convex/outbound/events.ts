@@ -4,6 +4,7 @@
  *
  * - `emitRunEnded` — a root chat turn reached completed / failed / cancelled:
  *   `interaction.completed`, and for a completed one with a reply, `message.response`;
+ *   first it calls the run's watchers (runWatchers.ts: the email channel's reply);
  * - `emitJobStateChanged` — a job's state was written: `job.state_changed`.
  *
  * Each first asks whether anyone in the account listens, so without
@@ -15,10 +16,10 @@ import { listMessages } from "@convex-dev/agent";
 import { components } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import type { JobState } from "../jobs/validators";
+import type { JobState } from "../runs/validators";
 import { emitEvent, listenedTypes } from "./emit";
+import { notifyRunWatchers } from "./runWatchers";
 import { MAX_PAYLOAD_TEXT_CHARS } from "./validators";
-import { emailReplyForRun } from "../channels/email/outbound";
 
 const RUN_ENDED = new Set(["completed", "failed", "cancelled"]);
 
@@ -50,12 +51,12 @@ export async function finalReply(ctx: QueryCtx, interaction: Doc<"interactions">
 export async function emitRunEnded(ctx: MutationCtx, interactionId: Id<"interactions">): Promise<void> {
   const run = await ctx.db.get("interactions", interactionId);
   if (run === null || run.kind !== "turn" || run.parentInteractionId !== undefined || !RUN_ENDED.has(run.status)) return;
-  const thread = await ctx.db.get("threads", run.threadId);
-  // A turn that came by mail answers by mail.
-  if (thread?.source === "email") await emailReplyForRun(ctx, run, run.status === "completed" ? ((await finalReply(ctx, run, thread))?.text ?? null) : null);
+  // E.g. a turn that came by mail answers by mail (channels/email/outbound.ts registered for it).
+  await notifyRunWatchers(ctx, run._id);
   const listened = await listenedTypes(ctx, run.accountId, ["interaction.completed", "message.response"]);
-  if (listened.size === 0) return;
-  const agent = await ctx.db.get("agents", run.agentId);
+  if (listened.size === 0 || run.threadId === undefined) return;
+  const thread = await ctx.db.get("threads", run.threadId);
+  const agent = run.agentId !== undefined ? await ctx.db.get("agents", run.agentId) : null;
   const reply = run.status === "completed" && thread !== null ? await finalReply(ctx, run, thread) : null;
   const agentInfo = { agentId: run.agentId, name: agent?.name ?? null, version: run.agentVersion };
 
@@ -98,6 +99,18 @@ export async function emitRunEnded(ctx: MutationCtx, interactionId: Id<"interact
   }
 }
 
+/** How many step rows the job has so far: its run's newest step's index + 1 (one indexed read; the step ledger is runs/schema.ts). */
+async function stepRowsSoFar(ctx: MutationCtx, job: Doc<"jobs">): Promise<number> {
+  const runId = job.runId;
+  if (runId === undefined) return job.stepCount ?? 0;
+  const newest = await ctx.db
+    .query("steps")
+    .withIndex("by_interactionId_index", (q) => q.eq("interactionId", runId))
+    .order("desc")
+    .first();
+  return newest === null ? 0 : newest.index + 1;
+}
+
 /**
  * A job's state was just written (call it after the write, with the state it
  * had before, or null for a new job).
@@ -108,11 +121,12 @@ export async function emitJobStateChanged(ctx: MutationCtx, jobId: Id<"jobs">, p
   const listened = await listenedTypes(ctx, job.accountId, ["job.state_changed"]);
   if (listened.size === 0) return;
   const result = job.state === "resolved" && job.result !== undefined ? clip(job.result) : null;
+  const stepRows = await stepRowsSoFar(ctx, job);
   await emitEvent(ctx, {
     accountId: job.accountId,
     type: "job.state_changed",
     // Unique per transition: a generation re-enters states, and a retried wait does too, one step row later.
-    eventId: `${job._id}:g${job.generation}:s${job.stepCount}:${job.state}`,
+    eventId: `${job._id}:g${job.generation}:s${stepRows}:${job.state}`,
     data: {
       jobId: job._id,
       type: job.type,
@@ -126,7 +140,7 @@ export async function emitJobStateChanged(ctx: MutationCtx, jobId: Id<"jobs">, p
       parentJobId: job.parentJobId ?? null,
       attempts: job.attempts,
       generation: job.generation,
-      steps: { done: job.stepsDone, total: job.stepCount },
+      steps: { done: job.stepsDone, total: stepRows },
       result: result?.text ?? null,
       resultTruncated: result?.truncated ?? false,
       error: job.error ?? null,

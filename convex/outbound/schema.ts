@@ -68,4 +68,17 @@ export const outboundTables = {
     .index("by_subscriptionId_eventId", ["subscriptionId", "eventId"])
     .index("by_subscriptionId_createdAt", ["subscriptionId", "createdAt"])
     .index("by_createdAt", ["createdAt"]),
+
+  /**
+   * A mutation a higher layer asked to have called when one root run ends
+   * (e.g. the email channel, to send the reply by mail): a function handle,
+   * so this domain never imports its caller.
+   * Written by: watchRunEnd (insert), notifyRunWatchers (delete, once called).
+   * Read by: notifyRunWatchers, from emitRunEnded (`by_interactionId`).
+   */
+  runEndWatchers: defineTable({
+    interactionId: v.id("interactions"),
+    /** `createFunctionHandle` of an internal mutation taking `{ interactionId }`. */
+    handle: v.string(),
+  }).index("by_interactionId", ["interactionId"]),
 };

@@ -18,11 +18,11 @@ export const runTables = {
     kind: v.union(v.literal("turn"), v.literal("delegation"), v.literal("job")),
     accountId: v.id("accounts"),
     userId: v.id("userProfiles"),
-    agentId: v.id("agents"),
-    agentVersion: v.number(),
+    agentId: v.optional(v.id("agents")),
+    agentVersion: v.optional(v.number()),
     /** The team whose budget the run is charged to (teams/budgets.ts `chargedTeam`); absent = none. */
     teamId: v.optional(v.id("teams")),
-    threadId: v.id("threads"),
+    threadId: v.optional(v.id("threads")),
     /** Delegation lineage: the run that delegated, the root of the tree, depth (root = 0), agents from the root down. */
     parentInteractionId: v.optional(v.id("interactions")),
     rootInteractionId: v.optional(v.id("interactions")),
@@ -36,13 +36,13 @@ export const runTables = {
     /** Own cost plus every descendant's (the tree's cost, on the root). */
     treeCostMicroUsd: v.number(),
     /** The user message this run answers, its text and its order in the agent thread. */
-    promptMessageId: v.string(),
-    promptText: v.string(),
-    promptOrder: v.number(),
+    promptMessageId: v.optional(v.string()),
+    promptText: v.optional(v.string()),
+    promptOrder: v.optional(v.number()),
     workflowId: v.optional(vWorkflowId),
     status: vRunStatus,
-    modelId: v.string(),
-    modelLabel: v.string(),
+    modelId: v.optional(v.string()),
+    modelLabel: v.optional(v.string()),
     triage: v.optional(v.object({ intent: v.string(), confidence: v.number() })),
     createdAt: v.number(),
     startedAt: v.optional(v.number()),
@@ -109,6 +109,14 @@ export const runTables = {
     usageEstimated: v.optional(v.boolean()),
     /** A failed attempt that will be tried again: when, and how many attempts in all. */
     retry: v.optional(vProviderRetry),
+    /**
+     * What the step was given and what it gave back (model call: prompt and reply or tool calls; tool: arguments
+     * and result or error; delegation: handover and answer), secrets redacted and cut at 4,000 characters
+     * (runs/stepPayload.ts). Written by the step writers (stepRows.ts) in the same insert or patch as the step;
+     * absent on rows written before, and on steps with nothing to show.
+     */
+    input: v.optional(v.string()),
+    output: v.optional(v.string()),
   })
     .index("by_interactionId_index", ["interactionId", "index"])
     .index("by_interactionId_key", ["interactionId", "key"]),

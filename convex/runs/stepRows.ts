@@ -6,6 +6,7 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { recordStepEnded } from "../ops/metrics";
+import { keptPayload } from "./stepPayload";
 import type { ErrorInfo, StepKind } from "./validators";
 import { runLogFields, type RunRef } from "../ops/runLog";
 
@@ -14,6 +15,20 @@ export async function stepByKey(ctx: MutationCtx, interactionId: Id<"interaction
     .query("steps")
     .withIndex("by_interactionId_key", (q) => q.eq("interactionId", interactionId).eq("key", key))
     .unique();
+}
+
+/**
+ * A step's input and output as given by its caller (plain text or JSON text).
+ * Every writer below keeps them only through `keptPayload` (redacted, bounded),
+ * in the same insert or patch that writes the step: no document more.
+ */
+export type StepPayload = { input?: string; output?: string };
+
+function keptFields({ input, output }: StepPayload): StepPayload {
+  return {
+    ...(input !== undefined ? { input: keptPayload(input) } : {}),
+    ...(output !== undefined ? { output: keptPayload(output) } : {}),
+  };
 }
 
 /** Fields of the run a step's own write may carry along (one patch of the run instead of two). */
@@ -40,7 +55,7 @@ async function nextStepIndex(ctx: QueryCtx, interactionId: Id<"interactions">): 
 export async function beginStepRow(
   ctx: MutationCtx,
   interaction: Doc<"interactions">,
-  step: { key: string; kind: StepKind; name: string; status?: "running" | "waiting"; baselineStepOrder?: number; detail?: string },
+  step: { key: string; kind: StepKind; name: string; status?: "running" | "waiting"; baselineStepOrder?: number; detail?: string; input?: string },
   runPatch: RunPatch = {},
 ): Promise<Doc<"steps">> {
   const now = Date.now();
@@ -55,6 +70,9 @@ export async function beginStepRow(
       durationMs: undefined,
       ...(existing.baselineStepOrder === undefined && step.baselineStepOrder !== undefined ? { baselineStepOrder: step.baselineStepOrder } : {}),
       ...(step.detail !== undefined ? { detail: step.detail } : {}),
+      // A new attempt: its input as given now, no output until it ends.
+      ...keptFields({ input: step.input }),
+      output: undefined,
     });
     if (Object.keys(runPatch).length > 0) await ctx.db.patch("interactions", interaction._id, runPatch);
     return (await ctx.db.get("steps", existing._id))!;
@@ -70,6 +88,7 @@ export async function beginStepRow(
     startedAt: now,
     ...(step.baselineStepOrder !== undefined ? { baselineStepOrder: step.baselineStepOrder } : {}),
     ...(step.detail !== undefined ? { detail: step.detail } : {}),
+    ...keptFields({ input: step.input }),
   });
   if (Object.keys(runPatch).length > 0) await ctx.db.patch("interactions", interaction._id, runPatch);
   return (await ctx.db.get("steps", stepId))!;
@@ -79,40 +98,42 @@ export async function beginStepRow(
 export async function insertEndedStepRow(
   ctx: MutationCtx,
   interaction: Doc<"interactions">,
-  step: { key: string; kind: StepKind; name: string; detail: string },
+  step: { key: string; kind: StepKind; name: string; detail: string } & StepPayload,
 ): Promise<void> {
   const now = Date.now();
+  const { input, output, ...fields } = step;
   await ctx.db.insert("steps", {
     interactionId: interaction._id,
     index: await nextStepIndex(ctx, interaction._id),
-    key: step.key,
-    kind: step.kind,
-    name: step.name,
+    ...fields,
     status: "succeeded",
     attempt: 1,
     startedAt: now,
     endedAt: now,
     durationMs: 0,
-    detail: step.detail,
+    ...keptFields({ input, output }),
   });
 }
 
-/** How a step ended. */
-export type StepOutcome =
-  | {
-      status: "succeeded" | "skipped";
-      detail?: string;
-      tokensIn?: number;
-      tokensOut?: number;
-      costMicroUsd?: number;
-      usageEstimated?: boolean;
-      contextEntries?: Doc<"steps">["contextEntries"];
-    }
-  | { status: "failed" | "cancelled"; error: ErrorInfo; detail?: string };
+/** How a step ended; `input` (when given) replaces what it began with, `output` is what it gave back. */
+export type StepOutcome = StepPayload &
+  (
+    | {
+        status: "succeeded" | "skipped";
+        detail?: string;
+        tokensIn?: number;
+        tokensOut?: number;
+        costMicroUsd?: number;
+        usageEstimated?: boolean;
+        contextEntries?: Doc<"steps">["contextEntries"];
+      }
+    | { status: "failed" | "cancelled"; error: ErrorInfo; detail?: string }
+  );
 
 export async function endStepRow(ctx: MutationCtx, step: Doc<"steps">, outcome: StepOutcome): Promise<void> {
   const now = Date.now();
-  await ctx.db.patch("steps", step._id, { ...outcome, endedAt: now, durationMs: now - step.startedAt });
+  const { input, output, ...ended } = outcome;
+  await ctx.db.patch("steps", step._id, { ...ended, ...keptFields({ input, output }), endedAt: now, durationMs: now - step.startedAt });
   await recordStepEnded(ctx, step, outcome, now - step.startedAt); // /metrics: failed model calls, tool call durations
 }
 
@@ -123,16 +144,19 @@ export async function endStepRow(ctx: MutationCtx, step: Doc<"steps">, outcome: 
 export async function insertFinishedStepRow(
   ctx: MutationCtx,
   interaction: Doc<"interactions">,
-  step: { key: string; kind: StepKind; name: string; startedAt: number },
+  step: { key: string; kind: StepKind; name: string; startedAt: number; input?: string },
   outcome: StepOutcome,
 ): Promise<void> {
   const now = Date.now();
+  const { input, ...begun } = step;
+  const { input: endInput, output, ...ended } = outcome;
   const stepId = await ctx.db.insert("steps", {
     interactionId: interaction._id,
     index: await nextStepIndex(ctx, interaction._id),
-    ...step,
+    ...begun,
     attempt: 1,
-    ...outcome,
+    ...ended,
+    ...keptFields({ input: endInput ?? input, output }),
     endedAt: now,
     durationMs: now - step.startedAt,
   });

@@ -17,6 +17,23 @@ export const vRunStatus = v.union(
 );
 export type RunStatus = Infer<typeof vRunStatus>;
 
+/**
+ * A background job's state: its run's status under the names the jobs API
+ * (and its webhooks and metrics) has always used — pending is queued,
+ * resolved is completed (jobs/jobRun.ts maps one to the other).
+ * pending → running ⇄ waiting → resolved | failed | cancelled | timed_out.
+ */
+export const vJobState = v.union(
+  v.literal("pending"),
+  v.literal("running"),
+  v.literal("waiting"),
+  v.literal("resolved"),
+  v.literal("failed"),
+  v.literal("cancelled"),
+  v.literal("timed_out"),
+);
+export type JobState = Infer<typeof vJobState>;
+
 export const vStepKind = v.union(
   v.literal("triage"),
   v.literal("context"),

@@ -9,11 +9,12 @@ import { internalMutation, internalQuery, type QueryCtx } from "../_generated/se
 import { fail } from "../lib/errors";
 import { createTask, editTask, listBoard, loadTask, moveTask, type TaskActor } from "./model";
 import { DONE_STATUS, publicTask, vPublicTask } from "./validators";
+import { getChatRun } from "../runs/records";
 
 type Board = { accountId: Id<"accounts">; agentId: Id<"agents"> };
 
 async function boardOf(ctx: QueryCtx, interactionId: Id<"interactions">): Promise<Board> {
-  const run = await ctx.db.get("interactions", interactionId);
+  const run = await getChatRun(ctx, interactionId);
   if (run === null) fail("not_found", "The run that called this tool is gone.");
   return { accountId: run.accountId, agentId: run.agentId };
 }

@@ -4,9 +4,9 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { auditChange, spaActor } from "../audit/changes";
 import { accountMutation, accountQuery } from "../lib/functions";
-import { onMemberLeft } from "../conversations/general";
 import { fail } from "../lib/errors";
 import { vAccountKind, vMembershipStatus, vRole } from "../lib/validators";
+import { announce } from "./events";
 
 export const vPublicAccount = v.object({
   accountId: v.id("accounts"),
@@ -113,7 +113,7 @@ export const removeMember = accountMutation({
     const membership = await targetMembership(ctx, accountId, userId);
     if (membership.status === "revoked") return null;
     await ctx.db.patch("memberships", membership._id, { status: "revoked" });
-    await onMemberLeft(ctx, accountId, userId); // out of the private conversations too (conversations/general.ts)
+    await announce(ctx, { kind: "member.left", accountId, userId }); // out of the private conversations too
     await auditChange(ctx, spaActor(ctx), { accountId, action: "membership.remove", targetKind: "membership", targetId: membership._id, before: { status: membership.status }, after: { status: "revoked" } });
     return null;
   },

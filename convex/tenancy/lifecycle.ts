@@ -19,12 +19,11 @@ import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
-import { installDefaultAgents } from "../agents/defaults";
 import { fieldChanges } from "../audit/diff";
 import { writeAudit, type AuditEntry } from "../audit/write";
-import { deleteUserKnowledge } from "../knowledge/deletion";
-import { onMemberJoined, onMemberLeft } from "../conversations/general";
+import { accountByClerkOrgId } from "../lib/caller";
 import type { Role } from "../lib/validators";
+import { announce } from "./events";
 import { membershipOf, slugify } from "./identity";
 import { pendingTokenIdentifier, profileByClerkUserId } from "./profiles";
 
@@ -133,7 +132,7 @@ async function eraseMembershipsPage(ctx: MutationCtx, args: ErasePage): Promise<
   for (const membership of page.page) {
     if (membership.status === "active") await ctx.db.patch("memberships", membership._id, { status: "revoked" });
     // Also in accounts they had left: their user scope there is theirs alone.
-    await deleteUserKnowledge(ctx, { accountId: membership.accountId, userId: args.userId });
+    await announce(ctx, { kind: "user.erased", accountId: membership.accountId, userId: args.userId });
     await writeAudit(ctx, {
       accountId: membership.accountId,
       ...args.actor,
@@ -160,13 +159,6 @@ export const eraseMemberships = internalMutation({
 
 // --- organisations -----------------------------------------------------------
 
-async function accountByClerkOrgId(ctx: MutationCtx, clerkOrgId: string) {
-  return await ctx.db
-    .query("accounts")
-    .withIndex("by_clerkOrgId", (q) => q.eq("clerkOrgId", clerkOrgId))
-    .unique();
-}
-
 /**
  * `organization.created` / `organization.updated` (and the organisation a
  * membership event names): create the account with the Assistant installed,
@@ -185,7 +177,7 @@ export async function upsertClerkOrg(ctx: MutationCtx, facts: ClerkOrgFacts): Pr
       maxDelegationDepth: 3,
       clerkUpdatedAt: facts.updatedAt,
     });
-    await installDefaultAgents(ctx, accountId);
+    await announce(ctx, { kind: "account.created", accountId });
     return { account: (await ctx.db.get("accounts", accountId))!, outcome: "account.created" };
   }
   if (account.deletedAt !== undefined) return { account, outcome: "ignored: the organisation was deleted" };
@@ -255,9 +247,9 @@ export async function applyClerkMembership(ctx: MutationCtx, facts: ClerkMembers
     await ctx.db.patch("memberships", membership._id, { role: facts.role, status, clerkUpdatedAt: facts.at });
   }
   if (action === null) return membership === null ? "membership.tombstoned" : "unchanged";
-  // Shared conversations follow the membership (convex/conversations/general.ts).
-  if (action === "membership.grant") await onMemberJoined(ctx, account._id, user._id);
-  if (action === "membership.revoke") await onMemberLeft(ctx, account._id, user._id);
+  // Shared conversations follow the membership (tenancy/events.ts → accountLifecycle/reactions.ts).
+  if (action === "membership.grant") await announce(ctx, { kind: "member.joined", accountId: account._id, userId: user._id });
+  if (action === "membership.revoke") await announce(ctx, { kind: "member.left", accountId: account._id, userId: user._id });
   await writeAudit(ctx, {
     accountId: account._id,
     ...CLERK_ACTOR,

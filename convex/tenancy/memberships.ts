@@ -1,15 +1,6 @@
 /**
- * The membership lookup on its own: a leaf that domains reacting to the
- * membership lifecycle (conversations/general.ts) can import without
- * importing identity.ts, which calls them back when a member joins.
+ * The membership lookup on its own, for domains that need nothing else of
+ * tenancy (conversations/general.ts). It is one of the caller lookups in
+ * lib/caller.ts.
  */
-import type { Id } from "../_generated/dataModel";
-import type { QueryCtx } from "../_generated/server";
-
-/** The user's membership row in the account (any status), or null. */
-export async function membershipOf(ctx: QueryCtx, userId: Id<"userProfiles">, accountId: Id<"accounts">) {
-  return await ctx.db
-    .query("memberships")
-    .withIndex("by_userId_accountId", (q) => q.eq("userId", userId).eq("accountId", accountId))
-    .unique();
-}
+export { membershipOf } from "../lib/caller";

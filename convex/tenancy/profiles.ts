@@ -31,7 +31,7 @@ export async function profileByClerkUserId(ctx: QueryCtx, clerkUserId: string) {
  * A claimed profile keeps its status, so a user the webhook deleted or an
  * admin suspended stays refused.
  */
-export async function claimOrCreateProfile(ctx: MutationCtx, identity: UserIdentity): Promise<Doc<"userProfiles">> {
+export async function claimOrCreateProfile(ctx: MutationCtx, identity: Pick<UserIdentity, "tokenIdentifier" | "subject" | "name" | "email">): Promise<Doc<"userProfiles">> {
   const waiting = await profileByClerkUserId(ctx, identity.subject);
   if (waiting !== null && waiting.tokenIdentifier === pendingTokenIdentifier(identity.subject)) {
     await ctx.db.patch("userProfiles", waiting._id, { tokenIdentifier: identity.tokenIdentifier });

@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 import { api } from "../_generated/api";
-import { asMember, asUser, codeOf, newHarness } from "../test.setup";
+import { asMember, asUser, codeOf, newHarness, refusal } from "../test.setup";
 
 test("first sign-in creates a profile, a personal account and an admin membership, once", async () => {
   const t = newHarness();
@@ -132,4 +132,37 @@ test("the local demo seed is idempotent and members of org_demo land in it", asy
     ["researcher", "Offline model (built-in)"],
     ["writer", "Offline model (built-in)"],
   ]);
+});
+
+test("what a token says anew is written by the caller's next mutation: name, email, and the org role until Clerk has set one", async () => {
+  const t = newHarness();
+  const ada = await asMember(t, "org_acme", "admin", "Ada");
+  const token = { subject: "user_bob", tokenIdentifier: "https://clerk.test|user_bob", org_id: "org_acme", org_slug: "acme" };
+  const bob = t.withIdentity({ ...token, name: "Bob", email: "bob@example.test", org_role: "org:member" });
+  const { userId } = await bob.mutation(api.tenancy.viewer.sync, {});
+
+  // A later token: new name and email, and the organisation made Bob read-only.
+  const later = t.withIdentity({ ...token, name: "Robert", email: "robert@example.test", org_role: "org:readonly" });
+  expect(await refusal(later.mutation(api.tenancy.accounts.rename, { accountId: ada.accountId, name: "Robert's" }))).toMatchObject({
+    code: "forbidden",
+  });
+  // The refused write rolled back with it; the next call writes the token's facts and keeps them.
+  expect(await t.run(async (ctx) => await ctx.db.get("userProfiles", userId))).toMatchObject({ name: "Bob", email: "bob@example.test" });
+  const viewer = await later.mutation(api.tenancy.viewer.sync, {});
+  expect(viewer).toMatchObject({ name: "Robert", email: "robert@example.test", accounts: [{ accountId: ada.accountId, role: "readonly" }] });
+  const account = await ada.client.query(api.tenancy.accounts.get, { accountId: ada.accountId });
+  expect(account.name).not.toBe("Robert's");
+});
+
+test("a first sign-in that names a new organisation leaves it with the Assistant and a General conversation, in the same call", async () => {
+  const t = newHarness();
+  const ada = await asMember(t, "org_fresh", "admin", "Ada");
+  const agents = await t.run(async (ctx) =>
+    (await ctx.db.query("agents").withIndex("by_accountId_slug", (q) => q.eq("accountId", ada.accountId)).collect()).map((a) => a.slug),
+  );
+  expect(agents).toContain("assistant");
+  const general = await t.run(async (ctx) =>
+    await ctx.db.query("threads").withIndex("by_accountId_general", (q) => q.eq("accountId", ada.accountId).eq("general", true)).collect(),
+  );
+  expect(general).toHaveLength(1);
 });

@@ -16,8 +16,11 @@
  * the CPU and the ratio follows the machine's load. Since delegations start
  * with the workflow (chat/fastTools.ts) instead of after its first steps:
  * 1.27× at load average ~5.5, 1.50× with a CPU hog on top (before: 1.5× at
- * ~7.5, 1.9× at ~11, 2.6–3.4× with the hog). A failure says which phase
- * grew and the load it ran under.
+ * ~7.5, 1.9× at ~11, 2.6–3.4× with the hog). With a hog and the machine
+ * shared (load 4–11), Dec 2026: medians 1.75–1.95× — the engine spends
+ * 170–260 ms of CPU per extra delegate, and the parent's last model call
+ * writes a reply 8× as long. A failure says which phase grew (the "after"
+ * phase split by the parent's step rows) and the load it ran under.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -36,6 +39,12 @@ const PROVIDER_LATENCY_MS = 1_000;
 const DEADLINE_MS = 180_000;
 /** The issue's target for 8 delegations vs 1. */
 const TARGET_RATIO = 1.5;
+/**
+ * Rounds of (1 delegation, then 8), each pair run back to back so both see
+ * the same load; the check takes the median round. One pair alone followed
+ * the other processes' bursts (2.0× and 1.4× minutes apart on the same code).
+ */
+const ROUNDS = 3;
 
 const quiet = { info: () => {}, verbose: () => {}, error: () => {} };
 
@@ -52,6 +61,8 @@ type Fanout = {
   storeMs: number;
   /** Where the wall time went: send → first delegate started, delegates (first start → last end), last delegate ended → parent answered. */
   phases: { beforeMs: number; delegatesMs: number; afterMs: number };
+  /** The "after" phase, from the parent's step rows: last delegate ended → its results in (delegate steps closed) → last model call began → it ended → the run ended. */
+  after: { resultsMs: number; toCallMs: number; callMs: number; endMs: number };
   parentStatus: string;
   childStatuses: string[];
   overlap: number;
@@ -111,6 +122,7 @@ async function runFanout(engine: Engine, n: number, run: string): Promise<Fanout
   const firstStart = Math.min(...ended.map((c) => c.startedAt!));
   const lastEnd = Math.max(...ended.map((c) => c.endedAt!));
   const phases = { beforeMs: firstStart - started, delegatesMs: lastEnd - firstStart, afterMs: started + wallMs - lastEnd };
+  const after = await afterTheDelegates(engine, interactionId as Id<"interactions">, lastEnd);
   return {
     n,
     wallMs,
@@ -118,10 +130,24 @@ async function runFanout(engine: Engine, n: number, run: string): Promise<Fanout
     commits: storeAfter.commits - storeBefore.commits,
     storeMs: Math.round(storeAfter.writeMs - storeBefore.writeMs),
     phases,
+    after,
     parentStatus: status,
     childStatuses: children.map((c) => c.status),
     ...concurrencyOf(children),
   };
+}
+
+/** Where the parent's time after its last delegate went, from its step rows (ms from the last delegate's end). */
+async function afterTheDelegates(engine: Engine, parentId: Id<"interactions">, lastChildEnd: number): Promise<Fanout["after"]> {
+  const { steps, run } = await engine.t.run(async (ctx) => ({
+    steps: await ctx.db.query("steps").withIndex("by_interactionId_index", (q) => q.eq("interactionId", parentId)).take(100),
+    run: await ctx.db.get("interactions", parentId),
+  }));
+  const resultsIn = Math.max(...steps.filter((s) => s.kind === "delegation").map((s) => s.endedAt ?? 0));
+  const lastCall = steps.filter((s) => s.kind === "llm").at(-1);
+  const callStart = lastCall?.startedAt ?? resultsIn;
+  const callEnd = lastCall?.endedAt ?? callStart;
+  return { resultsMs: resultsIn - lastChildEnd, toCallMs: callStart - resultsIn, callMs: callEnd - callStart, endMs: (run?.endedAt ?? callEnd) - callEnd };
 }
 
 test("delegation fan-out on the local engine: 8 at once vs 1", async () => {
@@ -133,31 +159,37 @@ test("delegation fan-out on the local engine: 8 at once vs 1", async () => {
     engine.modelHooks!.options = { latencyMs: PROVIDER_LATENCY_MS, chunkWords: 3 };
     // Warm-up, not measured (first-use costs: module caches, JIT).
     await runFanout(engine, 1, "warmup");
-    for (const n of [1, 8]) rows.push(await runFanout(engine, n, `n${n}`));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const n of [1, 8]) rows.push(await runFanout(engine, n, `r${round}n${n}`));
+    }
   } finally {
     await engine.close();
     await rm(dataDir, { recursive: true, force: true });
   }
-  const [one, eight] = rows as [Fanout, Fanout];
+  const pairs = Array.from({ length: ROUNDS }, (_, round) => ({ one: rows[2 * round]!, eight: rows[2 * round + 1]! }));
+  const byRatio = [...pairs].sort((a, b) => a.eight.wallMs / a.one.wallMs - b.eight.wallMs / b.one.wallMs);
+  const { one, eight } = byRatio[Math.floor(ROUNDS / 2)]!;
   const ratio = eight.wallMs / one.wallMs;
   console.log(
     [
       "",
       `local engine (npm start's engine, in process, SQLite store): every model call waits ${PROVIDER_LATENCY_MS} ms for its first token`,
       table(
-        ["fan-out", "parent wall time", "vs 1 delegation", "delegates running at once (avg / peak)", "before / during / after the delegates", "engine CPU", "commits", "writing them to SQLite"],
-        rows.map((r) => [
+        ["round", "fan-out", "parent wall time", "vs 1 delegation", "delegates running at once (avg / peak)", "before / during / after the delegates", "after: results in / to last call / last call / end", "engine CPU", "commits", "writing them to SQLite"],
+        rows.map((r, i) => [
+          String(Math.floor(i / 2) + 1),
           String(r.n),
           `${r.wallMs} ms`,
-          `${(r.wallMs / one.wallMs).toFixed(2)}×`,
+          `${(r.wallMs / rows[i - (i % 2)]!.wallMs).toFixed(2)}×`,
           `${r.overlap.toFixed(2)} / ${r.peak}`,
           `${r.phases.beforeMs} / ${r.phases.delegatesMs} / ${r.phases.afterMs} ms`,
+          `${r.after.resultsMs} / ${r.after.toCallMs} / ${r.after.callMs} / ${r.after.endMs} ms`,
           `${r.cpuMs} ms`,
           String(r.commits),
           `${r.storeMs} ms`,
         ]),
       ),
-      `8 delegations at once: parent wall time ${ratio.toFixed(2)}× one delegation (target ≤ ${TARGET_RATIO}×: ${ratio <= TARGET_RATIO ? "met" : "missed"})`,
+      `8 delegations at once: parent wall time ${ratio.toFixed(2)}× one delegation, the median of ${ROUNDS} rounds (${pairs.map((p) => `${(p.eight.wallMs / p.one.wallMs).toFixed(2)}×`).join(", ")}) (target ≤ ${TARGET_RATIO}×: ${ratio <= TARGET_RATIO ? "met" : "missed"})`,
       `engine CPU per extra delegation: ${Math.round((eight.cpuMs - one.cpuMs) / 7)} ms, run one transaction at a time (the model calls' latency overlaps; this work does not)`,
       "",
     ].join("\n"),
@@ -168,11 +200,12 @@ test("delegation fan-out on the local engine: 8 at once vs 1", async () => {
   checks.check("fan-out 8: delegates run at once", eight.overlap >= 3, `${eight.overlap.toFixed(2)} running at once on average, at least 3 required`);
   // The issue's target. It follows the machine's load (the engine's one thread gets less of a core), so a failure
   // names the phase that grew: before the delegates (the parent's first call and the children's start), during
-  // them, or after (the parent waking per child and its final answer), and the engine's CPU time.
+  // them, or after (the parent's one wake — the workflow runs again only when no child event is still awaited —
+  // its children's results, and its final answer; split in the table), and the engine's CPU time.
   checks.check(
-    `fan-out 8: parent wall time within ${TARGET_RATIO}× one delegation`,
+    `fan-out 8: parent wall time within ${TARGET_RATIO}× one delegation (median of ${ROUNDS} rounds)`,
     ratio <= TARGET_RATIO,
-    `${eight.wallMs} ms vs ${one.wallMs} ms (${ratio.toFixed(2)}×); before / during / after the delegates ${(["beforeMs", "delegatesMs", "afterMs"] as const).map((phase) => signed(eight.phases[phase] - one.phases[phase])).join(" / ")} ms, engine CPU ${signed(eight.cpuMs - one.cpuMs)} ms, load average ${os.loadavg()[0]!.toFixed(1)}`,
+    `${eight.wallMs} ms vs ${one.wallMs} ms (${ratio.toFixed(2)}×; rounds ${pairs.map((p) => `${(p.eight.wallMs / p.one.wallMs).toFixed(2)}×`).join(", ")}); before / during / after the delegates ${(["beforeMs", "delegatesMs", "afterMs"] as const).map((phase) => signed(eight.phases[phase] - one.phases[phase])).join(" / ")} ms, engine CPU ${signed(eight.cpuMs - one.cpuMs)} ms, load average ${os.loadavg()[0]!.toFixed(1)}`,
   );
   checks.finish("fanout.engine.run.ts");
 });

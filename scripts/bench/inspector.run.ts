@@ -114,12 +114,15 @@ test("inspector reads by account history size", async () => {
   console.log("\n" + [fmt(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...lines.map(fmt)].join("\n") + "\n");
 
   // Flat: no measure reads more as the history grows. (At 100 runs a filtered
-  // page may not fill up, or may reach the oldest runs, so it can read a few
-  // documents less or one name more; from 1,000 on every page is full.)
+  // page may not fill up, so it can read a few documents less; and the second
+  // page reaches the oldest runs, the three real ones, where the delegate
+  // brings what no seeded run needs: its agent's name and its own thread's
+  // channel (3 documents). From 1,000 on every page is full and seeded.)
+  const OLDEST_RUNS_EXTRA = 3;
   const largest = SIZES.at(-1)!;
   for (const what of measures) {
     const at = (n: number) => rows.find((r) => r.what === what && r.n === n)!.documentsRead;
     expect(at(1_000), what).toBe(at(largest));
-    expect(at(100), what).toBeLessThanOrEqual(at(largest) + 1);
+    expect(at(100), `${what}: at 100 runs at most ${OLDEST_RUNS_EXTRA} more than at ${largest}`).toBeLessThanOrEqual(at(largest) + OLDEST_RUNS_EXTRA);
   }
 });

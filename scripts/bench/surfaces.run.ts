@@ -21,7 +21,8 @@ import { clerkEvents, signed, TEST_SECRET, useSecrets } from "../../convex/clerk
 import { adminWithKey, request } from "../../convex/httpApi/testkit.testing";
 import { hashSecret } from "../../convex/httpApi/secrets";
 import { startJob } from "../../convex/jobs/testkit.testing";
-import { addToMetric, FAMILIES, observe, type Family } from "../../convex/ops/metrics";
+import { addParts, addToMetric, FAMILIES, observe, RUN_END_BUNDLE, type Family } from "../../convex/ops/metrics";
+import type { SeriesPart } from "../../convex/ops/seriesParts";
 import { emitJobStateChanged, emitRunEnded } from "../../convex/outbound/events";
 import { newHarness, type Harness } from "../../convex/test.setup";
 
@@ -218,6 +219,19 @@ const REAL_TURNS = 60;
 const TURN_COUNTS = [10, 100, 1_000];
 const PROMPTS = ["Hello!", "Tell me about durable workflows", "What time is it in Tokyo?"];
 
+/** What a run-end bundle row gained between two readings of it (`before` absent: the row is new). */
+function partsAdded(before: SeriesPart[] | undefined, after: SeriesPart[]): SeriesPart[] {
+  return after.flatMap((part) => {
+    const old = before?.find((p) => p.name === part.name && p.labels === part.labels);
+    if (old === undefined) return [part];
+    const value = part.value - old.value;
+    const count = part.count !== undefined ? part.count - (old.count ?? 0) : undefined;
+    if (value === 0 && !count) return [];
+    const buckets = part.buckets?.map((n, i) => n - (old.buckets?.[i] ?? 0));
+    return [{ name: part.name, labels: part.labels, value, ...(count !== undefined ? { count } : {}), ...(buckets ? { buckets } : {}) }];
+  });
+}
+
 /** Label values of a stored label string (`model="offline",status="completed"` → ["offline", "completed"]). */
 function labelValues(labels: string): string[] {
   return [...labels.matchAll(/\w+="((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]!.replace(/\\"/g, '"').replace(/\\n/g, "\n").replace(/\\\\/g, "\\"));
@@ -237,7 +251,8 @@ test("a /metrics scrape reads pre-aggregated series: flat in the number of turns
 
   // One real turn of each kind records, per series, what replaying it records.
   let turns = 0;
-  const perTurn: Array<Array<{ family: Family; values: string[]; observation: number | null; amount: number }>> = [];
+  type Recorded = { family: Family; values: string[]; observation: number | null; amount: number } | { bundle: string[]; parts: SeriesPart[] };
+  const perTurn: Recorded[][] = [];
   for (const n of TURN_COUNTS) {
     for (; turns < Math.min(n, REAL_TURNS); turns++) {
       const before = await t.run(async (ctx) => await ctx.db.query("metricSeries").collect());
@@ -248,8 +263,13 @@ test("a /metrics scrape reads pre-aggregated series: flat in the number of turns
         const after = await t.run(async (ctx) => await ctx.db.query("metricSeries").collect());
         const sum = (list: typeof after, name: string, labels: string, field: "value" | "count") =>
           list.filter((r) => r.name === name && r.labels === labels).reduce((s, r) => s + (r[field] ?? 0), 0);
-        const series = new Map(after.map((r) => [`${r.name}\u0000${r.labels}`, r]));
-        const recording = [];
+        const series = new Map(after.filter((r) => r.name !== RUN_END_BUNDLE.name).map((r) => [`${r.name}\u0000${r.labels}`, r]));
+        const recording: Recorded[] = [];
+        // The run's end: one bundle row (ops/seriesParts.ts), replayed as the parts it gained.
+        for (const r of after.filter((row) => row.name === RUN_END_BUNDLE.name)) {
+          const parts = partsAdded(before.find((b) => b._id === r._id)?.parts, r.parts ?? []);
+          if (parts.length > 0) recording.push({ bundle: labelValues(r.labels), parts });
+        }
         for (const r of series.values()) {
           const family = (Object.values(FAMILIES) as Family[]).find((f) => f.name === r.name)!;
           if (family.type === "histogram") {
@@ -271,7 +291,8 @@ test("a /metrics scrape reads pre-aggregated series: flat in the number of turns
       await t.run(async (ctx) => {
         for (let k = first; k < first + batch; k++) {
           for (const r of perTurn[k % perTurn.length]!) {
-            if (r.observation !== null) await observe(ctx, r.family, r.values, r.observation);
+            if ("bundle" in r) await addParts(ctx, RUN_END_BUNDLE, r.bundle, r.parts);
+            else if (r.observation !== null) await observe(ctx, r.family, r.values, r.observation);
             else await addToMetric(ctx, r.family, r.values, r.amount);
           }
         }

@@ -155,14 +155,15 @@ test("turn cost by thread length", async () => {
     }
   }
   // The targets. One model call: 86 written before the first call ran ahead of any workflow, 31 with the
-  // account's rate bucket (#19), 30 since a step's begin no longer writes the run row. Counts are exact (no
+  // account's rate bucket (#19), 30 since a step's begin no longer writes the run row, 26 with the run-end bundle. Counts are exact (no
   // workpool loop runs in either turn), so a check at the target cannot flake.
   if (first) checks.atMost("whole turn, one model call: documents written (target ≤ 30)", first.documentsWritten, 30, "documents", () => largestWriters(firstWrites));
   if (first) checks.atMost("whole turn, one model call: transactions (target ≤ 30)", first.transactions, 30, "transactions");
   // One tool call: 143 before, 60 with the fast turn, 49 since usage and model-call metrics are added once per turn,
-  // begins write no run row and a quick idempotent tool writes its rows once. The target (45) is not met: what is
-  // left is mostly the agent's own stream and messages (22 of 49, see the breakdown), so a regression ceiling.
-  if (tool) checks.atMost("whole turn, one tool call: documents written (regression ceiling; target 45 missed)", tool.documentsWritten, 49, "documents", () => largestWriters(toolWrites));
+  // begins write no run row and a quick idempotent tool writes its rows once, 45 since a run's end writes its
+  // duration, model-call and triage metrics as one bundle row (ops/seriesParts.ts). Half of it is the agent's own
+  // stream and messages (22 of 45, see the breakdown).
+  if (tool) checks.atMost("whole turn, one tool call: documents written (target ≤ 45)", tool.documentsWritten, 45, "documents", () => largestWriters(toolWrites));
   if (tool) checks.atMost("whole turn, one tool call: transactions (regression ceiling)", tool.transactions, 36, "transactions");
   const send = pick(LENGTHS[0]!, "harness: send mutation");
   if (send) checks.atMost("send mutation: documents written (RELIABILITY: ≤ 6)", send.documentsWritten, 6, "documents");

@@ -128,7 +128,7 @@ describe("local engine over the sync protocol", () => {
   });
 
   test("internal functions and unknown names are not callable by clients", async () => {
-    const internalQuery = makeFunctionReference<"query">("lib/functions:resolveCaller");
+    const internalQuery = makeFunctionReference<"query">("tenancy/callers:resolveCaller");
     expect((await errorOf(alice.query(internalQuery, { tokenIdentifier: "x" }))).message).toContain("Could not find public function");
     const unknownAction = makeFunctionReference<"action">("nowhere:nothing");
     expect((await errorOf(alice.action(unknownAction, {}))).message).toContain("Could not find public function");

@@ -56,6 +56,8 @@ import { ensureWebBuild } from "../web/build";
 import { builtWebHandler, type BuiltWebHandler } from "../web/serve";
 
 export const SEED_FUNCTION = "seed:localDemo";
+/** Run over a stored database at start, as `npx convex run migrations:runAll` after a deploy (convex/migrations.ts). */
+export const MIGRATIONS_FUNCTION = "migrations:runAll";
 
 export type EngineOptions = {
   /** Project root (holds convex/, web/). Default: this repository. */
@@ -307,6 +309,11 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   if (restoredDocuments > 0) {
     const { rearmed, failed } = await internals.rearmScheduledFunctions((message, error) => log.error(message, error));
     if (rearmed + failed > 0) log.info(`Scheduled functions: ${rearmed} re-armed, ${failed} interrupted ones marked failed.`);
+    // Data written by an older version is brought up to date in the background; a finished migration is a no-op.
+    if (await internals.hasInternalMutation(MIGRATIONS_FUNCTION)) {
+      await t.mutation(makeFunctionReference<"mutation">(MIGRATIONS_FUNCTION), {});
+      log.verbose(`Data migrations started (${MIGRATIONS_FUNCTION}).`);
+    }
   }
 
   // --- seed ---------------------------------------------------------------

@@ -1,18 +1,21 @@
 /**
- * Mail out. A turn started by mail gets a `waiting` outbox row; when the run
- * ends (`emailReplyForRun`, called from the run-ended hook) the row takes the
- * reply's text and is queued; `transport.send` delivers it through Postmark
+ * Mail out. A turn started by mail gets a `waiting` outbox row and asks
+ * outbound to call `replyForEndedRun` when the run ends (a run-end watcher,
+ * outbound/runWatchers.ts); then the row takes the reply's text and is queued; `transport.send` delivers it through Postmark
  * or SMTP, or keeps it `held` in the local outbox when neither is configured.
  * Every mail carries its own Message-ID and the conversation's In-Reply-To /
  * References, so the person's mail client threads it and their next reply
  * finds the same conversation.
  */
 import { vOnCompleteArgs } from "@convex-dev/workpool";
+import { createFunctionHandle } from "convex/server";
 import { v } from "convex/values";
 import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "../../_generated/server";
 import { env } from "../../lib/env";
+import { finalReply } from "../../outbound/events";
+import { watchRunEnd } from "../../outbound/runWatchers";
 import { channelPool } from "../pool";
 import { vEmailTransport } from "./validators";
 
@@ -54,6 +57,9 @@ export async function queueMail(ctx: MutationCtx, mail: NewMail, waiting = false
   await ctx.db.patch("emailOutbox", id, { messageId });
   if (mail.threadId !== undefined) await ctx.db.insert("emailMessageIds", { accountId: mail.accountId, messageId, threadId: mail.threadId });
   if (!waiting) await enqueueSend(ctx, id);
+  else if (mail.interactionId !== undefined) {
+    await watchRunEnd(ctx, mail.interactionId, await createFunctionHandle(internal.channels.email.outbound.replyForEndedRun));
+  }
   return id;
 }
 
@@ -65,7 +71,7 @@ async function enqueueSend(ctx: MutationCtx, outboxId: Id<"emailOutbox">) {
  * A run that came by mail ended (`replyText`: its final reply, if any): the
  * mail waiting for it takes the text, or the failure in words, and is queued.
  */
-export async function emailReplyForRun(ctx: MutationCtx, run: Doc<"interactions">, replyText: string | null): Promise<void> {
+async function emailReplyForRun(ctx: MutationCtx, run: Doc<"interactions">, replyText: string | null): Promise<void> {
   const waiting = await ctx.db
     .query("emailOutbox")
     .withIndex("by_interactionId", (q) => q.eq("interactionId", run._id))
@@ -82,6 +88,20 @@ export async function emailReplyForRun(ctx: MutationCtx, run: Doc<"interactions"
   await ctx.db.patch("emailOutbox", waiting._id, { text, status: "queued" });
   await enqueueSend(ctx, waiting._id);
 }
+
+/** The run-end watcher `queueMail` registers for a turn that came by mail. */
+export const replyForEndedRun = internalMutation({
+  args: { interactionId: v.id("interactions") },
+  returns: v.null(),
+  handler: async (ctx, { interactionId }) => {
+    const run = await ctx.db.get("interactions", interactionId);
+    if (run === null) return null;
+    const thread = run.threadId !== undefined ? await ctx.db.get("threads", run.threadId) : null;
+    const reply = run.status === "completed" && thread !== null ? await finalReply(ctx, run, thread) : null;
+    await emailReplyForRun(ctx, run, reply?.text ?? null);
+    return null;
+  },
+});
 
 /** What `transport.send` needs; null when the row is not queued (already sent, held, or gone). */
 export const toSend = internalQuery({

@@ -21,6 +21,8 @@ import { channelPool } from "../pool";
 import { botApi, classifyBotApiError, isNotModified, isParseError } from "./botApi";
 import { plainPreview, splitForTelegram, toMarkdownV2 } from "./format";
 import type { Sender } from "./updates";
+import { getChatRun, type ChatRun } from "../../runs/records";
+import { isEnded } from "../../runs/status";
 
 /** Between two edits of a streaming reply, in a private chat and in a group. */
 export const EDIT_INTERVAL_MS = { private: 1_200, group: 3_000 };
@@ -32,7 +34,6 @@ const SLICE_MS = 8 * 60_000;
 const MAX_WAIT_MS = 30 * 60_000;
 export const DELIVERY_RETRY = { maxAttempts: 6, initialBackoffMs: 1_000, base: 3 } as const;
 
-const ENDED = new Set(["completed", "failed", "cancelled"]);
 
 /** Queue a reply to `to`'s message: fixed text, or the reply of a turn. Delivered by `deliver`. */
 export async function queueReply(
@@ -59,8 +60,8 @@ async function enqueueDelivery(ctx: MutationCtx, replyId: Id<"telegramReplies">)
 }
 
 /** The text of a turn's reply so far: the newest stream's text while it runs, the saved reply once it ended. */
-async function turnText(ctx: QueryCtx, run: Doc<"interactions">, thread: Doc<"threads">): Promise<string> {
-  if (ENDED.has(run.status)) {
+async function turnText(ctx: QueryCtx, run: ChatRun, thread: Doc<"threads">): Promise<string> {
+  if (isEnded(run)) {
     if (run.status !== "completed") return "";
     return (await finalReply(ctx, run, thread))?.text ?? "";
   }
@@ -117,10 +118,10 @@ export const state = internalQuery({
       startedAt: reply.startedAt,
     };
     if (reply.fixedText !== undefined) return { ...base, fixedText: reply.fixedText };
-    const run = reply.interactionId === undefined ? null : await ctx.db.get("interactions", reply.interactionId);
+    const run = reply.interactionId === undefined ? null : await getChatRun(ctx, reply.interactionId);
     const thread = run === null ? null : await ctx.db.get("threads", run.threadId);
     if (run === null || thread === null) return { ...base, run: { ended: true, text: "", failure: "The conversation was deleted." } };
-    const ended = ENDED.has(run.status);
+    const ended = isEnded(run);
     const text = await turnText(ctx, run, thread);
     const failure =
       run.status === "failed" ? `Sorry — the agent could not answer: ${run.error?.message ?? "the run failed."}`

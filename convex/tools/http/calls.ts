@@ -25,7 +25,8 @@ import { internalMutation, internalQuery, type MutationCtx, type QueryCtx } from
 import { vToolCallRequest, type ToolCallRequest } from "../../chat/llm";
 import { beginStepRow, endStepRow, logRun, logRunById } from "../../runs/stepRows";
 import { saveToolResult, toolCallKey } from "../../chat/toolSteps";
-import { isEnded, loadInteraction } from "../../chat/turnSteps";
+import { loadInteraction } from "../../chat/turnSteps";
+import { isEnded } from "../../runs/status";
 import { fail } from "../../lib/errors";
 import { workflow } from "../../lib/workflow";
 import { findAccountTool } from "../catalogue";
@@ -33,6 +34,7 @@ import { toolCallRetry, toolPool } from "./pool";
 import { checkResult } from "./request";
 import { signingSecretsOf } from "./secret";
 import { effectiveSettings, MAX_ARGUMENT_CHARS, vEffectiveHttpSettings, type EffectiveHttpSettings } from "./settings";
+import { getChatRun, type ChatRun } from "../../runs/records";
 
 /** What the turn's wait receives when the call is done (the result itself is in the thread). */
 export const vHttpCallDone = v.object({ ok: v.boolean() });
@@ -62,11 +64,11 @@ async function logCall(ctx: QueryCtx, row: Pick<Doc<"httpToolCalls">, "interacti
  * A call that ends before any request: the step shows why and the model reads
  * it as the tool's error. Written once, like every outcome.
  */
-async function refuseBeforeSending(ctx: MutationCtx, interaction: Doc<"interactions">, toolCall: ToolCallRequest, key: string, message: string, code: string) {
+async function refuseBeforeSending(ctx: MutationCtx, interaction: ChatRun, toolCall: ToolCallRequest, key: string, message: string, code: string) {
   const record = await ctx.db.query("toolCalls").withIndex("by_key", (q) => q.eq("key", key)).unique();
   if (record?.status === "committed") return;
-  const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName });
-  await endStepRow(ctx, step, { status: "failed", error: { code, message } });
+  const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName, input: toolCall.input });
+  await endStepRow(ctx, step, { status: "failed", error: { code, message }, output: message });
   if (record) await ctx.db.patch("toolCalls", record._id, { status: "committed", error: message });
   else {
     await ctx.db.insert("toolCalls", {
@@ -136,7 +138,7 @@ export const start = internalMutation({
     }
 
     const settings = effectiveSettings(tool.http);
-    const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName });
+    const step = await beginStepRow(ctx, interaction, { key: `tool#${toolCall.toolCallId}`, kind: "tool", name: toolCall.toolName, input: toolCall.input });
     await ctx.db.patch("steps", step._id, { detail: `${settings.method} ${settings.url}` });
     if (record) await ctx.db.patch("toolCalls", record._id, { status: "started", attempts: record.attempts + 1 });
     else {
@@ -206,7 +208,7 @@ export const target = internalQuery({
   handler: async (ctx, { callRowId }) => {
     const row = await ctx.db.get("httpToolCalls", callRowId);
     if (row === null || row.status !== "sending") return null;
-    const interaction = await ctx.db.get("interactions", row.interactionId);
+    const interaction = await getChatRun(ctx, row.interactionId);
     if (interaction === null || isEnded(interaction)) return null;
     const tool = await ctx.db.get("tools", row.toolId);
     const agent = await ctx.db.get("agents", row.agentId);
@@ -261,7 +263,7 @@ export async function settle(ctx: MutationCtx, row: Doc<"httpToolCalls">, outcom
     outcome: outcome.ok ? "succeeded" : (outcome.outcome ?? "failed"),
     endedAt: now,
   });
-  const interaction = await ctx.db.get("interactions", row.interactionId);
+  const interaction = await getChatRun(ctx, row.interactionId);
   if (interaction === null || isEnded(interaction)) {
     await logCall(ctx, row, "http_tool_dropped", { reason: "run ended" });
     return false;
@@ -277,9 +279,9 @@ export async function settle(ctx: MutationCtx, row: Doc<"httpToolCalls">, outcom
   if (step && (step.status === "running" || step.status === "waiting")) {
     if (outcome.ok) {
       const said = outcome.detail ?? `${where} → ${row.lastStatusCode ?? "?"}${row.lastLatencyMs !== undefined ? ` in ${row.lastLatencyMs} ms` : ""}: ${outcome.result}`;
-      await endStepRow(ctx, step, { status: "succeeded", detail: said.slice(0, 500) });
+      await endStepRow(ctx, step, { status: "succeeded", detail: said.slice(0, 500), output: outcome.result });
     } else {
-      await endStepRow(ctx, step, { status: "failed", error: { code: outcome.code, message: outcome.error }, detail: where });
+      await endStepRow(ctx, step, { status: "failed", error: { code: outcome.code, message: outcome.error }, detail: where, output: outcome.error });
     }
   }
   if (outcome.ok) await saveToolResult(ctx, interaction, call, { type: "json", value: JSON.parse(outcome.result) as unknown });

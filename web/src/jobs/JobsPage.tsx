@@ -7,6 +7,7 @@ import { useRun } from "../lib/useRun";
 import { useAccount } from "../shell/AccountProvider";
 import { PageErrorBoundary } from "../shell/PageError";
 import { LoadMore } from "../shell/LoadMore";
+import { useIsStaff } from "../runs/staff";
 
 type Job = FunctionReturnType<typeof api.jobs.jobs.list>["page"][number];
 const PAGE_SIZE = 20;
@@ -65,6 +66,7 @@ function JobList() {
 
 function JobCard({ job }: { job: Job }) {
   const { accountId } = useAccount();
+  const isStaff = useIsStaff();
   const cancel = useMutation(api.jobs.jobs.cancel);
   const [confirming, setConfirming] = useState(false);
   const { run, pending, error } = useRun(() => cancel({ accountId, jobId: job.jobId, reason: "Cancelled by the owner from the Jobs page" }));
@@ -99,6 +101,11 @@ function JobCard({ job }: { job: Job }) {
           </Link>
         )}
         {job.threadId && <Link to={`/chat/${job.threadId}`}>Open the chat</Link>}
+        {isStaff && job.runId !== undefined && (
+          <Link to={`/runs/${job.runId}`} data-testid="job-run-link" title="The job's run: every step with its input and output">
+            Run timeline
+          </Link>
+        )}
       </div>
       {job.result !== undefined && (
         <details data-testid="job-result">

@@ -14,6 +14,7 @@ import { RunControls } from "./RunControls";
 import { RunFeedback } from "./RunFeedback";
 import { StaffOnly, StatusBadge } from "./RunsPage";
 import { useIsStaff } from "./staff";
+import { StepIo } from "./StepIo";
 import "./runs.css";
 
 type Timeline = FunctionReturnType<typeof api.inspector.runs.getRun>;
@@ -162,7 +163,9 @@ function Steps({ steps }: { steps: Timeline["steps"] }) {
               {step.request.attempts !== undefined && step.request.attempts > 1 && <> ({step.request.attempts} attempts)</>}
             </p>
           )}
-          {step.toolCall && (
+          <StepIo input={step.input} output={step.output} />
+          {/* Rows written before steps kept their input and output: the tool call's own record instead. */}
+          {step.toolCall && step.input === undefined && step.output === undefined && (
             <details>
               <summary>Tool call {step.toolCall.toolSlug}</summary>
               <pre>{step.toolCall.args}</pre>

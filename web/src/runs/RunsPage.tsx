@@ -17,7 +17,7 @@ import { LoadMore } from "../shell/LoadMore";
 import "./runs.css";
 
 type RunRow = FunctionReturnType<typeof api.inspector.runs.listRuns>["page"][number];
-export const RUN_STATUSES = ["queued", "running", "waiting", "completed", "failed", "cancelled"] as const;
+export const RUN_STATUSES = ["queued", "running", "waiting", "completed", "failed", "cancelled", "timed_out"] as const;
 export const RUN_KINDS = ["turn", "delegation", "job"] as const;
 const PAGE_SIZE = 25;
 
