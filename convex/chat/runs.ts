@@ -7,7 +7,7 @@ import { participantThread } from "./access";
 import { endRun } from "./turnSteps";
 import { vErrorInfo, vRunStatus, vProviderRetry } from "../runs/validators";
 import { type ChatRun, getChatRun, isChatRun } from "../runs/records";
-import { isEnded } from "../runs/status";
+import { isEnded, reopen } from "../runs/status";
 
 export const vTurnSummary = v.object({
   interactionId: v.id("interactions"),
@@ -96,7 +96,7 @@ export const retry = accountMutation({
     }
     await participantThread(ctx, { accountId, userId: ctx.user._id }, interaction.threadId);
     await ctx.db.patch("interactions", interactionId, {
-      status: "running",
+      status: reopen(interaction.status, "retry"),
       error: undefined,
       endedAt: undefined,
       failedStepKey: undefined,

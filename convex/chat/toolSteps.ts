@@ -20,7 +20,7 @@ import { delegateMayCall } from "../agents/runtime";
 import { pinnedAssignment, pinnedDelegation } from "../agents/pinned";
 import { beginStepRow, endStepRow, insertFinishedStepRow, logRun, logRunById, stepByKey, type StepOutcome } from "../runs/stepRows";
 import { loadInteraction } from "./turnSteps";
-import { isEnded } from "../runs/status";
+import { isEnded, transition } from "../runs/status";
 import { vToolCallRequest, type ToolCallRequest } from "./llm";
 import { type ChatRun, getChatRun } from "../runs/records";
 
@@ -150,7 +150,7 @@ export async function prepareToolCall(
     status: "pending",
   });
   await beginStepRow(ctx, interaction, { key: `approval#${toolCall.toolCallId}`, kind: "wait", name: `Approval: ${toolCall.toolName}`, status: "waiting" });
-  await ctx.db.patch("interactions", interactionId, { status: "waiting" });
+  await ctx.db.patch("interactions", interactionId, { status: transition(interaction.status, "waiting") });
   logRun(interaction, "approval_requested", { tool: toolCall.toolName, approvalId });
   return { decision: "approval" as const, approvalId, then };
 }
@@ -166,7 +166,7 @@ export const settleApproval = internalMutation({
     if (step && step.status === "waiting") {
       await endStepRow(ctx, step, { status: "succeeded", detail: approved ? "approved" : `denied${reason ? `: ${reason}` : ""}` });
     }
-    await ctx.db.patch("interactions", interactionId, { status: "running" });
+    await ctx.db.patch("interactions", interactionId, { status: transition(interaction.status, "running") });
     if (!approved) {
       await saveToolResult(ctx, interaction, toolCall, {
         type: "error-text",

@@ -21,7 +21,7 @@ import { notifyParent } from "./parentNotice";
 import { flushRunTally, withModelCall } from "./runTally";
 import { teamLink } from "../teams/budgets";
 import { type ChatRun, getChatRun, isChatRun, loadChatRun } from "../runs/records";
-import { isEnded } from "../runs/status";
+import { isEnded, transition } from "../runs/status";
 
 /** Upper bound of output tokens per model call; reservations use it. */
 export const MAX_OUTPUT_TOKENS = 1_024;
@@ -56,7 +56,7 @@ export async function beginTurn(
   interaction: ChatRun,
 ): Promise<{ handled: true } | { handled: false; external: boolean; runPatch: RunPatch }> {
   if (isEnded(interaction)) return { handled: true };
-  const started = { status: "running" as const, startedAt: interaction.startedAt ?? Date.now() };
+  const started = { status: transition(interaction.status, "running"), startedAt: interaction.startedAt ?? Date.now() };
   if ((await ctx.db.get("agents", interaction.agentId))?.external !== undefined) return { handled: false, external: true, runPatch: started };
   const result = triage(interaction.promptText);
   // Counted in /metrics when the run ends (ops/metrics.ts `recordRunEnded`), from the run's `triage`.
@@ -73,7 +73,7 @@ export async function beginTurn(
   const thread = (await ctx.db.get("threads", interaction.threadId))!;
   await saveAssistantText(ctx, interaction, thread, result.reply);
   const endedAt = Date.now();
-  await ctx.db.patch("interactions", interaction._id, { ...runPatch, status: "completed", endedAt });
+  await ctx.db.patch("interactions", interaction._id, { ...runPatch, status: transition(runPatch.status, "completed"), endedAt });
   await recordRunEnded(ctx, interaction._id, "completed", endedAt);
   await emitRunEnded(ctx, interaction._id);
   return { handled: true };
@@ -288,7 +288,7 @@ export const failModelAttempt = internalMutation({
  */
 export async function completeRun(ctx: MutationCtx, interaction: ChatRun, also: RunPatch = {}): Promise<void> {
   const endedAt = Date.now();
-  await ctx.db.patch("interactions", interaction._id, { ...also, status: "completed", endedAt, error: undefined, unflushed: undefined });
+  await ctx.db.patch("interactions", interaction._id, { ...also, status: transition(interaction.status, "completed"), endedAt, error: undefined, unflushed: undefined });
   await flushRunTally(ctx, interaction, { status: "completed", endedAt }, "unflushed" in also ? also.unflushed : interaction.unflushed, budgetChain(interaction));
   await emitRunEnded(ctx, interaction._id);
   // Facts the user stated are read afterwards, as separate work (one scheduled function; nothing waits for it).
@@ -369,7 +369,7 @@ export async function endRun(
   }
   const endedAt = Date.now();
   await ctx.db.patch("interactions", interaction._id, {
-    status: outcome.status,
+    status: transition(interaction.status, outcome.status),
     endedAt,
     openReservationKey: undefined,
     providerRetry: undefined,

@@ -17,7 +17,7 @@ import type { MutationCtx } from "../_generated/server";
 import { actorOf } from "../audit/log";
 import { requireReason, writeAudit } from "../audit/write";
 import { endRun } from "../chat/turnSteps";
-import { isEnded } from "../runs/status";
+import { isEnded, reopen } from "../runs/status";
 import { vErrorInfo, vStepKind, vStepStatus } from "../runs/validators";
 import { fail } from "../lib/errors";
 import { workflow } from "../lib/workflow";
@@ -147,7 +147,7 @@ async function restartFrom(ctx: MutationCtx, run: Doc<"interactions">, plan: Pla
   // Already refused by the plan (recovery.ts); checked again so the id is known to be there.
   if (run.workflowId === undefined) fail("conflict", "This run never started a workflow.");
   await ctx.db.patch("interactions", run._id, {
-    status: "running",
+    status: reopen(run.status, "resume"),
     error: undefined,
     endedAt: undefined,
     failedStepKey: undefined,

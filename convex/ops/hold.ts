@@ -20,7 +20,7 @@ import { workflow } from "../lib/workflow";
 import { isPlatformPaused } from "./paused";
 import { runLogFields } from "./runLog";
 import { getChatRun, type ChatRun } from "../runs/records";
-import { isEnded } from "../runs/status";
+import { isEnded, transition } from "../runs/status";
 
 export const PLATFORM_CAUSE = "platform";
 /** Held runs woken per release transaction. */
@@ -68,7 +68,7 @@ export const check = internalMutation({
       eventId,
       heldAt: Date.now(),
     });
-    await ctx.db.patch("interactions", interactionId, { status: "waiting" });
+    await ctx.db.patch("interactions", interactionId, { status: transition(run.status, "waiting") });
     console.log(JSON.stringify({ ...runLogFields(run), event: "turn_held", reason: hold.reason }));
     return { eventId, reason: hold.reason };
   },
@@ -113,7 +113,7 @@ export const releaseBatch = internalMutation({
       const run = await getChatRun(ctx, row.interactionId);
       // A run cancelled while held has no workflow left to wake.
       if (run === null || isEnded(run)) continue;
-      await ctx.db.patch("interactions", row.interactionId, { status: "running" });
+      await ctx.db.patch("interactions", row.interactionId, { status: transition(run.status, "running") });
       await workflow.sendEvent(ctx, { id: row.eventId });
       console.log(JSON.stringify({ ...runLogFields(run), event: "turn_released", reason: row.reason }));
     }

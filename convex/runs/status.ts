@@ -51,3 +51,9 @@ export function transition(from: RunStatus, to: RunStatus): RunStatus {
 export function canReopen(status: RunStatus, how: keyof typeof REOPENABLE): boolean {
   return REOPENABLE[how].includes(status);
 }
+
+/** The status an ended run is brought back to by `how` (`to`: running, or queued for a job started afresh); throws when it may not be. */
+export function reopen(from: RunStatus, how: keyof typeof REOPENABLE, to: "running" | "queued" = "running"): RunStatus {
+  if (!canReopen(from, how)) throw new Error(`A ${from} run cannot be reopened by ${how}`);
+  return to;
+}
