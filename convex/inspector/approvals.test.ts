@@ -102,3 +102,16 @@ test("an admin denies on the user's behalf: the tool never runs, the delegate an
   const runs = await t.run(async (ctx) => Promise.all([ctx.db.get("interactions", rootId), ctx.db.get("interactions", child._id)]));
   expect(runs.map((r) => r!.status)).toEqual(["completed", "completed"]);
 });
+
+test("the inbox shows the arguments as the run's steps keep them: a secret in them is redacted", async () => {
+  const t = newHarness();
+  const { admin, accountId, child } = await childWaitingForApproval(t);
+  const secret = "sk-proj-a1b2c3d4e5f6g7h8i9j0k1l2m3";
+  await t.run(async (ctx) => {
+    const approval = (await ctx.db.query("approvals").withIndex("by_interactionId_toolCallId", (q) => q.eq("interactionId", child._id)).unique())!;
+    await ctx.db.patch("approvals", approval._id, { args: JSON.stringify({ text: "packing list", api_key: secret, note: `token ${secret}` }) });
+  });
+  const [item] = (await admin.client.query(api.inspector.approvals.approvalInbox, { accountId, paginationOpts: page })).page;
+  expect(item!.args).not.toContain(secret);
+  expect(JSON.parse(item!.args)).toMatchObject({ text: "packing list", api_key: "[redacted]" });
+});

@@ -17,6 +17,7 @@ import { workflow } from "../lib/workflow";
 import { Names } from "./names";
 import { MAX_PAGE } from "./runRows";
 import { inspectorMutation, inspectorQuery } from "./staff";
+import { keptPayload } from "../runs/stepPayload";
 
 export const vInboxItem = v.object({
   approvalId: v.id("approvals"),
@@ -65,7 +66,8 @@ export const approvalInbox = inspectorQuery({
         userId: approval.userId,
         userName: await names.user(approval.userId),
         toolSlug: approval.toolSlug,
-        args: approval.args,
+        // What the model asked to run, as the run's steps keep it: secrets redacted, bounded (runs/stepPayload.ts).
+        args: keptPayload(approval.args),
         requestedAt: approval._creationTime,
         decideAs: approval.userId === caller.user._id ? ("owner" as const) : ("staff" as const),
       });

@@ -8,7 +8,7 @@ import { api } from "../_generated/api";
 import { accountUsage, userWithThread } from "../chat/testkit.testing";
 import { failNext, resetFaults } from "../lib/faults.testing";
 import { newHarness } from "../test.setup";
-import { jobRow, settle, startJob, stepRows } from "./testkit.testing";
+import { jobRow, runOf, settle, startJob, stepRows } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
@@ -26,14 +26,18 @@ test("the agent's model writes the summary of its thread; the call is charged to
   expect(job.state).toBe("resolved");
   // The offline model answered from the prompt the job built: the task and the material.
   expect(job.result).toBe("There was nothing to summarise for “the tide tables” yet.");
-  expect(job.tokens).toBeGreaterThan(0);
+  // What it spent is on its run, as the inspector shows it.
+  const run = await runOf(t, jobId);
+  const tokens = run.tokensIn + run.tokensOut;
+  expect(tokens).toBeGreaterThan(0);
+  expect(run).toMatchObject({ kind: "job", status: "completed", llmCalls: 1 });
   expect(job.openReservationKey).toBeUndefined();
   const after = await accountUsage(user);
-  expect(after.tokens - before.tokens).toBe(job.tokens);
+  expect(after.tokens - before.tokens).toBe(tokens);
   expect(after.usd).toBeGreaterThanOrEqual(before.usd);
   const work = (await stepRows(t, jobId)).find((s) => s.key === "work")!;
   expect(work.name).toBe("Work (model call)");
-  expect(work.detail).toMatch(new RegExp(`${job.tokens} tokens`));
+  expect(work.detail).toMatch(new RegExp(`${tokens} tokens`));
   // A job with no agent keeps the deterministic summary and spends nothing.
   const plain = await startJob(user, { type: "summarize", input: "Tides rise twice a day." });
   await settle(t);
@@ -50,7 +54,7 @@ test("a budget that cannot cover the call fails the job with budget_exceeded; th
   const job = await jobRow(t, jobId);
   expect(job.state).toBe("failed");
   expect(job.error).toMatchObject({ code: "budget_exceeded", step: "work" });
-  expect(job.tokens).toBeUndefined();
+  expect(await runOf(t, jobId)).toMatchObject({ tokensIn: 0, tokensOut: 0, costMicroUsd: 0, llmCalls: 0 });
   expect((await accountUsage(user)).tokens).toBe(0);
 });
 
@@ -60,7 +64,8 @@ test("a job whose model step keeps failing returns its hold: the budget is whole
   // Room for one hold (about 3,200 tokens), not two: had the failed job kept its hold, the next could not reserve.
   const probe = await startJob(user, { type: "summarize", input: "x", threadId: thread.threadId });
   await settle(t);
-  const oneCall = (await jobRow(t, probe)).tokens!;
+  const probeRun = await runOf(t, probe);
+  const oneCall = probeRun.tokensIn + probeRun.tokensOut;
   await user.client.mutation(api.usage.budgets.setBudget, { accountId: user.accountId, scope: "account", period: "total", capTokens: oneCall + 5_000 });
   failNext("job.step", 100, "summarize:work");
   const failing = await startJob(user, { type: "summarize", input: "x", threadId: thread.threadId });

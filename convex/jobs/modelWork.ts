@@ -25,6 +25,7 @@ import { defaultModelId, resolveModel, type ConnectionConfig } from "../models/r
 import { chargedTeam, teamLink } from "../teams/budgets";
 import { jobAgent } from "./pinnedAgent";
 import { getChatRun } from "../runs/records";
+import { ensureJobRun } from "./jobRun";
 
 /** Messages of the thread a summary reads, newest first when fetched. */
 const THREAD_MESSAGES = 30;
@@ -105,7 +106,16 @@ export async function commitModelWork(ctx: MutationCtx, job: Doc<"jobs">, modelI
   const tokens = usage.inputTokens + usage.outputTokens;
   if (job.openReservationKey !== undefined) {
     await budget.commit(ctx, { key: job.openReservationKey, actual: { microUsd: cost.microUsd, tokens }, countsAsTurn: false });
-    await ctx.db.patch("jobs", job._id, { openReservationKey: undefined, tokens: (job.tokens ?? 0) + tokens, costMicroUsd: (job.costMicroUsd ?? 0) + cost.microUsd });
+    await ctx.db.patch("jobs", job._id, { openReservationKey: undefined });
+    // What it spent is on the job's run, as for every run (the inspector's tokens and cost).
+    const run = await ensureJobRun(ctx, job);
+    await ctx.db.patch("interactions", run._id, {
+      tokensIn: run.tokensIn + usage.inputTokens,
+      tokensOut: run.tokensOut + usage.outputTokens,
+      costMicroUsd: run.costMicroUsd + cost.microUsd,
+      treeCostMicroUsd: run.treeCostMicroUsd + cost.microUsd,
+      llmCalls: run.llmCalls + 1,
+    });
   }
   return `${tokens} tokens (${usage.inputTokens} in, ${usage.outputTokens} out), $${(cost.microUsd / 1e6).toFixed(6)}`;
 }

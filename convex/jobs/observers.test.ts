@@ -9,7 +9,7 @@ import { messagesOf, send, userWithThread } from "../chat/testkit.testing";
 import { failNext, passes, resetFaults } from "../lib/faults.testing";
 import { codeOf, newHarness } from "../test.setup";
 import { notifyObservers } from "./model";
-import { jobRow, settle, startJob } from "./testkit.testing";
+import { jobRow, runOf, settle, startJob } from "./testkit.testing";
 
 // `schedule_job` joins BUILTIN_TOOLS when the lead wires it (convex/tools/registry.ts); until
 // then this file's copy of the registry includes it. Harmless once it is there.
@@ -50,7 +50,7 @@ test("a job's ending is posted to its thread by the agent, exactly once", async 
   expect(posted).toHaveLength(1);
   // The thread's agent wrote the summary with its model (jobs/modelWork.ts), charged like a turn.
   expect(posted[0]!.text).toBe(`The background job “Summarise” (“The quarter in review”) has finished.\n\n${job.result}`);
-  expect(job.tokens).toBeGreaterThan(0);
+  expect((await runOf(t, job._id)).tokensOut).toBeGreaterThan(0);
   expect(job.openReservationKey).toBeUndefined();
 });
 

@@ -12,7 +12,7 @@ import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { send, settle, userWithThread, type Caller } from "../chat/testkit.testing";
 import { newHarness, type Harness } from "../test.setup";
-import { detail, jobRow, startJob } from "./testkit.testing";
+import { detail, jobRow, runOf, startJob } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -53,7 +53,7 @@ test("a job waiting for its time keeps the version it started with, though the a
   // It ran on the pinned version's model (offline, reachable): had it read the live agent, the call would have failed.
   const job = await jobRow(t, jobId);
   expect(job).toMatchObject({ state: "resolved", agentVersion: started });
-  expect(job.tokens).toBeGreaterThan(0);
+  expect((await runOf(t, jobId)).tokensOut).toBeGreaterThan(0);
   expect((await detail(user, jobId)).job.agentVersion).toBe(started);
 
   const next = await startJob(user, { type: "summarize", input: "the tide tables", threadId: thread.threadId, runAt: Date.now() + IN_AN_HOUR });

@@ -81,7 +81,7 @@ export const jobTables = {
     notifiedGeneration: v.optional(v.number()),
     /** The budget hold of its model call while one is open (jobs/modelWork.ts). */
     openReservationKey: v.optional(v.string()),
-    /** What its model calls used, committed to the budgets like a turn's. */
+    /** No longer written: what its model calls used is on its run (tokensIn/Out, costMicroUsd); kept for rows written before (the migration carries them over). */
     tokens: v.optional(v.number()),
     costMicroUsd: v.optional(v.number()),
     /** The agent's turn its useful result started in the thread (jobs/followUp.ts). */

@@ -36,6 +36,14 @@ export async function jobRow(t: Harness, jobId: Id<"jobs">) {
   return (await t.run(async (ctx) => ctx.db.get("jobs", jobId)))!;
 }
 
+/** The job's run: its status, tokens and cost as the run kernel keeps them. */
+export async function runOf(t: Harness, jobId: Id<"jobs">) {
+  return await t.run(async (ctx) => {
+    const runId = (await ctx.db.get("jobs", jobId))!.runId!;
+    return (await ctx.db.get("interactions", runId))!;
+  });
+}
+
 /** The job's steps: rows of the step ledger under the job's run. */
 export async function stepRows(t: Harness, jobId: Id<"jobs">) {
   return await t.run(async (ctx) => {
