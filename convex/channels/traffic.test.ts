@@ -7,7 +7,11 @@ import { api } from "../_generated/api";
 import { send, settle, userWithThread } from "../chat/testkit.testing";
 import { asMember, newHarness, refusal } from "../test.setup";
 
-beforeEach(() => vi.useFakeTimers());
+beforeEach(() => {
+  vi.useFakeTimers();
+  // Noon UTC: settling fires every timer and moves the clock on, which must not carry the turns past midnight ("today" below).
+  vi.setSystemTime(new Date(Date.UTC(2026, 5, 15, 12)));
+});
 afterEach(() => vi.useRealTimers());
 
 test("runs say which channel started them; Usage shows turns, tokens and cost per channel per day", async () => {
