@@ -13,7 +13,7 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { recordJobState } from "../ops/metrics";
 import { emitJobStateChanged } from "../outbound/events";
 import { freshRun } from "../runs/records";
-import { isEnded as isRunEnded, transition, type RunStatus } from "../runs/status";
+import { reopen, transition, type RunStatus } from "../runs/status";
 import type { RunPatch } from "../runs/stepRows";
 import type { JobState } from "./validators";
 
@@ -87,8 +87,8 @@ export async function ensureJobRun(ctx: MutationCtx, job: Doc<"jobs">): Promise<
 
 /**
  * Move a job to `to`: the job row (with `patch`) and its run (with
- * `runPatch`), in one place. A move out of an ended state is a reopen (resume,
- * restart) and says so; any other move is checked by the run kernel's status machine.
+ * `runPatch`), in one place, checked by the run kernel's status machine: a
+ * move forward by `transition`, a resume or restart of an ended job (`reopenBy`) by `reopen`.
  */
 export async function moveJob(
   ctx: MutationCtx,
@@ -96,12 +96,13 @@ export async function moveJob(
   to: JobState,
   patch: Partial<Omit<Doc<"jobs">, "_id" | "_creationTime" | "state">> = {},
   runPatch: RunPatch = {},
-  reopen = false,
+  reopenBy?: "resume" | "restart",
 ): Promise<void> {
   const run = await ensureJobRun(ctx, job);
   const status = RUN_STATUS_OF[to];
-  if (!reopen) transition(run.status, status);
-  else if (!isRunEnded(run)) throw new Error(`Job ${job._id} is ${job.state}: only an ended job is reopened`);
+  if (reopenBy === undefined) transition(run.status, status);
+  else if (status === "running" || status === "queued") reopen(run.status, reopenBy, status);
+  else throw new Error(`A job is reopened as pending or running, not ${to}`);
   await ctx.db.patch("jobs", job._id, { ...patch, state: to });
   await ctx.db.patch("interactions", run._id, { ...runPatch, status });
   await recordJobState(ctx, job.state, to);

@@ -417,7 +417,7 @@ export async function resumeJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Actor
       deadlineAt: now + job.timeoutMs,
     },
     { error: undefined, endedAt: undefined, failedStepKey: undefined, generation: job.generation + 1 },
-    true,
+    "resume",
   );
   await workflow.restart(ctx, job.workflowId, { from: fromStep, startAsync: true });
   await recordJobEvent(ctx, job, { actor, action: "resume", reason, detail: `from step ${fromStep}` });
@@ -451,7 +451,7 @@ export async function restartJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Acto
       ...(job.workflowId !== undefined ? { attempts: job.attempts + 1 } : {}),
     },
     { error: undefined, endedAt: undefined, failedStepKey: undefined, generation },
-    true,
+    "restart",
   );
   if (job.workflowId !== undefined) {
     await workflow.restart(ctx, job.workflowId, { from: 0, startAsync: true });
