@@ -10,9 +10,8 @@
 import { Migrations } from "@convex-dev/migrations";
 import { components, internal } from "./_generated/api";
 import type { DataModel } from "./_generated/dataModel";
-import { createFunctionHandle } from "convex/server";
+import { replyWhenRunEnds } from "./channels/email/outbound";
 import { ensureJobRun } from "./jobs/jobRun";
-import { watchRunEnd } from "./outbound/runWatchers";
 import { isEnded } from "./runs/status";
 
 export const migrations = new Migrations<DataModel>(components.migrations);
@@ -49,9 +48,8 @@ export const emailRepliesWatched = migrations.define({
       .first();
     if (watched !== null) return;
     const run = await ctx.db.get("interactions", interactionId);
-    const reply = internal.channels.email.outbound.replyForEndedRun;
-    if (run === null || isEnded(run)) await ctx.runMutation(reply, { interactionId });
-    else await watchRunEnd(ctx, interactionId, await createFunctionHandle(reply));
+    if (run === null || isEnded(run)) await ctx.runMutation(internal.channels.email.outbound.replyForEndedRun, { interactionId });
+    else await replyWhenRunEnds(ctx, interactionId);
   },
 });
 

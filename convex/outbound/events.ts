@@ -20,6 +20,7 @@ import type { JobState } from "../runs/validators";
 import { emitEvent, listenedTypes } from "./emit";
 import { notifyRunWatchers } from "./runWatchers";
 import { MAX_PAYLOAD_TEXT_CHARS } from "./validators";
+import { stepsSoFar } from "../runs/records";
 
 const RUN_ENDED = new Set(["completed", "failed", "cancelled"]);
 
@@ -99,18 +100,6 @@ export async function emitRunEnded(ctx: MutationCtx, interactionId: Id<"interact
   }
 }
 
-/** How many step rows the job has so far: its run's newest step's index + 1 (one indexed read; the step ledger is runs/schema.ts). */
-async function stepRowsSoFar(ctx: MutationCtx, job: Doc<"jobs">): Promise<number> {
-  const runId = job.runId;
-  if (runId === undefined) return job.stepCount ?? 0;
-  const newest = await ctx.db
-    .query("steps")
-    .withIndex("by_interactionId_index", (q) => q.eq("interactionId", runId))
-    .order("desc")
-    .first();
-  return newest === null ? 0 : newest.index + 1;
-}
-
 /**
  * A job's state was just written (call it after the write, with the state it
  * had before, or null for a new job).
@@ -121,7 +110,8 @@ export async function emitJobStateChanged(ctx: MutationCtx, jobId: Id<"jobs">, p
   const listened = await listenedTypes(ctx, job.accountId, ["job.state_changed"]);
   if (listened.size === 0) return;
   const result = job.state === "resolved" && job.result !== undefined ? clip(job.result) : null;
-  const stepRows = await stepRowsSoFar(ctx, job);
+  // Step rows so far: the job's run's steps (rows written before runs: the old counter).
+  const stepRows = job.runId !== undefined ? await stepsSoFar(ctx, job.runId) : (job.stepCount ?? 0);
   await emitEvent(ctx, {
     accountId: job.accountId,
     type: "job.state_changed",

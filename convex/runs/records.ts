@@ -49,6 +49,21 @@ export function freshRun(now: number) {
   };
 }
 
+/**
+ * How many steps the run has so far: its newest step's index + 1 (one indexed
+ * read). A new step takes this as its index — read from the ledger rather than
+ * counted on the run, so a step's begin writes its own row and not the run's
+ * as well; a job's webhook event counts its steps with it.
+ */
+export async function stepsSoFar(ctx: QueryCtx, runId: Id<"interactions">): Promise<number> {
+  const newest = await ctx.db
+    .query("steps")
+    .withIndex("by_interactionId_index", (q) => q.eq("interactionId", runId))
+    .order("desc")
+    .first();
+  return newest === null ? 0 : newest.index + 1;
+}
+
 /** The chat run with this id, or null when there is none (or it is a job's run). */
 export async function getChatRun(ctx: QueryCtx, runId: Id<"interactions">): Promise<ChatRun | null> {
   const run = await ctx.db.get("interactions", runId);

@@ -9,6 +9,7 @@ import { recordStepEnded } from "../ops/metrics";
 import { keptPayload } from "./stepPayload";
 import type { ErrorInfo, StepKind } from "./validators";
 import { runLogFields, type RunRef } from "../ops/runLog";
+import { stepsSoFar } from "./records";
 
 export async function stepByKey(ctx: MutationCtx, interactionId: Id<"interactions">, key: string) {
   return await ctx.db
@@ -33,20 +34,6 @@ function keptFields({ input, output }: StepPayload): StepPayload {
 
 /** Fields of the run a step's own write may carry along (one patch of the run instead of two). */
 export type RunPatch = Partial<Omit<Doc<"interactions">, "_id" | "_creationTime">>;
-
-/**
- * The index a new step of the run takes: one past its newest step's. Read
- * from the steps table (one indexed read) rather than counted on the run, so
- * a step's begin writes its own row and not the run's as well.
- */
-async function nextStepIndex(ctx: QueryCtx, interactionId: Id<"interactions">): Promise<number> {
-  const newest = await ctx.db
-    .query("steps")
-    .withIndex("by_interactionId_index", (q) => q.eq("interactionId", interactionId))
-    .order("desc")
-    .first();
-  return newest === null ? 0 : newest.index + 1;
-}
 
 /**
  * Start (or restart) a step: a new row, or the same row with attempt + 1.
@@ -79,7 +66,7 @@ export async function beginStepRow(
   }
   const stepId = await ctx.db.insert("steps", {
     interactionId: interaction._id,
-    index: await nextStepIndex(ctx, interaction._id),
+    index: await stepsSoFar(ctx, interaction._id),
     key: step.key,
     kind: step.kind,
     name: step.name,
@@ -104,7 +91,7 @@ export async function insertEndedStepRow(
   const { input, output, ...fields } = step;
   await ctx.db.insert("steps", {
     interactionId: interaction._id,
-    index: await nextStepIndex(ctx, interaction._id),
+    index: await stepsSoFar(ctx, interaction._id),
     ...fields,
     status: "succeeded",
     attempt: 1,
@@ -152,7 +139,7 @@ export async function insertFinishedStepRow(
   const { input: endInput, output, ...ended } = outcome;
   const stepId = await ctx.db.insert("steps", {
     interactionId: interaction._id,
-    index: await nextStepIndex(ctx, interaction._id),
+    index: await stepsSoFar(ctx, interaction._id),
     ...begun,
     attempt: 1,
     ...ended,

@@ -57,10 +57,13 @@ export async function queueMail(ctx: MutationCtx, mail: NewMail, waiting = false
   await ctx.db.patch("emailOutbox", id, { messageId });
   if (mail.threadId !== undefined) await ctx.db.insert("emailMessageIds", { accountId: mail.accountId, messageId, threadId: mail.threadId });
   if (!waiting) await enqueueSend(ctx, id);
-  else if (mail.interactionId !== undefined) {
-    await watchRunEnd(ctx, mail.interactionId, await createFunctionHandle(internal.channels.email.outbound.replyForEndedRun));
-  }
+  else if (mail.interactionId !== undefined) await replyWhenRunEnds(ctx, mail.interactionId);
   return id;
+}
+
+/** The mail waiting for this run is answered when the run ends (outbound/runWatchers.ts calls `replyForEndedRun`). */
+export async function replyWhenRunEnds(ctx: MutationCtx, interactionId: Id<"interactions">): Promise<void> {
+  await watchRunEnd(ctx, interactionId, await createFunctionHandle(internal.channels.email.outbound.replyForEndedRun));
 }
 
 async function enqueueSend(ctx: MutationCtx, outboxId: Id<"emailOutbox">) {
