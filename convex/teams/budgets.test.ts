@@ -10,7 +10,11 @@ import { assistantOf, send, settle, type Caller } from "../chat/testkit.testing"
 import { refusal } from "../test.setup";
 import { orgWithPeople, teamWith } from "./testkit.testing";
 
-beforeEach(() => vi.useFakeTimers());
+beforeEach(() => {
+  vi.useFakeTimers();
+  // Noon UTC: settling fires every timer and moves the clock on, which must not carry the day's budget past midnight.
+  vi.setSystemTime(new Date(Date.UTC(2026, 5, 15, 12)));
+});
 afterEach(() => vi.useRealTimers());
 
 const PROMPT = "Summarise the benefits of durable execution for agents";
