@@ -62,8 +62,8 @@ const LAYERS = [
   },
   {
     name: "runtime",
-    why: "runs: chat turns, delegations, shared conversations, jobs, external HTTP tool calls",
-    path: ["^convex/(chat|conversations)/", "^convex/jobs/", "^convex/tools/http/"],
+    why: "runs: chat turns, delegations, shared conversations, jobs, external HTTP tool calls, and the one cancel / resume / restart of any run (control/)",
+    path: ["^convex/(chat|conversations|control)/", "^convex/jobs/", "^convex/tools/http/"],
     pathNot: ["^convex/jobs/(tool|types)\\.ts$", "^convex/tools/http/settings\\.ts$"],
   },
 ];

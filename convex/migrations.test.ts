@@ -11,6 +11,7 @@ import { api, internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import { asMember, newHarness, type Harness } from "./test.setup";
 import { detail, drive, jobRow, SERVICE_SECRET, settle, startJob } from "./jobs/testkit.testing";
+import { loadJob, type Job } from "./jobs/jobRun";
 import { send, userWithThread } from "./chat/testkit.testing";
 
 beforeEach(() => {
@@ -49,10 +50,17 @@ async function storeOldJob(t: Harness, owner: { accountId: Id<"accounts">; userI
   });
 }
 
+/** The lifecycle a job's row carried itself before jobs were thin runs (read from its run). */
+function lifecycleOnRow(job: Job): Partial<Doc<"jobs">> {
+  const { state, startedAt, endedAt, deadlineAt, attempts, error, failedStepKey, workflowId, generation } = job;
+  return { state, startedAt, endedAt, deadlineAt, attempts, error, failedStepKey, workflowId, generation };
+}
+
 /** Turn a job written by today's code back into the shape the code before runs left: no run, steps in `jobSteps`. */
 async function rewindToOldShape(t: Harness, jobId: Id<"jobs">) {
   await t.run(async (ctx) => {
-    const job = (await ctx.db.get("jobs", jobId))!;
+    const job = await loadJob(ctx, jobId);
+    await ctx.db.patch("jobs", jobId, lifecycleOnRow(job));
     const runId = job.runId!;
     const steps = await ctx.db.query("steps").withIndex("by_interactionId_index", (q) => q.eq("interactionId", runId)).collect();
     for (const s of steps) {
@@ -158,6 +166,39 @@ test("a job waiting at the switch finishes: its next step gives it its run, and 
   await migrate(t);
   expect(await counts(t)).toEqual({ runs: 1, steps: 1, oldSteps: 0 });
   expect((await jobRow(t, jobId)).runId).toBe(runId);
+});
+
+test("a job stored while its row mirrored its run becomes thin: the same page before and after, and the sweep finds it by its run", async () => {
+  const t = newHarness();
+  const owner = await asMember(t, "org_thin", "admin");
+  const jobId = await startJob(owner, { type: "wait_for_callback", input: "Wait for the courier", timeoutMs: 120_000 });
+  await drive(t);
+  // As the code of the last release left it: the lifecycle on the row as well, and a run without deadline or attempts.
+  const runId = await t.run(async (ctx) => {
+    const job = await loadJob(ctx, jobId);
+    await ctx.db.patch("jobs", jobId, lifecycleOnRow(job));
+    await ctx.db.patch("interactions", job.runId!, { deadlineAt: undefined, attempts: undefined });
+    return job.runId!;
+  });
+  const before = await detail(owner, jobId);
+  expect(before.job).toMatchObject({ state: "waiting", attempts: 1 });
+
+  await t.mutation(internal.migrations.runAll, {});
+  await drive(t); // not `settle`: that would fire the wait's timeout too
+
+  const after = await detail(owner, jobId);
+  expect(history(after)).toEqual(history(before));
+  expect(after.job.attempts).toBe(1);
+  const stored = await t.run(async (ctx) => ({ row: (await ctx.db.get("jobs", jobId))!, run: (await ctx.db.get("interactions", runId))! }));
+  for (const mirrored of ["state", "startedAt", "deadlineAt", "attempts", "workflowId", "generation"] as const) expect(stored.row[mirrored]).toBeUndefined();
+  expect(stored.run).toMatchObject({ status: "waiting", attempts: 1, deadlineAt: before.job.startedAt! + 120_000 });
+
+  // The stuck-job sweep reads runs: past its deadline the job is settled as timed out, once.
+  await t.run(async (ctx) => ctx.db.patch("jobCallbacks", (await ctx.db.query("jobCallbacks").first())!._id, { timeoutAt: Date.now() + 3_600_000 }));
+  vi.setSystemTime(Date.now() + 121_000);
+  expect(await t.mutation(internal.jobs.maintenance.settleStuckJobs, {})).toEqual({ settled: 1, more: false });
+  expect(await t.mutation(internal.jobs.maintenance.settleStuckJobs, {})).toEqual({ settled: 0, more: false });
+  expect((await detail(owner, jobId)).job.state).toBe("timed_out");
 });
 
 test("a mail stored waiting for its turn before run watchers: the migration answers it if the turn ended, watches it if not", async () => {

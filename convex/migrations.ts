@@ -32,6 +32,22 @@ export const jobsOntoRuns = migrations.define({
 });
 
 /**
+ * Background jobs as thin runs: a job's lifecycle (state, timing, attempts,
+ * deadline, error, workflow) lives on its run only. A job whose row still
+ * carries its own copy (written while the row mirrored its run) gives its run
+ * the deadline and attempts the run lacked, and the copy is cleared. A job
+ * still going at the switch is made thin by this or its own next move,
+ * whichever comes first (both call `ensureJobRun`).
+ */
+export const jobsThin = migrations.define({
+  table: "jobs",
+  batchSize: 50,
+  migrateOne: async (ctx, job) => {
+    await ensureJobRun(ctx, job);
+  },
+});
+
+/**
  * A mail's reply is now sent when a watcher of its turn's end fires
  * (outbound/runWatchers.ts); mails stored waiting before that have none. Each
  * gets its watcher, or, when its turn ended meanwhile, its reply now — so no
@@ -54,4 +70,4 @@ export const emailRepliesWatched = migrations.define({
 });
 
 /** Every migration, in order. */
-export const runAll = migrations.runner([internal.migrations.jobsOntoRuns, internal.migrations.emailRepliesWatched]);
+export const runAll = migrations.runner([internal.migrations.jobsOntoRuns, internal.migrations.jobsThin, internal.migrations.emailRepliesWatched]);

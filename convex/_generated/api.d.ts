@@ -87,6 +87,7 @@ import type * as clerk_process from "../clerk/process.js";
 import type * as clerk_retention from "../clerk/retention.js";
 import type * as clerk_routes from "../clerk/routes.js";
 import type * as clerk_verify from "../clerk/verify.js";
+import type * as control_runControl from "../control/runControl.js";
 import type * as conversations_access from "../conversations/access.js";
 import type * as conversations_conversations from "../conversations/conversations.js";
 import type * as conversations_general from "../conversations/general.js";
@@ -379,6 +380,7 @@ declare const fullApi: ApiFromModules<{
   "clerk/retention": typeof clerk_retention;
   "clerk/routes": typeof clerk_routes;
   "clerk/verify": typeof clerk_verify;
+  "control/runControl": typeof control_runControl;
   "conversations/access": typeof conversations_access;
   "conversations/conversations": typeof conversations_conversations;
   "conversations/general": typeof conversations_general;

@@ -2,12 +2,10 @@ import { v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
-import { workflow } from "../lib/workflow";
+import { cancelRun, memberActor, reopenRun } from "../control/runControl";
 import { participantThread } from "./access";
-import { endRun } from "./turnSteps";
 import { vErrorInfo, vRunStatus, vProviderRetry } from "../runs/validators";
 import { type ChatRun, getChatRun, isChatRun } from "../runs/records";
-import { isEnded, reopen } from "../runs/status";
 
 export const vTurnSummary = v.object({
   interactionId: v.id("interactions"),
@@ -78,10 +76,7 @@ export const cancel = accountMutation({
   returns: v.object({ cancelled: v.boolean() }),
   handler: async (ctx, { accountId, interactionId }) => {
     const interaction = await ownInteraction(ctx, { accountId, userId: ctx.user._id }, interactionId);
-    if (isEnded(interaction)) return { cancelled: false };
-    if (interaction.workflowId) await workflow.cancel(ctx, interaction.workflowId);
-    await endRun(ctx, interaction, { status: "cancelled" });
-    return { cancelled: true };
+    return { cancelled: await cancelRun(ctx, interaction, { actor: memberActor(ctx.user, ctx.membership.role), reason: "cancelled by the user" }) };
   },
 });
 
@@ -95,15 +90,7 @@ export const retry = accountMutation({
       fail("conflict", "Only a failed turn can be retried.");
     }
     await participantThread(ctx, { accountId, userId: ctx.user._id }, interaction.threadId);
-    await ctx.db.patch("interactions", interactionId, {
-      status: reopen(interaction.status, "retry"),
-      error: undefined,
-      endedAt: undefined,
-      failedStepKey: undefined,
-      generation: interaction.generation + 1,
-    });
-    // A model call reserves its own budget, keyed by the new generation: resuming at it reserves afresh.
-    await workflow.restart(ctx, interaction.workflowId, { from: interaction.failedStepKey, startAsync: true });
+    await reopenRun(ctx, interaction, "retry", { actor: memberActor(ctx.user, ctx.membership.role), reason: "retried by the user" });
     return null;
   },
 });

@@ -4,31 +4,25 @@
  * writes an audit entry (who, when, why) in the same transaction as the
  * change; a request that changes nothing writes none.
  *
- * Cancel and resume reuse the chat runtime's own pieces (`endRun`, the
- * workflow's cancel / restart), exactly as `chat/runs:cancel` and `retry` do.
- * A background job's run goes through the jobs module's own cancel, resume
- * and restart — the ones the jobs page and the API use — so its state,
- * deadline, callbacks and observers change with it; the job's audit entry
- * (`job.cancel`, ...) names the staff member and the reason.
+ * Each goes through the one cancel / reopen of any run
+ * (control/runControl.ts), the same the chat, the jobs page, the API and the
+ * kill switches use. For a background job's run that is the jobs module's own
+ * cancel, resume and restart, so its callbacks and observers change with it,
+ * and the job's audit entry (`job.cancel`, ...) names the staff member and the reason.
  */
 import { v } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { actorOf } from "../audit/log";
 import { requireReason, writeAudit } from "../audit/write";
-import { endRun } from "../chat/turnSteps";
-import { isEnded, reopen } from "../runs/status";
+import * as runControl from "../control/runControl";
 import { vErrorInfo, vStepKind, vStepStatus } from "../runs/validators";
 import { fail } from "../lib/errors";
-import { workflow } from "../lib/workflow";
 import { Names } from "./names";
-import { failedStepCosts, nextCallHoldUsd, recoveryState, type Plan } from "./recovery";
-import { cancelJob, restartJob, resumeJob, type Actor } from "../jobs/model";
-import { jobOfRun } from "../jobs/jobRun";
+import { failedStepCosts, nextCallHoldUsd, recoveryState } from "./recovery";
 import { MICRO, publicRun, runInAccount } from "./runRows";
 import { inspectorMutation, inspectorQuery, type Caller } from "./staff";
 import { vRunRow, vRunStatus } from "./validators";
-import { isChatRun } from "../runs/records";
 
 const vPlan = v.union(
   v.object({ allowed: v.literal(true), from: v.union(v.string(), v.number()), rerun: v.array(v.string()), kept: v.array(v.string()) }),
@@ -103,59 +97,31 @@ export const cancelRun = inspectorMutation({
   handler: async (ctx, { accountId, interactionId, reason }) => {
     const why = requireReason(reason);
     const run = await runInAccount(ctx, accountId, interactionId);
-    if (run.kind === "job") {
-      const job = await jobOf(ctx, run);
-      const cancelled = await cancelJob(ctx, job, staffActor(ctx.caller), why);
-      return { cancelled, status: (await ctx.db.get("interactions", run._id))!.status };
-    }
-    if (!isChatRun(run)) fail("conflict", "This run has no chat turn to cancel.");
-    if (isEnded(run)) return { cancelled: false, status: run.status };
-    // The workflow may have finished a moment ago (its onComplete not yet run): cancel only what still runs.
-    if (run.workflowId && (await workflow.status(ctx, run.workflowId)).type === "inProgress") {
-      await workflow.cancel(ctx, run.workflowId);
-    }
-    await endRun(ctx, run, { status: "cancelled" });
-    await audit(ctx, ctx.caller, run, "run.cancel", why, {});
-    return { cancelled: true, status: "cancelled" as const };
+    const cancelled = await runControl.cancelRun(ctx, run, { actor: runControl.memberActor(ctx.caller.user, ctx.caller.role), reason: why });
+    // A job's cancel is in the job's own audit trail (`job.cancel`, naming staff and reason); a chat run's is here.
+    if (cancelled && run.kind !== "job") await audit(ctx, ctx.caller, run, "run.cancel", why, {});
+    return { cancelled, status: (await ctx.db.get("interactions", run._id))!.status };
   },
 });
 
-/** The job whose run this is (every job's run has one). */
-async function jobOf(ctx: MutationCtx, run: Doc<"interactions">): Promise<Doc<"jobs">> {
-  const job = await jobOfRun(ctx, run._id);
-  if (job === null) fail("not_found", "This job no longer exists.");
-  return job;
-}
-
-function staffActor(caller: Caller): Actor {
-  return { kind: "user", userId: caller.user._id, role: caller.role };
-}
-
-/** A job's run resumed or restarted by the jobs module (which checks what it may do and audits it). */
-async function recoverJob(ctx: MutationCtx & { caller: Caller }, run: Doc<"interactions">, how: "resume" | "restart", reason: string) {
+/**
+ * Resume or restart a run as its recovery plan (recovery.ts) allows, through
+ * the one reopen every surface uses (control/runControl.ts). A job's is
+ * audited by the jobs module (`job.resume`, ...), a chat run's here.
+ */
+async function recover(ctx: MutationCtx & { caller: Caller }, run: Doc<"interactions">, how: "resume" | "restart", reason: string) {
   const state = await recoveryState(ctx, run);
   const plan = how === "resume" ? state.resume : state.restart;
   if (!plan.allowed) fail("conflict", plan.reason);
-  const job = await jobOf(ctx, run);
-  if (how === "resume") await resumeJob(ctx, job, staffActor(ctx.caller), reason);
-  else await restartJob(ctx, job, staffActor(ctx.caller), reason);
+  await runControl.reopenRun(ctx, run, how, { actor: runControl.memberActor(ctx.caller.user, ctx.caller.role), reason, from: plan.from });
+  if (run.kind !== "job") {
+    await audit(ctx, ctx.caller, run, `run.${how}`, reason, {
+      from: how === "resume" ? String(plan.from) : 0,
+      generation: run.generation + 1,
+      error: run.error?.message ?? null,
+    });
+  }
   return { from: plan.from, rerun: plan.rerun, generation: run.generation + 1 };
-}
-
-async function restartFrom(ctx: MutationCtx, run: Doc<"interactions">, plan: Plan): Promise<Extract<Plan, { allowed: true }>> {
-  if (!plan.allowed) fail("conflict", plan.reason);
-  // Already refused by the plan (recovery.ts); checked again so the id is known to be there.
-  if (run.workflowId === undefined) fail("conflict", "This run never started a workflow.");
-  await ctx.db.patch("interactions", run._id, {
-    status: reopen(run.status, "resume"),
-    error: undefined,
-    endedAt: undefined,
-    failedStepKey: undefined,
-    // Reservations are keyed by generation: the re-run reserves afresh.
-    generation: run.generation + 1,
-  });
-  await workflow.restart(ctx, run.workflowId, { from: plan.from, startAsync: true });
-  return plan;
 }
 
 const vRecoveryResult = v.object({ from: v.union(v.string(), v.number()), rerun: v.array(v.string()), generation: v.number() });
@@ -166,11 +132,7 @@ export const resumeRun = inspectorMutation({
   returns: vRecoveryResult,
   handler: async (ctx, { accountId, interactionId, reason }) => {
     const why = requireReason(reason);
-    const run = await runInAccount(ctx, accountId, interactionId);
-    if (run.kind === "job") return await recoverJob(ctx, run, "resume", why);
-    const plan = await restartFrom(ctx, run, (await recoveryState(ctx, run)).resume);
-    await audit(ctx, ctx.caller, run, "run.resume", why, { from: String(plan.from), generation: run.generation + 1, error: run.error?.message ?? null });
-    return { from: plan.from, rerun: plan.rerun, generation: run.generation + 1 };
+    return await recover(ctx, await runInAccount(ctx, accountId, interactionId), "resume", why);
   },
 });
 
@@ -180,10 +142,6 @@ export const restartRun = inspectorMutation({
   returns: vRecoveryResult,
   handler: async (ctx, { accountId, interactionId, reason }) => {
     const why = requireReason(reason);
-    const run = await runInAccount(ctx, accountId, interactionId);
-    if (run.kind === "job") return await recoverJob(ctx, run, "restart", why);
-    const plan = await restartFrom(ctx, run, (await recoveryState(ctx, run)).restart);
-    await audit(ctx, ctx.caller, run, "run.restart", why, { from: 0, generation: run.generation + 1, error: run.error?.message ?? null });
-    return { from: plan.from, rerun: plan.rerun, generation: run.generation + 1 };
+    return await recover(ctx, await runInAccount(ctx, accountId, interactionId), "restart", why);
   },
 });

@@ -1,6 +1,7 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
+import { getJob, type Job } from "./jobRun";
 
 /**
  * A job is its owner's, and visible to the account's admins. Anyone else —
@@ -11,8 +12,8 @@ export async function jobForCaller(
   ctx: QueryCtx,
   caller: { accountId: Id<"accounts">; user: Doc<"userProfiles">; membership: Doc<"memberships"> },
   jobId: Id<"jobs">,
-): Promise<Doc<"jobs">> {
-  const job = await ctx.db.get("jobs", jobId);
+): Promise<Job> {
+  const job = await getJob(ctx, jobId);
   if (
     job === null ||
     job.accountId !== caller.accountId ||

@@ -15,6 +15,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { startTurn, type SendRate } from "../chat/startTurn";
 import { isHarnessError } from "../lib/errors";
+import type { Job } from "./jobRun";
 
 /** Follow-ups per user: generous (jobs end when they end), but bounded so a runaway schedule cannot flood a thread. */
 const FOLLOW_UP_RATE = { rate: 30, periodMs: 60_000, capacity: 30 };
@@ -30,7 +31,7 @@ function followUpRate(userId: Id<"userProfiles">): SendRate {
  * when the run that started the job is itself a follow-up: a job started by
  * a follow-up reports as text, so jobs and follow-ups cannot feed each other.
  */
-export async function wantsFollowUp(ctx: QueryCtx, job: Doc<"jobs">): Promise<boolean> {
+export async function wantsFollowUp(ctx: QueryCtx, job: Job): Promise<boolean> {
   if (job.state !== "resolved" || !job.hasUsefulOutput || job.schedule !== undefined) return false;
   if (job.interactionId === undefined || job.threadId === undefined) return false;
   const origin = job.interactionId;
@@ -42,7 +43,7 @@ export async function wantsFollowUp(ctx: QueryCtx, job: Doc<"jobs">): Promise<bo
 }
 
 /** The follow-up turn's prompt: the result, labelled as a job's output, and what to do with it. */
-export function followUpPrompt(job: Doc<"jobs">, label: string): string {
+export function followUpPrompt(job: Job, label: string): string {
   const result = (job.result ?? "").trim();
   const shown = result.length > MAX_CONTEXT_CHARS ? `${result.slice(0, MAX_CONTEXT_CHARS - 1)}…` : result;
   return [
@@ -54,7 +55,7 @@ export function followUpPrompt(job: Doc<"jobs">, label: string): string {
 }
 
 /** Start the follow-up turn; false (nothing written) when it may not start now. */
-export async function startFollowUp(ctx: MutationCtx, job: Doc<"jobs">, thread: Doc<"threads">, label: string): Promise<Id<"interactions"> | null> {
+export async function startFollowUp(ctx: MutationCtx, job: Job, thread: Doc<"threads">, label: string): Promise<Id<"interactions"> | null> {
   try {
     const { interactionId } = await startTurn(ctx, {
       accountId: job.accountId,

@@ -4,6 +4,7 @@
  * watching (the root run's, for a delegate), so the ending is posted there.
  * Exactly once per tool call: keyed by the call's idempotency key.
  */
+import { jobOf } from "./jobRun";
 import { v } from "convex/values";
 import { internalMutation } from "../_generated/server";
 import { createJob, startRefusal } from "./model";
@@ -30,7 +31,10 @@ export const startFromTool = internalMutation({
       .query("jobs")
       .withIndex("by_idempotencyKey", (q) => q.eq("idempotencyKey", idempotencyKey))
       .unique();
-    if (existing) return { ok: true as const, jobId: existing._id, type: existing.type, state: existing.state, runAt: existing.runAt };
+    if (existing) {
+      const job = await jobOf(ctx, existing);
+      return { ok: true as const, jobId: job._id, type: job.type, state: job.state, runAt: job.runAt };
+    }
     const interaction = await ctx.db.get("interactions", interactionId);
     if (interaction === null) return { ok: false as const, message: "The run that asked for this job is gone." };
     const spec = jobType(type ?? "summarize");

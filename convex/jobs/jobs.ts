@@ -13,14 +13,17 @@ import { ownThread } from "../chat/access";
 import { fail } from "../lib/errors";
 import { accountMutation, accountQuery } from "../lib/functions";
 import { jobForCaller } from "./access";
-import { cancelJob, createJob, JOB_TARGET, labelOf, restartJob, resumeJob, startRefusal, type Actor } from "./model";
+import { createJob, JOB_TARGET, labelOf, startRefusal, type Actor } from "./model";
+import { cancelRun, memberActor, reopenRun } from "../control/runControl";
 import { jobTables } from "./schema";
 import { runTables } from "../runs/schema";
-import { jobStepsOf } from "./jobRun";
+import { jobOf, jobStepsOf, runOfJob, type Job } from "./jobRun";
 import { JOB_TYPE_NAMES, jobType } from "./types";
 import { requireAvailableAgent } from "../teams/availability";
 import {
   isEnded,
+  vJobError,
+  vJobState,
   MAX_INPUT_CHARS,
   MAX_REASON_CHARS,
   MAX_SCHEDULE_TIMES,
@@ -37,7 +40,6 @@ export const vJobView = v.object({
   ...pick(jobFields, [
     "runId",
     "type",
-    "state",
     "source",
     "input",
     "agentId",
@@ -47,15 +49,16 @@ export const vJobView = v.object({
     "parentJobId",
     "createdAt",
     "runAt",
-    "startedAt",
-    "endedAt",
-    "attempts",
     "timeoutMs",
     "result",
     "hasUsefulOutput",
-    "error",
     "schedule",
   ]),
+  /** As its run has them (jobs/jobRun.ts): the run's status under the job's name for it, timing, attempts, why it failed. */
+  state: vJobState,
+  ...pick(runTables.interactions.validator.fields, ["startedAt", "endedAt"]),
+  attempts: v.number(),
+  error: v.optional(vJobError),
   label: v.string(),
   ownerId: jobFields.userId,
   progress: v.object({ done: v.number(), total: v.number() }),
@@ -65,7 +68,7 @@ export const vJobView = v.object({
 });
 export type JobView = Infer<typeof vJobView>;
 
-export function jobView(job: Doc<"jobs">): JobView {
+export function jobView(job: Job): JobView {
   const total = job.schedule ? (job.schedule.times ?? 0) : (jobType(job.type)?.steps.length ?? 0);
   const done = job.schedule ? job.schedule.started : Math.min(job.stepsDone, total);
   return {
@@ -106,7 +109,7 @@ function reasonOf(reason: string | undefined, fallback: string): string {
 }
 
 function userActor(ctx: { user: Doc<"userProfiles">; membership: Doc<"memberships"> }): Actor {
-  return { kind: "user", userId: ctx.user._id, role: ctx.membership.role };
+  return memberActor(ctx.user, ctx.membership.role);
 }
 
 /**
@@ -192,7 +195,9 @@ export const list = accountQuery({
       .withIndex("by_accountId_userId_createdAt", (q) => q.eq("accountId", accountId).eq("userId", ctx.user._id))
       .order("desc")
       .paginate({ ...paginationOpts, numItems });
-    return { page: result.page.map(jobView), isDone: result.isDone, continueCursor: result.continueCursor };
+    const page: JobView[] = [];
+    for (const row of result.page) page.push(jobView(await jobOf(ctx, row)));
+    return { page, isDone: result.isDone, continueCursor: result.continueCursor };
   },
 });
 
@@ -210,7 +215,7 @@ const vJobEventView = v.object({
   at: v.number(),
 });
 
-async function jobDetail(ctx: QueryCtx, job: Doc<"jobs">) {
+async function jobDetail(ctx: QueryCtx, job: Job) {
   const steps = await jobStepsOf(ctx, job, 50);
   const events = await ctx.db
     .query("auditLog")
@@ -270,7 +275,7 @@ export const cancel = accountMutation({
   handler: async (ctx, { accountId, jobId, reason }) => {
     const job = await jobForCaller(ctx, { accountId, user: ctx.user, membership: ctx.membership }, jobId);
     const why = reasonOf(reason, "cancelled by the user");
-    return { cancelled: await cancelJob(ctx, job, userActor(ctx), why) };
+    return { cancelled: await cancelRun(ctx, await runOfJob(ctx, job._id), { actor: userActor(ctx), reason: why }) };
   },
 });
 
@@ -283,7 +288,8 @@ export const resume = accountMutation({
   returns: v.object({ fromStep: v.string() }),
   handler: async (ctx, { accountId, jobId, reason }) => {
     const job = await jobForCaller(ctx, { accountId, user: ctx.user, membership: ctx.membership }, jobId);
-    return await resumeJob(ctx, job, userActor(ctx), reasonOf(reason, "resumed by the user"));
+    const reopened = await reopenRun(ctx, await runOfJob(ctx, job._id), "resume", { actor: userActor(ctx), reason: reasonOf(reason, "resumed by the user") });
+    return { fromStep: String(reopened.from) };
   },
 });
 
@@ -293,7 +299,7 @@ export const restart = accountMutation({
   returns: v.null(),
   handler: async (ctx, { accountId, jobId, reason }) => {
     const job = await jobForCaller(ctx, { accountId, user: ctx.user, membership: ctx.membership }, jobId);
-    await restartJob(ctx, job, userActor(ctx), reasonOf(reason, "restarted by the user"));
+    await reopenRun(ctx, await runOfJob(ctx, job._id), "restart", { actor: userActor(ctx), reason: reasonOf(reason, "restarted by the user") });
     return null;
   },
 });

@@ -8,8 +8,8 @@ import { api, internal } from "../_generated/api";
 import { assistantOf, userWithThread } from "../chat/testkit.testing";
 import { asAdmin, asUser, codeOf, newHarness } from "../test.setup";
 import { isPlatformPaused } from "../ops/paused";
-import { KILL_BATCH } from "./model";
-import { drive, jobRow, settle, startJob, workflowStatus } from "./testkit.testing";
+import { KILL_BATCH } from "./platform";
+import { allJobs, drive, jobRow, settle, startJob, workflowStatus } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -50,7 +50,7 @@ test("a platform pause cancels every pending and waiting job in batches; new job
 
   await admin.client.mutation(api.ops.pause.setPlatformPaused, { paused: false });
   await settle(t); // Their start times come and go: still cancelled.
-  const states = await t.run(async (ctx) => (await ctx.db.query("jobs").collect()).map((j) => j.state));
+  const states = (await allJobs(t)).map((j) => j.state);
   expect(new Set(states)).toEqual(new Set(["cancelled"]));
   // New jobs run again.
   const fresh = await startJob(user, { type: "summarize", input: "after the incident" });

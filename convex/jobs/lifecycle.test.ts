@@ -7,7 +7,7 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import { failNext, passes, passesByKey, resetFaults } from "../lib/faults.testing";
 import { asUser, codeOf, newHarness } from "../test.setup";
-import { detail, drive, jobRow, settle, startJob, workflowStatus } from "./testkit.testing";
+import { allJobs, detail, drive, jobRow, settle, startJob, workflowStatus } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
@@ -112,12 +112,7 @@ test("a schedule starts one occurrence per interval, `times` of them, each a job
   await settle(t);
   const schedule = await jobRow(t, scheduleId);
   expect(schedule).toMatchObject({ state: "resolved", schedule: { everyMs: 60_000, times: 3, started: 3 } });
-  const children = await t.run(async (ctx) =>
-    ctx.db
-      .query("jobs")
-      .withIndex("by_parentJobId", (q) => q.eq("parentJobId", scheduleId))
-      .collect(),
-  );
+  const children = await allJobs(t, scheduleId);
   expect(children.map((c) => [c.state, c.source])).toEqual([
     ["resolved", "schedule"],
     ["resolved", "schedule"],
@@ -138,12 +133,7 @@ test("cancelling a schedule cancels its live occurrence (children) and stops the
   const user = await asUser(t);
   const scheduleId = await startJob(user, { type: "wait_for_callback", everyMs: 2 * 3_600_000, times: 5 });
   await drive(t);
-  const [child] = await t.run(async (ctx) =>
-    ctx.db
-      .query("jobs")
-      .withIndex("by_parentJobId", (q) => q.eq("parentJobId", scheduleId))
-      .collect(),
-  );
+  const [child] = await allJobs(t, scheduleId);
   expect(child).toMatchObject({ state: "waiting" });
   expect(await user.client.mutation(api.jobs.jobs.cancel, { accountId: user.accountId, jobId: scheduleId, reason: "no longer needed" })).toEqual({
     cancelled: true,
@@ -152,7 +142,7 @@ test("cancelling a schedule cancels its live occurrence (children) and stops the
   expect((await jobRow(t, child!._id)).error!.message).toMatch(/parent job was cancelled: no longer needed/);
   expect((await workflowStatus(t, child!.workflowId!)).type).toBe("canceled");
   await settle(t);
-  const all = await t.run(async (ctx) => ctx.db.query("jobs").collect());
+  const all = await allJobs(t);
   expect(all.map((j) => j.state)).toEqual(["cancelled", "cancelled"]);
   expect(await user.client.mutation(api.jobs.jobs.cancel, { accountId: user.accountId, jobId: scheduleId })).toEqual({ cancelled: false });
 });

@@ -1,5 +1,5 @@
 /**
- * The stuck-job sweep (run by the cron in convex/crons.ts): jobs still
+ * The stuck-job sweep (run by the cron in convex/crons.ts): job runs still
  * running or waiting past their deadline (latest start + timeout) are
  * settled as `timed_out` and their workflows cancelled. Bounded batches; a
  * full batch schedules the next. Running it twice gives the same end state:
@@ -7,13 +7,13 @@
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import type { Doc } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { endJob, openStep, recordJobEvent, stopWorkflow } from "./model";
+import { jobsByStatus, type Job } from "./jobRun";
 
 export const STUCK_BATCH = 25;
 
-async function settleStuck(ctx: MutationCtx, job: Doc<"jobs">, now: number) {
+async function settleStuck(ctx: MutationCtx, job: Job, now: number) {
   const step = await openStep(ctx, job);
   const overdueS = Math.round((now - (job.deadlineAt ?? now)) / 1000);
   const message = `The job ran past its timeout of ${Math.round(job.timeoutMs / 1000)} s${step ? ` while at step “${step.key}”` : ""} (overdue by ${overdueS} s).`;
@@ -30,10 +30,7 @@ export const settleStuckJobs = internalMutation({
     let settled = 0;
     let more = false;
     for (const state of ["running", "waiting"] as const) {
-      const stuck = await ctx.db
-        .query("jobs")
-        .withIndex("by_state_deadlineAt", (q) => q.eq("state", state).gte("deadlineAt", 0).lt("deadlineAt", now))
-        .take(STUCK_BATCH);
+      const stuck = await jobsByStatus(ctx, state, STUCK_BATCH, now);
       for (const job of stuck) {
         if (job.deadlineAt === undefined) continue;
         await settleStuck(ctx, job, now);

@@ -21,16 +21,12 @@ import { releaseJobReservation } from "./modelWork";
 import { versionAtStart } from "./pinnedAgent";
 import { jobType } from "./types";
 import { isEnded, type JobError, type JobState } from "./validators";
-import { ensureJobRun, jobOfRun, moveJob } from "./jobRun";
+import { insertJobAndRun, jobOf, runOfJob, jobOfRun, loadJob, moveJob, type Job, type JobRow } from "./jobRun";
+
+export { loadJob };
 import { beginStepRow, endStepRow, stepByKey as stepRowByKey } from "../runs/stepRows";
 
 // --- loading and logging -----------------------------------------------------
-
-export async function loadJob(ctx: QueryCtx, jobId: Id<"jobs">): Promise<Doc<"jobs">> {
-  const job = await ctx.db.get("jobs", jobId);
-  if (job === null) throw new Error(`Job ${jobId} not found`);
-  return job;
-}
 
 /** Log line about a job: structured, always with the job id (and its run with the run's tree, when an agent started it). */
 export function logJob(job: Parameters<typeof jobLogFields>[0], event: string, fields: Record<string, unknown> = {}): void {
@@ -116,28 +112,24 @@ export async function createJob(ctx: MutationCtx, spec: NewJob, actor: Actor): P
   // The run that started it: the version the job pins and the tree its log lines name.
   const origin = spec.interactionId ? await ctx.db.get("interactions", spec.interactionId) : null;
   const agentVersion = await versionAtStart(ctx, spec.agentId, origin);
-  const jobId = await ctx.db.insert("jobs", {
+  const jobId = await insertJobAndRun(ctx, {
     ...fields,
     ...(agentVersion !== undefined ? { agentVersion } : {}),
     ...(origin !== null ? treeOf(origin) : {}),
     runAt,
-    state: "pending",
     createdAt: now,
-    attempts: 0,
     hasUsefulOutput: false,
-    generation: 0,
     stepsDone: 0,
     ...(schedule ? { schedule: { ...schedule, started: 0 } } : {}),
-  });
-  await ensureJobRun(ctx, (await ctx.db.get("jobs", jobId))!);
+  }, origin);
+  const job = await loadJob(ctx, jobId);
   await recordJobState(ctx, null, "pending");
-  await emitJobStateChanged(ctx, jobId, null);
+  await emitJobStateChanged(ctx, job, null);
   if (schedule) {
     await ctx.scheduler.runAt(runAt, internal.jobs.schedule.tick, { jobId, occurrence: 0 });
   } else {
     await ctx.scheduler.runAt(runAt, internal.jobs.workflow.launch, { jobId, generation: 0 });
   }
-  const job = (await ctx.db.get("jobs", jobId))!;
   await recordJobEvent(ctx, job, {
     actor,
     action: "start",
@@ -151,18 +143,18 @@ export async function createJob(ctx: MutationCtx, spec: NewJob, actor: Actor): P
 // --- step rows -------------------------------------------------------------------
 // A job's steps are rows of the run kernel's one step ledger, under the job's run (jobRun.ts).
 
-export async function stepByKey(ctx: MutationCtx, job: Doc<"jobs">, key: string): Promise<Doc<"steps"> | null> {
-  const run = await ensureJobRun(ctx, job);
+export async function stepByKey(ctx: MutationCtx, job: JobRow, key: string): Promise<Doc<"steps"> | null> {
+  const run = await runOfJob(ctx, job._id);
   return await stepRowByKey(ctx, run._id, key);
 }
 
 /** Start (or start again) a step: a new row, or the same row with attempt + 1. */
 export async function beginJobStep(
   ctx: MutationCtx,
-  job: Doc<"jobs">,
+  job: JobRow,
   step: { key: string; name: string; kind: "mutation" | "action" | "wait"; status?: "running" | "waiting"; input?: string },
 ): Promise<Doc<"steps">> {
-  return await beginStepRow(ctx, await ensureJobRun(ctx, job), step);
+  return await beginStepRow(ctx, await runOfJob(ctx, job._id), step);
 }
 
 export async function endJobStep(
@@ -178,7 +170,7 @@ export async function endJobStep(
 }
 
 /** The newest step still running or waiting (what a stuck job was doing). */
-export async function openStep(ctx: QueryCtx, job: Doc<"jobs">): Promise<Doc<"steps"> | null> {
+export async function openStep(ctx: QueryCtx, job: JobRow): Promise<Doc<"steps"> | null> {
   if (job.runId === undefined) return null;
   const runId = job.runId;
   const recent = await ctx.db
@@ -201,7 +193,7 @@ export type JobOutcome =
  * callbacks withdrawn, its open steps closed, and its thread told. A job
  * already ended is left alone. The caller cancels the workflow if it still runs.
  */
-export async function endJob(ctx: MutationCtx, job: Doc<"jobs">, outcome: JobOutcome): Promise<Doc<"jobs">> {
+export async function endJob(ctx: MutationCtx, job: Job, outcome: JobOutcome): Promise<Job> {
   if (isEnded(job)) return job;
   const now = Date.now();
   const callbacks = await ctx.db
@@ -216,7 +208,7 @@ export async function endJob(ctx: MutationCtx, job: Doc<"jobs">, outcome: JobOut
       : outcome.state === "resolved"
         ? null
         : { code: outcome.error.code, message: outcome.error.message };
-  const run = await ensureJobRun(ctx, job);
+  const run = await runOfJob(ctx, job._id);
   const open = await ctx.db
     .query("steps")
     .withIndex("by_interactionId_index", (q) => q.eq("interactionId", run._id))
@@ -238,28 +230,22 @@ export async function endJob(ctx: MutationCtx, job: Doc<"jobs">, outcome: JobOut
       : outcome.state === "cancelled"
         ? { code: "cancelled", message: outcome.reason }
         : { code: outcome.error.code, message: outcome.error.message };
-  await moveJob(
-    ctx,
-    current,
-    state,
-    {
+  await moveJob(ctx, current, state, {
+    ...(outcome.state === "resolved" ? { job: { result: outcome.result, hasUsefulOutput: outcome.result.trim() !== "" } } : {}),
+    run: {
       endedAt: now,
-      ...(outcome.state === "resolved"
-        ? { result: outcome.result, hasUsefulOutput: outcome.result.trim() !== "", error: undefined, failedStepKey: undefined }
-        : outcome.state === "cancelled"
-          ? { error }
-          : { error: outcome.error, ...(failedStepKey !== undefined ? { failedStepKey } : {}) }),
+      error,
+      ...(outcome.state === "resolved" ? { failedStepKey: undefined } : failedStepKey !== undefined ? { failedStepKey } : {}),
     },
-    { endedAt: now, error, ...(failedStepKey !== undefined ? { failedStepKey } : {}) },
-  );
-  const ended = (await ctx.db.get("jobs", current._id))!;
+  });
+  const ended = await loadJob(ctx, current._id);
   logJob(ended, `job_${state}`, outcome.state === "resolved" ? {} : { error: ended.error });
   await notifyObservers(ctx, ended);
   return ended;
 }
 
 /** What the thread is told when the job ends. */
-export function followUpText(job: Doc<"jobs">): string | null {
+export function followUpText(job: Job): string | null {
   const label = labelOf(job.type);
   const what = job.input ? ` (“${job.input.length > 120 ? `${job.input.slice(0, 117)}…` : job.input}”)` : "";
   switch (job.state) {
@@ -284,7 +270,7 @@ export function followUpText(job: Doc<"jobs">): string | null {
  * once per generation (a resumed job that ends again reports again): keyed
  * by `notifiedGeneration` on the job, written in the same transaction.
  */
-export async function notifyObservers(ctx: MutationCtx, job: Doc<"jobs">): Promise<boolean> {
+export async function notifyObservers(ctx: MutationCtx, job: Job): Promise<boolean> {
   if (!isEnded(job) || job.threadId === undefined || job.notifiedGeneration === job.generation) return false;
   await ctx.db.patch("jobs", job._id, { notifiedGeneration: job.generation });
   const text = followUpText(job);
@@ -311,7 +297,7 @@ export async function notifyObservers(ctx: MutationCtx, job: Doc<"jobs">): Promi
 }
 
 /** Cancel the job's workflow if it is still going (a finished one is left as it is). */
-export async function stopWorkflow(ctx: MutationCtx, job: Pick<Doc<"jobs">, "workflowId">): Promise<void> {
+export async function stopWorkflow(ctx: MutationCtx, job: Pick<Job, "workflowId">): Promise<void> {
   if (job.workflowId === undefined) return;
   const status = await workflow.status(ctx, job.workflowId);
   if (status.type === "inProgress") await workflow.cancel(ctx, job.workflowId);
@@ -327,13 +313,13 @@ const MAX_CHILDREN_PER_CANCEL = 50;
  */
 export async function cancelJob(
   ctx: MutationCtx,
-  job: Doc<"jobs">,
+  job: Job,
   actor: Actor,
   reason: string,
   action = "cancel",
   depth = 0,
 ): Promise<boolean> {
-  const children = await ctx.db
+  const childRows = await ctx.db
     .query("jobs")
     .withIndex("by_parentJobId", (q) => q.eq("parentJobId", job._id))
     .order("desc")
@@ -346,7 +332,8 @@ export async function cancelJob(
     changed = true;
   }
   if (depth < MAX_CASCADE_DEPTH) {
-    for (const child of children) {
+    for (const row of childRows) {
+      const child = await jobOf(ctx, row);
       if (!isEnded(child)) {
         changed = (await cancelJob(ctx, child, actor, `its parent job was cancelled: ${reason}`, action, depth + 1)) || changed;
       }
@@ -355,34 +342,9 @@ export async function cancelJob(
   return changed;
 }
 
-/** Jobs a kill switch cancels per transaction; more continue in a scheduled batch. */
-export const KILL_BATCH = 25;
-
-/**
- * Agent pause: cancel the agent's pending and waiting jobs (a bounded batch;
- * the rest continue in `jobs/platform:cancelForAgent`). Call it from the
- * mutation that pauses the agent. Returns how many were cancelled here.
- */
-export async function cancelPendingJobsForAgent(ctx: MutationCtx, agentId: Id<"agents">): Promise<number> {
-  let cancelled = 0;
-  let more = false;
-  for (const state of ["pending", "waiting"] as const) {
-    const batch = await ctx.db
-      .query("jobs")
-      .withIndex("by_agentId_state", (q) => q.eq("agentId", agentId).eq("state", state))
-      .take(KILL_BATCH);
-    for (const job of batch) {
-      if (await cancelJob(ctx, job, { kind: "system" }, "the agent was paused", "cancel.agent_paused")) cancelled++;
-    }
-    if (batch.length === KILL_BATCH) more = true;
-  }
-  if (more) await ctx.scheduler.runAfter(0, internal.jobs.platform.cancelForAgent, { agentId });
-  return cancelled;
-}
-
 // --- resume and restart ------------------------------------------------------------
 
-async function assertWorkflowSettled(ctx: QueryCtx, job: Doc<"jobs">) {
+async function assertWorkflowSettled(ctx: QueryCtx, job: Job) {
   if (job.workflowId === undefined) return;
   const status = await workflow.status(ctx, job.workflowId);
   if (status.type === "inProgress") fail("conflict", "The job's workflow is still winding down; try again in a moment.");
@@ -393,7 +355,7 @@ async function assertWorkflowSettled(ctx: QueryCtx, job: Doc<"jobs">) {
  * before it are not run again (their results are in the workflow's journal).
  * Refused while a kill switch is on. Audited as `job.resume`.
  */
-export async function resumeJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Actor, reason: string): Promise<{ fromStep: string }> {
+export async function resumeJob(ctx: MutationCtx, job: Job, actor: Actor, reason: string): Promise<{ fromStep: string }> {
   if ((job.state !== "failed" && job.state !== "timed_out") || job.failedStepKey === undefined || job.workflowId === undefined) {
     fail("conflict", "Only a failed or timed-out job can be resumed from its failed step.");
   }
@@ -407,16 +369,16 @@ export async function resumeJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Actor
     job,
     "running",
     {
-      error: undefined,
-      endedAt: undefined,
-      failedStepKey: undefined,
-      result: undefined,
-      hasUsefulOutput: false,
-      generation: job.generation + 1,
-      attempts: job.attempts + 1,
-      deadlineAt: now + job.timeoutMs,
+      job: { result: undefined, hasUsefulOutput: false },
+      run: {
+        error: undefined,
+        endedAt: undefined,
+        failedStepKey: undefined,
+        generation: job.generation + 1,
+        attempts: job.attempts + 1,
+        deadlineAt: now + job.timeoutMs,
+      },
     },
-    { error: undefined, endedAt: undefined, failedStepKey: undefined, generation: job.generation + 1 },
     "resume",
   );
   await workflow.restart(ctx, job.workflowId, { from: fromStep, startAsync: true });
@@ -426,7 +388,7 @@ export async function resumeJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Actor
 }
 
 /** Run a failed, timed-out or cancelled job again from the beginning. Audited as `job.restart`. */
-export async function restartJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Actor, reason: string): Promise<void> {
+export async function restartJob(ctx: MutationCtx, job: Job, actor: Actor, reason: string): Promise<void> {
   if (job.state !== "failed" && job.state !== "timed_out" && job.state !== "cancelled") {
     fail("conflict", "Only a job that failed, timed out or was cancelled can be restarted.");
   }
@@ -440,17 +402,16 @@ export async function restartJob(ctx: MutationCtx, job: Doc<"jobs">, actor: Acto
     job,
     "pending",
     {
-      error: undefined,
-      endedAt: undefined,
-      failedStepKey: undefined,
-      result: undefined,
-      hasUsefulOutput: false,
-      generation,
-      stepsDone: 0,
-      runAt: Date.now(),
-      ...(job.workflowId !== undefined ? { attempts: job.attempts + 1 } : {}),
+      job: { result: undefined, hasUsefulOutput: false, stepsDone: 0, runAt: Date.now() },
+      run: {
+        error: undefined,
+        endedAt: undefined,
+        failedStepKey: undefined,
+        deadlineAt: undefined,
+        generation,
+        ...(job.workflowId !== undefined ? { attempts: job.attempts + 1 } : {}),
+      },
     },
-    { error: undefined, endedAt: undefined, failedStepKey: undefined, generation },
     "restart",
   );
   if (job.workflowId !== undefined) {

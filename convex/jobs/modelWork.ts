@@ -25,7 +25,7 @@ import { defaultModelId, resolveModel, type ConnectionConfig } from "../models/r
 import { chargedTeam, teamLink } from "../teams/budgets";
 import { jobAgent } from "./pinnedAgent";
 import { getChatRun } from "../runs/records";
-import { ensureJobRun } from "./jobRun";
+import { runOfJob, type Job } from "./jobRun";
 
 /** Messages of the thread a summary reads, newest first when fetched. */
 const THREAD_MESSAGES = 30;
@@ -38,7 +38,7 @@ export type ModelWork = {
   prompt: string;
 };
 
-export function reservationKeyOf(job: Doc<"jobs">): string {
+export function reservationKeyOf(job: Job): string {
   return `job:${job._id}:work:g${job.generation}`;
 }
 
@@ -48,7 +48,7 @@ export function reservationKeyOf(job: Doc<"jobs">): string {
  * request that started it, so what it summarises does not depend on how far
  * that turn got meanwhile.
  */
-async function sourceText(ctx: MutationCtx, job: Doc<"jobs">): Promise<string> {
+async function sourceText(ctx: MutationCtx, job: Job): Promise<string> {
   const thread = job.threadId ? await ctx.db.get("threads", job.threadId) : null;
   if (thread === null || thread.accountId !== job.accountId) return job.input ?? "";
   const origin = job.interactionId ? await getChatRun(ctx, job.interactionId) : null;
@@ -68,7 +68,7 @@ async function sourceText(ctx: MutationCtx, job: Doc<"jobs">): Promise<string> {
  */
 export async function prepareModelWork(
   ctx: MutationCtx,
-  job: Doc<"jobs">,
+  job: Job,
   agent: Doc<"agents">,
 ): Promise<{ kind: "ready"; work: ModelWork } | { kind: "refused"; message: string }> {
   const pinned = await jobAgent(ctx, job, agent);
@@ -101,14 +101,14 @@ export async function callModel(work: ModelWork): Promise<{ text: string; inputT
 }
 
 /** Commit the call's real usage (the rest of the hold returns); returns the step's detail. Idempotent by key. */
-export async function commitModelWork(ctx: MutationCtx, job: Doc<"jobs">, modelId: string, usage: { inputTokens: number; outputTokens: number }): Promise<string> {
+export async function commitModelWork(ctx: MutationCtx, job: Job, modelId: string, usage: { inputTokens: number; outputTokens: number }): Promise<string> {
   const cost = costOfUsage(modelId, usage);
   const tokens = usage.inputTokens + usage.outputTokens;
   if (job.openReservationKey !== undefined) {
     await budget.commit(ctx, { key: job.openReservationKey, actual: { microUsd: cost.microUsd, tokens }, countsAsTurn: false });
     await ctx.db.patch("jobs", job._id, { openReservationKey: undefined });
     // What it spent is on the job's run, as for every run (the inspector's tokens and cost).
-    const run = await ensureJobRun(ctx, job);
+    const run = await runOfJob(ctx, job._id);
     await ctx.db.patch("interactions", run._id, {
       tokensIn: run.tokensIn + usage.inputTokens,
       tokensOut: run.tokensOut + usage.outputTokens,
@@ -121,7 +121,7 @@ export async function commitModelWork(ctx: MutationCtx, job: Doc<"jobs">, modelI
 }
 
 /** A job that ends holding a reservation (failed, cancelled, timed out) gives it back. */
-export async function releaseJobReservation(ctx: MutationCtx, job: Doc<"jobs">): Promise<void> {
+export async function releaseJobReservation(ctx: MutationCtx, job: Job): Promise<void> {
   if (job.openReservationKey === undefined) return;
   await budget.release(ctx, { key: job.openReservationKey });
   await ctx.db.patch("jobs", job._id, { openReservationKey: undefined });

@@ -9,7 +9,8 @@ import { messagesOf, send, userWithThread } from "../chat/testkit.testing";
 import { failNext, passes, resetFaults } from "../lib/faults.testing";
 import { codeOf, newHarness } from "../test.setup";
 import { notifyObservers } from "./model";
-import { jobRow, runOf, settle, startJob } from "./testkit.testing";
+import { loadJob } from "./jobRun";
+import { allJobs, jobRow, runOf, settle, startJob } from "./testkit.testing";
 
 // `schedule_job` joins BUILTIN_TOOLS when the lead wires it (convex/tools/registry.ts); until
 // then this file's copy of the registry includes it. Harmless once it is there.
@@ -44,7 +45,7 @@ test("a job's ending is posted to its thread by the agent, exactly once", async 
     result: { kind: "success", returnValue: null },
     context: { jobId },
   });
-  expect(await t.run(async (ctx) => notifyObservers(ctx, (await ctx.db.get("jobs", jobId))!))).toBe(false);
+  expect(await t.run(async (ctx) => notifyObservers(ctx, await loadJob(ctx, jobId)))).toBe(false);
   await settle(t);
   const posted = followUps(await messagesOf(user, thread.threadId));
   expect(posted).toHaveLength(1);
@@ -83,7 +84,7 @@ test("the agent schedules a job from a chat turn (schedule_job); the result come
   const { interactionId } = await send(user, thread.threadId, "schedule a job to summarise the quarter in the background");
   await settle(t);
 
-  const jobs = await t.run(async (ctx) => ctx.db.query("jobs").collect());
+  const jobs = await allJobs(t);
   expect(jobs).toHaveLength(1);
   const job = jobs[0]!;
   expect(job).toMatchObject({

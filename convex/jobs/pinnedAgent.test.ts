@@ -12,7 +12,7 @@ import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { send, settle, userWithThread, type Caller } from "../chat/testkit.testing";
 import { newHarness, type Harness } from "../test.setup";
-import { detail, jobRow, runOf, startJob } from "./testkit.testing";
+import { allJobs, detail, jobRow, runOf, startJob } from "./testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -36,7 +36,7 @@ async function moveToUnreachableModel(user: Caller, agentId: Id<"agents">) {
 }
 
 async function jobsOf(t: Harness) {
-  return await t.run(async (ctx) => (await ctx.db.query("jobs").collect()).sort((a, b) => a._creationTime - b._creationTime));
+  return (await allJobs(t)).sort((a, b) => a._creationTime - b._creationTime);
 }
 
 test("a job waiting for its time keeps the version it started with, though the agent moved to a model it cannot reach; the next job records the new one", async () => {

@@ -7,13 +7,22 @@
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
 import { internalMutation } from "../_generated/server";
+import type { MutationCtx } from "../_generated/server";
 import { cancelJob, createJob, endJob, logJob, startRefusal } from "./model";
+import { getJob, loadJob, runOfJob, type Job } from "./jobRun";
+
+/** A schedule "started" at its first occurrence: its run's start time (a schedule stays pending until it ends). */
+async function markScheduleStarted(ctx: MutationCtx, schedule: Job, now: number): Promise<void> {
+  if (schedule.startedAt !== undefined) return;
+  const run = await runOfJob(ctx, schedule._id);
+  await ctx.db.patch("interactions", run._id, { startedAt: now });
+}
 
 export const tick = internalMutation({
   args: { jobId: v.id("jobs"), occurrence: v.number() },
   returns: v.null(),
   handler: async (ctx, { jobId, occurrence }) => {
-    const parent = await ctx.db.get("jobs", jobId);
+    const parent = await getJob(ctx, jobId);
     // Exactly once per occurrence: a tick for another occurrence (or a cancelled schedule) does nothing.
     if (parent === null || parent.state !== "pending" || !parent.schedule || parent.schedule.started !== occurrence) return null;
     const refusal = await startRefusal(ctx, parent.agentId);
@@ -43,12 +52,14 @@ export const tick = internalMutation({
     const { everyMs, times } = parent.schedule;
     logJob(parent, "schedule_tick", { occurrence: started, childId });
     if (times !== undefined && started >= times) {
-      await ctx.db.patch("jobs", jobId, { schedule: { ...parent.schedule, started }, startedAt: parent.startedAt ?? now });
-      await endJob(ctx, (await ctx.db.get("jobs", jobId))!, { state: "resolved", result: `Started ${started} run${started === 1 ? "" : "s"}.` });
+      await ctx.db.patch("jobs", jobId, { schedule: { ...parent.schedule, started } });
+      await markScheduleStarted(ctx, parent, now);
+      await endJob(ctx, await loadJob(ctx, jobId), { state: "resolved", result: `Started ${started} run${started === 1 ? "" : "s"}.` });
       return null;
     }
     const next = Math.max(parent.runAt + everyMs, now);
-    await ctx.db.patch("jobs", jobId, { schedule: { ...parent.schedule, started }, runAt: next, startedAt: parent.startedAt ?? now });
+    await ctx.db.patch("jobs", jobId, { schedule: { ...parent.schedule, started }, runAt: next });
+    await markScheduleStarted(ctx, parent, now);
     await ctx.scheduler.runAt(next, internal.jobs.schedule.tick, { jobId, occurrence: started });
     return null;
   },

@@ -21,19 +21,20 @@ export const jobTables = {
    * starts one child job (`parentJobId`) per occurrence and runs no steps itself.
    * Written by: start (API, `schedule_job` tool, schedule ticks), the job
    * workflow's steps, cancel / resume / restart, kill switches, the stuck-job cron.
-   * Read by: jobs.list / get, the run inspector.
+   * Read by: jobs.list / get, the run inspector. A job is a thin kind of run:
+   * this row keeps what is a job's own (type, input, schedule, result,
+   * callbacks' owner); its lifecycle is its run's (convex/runs/).
    * `by_accountId_userId_createdAt` serves the caller's list (newest first);
-   * `by_state_deadlineAt` the stuck-job cron (running / waiting past their
-   * deadline) and the platform pause (every pending / waiting job);
-   * `by_agentId_state` the agent pause; `by_parentJobId` cancel cascades;
+   * the sweep and kill switches read runs (`interactions` by kind, status,
+   * deadline / agent) and find the job `by_runId`; `by_parentJobId` cancel cascades;
    * `by_idempotencyKey` the tool's exactly-once start; the `by_accountId_*`
    * indexes the inspector's filtered lists.
    */
   jobs: defineTable({
     /**
-     * The job's run in the run kernel (convex/runs/): its status, timing, tokens and steps in the
-     * one step ledger, where the inspector reads them. Absent only on jobs written before runs
-     * (jobs/jobRun.ts gives them one: the migration, or the job's next step, whichever comes first).
+     * The job's run in the run kernel (convex/runs/): its status, timing, attempts, deadline, error,
+     * workflow, tokens and steps, where every reader finds them (jobs/jobRun.ts `jobOf`). Absent only
+     * on jobs written before runs (jobs/jobRun.ts gives them one: the migration, or the job's next step).
      */
     runId: v.optional(v.id("interactions")),
     accountId: v.id("accounts"),
@@ -42,7 +43,6 @@ export const jobTables = {
     type: v.string(),
     /** The task, in words (e.g. what to summarise). */
     input: v.optional(v.string()),
-    state: vJobState,
     source: vJobSource,
     /** Where it came from: the agent, its thread (observers post there) and the chat run. */
     agentId: v.optional(v.id("agents")),
@@ -60,47 +60,40 @@ export const jobTables = {
     createdAt: v.number(),
     /** When it is due to start (or, for a schedule, its next occurrence). */
     runAt: v.number(),
-    /** First start. */
-    startedAt: v.optional(v.number()),
-    endedAt: v.optional(v.number()),
-    /** The latest (re)start + timeoutMs; the stuck-job cron settles running / waiting jobs past it. */
-    deadlineAt: v.optional(v.number()),
-    /** Times it was started: 1, then + 1 for every resume or restart. */
-    attempts: v.number(),
     timeoutMs: v.number(),
     result: v.optional(v.string()),
     hasUsefulOutput: v.boolean(),
-    error: v.optional(vJobError),
-    /** The workflow step a resume starts from. */
-    failedStepKey: v.optional(v.string()),
-    workflowId: v.optional(vWorkflowId),
     schedule: v.optional(vJobSchedule),
-    /** Bumped by resume and restart; observers post once per generation. */
-    generation: v.number(),
-    /** The generation whose ending was last posted to the thread. */
+    /** The run generation whose ending was last posted to the thread. */
     notifiedGeneration: v.optional(v.number()),
     /** The budget hold of its model call while one is open (jobs/modelWork.ts). */
     openReservationKey: v.optional(v.string()),
-    /** No longer written: what its model calls used is on its run (tokensIn/Out, costMicroUsd); kept for rows written before (the migration carries them over). */
-    tokens: v.optional(v.number()),
-    costMicroUsd: v.optional(v.number()),
     /** The agent's turn its useful result started in the thread (jobs/followUp.ts). */
     followUpInteractionId: v.optional(v.id("interactions")),
-    /** No longer written (a step's index comes from the run's steps); kept for rows written before. */
-    stepCount: v.optional(v.number()),
     /** How many of its steps have succeeded (the jobs page's progress). */
     stepsDone: v.number(),
+
+    // Kept for rows written before jobs were thin runs: nothing writes these any more. The job's
+    // run has them (jobs/jobRun.ts folds a row's into its run: the migration `jobsThin`, or the
+    // job's next move); then they are cleared, and a later release can drop them from the schema.
+    state: v.optional(vJobState),
+    startedAt: v.optional(v.number()),
+    endedAt: v.optional(v.number()),
+    deadlineAt: v.optional(v.number()),
+    attempts: v.optional(v.number()),
+    error: v.optional(vJobError),
+    failedStepKey: v.optional(v.string()),
+    workflowId: v.optional(vWorkflowId),
+    generation: v.optional(v.number()),
+    tokens: v.optional(v.number()),
+    costMicroUsd: v.optional(v.number()),
+    stepCount: v.optional(v.number()),
   })
     .index("by_accountId_userId_createdAt", ["accountId", "userId", "createdAt"])
-    .index("by_accountId_createdAt", ["accountId", "createdAt"])
-    .index("by_accountId_state_createdAt", ["accountId", "state", "createdAt"])
-    .index("by_accountId_agentId_createdAt", ["accountId", "agentId", "createdAt"])
-    .index("by_state_deadlineAt", ["state", "deadlineAt"])
-    .index("by_agentId_state", ["agentId", "state"])
     .index("by_parentJobId", ["parentJobId"])
     .index("by_idempotencyKey", ["idempotencyKey"])
     .index("by_interactionId", ["interactionId"])
-    // A run's job: the inspector's controls act on a job's run through its job.
+    // A run's job: the sweep, the kill switches and the inspector find a job from its run.
     .index("by_runId", ["runId"])
     /** Is a run a job's follow-up (no follow-up of a follow-up: jobs/followUp.ts). */
     .index("by_followUpInteractionId", ["followUpInteractionId"]),

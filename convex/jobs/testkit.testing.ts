@@ -8,6 +8,7 @@ import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import type { Harness } from "../test.setup";
 import type { Caller } from "../chat/testkit.testing";
+import { jobOf, loadJob } from "./jobRun";
 
 export const SERVICE_SECRET = "jobs-test-secret";
 
@@ -32,8 +33,25 @@ export async function startJob(
   return jobId;
 }
 
+/** The job as its readers see it: its row and its run's lifecycle (jobs/jobRun.ts). */
 export async function jobRow(t: Harness, jobId: Id<"jobs">) {
-  return (await t.run(async (ctx) => ctx.db.get("jobs", jobId)))!;
+  return await t.run(async (ctx) => await loadJob(ctx, jobId));
+}
+
+/** Every job (oldest first), or a schedule's occurrences, as their readers see them. */
+export async function allJobs(t: Harness, parentJobId?: Id<"jobs">) {
+  return await t.run(async (ctx) => {
+    const rows =
+      parentJobId === undefined
+        ? await ctx.db.query("jobs").collect()
+        : await ctx.db
+            .query("jobs")
+            .withIndex("by_parentJobId", (q) => q.eq("parentJobId", parentJobId))
+            .collect();
+    const jobs = [];
+    for (const row of rows) jobs.push(await jobOf(ctx, row));
+    return jobs;
+  });
 }
 
 /** The job's run: its status, tokens and cost as the run kernel keeps them. */

@@ -14,7 +14,7 @@ import type { Id } from "../_generated/dataModel";
 import { internalMutation } from "../_generated/server";
 import { workflow } from "../lib/workflow";
 import { cancelJob, endJob, loadJob, notifyObservers, openStep, startRefusal, stepByKey } from "./model";
-import { moveJob } from "./jobRun";
+import { getJob, moveJob, runOfJob } from "./jobRun";
 import { jobType, type JobTypeSpec } from "./types";
 import { isEnded, vCallbackOutcome } from "./validators";
 
@@ -86,19 +86,21 @@ export const launch = internalMutation({
   args: { jobId: v.id("jobs"), generation: v.number() },
   returns: v.null(),
   handler: async (ctx, { jobId, generation }) => {
-    const job = await ctx.db.get("jobs", jobId);
+    const job = await getJob(ctx, jobId);
     if (job === null || job.state !== "pending" || job.generation !== generation || job.schedule !== undefined) return null;
     const refusal = await startRefusal(ctx, job.agentId);
     if (refusal !== null) {
       await cancelJob(ctx, job, { kind: "system" }, refusal, "cancel.policy");
       return null;
     }
-    await ctx.db.patch("jobs", jobId, { attempts: job.attempts + 1 });
     const workflowId = await workflow.start(ctx, internal.jobs.workflow.run, { jobId }, {
       onComplete: internal.jobs.workflow.onComplete,
       context: { jobId },
     });
-    await ctx.db.patch("jobs", jobId, { workflowId });
+    await ctx.db.patch("interactions", (await runOfJob(ctx, jobId))._id, {
+      attempts: job.attempts + 1,
+      workflowId,
+    });
     return null;
   },
 });
@@ -111,7 +113,7 @@ export const begin = internalMutation({
     const job = await loadJob(ctx, jobId);
     if (isEnded(job)) return { ok: false as const };
     const now = Date.now();
-    await moveJob(ctx, job, "running", { workflowId, startedAt: job.startedAt ?? now, deadlineAt: now + job.timeoutMs }, { workflowId, startedAt: job.startedAt ?? now });
+    await moveJob(ctx, job, "running", { run: { workflowId, startedAt: job.startedAt ?? now, deadlineAt: now + job.timeoutMs } });
     return { ok: true as const, type: job.type };
   },
 });
@@ -136,7 +138,7 @@ export const onComplete = internalMutation({
   args: { workflowId: vWorkflowId, result: vResultValidator, context: v.object({ jobId: v.id("jobs") }) },
   returns: v.null(),
   handler: async (ctx, { workflowId, result, context }) => {
-    const job = await ctx.db.get("jobs", context.jobId);
+    const job = await getJob(ctx, context.jobId);
     if (job === null || job.workflowId !== workflowId) return null;
     if (isEnded(job)) {
       await notifyObservers(ctx, job); // No-op when already told.

@@ -9,6 +9,7 @@ import { send, settle, userWithThread } from "../chat/testkit.testing";
 import { internal } from "../_generated/api";
 import { jobLogFields, runLogFields } from "./runLog";
 import { rootAndDelegate } from "./runTree.testing";
+import { allJobs } from "../jobs/testkit.testing";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => {
@@ -100,7 +101,7 @@ test("a job a delegate starts logs with the delegate's id, root and parent", asy
     expect(started.ok).toBe(true);
     await settle(t);
   });
-  const [job] = await t.run(async (ctx) => await ctx.db.query("jobs").collect());
+  const [job] = await allJobs(t);
   expect(job).toMatchObject({ interactionId: child._id, rootInteractionId: root._id, parentInteractionId: root._id, state: "resolved" });
   const jobLines = lines.filter((l) => l.jobId === job!._id);
   expect(jobLines.map((l) => l.event)).toEqual(expect.arrayContaining(["job_created", "job_resolved"]));

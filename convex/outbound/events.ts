@@ -100,18 +100,30 @@ export async function emitRunEnded(ctx: MutationCtx, interactionId: Id<"interact
   }
 }
 
+/** A job as the jobs module reads it (its row and its run's lifecycle: jobs/jobRun.ts `Job`): what its event carries. */
+export type JobEventSource = Pick<
+  Doc<"jobs">,
+  "_id" | "accountId" | "type" | "source" | "userId" | "agentId" | "threadId" | "interactionId" | "parentJobId" | "runId" | "stepsDone" | "createdAt" | "result"
+> & {
+  state: JobState;
+  attempts: number;
+  generation: number;
+  error?: { code: string; message: string; step?: string };
+  startedAt?: number;
+  endedAt?: number;
+};
+
 /**
- * A job's state was just written (call it after the write, with the state it
- * had before, or null for a new job).
+ * A job's state was just written (call it after the write with the job as it
+ * now is, and the state it had before, or null for a new job).
  */
-export async function emitJobStateChanged(ctx: MutationCtx, jobId: Id<"jobs">, previousState: JobState | null): Promise<void> {
-  const job = await ctx.db.get("jobs", jobId);
-  if (job === null || job.state === previousState) return;
+export async function emitJobStateChanged(ctx: MutationCtx, job: JobEventSource, previousState: JobState | null): Promise<void> {
+  if (job.state === previousState) return;
   const listened = await listenedTypes(ctx, job.accountId, ["job.state_changed"]);
   if (listened.size === 0) return;
   const result = job.state === "resolved" && job.result !== undefined ? clip(job.result) : null;
-  // Step rows so far: the job's run's steps (rows written before runs: the old counter).
-  const stepRows = job.runId !== undefined ? await stepsSoFar(ctx, job.runId) : (job.stepCount ?? 0);
+  // Step rows so far: the job's run's steps.
+  const stepRows = job.runId !== undefined ? await stepsSoFar(ctx, job.runId) : 0;
   await emitEvent(ctx, {
     accountId: job.accountId,
     type: "job.state_changed",

@@ -58,6 +58,10 @@ export const runTables = {
     error: v.optional(vErrorInfo),
     /** The workflow step to resume from when the run failed. */
     failedStepKey: v.optional(v.string()),
+    /** A job's run: the latest (re)start + the job's timeout; the stuck-run sweep (jobs/maintenance.ts) settles it past this. */
+    deadlineAt: v.optional(v.number()),
+    /** A job's run: times it was started (1, then + 1 per resume or restart). A chat run counts its retries in `generation`. */
+    attempts: v.optional(v.number()),
     /** No longer written (an open call's reservation is found from its step row); kept for rows written before. */
     openReservationKey: v.optional(v.string()),
     /** No longer written (a new step's index comes from the steps table); kept for rows written before. */
@@ -77,7 +81,11 @@ export const runTables = {
     .index("by_accountId_status_createdAt", ["accountId", "status", "createdAt"])
     .index("by_accountId_agentId_createdAt", ["accountId", "agentId", "createdAt"])
     .index("by_accountId_userId_createdAt", ["accountId", "userId", "createdAt"])
-    .index("by_accountId_kind_createdAt", ["accountId", "kind", "createdAt"]),
+    .index("by_accountId_kind_createdAt", ["accountId", "kind", "createdAt"])
+    // The stuck-run sweep (a kind's running / waiting runs past their deadline) and the platform pause (every queued / waiting job).
+    .index("by_kind_status_deadlineAt", ["kind", "status", "deadlineAt"])
+    // An agent's pause: its queued and waiting jobs.
+    .index("by_agentId_kind_status", ["agentId", "kind", "status"]),
 
   /**
    * One row per step of a run, in order. Written by: the turn workflow. Read by: the run inspector, the chat (tool status).

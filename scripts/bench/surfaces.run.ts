@@ -21,6 +21,7 @@ import { clerkEvents, signed, TEST_SECRET, useSecrets } from "../../convex/clerk
 import { adminWithKey, request } from "../../convex/httpApi/testkit.testing";
 import { hashSecret } from "../../convex/httpApi/secrets";
 import { startJob } from "../../convex/jobs/testkit.testing";
+import { loadJob } from "../../convex/jobs/jobRun";
 import { addParts, addToMetric, FAMILIES, observe, RUN_END_BUNDLE, type Family } from "../../convex/ops/metrics";
 import type { SeriesPart } from "../../convex/ops/seriesParts";
 import { emitJobStateChanged, emitRunEnded } from "../../convex/outbound/events";
@@ -376,7 +377,7 @@ test("outbound emit: one index read without subscriptions, a delivery + an enque
       });
     }
     row(OUTBOUND, "emitRunEnded (interaction.completed + message.response)", `${k} subs`, await measure(() => t.run((ctx) => emitRunEnded(ctx, interactionId as Id<"interactions">))));
-    row(OUTBOUND, "emitJobStateChanged (job.state_changed)", `${k} subs`, await measure(() => t.run((ctx) => emitJobStateChanged(ctx, jobId, "running"))));
+    row(OUTBOUND, "emitJobStateChanged (job.state_changed)", `${k} subs`, await measure(() => t.run(async (ctx) => emitJobStateChanged(ctx, await loadJob(ctx, jobId), "running"))));
     const deliveries = await t.run(async (ctx) => (await ctx.db.query("webhookDeliveries").collect()).length);
     expect(deliveries).toBe(3 * k);
     // Nothing is sent: with the subscriptions disabled each delivery is skipped, and the pool drains before the next instance.
