@@ -8,6 +8,7 @@ import { paginationOptsValidator, paginationResultValidator } from "convex/serve
 import { v } from "convex/values";
 import { components } from "../_generated/api";
 import { vUIMessagesPage } from "../lib/threadMessages";
+import { redactJson, redactText } from "../runs/stepPayload";
 import { Names } from "./names";
 import { pageOfRuns, publicRun, runInAccount } from "./runRows";
 import { inspectorQuery } from "./staff";
@@ -42,10 +43,20 @@ export const getRun = inspectorQuery({
   },
 });
 
+/** A message part as staff see it: its text, and a tool part's input and output, with secrets redacted (runs/stepPayload.ts). */
+function redactedPart<P extends object>(part: P): P {
+  const shown = { ...part } as Record<string, unknown>;
+  if (typeof shown.text === "string") shown.text = redactText(shown.text);
+  for (const field of ["input", "output"] as const) if (field in shown) shown[field] = redactJson(shown[field]);
+  return shown as P;
+}
+
 /**
  * The live text of the run's thread for `useUIMessages(..., { stream: true })`:
  * UI messages newest page first plus the deltas of replies still streaming.
- * The run's own messages are those at its prompt's `order`.
+ * The run's own messages are those at its prompt's `order`. Stored messages
+ * are redacted like the timeline; a reply still streaming is shown as it
+ * streams (its deltas, seconds old, are redacted once it is saved).
  */
 export const runMessages = inspectorQuery({
   args: { interactionId: v.id("interactions"), paginationOpts: paginationOptsValidator, streamArgs: v.optional(vStreamArgs) },
@@ -56,6 +67,7 @@ export const runMessages = inspectorQuery({
     if (thread === null) return { page: [], isDone: true, continueCursor: "", streams: undefined };
     const paginated = await listUIMessages(ctx, components.agent, { threadId: thread.agentThreadId, paginationOpts });
     const streams = await syncStreams(ctx, components.agent, { threadId: thread.agentThreadId, streamArgs });
-    return { ...paginated, streams };
+    const page = paginated.page.map((message) => ({ ...message, text: redactText(message.text), parts: message.parts.map(redactedPart) }));
+    return { ...paginated, page, streams };
   },
 });

@@ -159,6 +159,13 @@ test(
     const asked = timeline.steps.find((s) => s.kind === "llm")!;
     expect(asked.output).toContain(slug);
     expect(asked.input).toContain("ghp_[redacted]");
+    // The run page's live message view too: the user's message and the tool call's input and output.
+    const live = await user.client.query(api.inspector.runs.runMessages, { accountId: user.accountId, interactionId, paginationOpts: { numItems: 20, cursor: null } });
+    const liveShown = JSON.stringify(live.page);
+    expect(liveShown).toContain("ghp_[redacted]");
+    expect(liveShown).toContain(slug);
+    expect(liveShown).not.toContain(GITHUB_TOKEN);
+    expect(liveShown).not.toContain(STRIPE_KEY);
   },
 );
 
