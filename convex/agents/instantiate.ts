@@ -3,28 +3,22 @@
  * registrations here: account provisioning imports this module, and the
  * function builders import provisioning).
  */
+import { pick } from "convex-helpers";
 import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { agentTables } from "./schema";
 import { fail } from "../lib/errors";
 import { sameValue } from "../tools/catalogue";
 import { agentBySlug, assignTool, composeDelegation, insertAgent, requireTool, withField } from "./builder";
 import { codeTemplate, type AgentTemplate } from "./templateCatalogue";
-import { check, slugProblem, vCapabilityLevel, vTemplateDelegation, vTemplateTool } from "./validators";
+import { check, slugProblem } from "./validators";
 import { recordVersion } from "./versions";
-import { vStoredView } from "./views";
 
-export const vPublicTemplate = v.object({
-  slug: v.string(),
-  name: v.string(),
-  description: v.string(),
-  instructions: v.string(),
-  capabilityLevel: vCapabilityLevel,
-  accentColor: v.optional(v.string()),
-  tools: v.array(vTemplateTool),
-  delegations: v.array(vTemplateDelegation),
-  views: v.optional(v.array(vStoredView)),
-});
+/** A template as stored (agents/schema.ts), without its bookkeeping. */
+export const vPublicTemplate = v.object(
+  pick(agentTables.agentTemplates.validator.fields, ["slug", "name", "description", "instructions", "capabilityLevel", "accentColor", "tools", "delegations", "views"]),
+);
 export type PublicTemplate = Infer<typeof vPublicTemplate>;
 
 export function publicTemplate(t: AgentTemplate | Doc<"agentTemplates">): PublicTemplate {

@@ -7,23 +7,17 @@
  * The runtime calls `currentVersion` / `snapshotOf` (plain functions taking
  * `ctx`, usable in any query or mutation).
  */
+import { pick } from "convex-helpers";
 import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { LIMITS, vCapabilityLevel, vVersionTool, type CapabilityLevel, type VersionTool } from "./validators";
+import { agentTables } from "./schema";
+import { LIMITS, type CapabilityLevel, type VersionTool } from "./validators";
 
-export const vAgentSnapshot = v.object({
-  agentId: v.id("agents"),
-  version: v.number(),
-  name: v.string(),
-  description: v.string(),
-  instructions: v.string(),
-  /** As stored: absent = the deployment's default model at run time. */
-  modelId: v.optional(v.string()),
-  capabilityLevel: vCapabilityLevel,
-  tools: v.array(vVersionTool),
-  createdAt: v.number(),
-});
+/** A version as stored (agents/schema.ts; `modelId` absent = the deployment's default model at run time). */
+export const vAgentSnapshot = v.object(
+  pick(agentTables.agentVersions.validator.fields, ["agentId", "version", "name", "description", "instructions", "modelId", "capabilityLevel", "tools", "createdAt"]),
+);
 export type AgentSnapshot = Infer<typeof vAgentSnapshot>;
 
 /** Older rows carry no capability level: they are not capped. */

@@ -4,12 +4,13 @@
  * is audit/write.ts, which stands on its own so every domain can record
  * without depending on the inspector.
  */
+import { pick } from "convex-helpers";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
-import type { Doc, Id } from "../_generated/dataModel";
+import type { Doc } from "../_generated/dataModel";
 import { Names } from "../inspector/names";
 import { inspectorQuery, type Caller } from "../inspector/staff";
-import { vAuditDetails, vAuditFieldChange, vAuditSurface } from "./schema";
+import { auditTables } from "./schema";
 import type { AuditEntry } from "./write";
 
 /** The audit entry for a staff caller (the inspector's actions). */
@@ -19,18 +20,21 @@ export function actorOf(caller: Caller): Pick<AuditEntry, "actorUserId" | "actor
 
 export const vAuditEntry = v.object({
   auditId: v.id("auditLog"),
-  actorUserId: v.optional(v.id("userProfiles")),
+  /** As stored (audit/schema.ts says what each means). */
+  ...pick(auditTables.auditLog.validator.fields, [
+    "actorUserId",
+    "actorRole",
+    "action",
+    "targetKind",
+    "targetId",
+    "reason",
+    "at",
+    "details",
+    "surface",
+    "actorLabel",
+    "changes",
+  ]),
   actorName: v.string(),
-  actorRole: v.string(),
-  action: v.string(),
-  targetKind: v.string(),
-  targetId: v.string(),
-  reason: v.string(),
-  at: v.number(),
-  details: v.optional(vAuditDetails),
-  surface: v.optional(vAuditSurface),
-  actorLabel: v.optional(v.string()),
-  changes: v.optional(v.array(vAuditFieldChange)),
 });
 
 export function publicEntry(row: Doc<"auditLog">, actorName: string): Infer<typeof vAuditEntry> {

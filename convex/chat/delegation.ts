@@ -15,7 +15,7 @@
  */
 import { createThread, listMessages, saveMessage } from "@convex-dev/agent";
 import { v, type Infer } from "convex/values";
-import { components, internal } from "../_generated/api";
+import { components } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { checkDelegationAtRunTime } from "../agents/runtime";

@@ -37,7 +37,7 @@ import type { MessageDoc } from "@convex-dev/agent";
 import type { WorkflowCtx } from "@convex-dev/workflow";
 import { v, type Infer } from "convex/values";
 import { components, internal } from "../_generated/api";
-import type { Doc, Id } from "../_generated/dataModel";
+import type { Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery } from "../_generated/server";
 import { EXTERNAL_DEFAULT_TIMEOUT_SECONDS } from "../agents/manifestFormat";
 import { env } from "../lib/env";

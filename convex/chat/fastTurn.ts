@@ -29,7 +29,7 @@
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import type { Doc, Id } from "../_generated/dataModel";
+import type { Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, type ActionCtx, type MutationCtx } from "../_generated/server";
 import { InjectedCrash } from "../lib/faults";
 import { callModel, vModelCallResult, type ModelCallResult, type ToolCallRequest } from "./llm";

@@ -5,7 +5,6 @@
  * `completeRun` or `endRun` (turnSteps.ts), which call `notifyParent` once.
  */
 import { v } from "convex/values";
-import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { workflow } from "../lib/workflow";
 import { type ChatRun, getChatRun } from "../runs/records";

@@ -12,7 +12,6 @@
  * bundle, ops/metrics.ts) for the run's duration, model calls and triage
  * together. A resumed run starts a new tally, so nothing counts twice.
  */
-import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { budget } from "../lib/budget";
 import { recordRunEnded } from "../ops/metrics";

@@ -8,7 +8,7 @@ import { saveMessage } from "@convex-dev/agent";
 import { vWorkflowId, type WorkflowId } from "@convex-dev/workflow";
 import { v, type Infer } from "convex/values";
 import { components, internal } from "../_generated/api";
-import type { Doc, Id } from "../_generated/dataModel";
+import type { Id } from "../_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type ActionCtx, type MutationCtx, type QueryCtx } from "../_generated/server";
 import { argumentProblems } from "../tools/argumentCheck";
 import { externalHttpTool } from "../tools/http/lookup";

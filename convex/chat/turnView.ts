@@ -11,7 +11,7 @@
  */
 import { pick } from "convex-helpers";
 import { v, type Infer } from "convex/values";
-import type { Doc, Id } from "../_generated/dataModel";
+import type { Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { accountQuery } from "../lib/functions";

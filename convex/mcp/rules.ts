@@ -13,7 +13,7 @@ import { keyHint } from "../models/connectionRules";
 import { privateAddressReason } from "../lib/privateAddresses";
 import { parameterSchemaProblem } from "../tools/catalogue";
 import type { Permission } from "../tools/validators";
-import type { Header, ListedTool, McpTarget } from "./validators";
+import type { Header, ListedTool } from "./validators";
 
 export const MCP_LIMITS = {
   /** Servers per account. */

@@ -3,15 +3,15 @@
  * maintenance, feature flags), written in the same transaction as the action.
  * Platform admins read it on the admin page.
  */
+import { pick } from "convex-helpers";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { platformAdminQuery } from "../lib/functions";
-import { vPlatformAuditDetails } from "./schema";
+import { opsTables, vPlatformAuditDetails } from "./schema";
 import { fieldChanges } from "../audit/diff";
-import { vAuditFieldChange, vAuditSurface } from "../audit/schema";
 
 /** Who acted: a signed-in platform admin, or an operator with deploy access (`npx convex run`). */
 export type OpsActor = { kind: "platform_admin"; userId: Id<"userProfiles"> } | { kind: "operator" };
@@ -56,16 +56,8 @@ export async function writePlatformAudit(
 export const vPlatformAuditEntry = v.object({
   auditId: v.id("platformAuditLog"),
   actorName: v.string(),
-  actorRole: v.string(),
-  action: v.string(),
-  targetKind: v.string(),
-  targetId: v.string(),
-  accountId: v.optional(v.id("accounts")),
-  reason: v.string(),
-  at: v.number(),
-  details: v.optional(vPlatformAuditDetails),
-  surface: v.optional(vAuditSurface),
-  changes: v.optional(v.array(vAuditFieldChange)),
+  /** As stored (ops/schema.ts says what each means). */
+  ...pick(opsTables.platformAuditLog.validator.fields, ["actorRole", "action", "targetKind", "targetId", "accountId", "reason", "at", "details", "surface", "changes"]),
 });
 
 function publicEntry(row: Doc<"platformAuditLog">, actorName: string): Infer<typeof vPlatformAuditEntry> {

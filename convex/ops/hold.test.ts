@@ -50,7 +50,7 @@ async function turnBetweenModelCalls(t: Harness) {
 test("a platform pause holds a running turn before its next model call; resuming lets it finish", async () => {
   const t = newHarness();
   const admin = await asAdmin(t);
-  const { user, thread, turn, agentId, approve } = await turnBetweenModelCalls(t);
+  const { user, thread, turn, approve } = await turnBetweenModelCalls(t);
   const callsBefore = await modelCalls(t);
   await admin.client.mutation(api.ops.pause.setPlatformPaused, { paused: true, reason: "incident" });
   const logged = vi.spyOn(console, "log");

@@ -12,7 +12,7 @@
 import { vEventId, vWorkflowId, type WorkflowCtx } from "@convex-dev/workflow";
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import type { Doc, Id } from "../_generated/dataModel";
+import type { Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx, type QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { accountQuery } from "../lib/functions";

@@ -21,7 +21,7 @@ import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import { internalQuery, type MutationCtx, type QueryCtx } from "../_generated/server";
 import type { JobState } from "../runs/validators";
-import { newerExemplar, runExemplar, vExemplar, type Exemplar } from "./exemplars";
+import { newerExemplar, runExemplar, type Exemplar } from "./exemplars";
 import { mergeParts, vSeriesPart, type SeriesPart } from "./seriesParts";
 
 /** Seconds: what a person notices, up to a minute-long run. */

@@ -17,7 +17,7 @@
 import type { Page } from "playwright-core";
 import { Webhook } from "svix";
 import { afterAll, describe, expect, test } from "vitest";
-import { launchBrowser, makePlatformAdmin, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { launchBrowser, makePlatformAdmin, screenshot, signIn as signInOnPage, useAppAndBrowser, type App, type Browser } from "./app";
 
 // The engine (a child process started by useAppAndBrowser) inherits this environment.
 const SERVICE_SECRET = `e2e-${Math.random().toString(36).slice(2)}`;
@@ -65,13 +65,7 @@ async function postClerkEvent(svixId: string, event: object): Promise<Response> 
 }
 
 async function signIn(target: Page, who: { name: string; email: string }, role: "org:admin" | "org:member"): Promise<void> {
-  await target.goto(app.url);
-  await target.getByTestId("signin-name").fill(who.name);
-  await target.getByTestId("signin-email").fill(who.email);
-  await target.getByTestId("signin-org-id").fill("org_demo");
-  await target.getByTestId("signin-org-role").selectOption(role);
-  await target.getByTestId("signin-submit").click();
-  await target.getByTestId("chat-empty").waitFor({ timeout: 45_000 });
+  await signInOnPage(target, { url: app.url, name: who.name, email: who.email, orgId: "org_demo", role });
 }
 
 const memberRow = () => page.locator('[data-testid="admin-member-row"]', { hasText: MEMBER.name });

@@ -13,7 +13,7 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { makePlatformAdmin, pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { makePlatformAdmin, pollUntil, readThread, repliesTo, screenshot, signIn, useAppAndBrowser, type App, type Browser } from "./app";
 
 // The engine (a child process started by useAppAndBrowser) inherits this environment.
 const SERVICE_SECRET = `e2e-${Math.random().toString(36).slice(2)}`;
@@ -32,13 +32,7 @@ const PROMPT = "Tell me about tides while the platform is in maintenance";
 
 describe("the admin page in Chromium against npm start", { timeout: 90_000 }, () => {
   test("an account admin sees the note; once a platform admin, the page", async () => {
-    await page.goto(app!.url);
-    await page.getByTestId("signin-name").fill(NAME);
-    await page.getByTestId("signin-email").fill(EMAIL);
-    await page.getByTestId("signin-org-id").fill("org_demo");
-    await page.getByTestId("signin-org-role").selectOption("org:admin");
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("chat-empty").waitFor({ timeout: 45_000 });
+    await signIn(page, { url: app!.url, name: NAME, email: EMAIL, orgId: "org_demo", role: "org:admin" });
 
     // Account admins get no Admin link; the address itself explains.
     expect(await page.getByTestId("nav-admin").count()).toBe(0);

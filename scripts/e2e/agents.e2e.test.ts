@@ -15,7 +15,7 @@
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { pollUntil, readThread, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { pollUntil, readThread, screenshot, signIn, useAppAndBrowser, type App, type Browser } from "./app";
 
 let app: App;
 let browser: Browser;
@@ -56,13 +56,7 @@ async function importText(text: string) {
 
 describe("the agent builder in Chromium against npm start", { timeout: 90_000 }, () => {
   test("an admin of a new organisation sees its three starting agents", async () => {
-    await page.goto(app.url);
-    await page.getByTestId("signin-name").fill("Bea Builder");
-    await page.getByTestId("signin-email").fill("bea@example.test");
-    await page.getByTestId("signin-org-id").fill("org_builders");
-    await page.getByTestId("signin-org-role").selectOption("org:admin");
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("chat-empty").waitFor({ timeout: 45_000 });
+    await signIn(page, { url: app.url, name: "Bea Builder", email: "bea@example.test", orgId: "org_builders", role: "org:admin" });
 
     await page.getByTestId("nav-agents").click();
     await page.getByTestId("agents-page").waitFor();

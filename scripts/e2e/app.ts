@@ -188,6 +188,45 @@ export function repliesTo(view: ThreadView, prompt: string) {
   return view.messages.slice(index + 1, next < 0 ? undefined : next).filter((message) => message.role === "assistant");
 }
 
+/** Who signs in on the local sign-in page (scripts/local-engine/localAuth.ts): their name, email, organisation and role there. */
+export type SignInAs = { url?: string; name: string; email?: string; orgId?: string; role?: "org:admin" | "org:member" | "org:readonly" };
+
+/**
+ * Sign in through the sign-in page (opening `url` first when given) and wait
+ * until the app shows `landing`: the empty chat a new user lands on, or the
+ * signed-in user's name wherever sign-in returns to.
+ */
+export async function signIn(
+  page: Page,
+  who: SignInAs,
+  { landing = "chat-empty", timeoutMs = 45_000 }: { landing?: "chat-empty" | "current-user"; timeoutMs?: number } = {},
+): Promise<void> {
+  if (who.url !== undefined) await page.goto(who.url);
+  await page.getByTestId("signin-name").fill(who.name);
+  if (who.email !== undefined) await page.getByTestId("signin-email").fill(who.email);
+  if (who.orgId !== undefined) await page.getByTestId("signin-org-id").fill(who.orgId);
+  if (who.role !== undefined) await page.getByTestId("signin-org-role").selectOption(who.role);
+  await page.getByTestId("signin-submit").click();
+  await page.getByTestId(landing).waitFor({ timeout: timeoutMs });
+}
+
+/**
+ * Open a new thread with the selected agent, send `prompt`, and wait until
+ * its turn has completed and its reply is shown in full; returns the thread as shown then.
+ */
+export async function askInNewThread(page: Page, prompt: string, { timeoutMs = 45_000, what = "the reply" }: { timeoutMs?: number; what?: string } = {}): Promise<ThreadView> {
+  await page.getByTestId("new-thread").click();
+  await page.getByTestId("thread-empty").waitFor();
+  const input = page.getByTestId("composer-input");
+  await input.fill(prompt);
+  await input.press("Enter");
+  return await pollUntil(
+    () => readThread(page),
+    (view) => view.turns[0] === "completed" && repliesTo(view, prompt).some((reply) => reply.settled),
+    { timeoutMs, what },
+  );
+}
+
 /** Poll `read` until `done` accepts a value (or fail with the last one after `timeoutMs`). */
 export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, { timeoutMs = 30_000, intervalMs = 40, what = "a condition" } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -14,7 +14,7 @@ import type { Page } from "playwright-core";
 import { afterAll, describe, expect, test } from "vitest";
 import { botToken, startBotApiServer } from "../../convex/channels/telegram/botApiServer.testing";
 import { inboundMail } from "../../convex/channels/email/postmark.testing";
-import { pollUntil, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { pollUntil, screenshot, signIn, useAppAndBrowser, type App, type Browser } from "./app";
 
 const botApi = await startBotApiServer();
 process.env["TELEGRAM_API_ROOT"] = botApi.apiRoot; // inherited by npm start
@@ -54,11 +54,7 @@ async function postUpdate(url: string, secret: string, text: string) {
 describe("Channels in Chromium against npm start", { timeout: 120_000 }, () => {
   test("connect a bot, link my Telegram account, and get an answer on Telegram", async () => {
     expect(browser).toBeDefined();
-    await page.goto(app.url);
-    await page.getByTestId("signin-name").fill("Tara Telegram");
-    await page.getByTestId("signin-email").fill("tara@example.test");
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("current-user").waitFor({ timeout: 45_000 });
+    await signIn(page, { url: app.url, name: "Tara Telegram", email: "tara@example.test" }, { landing: "current-user" });
     await page.getByTestId("nav-settings").click();
     await page.getByTestId("telegram-empty").waitFor();
 

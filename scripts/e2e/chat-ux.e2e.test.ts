@@ -12,7 +12,7 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser, type ThreadView } from "./app";
+import { pollUntil, readThread, repliesTo, screenshot, signIn, useAppAndBrowser, type App, type Browser, type ThreadView } from "./app";
 
 let app: App;
 let browser: Browser;
@@ -40,12 +40,7 @@ describe("chat UX in Chromium against npm start", { timeout: 120_000 }, () => {
   test("an admin of the demo account lands on a ready composer", async () => {
     await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.url });
     await page.setViewportSize({ width: 1100, height: 640 });
-    await page.goto(app.url);
-    await page.getByTestId("signin-name").fill("Uma User");
-    await page.getByTestId("signin-org-id").fill("org_demo");
-    await page.getByTestId("signin-org-role").selectOption("org:admin");
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("chat-empty").waitFor({ timeout: 45_000 });
+    await signIn(page, { url: app.url, name: "Uma User", orgId: "org_demo", role: "org:admin" });
     await expect.poll(() => focusedTestId(page)).toBe("composer-input");
     // Empty list, in words.
     expect(await page.getByTestId("thread-list-empty").textContent()).toMatch(/No conversations yet/);

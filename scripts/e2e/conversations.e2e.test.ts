@@ -11,7 +11,7 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { launchBrowser, pollUntil, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { launchBrowser, pollUntil, screenshot, signIn as signInOnPage, useAppAndBrowser, type App, type Browser } from "./app";
 
 let app: App;
 let ada: Page;
@@ -29,13 +29,7 @@ afterAll(async () => {
 });
 
 async function signIn(page: Page, name: string, email: string, role: "org:admin" | "org:member") {
-  await page.goto(app.url);
-  await page.getByTestId("signin-name").fill(name);
-  await page.getByTestId("signin-email").fill(email);
-  await page.getByTestId("signin-org-id").fill("org_shared");
-  await page.getByTestId("signin-org-role").selectOption(role);
-  await page.getByTestId("signin-submit").click();
-  await page.getByTestId("current-user").waitFor({ timeout: 45_000 });
+  await signInOnPage(page, { url: app.url, name, email, orgId: "org_shared", role }, { landing: "current-user" });
 }
 
 async function openShared(page: Page, title: string) {

@@ -10,7 +10,7 @@ import { request } from "node:http";
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
 import { FIRST_PAGE_BUDGET } from "../web/size";
-import { screenshot, useAppAndBrowser, type App } from "./app";
+import { screenshot, signIn, useAppAndBrowser, type App } from "./app";
 
 let app: App;
 let page: Page;
@@ -39,10 +39,7 @@ describe("the first page in Chromium against npm start", { timeout: 90_000 }, ()
 
     await page.goto(app.url);
     await page.getByTestId("signin-name").waitFor();
-    await page.getByTestId("signin-name").fill("Fran First");
-    await page.getByTestId("signin-org-id").fill("org_demo");
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("chat-empty").waitFor({ timeout: 45_000 });
+    await signIn(page, { name: "Fran First", orgId: "org_demo" });
     await expect.poll(() => page.getByTestId("agent-picker").isEnabled()).toBe(true);
     await screenshot(page, "firstpage-01-chat-ready");
 

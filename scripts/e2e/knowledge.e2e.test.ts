@@ -14,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { askInNewThread, repliesTo, screenshot, signIn, useAppAndBrowser, type App, type Browser } from "./app";
 
 let app: App;
 let browser: Browser;
@@ -39,12 +39,7 @@ function fixture(name: string): Buffer {
 
 describe("the knowledge page and cited answers in Chromium against npm start", { timeout: 120_000 }, () => {
   test("a member signs in and opens Knowledge: their own scope, empty", async () => {
-    await page.goto(app.url);
-    await page.getByTestId("signin-name").fill("Kim Keeper");
-    await page.getByTestId("signin-org-id").fill("org_demo");
-    await page.getByTestId("signin-org-role").selectOption("org:member");
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("chat-empty").waitFor({ timeout: 45_000 });
+    await signIn(page, { url: app.url, name: "Kim Keeper", orgId: "org_demo", role: "org:member" });
     await page.getByTestId("nav-knowledge").click();
     await page.getByTestId("knowledge-page").waitFor();
     expect(await page.getByTestId("knowledge-scope").inputValue()).toBe("user");
@@ -93,16 +88,7 @@ describe("the knowledge page and cited answers in Chromium against npm start", {
 
   test("the Assistant's answer cites the document, linked to it", async () => {
     await page.getByTestId("nav-chat").click();
-    await page.getByTestId("new-thread").click();
-    await page.getByTestId("thread-empty").waitFor();
-    const input = page.getByTestId("composer-input");
-    await input.fill(QUESTION);
-    await input.press("Enter");
-    const view = await pollUntil(
-      () => readThread(page),
-      (v) => v.turns[0] === "completed" && repliesTo(v, QUESTION).some((reply) => reply.settled),
-      { timeoutMs: 45_000, what: "the cited answer" },
-    );
+    const view = await askInNewThread(page, QUESTION, { what: "the cited answer" });
     expect(repliesTo(view, QUESTION).at(-1)!.text).toMatch(/half a litre of rainwater.*\[1\]/);
     const reply = page.locator('[data-testid="message"][data-role="assistant"]').last();
     const citation = reply.locator('[data-testid="citation"][data-n="1"]');
@@ -168,16 +154,8 @@ describe("the knowledge page and cited answers in Chromium against npm start", {
 
   test("the Assistant's answer cites “report.pdf, p. 6”; the citation opens the PDF at page 6", async () => {
     await page.goto(`${app.url}/`);
-    await page.getByTestId("new-thread").click();
-    await page.getByTestId("thread-empty").waitFor();
     const question = "Which electric truck pilot is planned for the Lisbon routes?";
-    await page.getByTestId("composer-input").fill(question);
-    await page.getByTestId("composer-input").press("Enter");
-    await pollUntil(
-      () => readThread(page),
-      (v) => repliesTo(v, question).some((reply) => reply.settled),
-      { timeoutMs: 45_000, what: "the cited answer" },
-    );
+    await askInNewThread(page, question, { what: "the cited answer" });
     const reply = page.locator('[data-testid="message"][data-role="assistant"]').last();
     const source = reply.getByTestId("source-link").first();
     await source.waitFor();
@@ -206,16 +184,8 @@ describe("the knowledge page and cited answers in Chromium against npm start", {
 
   test("what the agents know about me: a fact from the chat, its source, corrected, then forgotten", async () => {
     await page.goto(`${app.url}/`);
-    await page.getByTestId("new-thread").click();
-    await page.getByTestId("thread-empty").waitFor();
     const said = "My name is Kim Keeper and I live in Porto.";
-    await page.getByTestId("composer-input").fill(said);
-    await page.getByTestId("composer-input").press("Enter");
-    await pollUntil(
-      () => readThread(page),
-      (v) => repliesTo(v, said).some((reply) => reply.settled),
-      { timeoutMs: 45_000, what: "the reply" },
-    );
+    await askInNewThread(page, said, { what: "the reply" });
     await page.goto(`${app.url}/knowledge/about-me`);
     await page.getByTestId("about-me-page").waitFor();
     const home = page.locator('[data-testid="about-fact"]', { hasText: "the user lives in Porto" });

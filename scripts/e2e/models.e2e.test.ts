@@ -17,7 +17,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { fixtureJson, startProviderServer, type ProviderServer } from "../../convex/models/wire/providerServer.testing";
-import { pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser, type ThreadView } from "./app";
+import { pollUntil, readThread, repliesTo, screenshot, signIn, useAppAndBrowser, type App, type Browser, type ThreadView } from "./app";
 
 // Inherited by npm start (startApp copies process.env): the provider listens on 127.0.0.1,
 // and a backoff shorter than the default keeps retries quick (a Retry-After still rules).
@@ -86,13 +86,7 @@ describe("a real model path: Settings → Models, the agent builder and the chat
   let slug = "";
 
   test("an admin adds an OpenAI-compatible connection: the key shown only by its last 4, a test answered in words, its models fetched", async () => {
-    await page.goto(app.url);
-    await page.getByTestId("signin-name").fill("Mia Models");
-    await page.getByTestId("signin-email").fill("mia@example.test");
-    await page.getByTestId("signin-org-id").fill("org_models");
-    await page.getByTestId("signin-org-role").selectOption("org:admin");
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("current-user").waitFor({ timeout: 60_000 });
+    await signIn(page, { url: app.url, name: "Mia Models", email: "mia@example.test", orgId: "org_models", role: "org:admin" }, { landing: "current-user", timeoutMs: 60_000 });
 
     await page.getByTestId("nav-settings").click();
     await page.getByTestId("settings-page").waitFor();

@@ -11,7 +11,7 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { askInNewThread, screenshot, signIn, useAppAndBrowser, type App, type Browser } from "./app";
 
 let app: App;
 let browser: Browser;
@@ -31,13 +31,7 @@ async function usageTokens(target: Page): Promise<number> {
 
 describe("the runs, usage and jobs pages in Chromium against npm start", { timeout: 90_000 }, () => {
   test("an admin signs in and sees Runs, Usage and Jobs in the menu", async () => {
-    await page.goto(app!.url);
-    await page.getByTestId("signin-name").fill("Ada Admin");
-    await page.getByTestId("signin-email").fill("ada@example.test");
-    await page.getByTestId("signin-org-id").fill("org_demo");
-    await page.getByTestId("signin-org-role").selectOption("org:admin");
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("chat-empty").waitFor({ timeout: 45_000 });
+    await signIn(page, { url: app!.url, name: "Ada Admin", email: "ada@example.test", orgId: "org_demo", role: "org:admin" });
     for (const id of ["nav-chat", "nav-runs", "nav-usage", "nav-jobs"]) await page.getByTestId(id).waitFor();
 
     // Usage before any turn.
@@ -58,16 +52,7 @@ describe("the runs, usage and jobs pages in Chromium against npm start", { timeo
 
   test("a message that delegates; its run shows the steps and the Researcher in the tree", async () => {
     await page.getByTestId("nav-chat").click();
-    await page.getByTestId("new-thread").click();
-    await page.getByTestId("thread-empty").waitFor();
-    const input = page.getByTestId("composer-input");
-    await input.fill(PROMPT);
-    await input.press("Enter");
-    await pollUntil(
-      () => readThread(page),
-      (view) => view.turns[0] === "completed" && repliesTo(view, PROMPT).some((r) => r.settled),
-      { timeoutMs: 45_000, what: "the delegating turn to complete" },
-    );
+    await askInNewThread(page, PROMPT, { what: "the delegating turn to complete" });
 
     await page.getByTestId("nav-runs").click();
     await page.getByTestId("runs-page").waitFor();

@@ -10,35 +10,20 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { askInNewThread, screenshot, signIn, useAppAndBrowser, type App } from "./app";
 
 let app: App;
-let browser: Browser;
 let page: Page;
 
-useAppAndBrowser("runsteps-", (session) => ({ app, browser, page } = session));
+useAppAndBrowser("runsteps-", (session) => ({ app, page } = session));
 
 const SECRET = "ghp_R2d2C3poBb8Yoda1Luke2Leia3Han4Chewie5";
 const PROMPT = `What time is it in Tokyo? (my token ${SECRET} is not for you)`;
 
 describe("a run's step inputs and outputs in Chromium against npm start", { timeout: 120_000 }, () => {
   test("an admin asks for the time in Tokyo and opens the turn's run", async () => {
-    await page.goto(app.url);
-    await page.getByTestId("signin-name").fill("Iris Inspector");
-    await page.getByTestId("signin-org-id").fill("org_demo");
-    await page.getByTestId("signin-org-role").selectOption("org:admin");
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("chat-empty").waitFor({ timeout: 45_000 });
-    await page.getByTestId("new-thread").click();
-    await page.getByTestId("thread-empty").waitFor();
-    const input = page.getByTestId("composer-input");
-    await input.fill(PROMPT);
-    await input.press("Enter");
-    await pollUntil(
-      () => readThread(page),
-      (view) => view.turns[0] === "completed" && repliesTo(view, PROMPT).some((reply) => reply.settled),
-      { timeoutMs: 60_000, what: "the tool turn to complete" },
-    );
+    await signIn(page, { url: app.url, name: "Iris Inspector", orgId: "org_demo", role: "org:admin" });
+    await askInNewThread(page, PROMPT, { timeoutMs: 60_000, what: "the tool turn to complete" });
     await page.getByTestId("turn-open-run").first().click();
     await page.getByTestId("run-page").waitFor();
     await page.locator('[data-testid="step"][data-kind="tool"][data-status="succeeded"]').waitFor();

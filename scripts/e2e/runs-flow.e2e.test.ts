@@ -14,7 +14,7 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { pollUntil, readThread, repliesTo, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { pollUntil, readThread, repliesTo, screenshot, signIn, useAppAndBrowser, type App, type Browser } from "./app";
 
 let app: App;
 let browser: Browser;
@@ -49,12 +49,7 @@ async function send(text: string) {
 
 describe("delegation, a failing step and its resume, and usage, in Chromium against npm start", { timeout: 120_000 }, () => {
   test("an admin signs in; usage before any turn", async () => {
-    await page.goto(app.url);
-    await page.getByTestId("signin-name").fill("Rey Runner");
-    await page.getByTestId("signin-org-id").fill("org_demo");
-    await page.getByTestId("signin-org-role").selectOption("org:admin");
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("chat-empty").waitFor({ timeout: 45_000 });
+    await signIn(page, { url: app.url, name: "Rey Runner", orgId: "org_demo", role: "org:admin" });
     await page.getByTestId("nav-usage").click();
     tokensBefore = await usageTokens(page);
     const rate = page.getByTestId("rate");

@@ -16,7 +16,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
 import { afterAll, describe, expect, test } from "vitest";
-import { pollUntil, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { pollUntil, screenshot, signIn as signInOnPage, useAppAndBrowser, type App, type Browser } from "./app";
 
 process.env["HARNESS_WEBHOOK_ALLOW_PRIVATE_URLS"] = "true"; // inherited by npm start: the receiver below listens on 127.0.0.1
 let app: App;
@@ -74,13 +74,8 @@ async function callApi(secret: string): Promise<Response> {
 }
 
 async function signIn(name: string, email: string, role: "org:admin" | "org:member") {
-  await page.getByTestId("signin-name").fill(name);
-  await page.getByTestId("signin-email").fill(email);
-  await page.getByTestId("signin-org-id").fill("org_demo");
-  await page.getByTestId("signin-org-role").selectOption(role);
-  await page.getByTestId("signin-submit").click();
   // Sign-in goes back to where you came from (the chat, or Settings after signing out there).
-  await page.getByTestId("current-user").waitFor({ timeout: 45_000 });
+  await signInOnPage(page, { name, email, orgId: "org_demo", role }, { landing: "current-user" });
 }
 
 describe("Settings → Integrations in Chromium against npm start", { timeout: 90_000 }, () => {

@@ -11,7 +11,7 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { screenshot, signIn, useAppAndBrowser, type App, type Browser } from "./app";
 
 let app: App;
 let browser: Browser;
@@ -34,13 +34,7 @@ async function send(target: Page, text: string) {
 
 describe("agent views and the task board in Chromium against npm start", { timeout: 90_000 }, () => {
   test("an admin makes a Project assistant; its page has Chat, Board and Settings tabs", async () => {
-    await page.goto(app.url);
-    await page.getByTestId("signin-name").fill("Paula Planner");
-    await page.getByTestId("signin-email").fill("paula@example.test");
-    await page.getByTestId("signin-org-id").fill("org_tasks");
-    await page.getByTestId("signin-org-role").selectOption("org:admin");
-    await page.getByTestId("signin-submit").click();
-    await page.getByTestId("chat-empty").waitFor({ timeout: 45_000 });
+    await signIn(page, { url: app.url, name: "Paula Planner", email: "paula@example.test", orgId: "org_tasks", role: "org:admin" });
 
     await page.getByTestId("nav-agents").click();
     const template = page.locator('[data-testid="template-card"][data-template-slug="project-assistant"]');

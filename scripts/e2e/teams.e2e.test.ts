@@ -11,7 +11,7 @@
  */
 import type { Page } from "playwright-core";
 import { describe, expect, test } from "vitest";
-import { pollUntil, screenshot, useAppAndBrowser, type App, type Browser } from "./app";
+import { pollUntil, screenshot, signIn as signInOnPage, useAppAndBrowser, type App, type Browser } from "./app";
 
 let app: App;
 let browser: Browser;
@@ -20,12 +20,7 @@ let page: Page;
 useAppAndBrowser("teams", (session) => ({ app, browser, page } = session));
 
 async function signIn(name: string, email: string, role: "org:admin" | "org:member") {
-  await page.getByTestId("signin-name").fill(name);
-  await page.getByTestId("signin-email").fill(email);
-  await page.getByTestId("signin-org-id").fill("org_teams");
-  await page.getByTestId("signin-org-role").selectOption(role);
-  await page.getByTestId("signin-submit").click();
-  await page.getByTestId("current-user").waitFor({ timeout: 45_000 });
+  await signInOnPage(page, { name, email, orgId: "org_teams", role }, { landing: "current-user" });
 }
 
 async function listedAgentSlugs(): Promise<string[]> {
