@@ -9,7 +9,7 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import { userWithThread, type Caller } from "../chat/testkit.testing";
-import { startProviderServer, type ProviderServer } from "../models/wire/providerServer.testing";
+import { drainAndClose, startProviderServer, type ProviderServer } from "../models/wire/providerServer.testing";
 import { newHarness, type Harness } from "../test.setup";
 import { jobRow, startJob } from "./testkit.testing";
 
@@ -31,12 +31,8 @@ beforeEach(async () => {
   server = await startProviderServer({ defaults: { "openai.chat": { status: 200, body: COMPLETION } } });
 });
 afterEach(async () => {
-  if (harness !== undefined) {
-    const t = harness;
-    await vi.waitFor(async () => await t.finishInProgressScheduledFunctions(), { timeout: 10_000, interval: 25 });
-  }
+  await drainAndClose(harness, server);
   harness = undefined;
-  await server?.close();
   server = undefined;
   vi.unstubAllEnvs();
 });

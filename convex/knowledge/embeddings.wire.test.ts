@@ -13,7 +13,7 @@ import { createServer } from "node:http";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
-import { startProviderServer, type ProviderServer } from "../models/wire/providerServer.testing";
+import { drainAndClose, startProviderServer, type ProviderServer } from "../models/wire/providerServer.testing";
 import { asMember, newHarness, type Harness } from "../test.setup";
 import { chunkText } from "./chunking";
 import { probe, probeModules } from "./probe.testing";
@@ -43,13 +43,8 @@ beforeEach(async () => {
   server = await startProviderServer({ defaults: { "openai.embeddings": { embeddings: 1536 } } });
 });
 afterEach(async () => {
-  // Let background work (onComplete, entry drops) finish before the engine goes.
-  if (harness !== undefined) {
-    const t = harness;
-    await vi.waitFor(async () => await t.finishInProgressScheduledFunctions(), { timeout: 10_000, interval: 25 });
-  }
+  await drainAndClose(harness, server);
   harness = undefined;
-  await server?.close();
   server = undefined;
   vi.unstubAllEnvs();
 });

@@ -22,6 +22,8 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from "nod
 import type { Socket } from "node:net";
 import { setTimeout as realSetTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
+import { vi } from "vitest";
+import type { Harness } from "../../test.setup";
 
 export type Route = "openai.chat" | "openai.models" | "openai.embeddings" | "anthropic.messages" | "anthropic.models";
 
@@ -319,4 +321,16 @@ export async function startProviderServer(options: { defaults?: Partial<Record<R
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * After a wire test: let the background work it started (workflow
+ * onComplete, scheduled clean-ups) finish on the real clock, then stop the
+ * provider server, so the next test starts with neither.
+ */
+export async function drainAndClose(harness: Harness | undefined, server: ProviderServer | undefined): Promise<void> {
+  if (harness !== undefined) {
+    await vi.waitFor(async () => await harness.finishInProgressScheduledFunctions(), { timeout: 10_000, interval: 25 });
+  }
+  await server?.close();
 }
