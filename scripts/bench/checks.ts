@@ -25,14 +25,19 @@ export class Checks {
    * `tolerance` (a fraction of the smallest). Reads and transactions need
    * some: metric rows pick a random shard (read when found, inserted when
    * not), and the workpool's loop runs a varying number of times; documents
-   * written do not.
+   * written do not. `cause`, when it fails: what differs between the
+   * lowest and the highest point (named by their `at`).
    */
-  flat(measure: string, values: { at: string; value: number }[], tolerance = 0): void {
+  flat(measure: string, values: { at: string; value: number }[], tolerance = 0, cause?: (lowest: string, highest: string) => string): void {
     const numbers = values.map((v) => v.value);
     const spread = Math.max(...numbers) - Math.min(...numbers);
     const allowed = Math.floor(Math.min(...numbers) * tolerance);
     const figures = values.map((v) => `${v.value} at ${v.at}`).join(", ");
-    this.check(measure, spread <= allowed, `${figures}${tolerance > 0 ? ` (spread ${spread}, at most ${allowed} allowed)` : ""}`);
+    const ok = spread <= allowed;
+    const lowest = values.find((v) => v.value === Math.min(...numbers))!.at;
+    const highest = values.find((v) => v.value === Math.max(...numbers))!.at;
+    const why = !ok && cause ? ` — from ${lowest} to ${highest}: ${cause(lowest, highest)}` : "";
+    this.check(measure, ok, `${figures}${tolerance > 0 ? ` (spread ${spread}, at most ${allowed} allowed)` : ""}${why}`);
   }
 
   /** Throws when any check failed, listing each with its reason. */

@@ -34,7 +34,9 @@
  * - `DatabaseFake.get` / `DatabaseFake._iterateDocs`: every document read
  *   (point reads, table scans, index ranges, search, vector search, count).
  *   `_iterateDocs` is replaced by one that reads a table's ids from a map kept
- *   up to date by wrapping `DatabaseFake.commit` (tableIds.ts says why).
+ *   up to date by wrapping `DatabaseFake.commit` (tableIds.ts says why);
+ *   `DatabaseFake._resolveQuerySource` is wrapped to tell it an index range's
+ *   first equality (`source.range`), so it offers that value's documents only.
  * - `convexGlobal.asyncSyscall` "1.0/queryPage": the paginate syscall, used to
  *   emulate query journals (gapless reactive pagination).
  * - The test accessor's undocumented `runInComponent(path, handler)` and
@@ -75,7 +77,11 @@ interface DatabaseFake {
   get(tableName: string | undefined, id: string): Doc | null;
   patch(tableName: string, id: string, value: Record<string, Value>): void;
   _iterateDocs(tableName: string, callback: (doc: Doc) => void): void;
+  _resolveQuerySource(query: { source?: QuerySource }): unknown;
 }
+
+/** A query's source as convex-test's `_resolveQuerySource` reads it (only what the value indexes need). */
+type QuerySource = { type: string; indexName?: string; range?: Array<{ type: string; fieldPath: string; value: JSONValue }> };
 
 /** What `queryGeneric` & co. return: a function object carrying flags. */
 type RegisteredFunction = ((...args: never[]) => unknown) & {
@@ -124,6 +130,37 @@ function describeRegistered(registered: RegisteredFunction): Omit<FunctionInfo, 
 }
 
 type ModuleLoader = (path: string) => Promise<Record<string, unknown>>;
+
+/**
+ * The `AsyncLocalStorage` class convex-test runs on: Node's, or in the engine
+ * asyncContext.ts's (all instances on one of Node's). The engine's own
+ * storages are made from the same class, and the wrappers below that find
+ * convex-test's storages wrap its `run`.
+ */
+export type StorageClass = { new <T>(): AsyncLocalStorage<T>; prototype: AsyncLocalStorage<unknown> };
+
+/**
+ * convex-test resolves a function on every call (`resolveFunction`) and then
+ * parses `exportArgs()` / `exportReturns()`, which serialise the validators
+ * again each time (~8% of the engine's CPU with 8 delegations running). A
+ * registered function's validators never change: each module's functions
+ * get both memoised when the module loads.
+ */
+function memoiseValidatorExports(module: Record<string, unknown>): void {
+  for (const value of Object.values(module)) {
+    if (typeof value !== "function") continue;
+    const fn = value as RegisteredFunction;
+    for (const key of ["exportArgs", "exportReturns"] as const) {
+      const exported = fn[key];
+      if (typeof exported !== "function" || memoised.has(exported)) continue;
+      let json: string | undefined;
+      const once = () => (json ??= exported.call(fn));
+      memoised.add(once);
+      fn[key] = once;
+    }
+  }
+}
+const memoised = new WeakSet<() => string>();
 
 interface ConvexGlobal {
   components: Record<string, { db: DatabaseFake; modules: ModuleLoader }>;
@@ -188,7 +225,7 @@ function assertShape(g: ConvexGlobal): void {
     if (typeof db._documents !== "object" || typeof db._storage !== "object") problems.push(`${path}: _documents/_storage`);
     if (typeof db._nextDocId !== "number" || typeof db._lastCreationTime !== "number") problems.push(`${path}: counters`);
     if (!Array.isArray(db._writes)) problems.push(`${path}: _writes`);
-    const methods = [db.get, db._iterateDocs, db.patch, db.storeFile, db.commit];
+    const methods = [db.get, db._iterateDocs, db._resolveQuerySource, db.patch, db.storeFile, db.commit];
     if (methods.some((method) => typeof method !== "function")) {
       problems.push(`${path}: methods`);
     }
@@ -231,8 +268,8 @@ export class EngineInternals {
   /** Each component's table → ids map (tableIds.ts), by its database. */
   private readonly tableIds = new Map<DatabaseFake, TableIds>();
   private readonly fileListeners = new Set<(componentPath: string, storageId: string, blob: Blob) => void>();
-  private readonly readTracker = new AsyncLocalStorage<ReadSet>();
-  private readonly journalTracker = new AsyncLocalStorage<JournalContext>();
+  private readonly readTracker: AsyncLocalStorage<ReadSet>;
+  private readonly journalTracker: AsyncLocalStorage<JournalContext>;
   private readonly blobBase64 = new WeakMap<Blob, string>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   /** Module paths of each component (from preloadModules), for function listings. */
@@ -248,8 +285,11 @@ export class EngineInternals {
   constructor(
     private readonly g: ConvexGlobal,
     private readonly accessor: RawAccessor,
+    Storage: StorageClass = AsyncLocalStorage,
   ) {
     assertShape(g);
+    this.readTracker = new Storage<ReadSet>();
+    this.journalTracker = new Storage<JournalContext>();
     this.hookModules();
     this.hookCommits();
     this.hookFiles();
@@ -645,7 +685,10 @@ export class EngineInternals {
       component.modules = (modulePath: string) => {
         let module = cache.get(modulePath);
         if (module === undefined) {
-          const loading = this.outside(() => load(modulePath));
+          const loading = this.outside(() => load(modulePath)).then((loaded) => {
+            memoiseValidatorExports(loaded);
+            return loaded;
+          });
           // Only what loaded stays cached (clients can name any path; a retry runs outside any context too).
           loading.catch(() => cache.delete(modulePath));
           cache.set(modulePath, loading);
@@ -723,6 +766,15 @@ export class EngineInternals {
         const topLevel = db._writes.length === 1;
         commit(commitTs);
         if (topLevel && layer !== undefined) tableIds.committed(layer);
+      };
+      // An index range with an equality: its table's documents are offered by that value (tableIds.ts).
+      const resolve = db._resolveQuerySource.bind(db);
+      db._resolveQuerySource = (query) => {
+        const source = query.source;
+        const equality = source?.type === "IndexRange" ? source.range?.find((filter) => filter.type === "Eq") : undefined;
+        const tableName = source?.indexName?.split(".")[0];
+        if (equality === undefined || tableName === undefined) return resolve(query);
+        return tableIds.withEquality({ tableName, fieldPath: equality.fieldPath, value: equality.value }, () => resolve(query));
       };
     }
   }
@@ -820,22 +872,22 @@ export class EngineInternals {
 }
 
 /** Find the state object of the convex-test instance `t` and hook into it. */
-export async function attachInternals(t: RawAccessor): Promise<EngineInternals> {
-  const original = AsyncLocalStorage.prototype.run;
+export async function attachInternals(t: RawAccessor, Storage: StorageClass = AsyncLocalStorage): Promise<EngineInternals> {
+  const original = Storage.prototype.run;
   let found: ConvexGlobal | undefined;
-  AsyncLocalStorage.prototype.run = function (this: AsyncLocalStorage<unknown>, store: unknown, ...rest: unknown[]) {
+  Storage.prototype.run = function (this: AsyncLocalStorage<unknown>, store: unknown, ...rest: unknown[]) {
     if (found === undefined && isConvexGlobal(store)) found = store;
     return (original as (...args: unknown[]) => unknown).call(this, store, ...rest);
   } as typeof original;
   try {
     await t.finishInProgressScheduledFunctions();
   } finally {
-    AsyncLocalStorage.prototype.run = original;
+    Storage.prototype.run = original;
   }
   if (found === undefined) {
     throw new Error("Could not find convex-test's instance state; see scripts/local-engine/convexTestInternals.ts.");
   }
-  return new EngineInternals(found, t);
+  return new EngineInternals(found, t, Storage);
 }
 
 type ExecutionContext = { componentPath: string; udfPath: string; udfType: string; depth: number };
@@ -852,8 +904,8 @@ function isExecutionContext(store: unknown): store is ExecutionContext {
  * outside any. convex-test's context storage is found the first time a
  * function runs: until then `prototype.run` is wrapped (a type check per call).
  */
-export function watchRunningFunction(): { current(): string | null; stop(): void } {
-  const original = AsyncLocalStorage.prototype.run;
+export function watchRunningFunction(Storage: StorageClass = AsyncLocalStorage): { current(): string | null; stop(): void } {
+  const original = Storage.prototype.run;
   let storage: AsyncLocalStorage<unknown> | null = null;
   const wrapper = function (this: AsyncLocalStorage<unknown>, store: unknown, ...rest: unknown[]) {
     if (storage === null && isExecutionContext(store)) {
@@ -864,9 +916,9 @@ export function watchRunningFunction(): { current(): string | null; stop(): void
   } as typeof original;
   // Someone who wrapped it after us (attachInternals, briefly) restores ours; ours is then removed when found.
   const unwrap = () => {
-    if (AsyncLocalStorage.prototype.run === wrapper) AsyncLocalStorage.prototype.run = original;
+    if (Storage.prototype.run === wrapper) Storage.prototype.run = original;
   };
-  AsyncLocalStorage.prototype.run = wrapper;
+  Storage.prototype.run = wrapper;
   return {
     current: () => {
       const store = (storage as AsyncLocalStorage<unknown> | null)?.getStore();

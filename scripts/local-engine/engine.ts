@@ -34,11 +34,11 @@ import { fileURLToPath } from "node:url";
 import { version as convexVersion } from "convex";
 import { makeFunctionReference, type UserIdentity } from "convex/server";
 import type { Value } from "convex/values";
-import { createServer as createViteServer, type ViteDevServer } from "vite";
+import { createServer as createViteServer, type Plugin, type ViteDevServer } from "vite";
 import { WebSocketServer } from "ws";
 import type { Harness as AppHarness } from "../../convex/test.setup";
 import { AdminKey } from "./adminKey";
-import { attachInternals, watchRunningFunction, type EngineInternals, type PathRunner, type RawAccessor } from "./convexTestInternals";
+import { attachInternals, watchRunningFunction, type EngineInternals, type PathRunner, type RawAccessor, type StorageClass } from "./convexTestInternals";
 import type { RegisteredModules } from "./convexTestShim";
 import { CronScheduler, readCronJobs, type CronClock } from "./crons";
 import { DeployApi, sha256, type LoadedFile } from "./deployApi";
@@ -156,6 +156,30 @@ interface Harness extends PathRunner, RawAccessor {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const defaultRoot = path.resolve(here, "../..");
 const SHIM_FILE = path.join(here, "convexTestShim.ts");
+const ASYNC_CONTEXT_FILE = path.join(here, "asyncContext.ts");
+
+/**
+ * convex-test is loaded through the engine's Vite loader (not as an external
+ * package) so that its `node:async_hooks` can be asyncContext.ts: its six
+ * `AsyncLocalStorage`s (and the engine's) share one of Node's, which every
+ * promise pays for once instead of eight times (asyncContext.ts says why).
+ */
+function convexTestOnSharedContext(): Plugin & { rewritten: () => boolean } {
+  let rewritten = false;
+  return {
+    name: "local-engine:convex-test-async-context",
+    enforce: "pre",
+    rewritten: () => rewritten,
+    // A transform, not resolveId: Vite resolves Node built-ins without asking plugins.
+    transform(code, id) {
+      if (!id.includes("/node_modules/convex-test/")) return null;
+      const replaced = code.replace(/\bfrom\s+["'](?:node:)?async_hooks["']/g, () => `from ${JSON.stringify(ASYNC_CONTEXT_FILE)}`);
+      if (replaced === code) return null;
+      rewritten = true;
+      return { code: replaced, map: null };
+    },
+  };
+}
 
 function consoleLogger(verbose: boolean): Logger {
   return {
@@ -227,6 +251,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const adminKey = await AdminKey.open(files.adminKey);
 
   // --- the app on convex-test, loaded through Vite (import.meta.glob) ------
+  const sharedContext = convexTestOnSharedContext();
   const appLoader = await createViteServer({
     root,
     configFile: false,
@@ -240,19 +265,25 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     // (convexTestShim.ts). An alias, because Vite resolves externalised bare
     // imports of SSR modules without consulting plugins.
     resolve: { alias: [{ find: /^convex-test$/, replacement: SHIM_FILE }] },
+    ssr: { noExternal: ["convex-test"] },
+    plugins: [sharedContext],
   });
   let setup: { newHarness?: () => unknown };
   let shim: { registeredModules?: (t: object) => RegisteredModules | undefined };
+  let contextStorage: StorageClass;
   try {
     setup = (await appLoader.ssrLoadModule("/convex/test.setup.ts")) as typeof setup;
     shim = (await appLoader.ssrLoadModule(SHIM_FILE)) as typeof shim;
+    // The instance convex-test was given (same loader, same module): the engine's own storages join it.
+    contextStorage = ((await appLoader.ssrLoadModule(ASYNC_CONTEXT_FILE)) as { AsyncLocalStorage: StorageClass }).AsyncLocalStorage;
+    if (!sharedContext.rewritten()) throw new Error("convex-test was not loaded through the engine's loader with asyncContext.ts for node:async_hooks (engine.ts, convexTestOnSharedContext).");
   } catch (error) {
     await appLoader.close();
     throw error;
   }
   if (typeof setup.newHarness !== "function") throw new Error("convex/test.setup.ts does not export newHarness()");
   const t = setup.newHarness() as Harness;
-  const internals = await attachInternals(t);
+  const internals = await attachInternals(t, contextStorage);
 
   // Every module of the app and of each component, loaded before anything runs
   // (never lazily inside a transaction, where Vite's loader timers would throw).
@@ -302,7 +333,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   }
   // Function log lines are printed as before and also kept for the log view (/_engine/logs).
   const functionLogs = new LogRing(options.logLines ?? DEFAULT_CAPACITY);
-  const runningFunction = watchRunningFunction();
+  const runningFunction = watchRunningFunction(contextStorage);
   const stopLogCapture = captureFunctionLogs(functionLogs, runningFunction.current);
 
   const restoredDocuments = durability?.restoredDocuments ?? 0;
