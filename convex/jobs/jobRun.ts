@@ -300,6 +300,15 @@ export async function runOfJob(ctx: MutationCtx, jobId: Id<"jobs">): Promise<Doc
   return await ensureJobRun(ctx, row);
 }
 
+/**
+ * The id of the job's run, for a caller writing its steps or one run field:
+ * no read when the row already names it (the row's own copy of the
+ * lifecycle, if it still has one, is folded by the job's next move).
+ */
+export async function runIdOfJob(ctx: MutationCtx, job: JobRow): Promise<Id<"interactions">> {
+  return job.runId ?? (await runOfJob(ctx, job._id))._id;
+}
+
 /** What a job's step shows, wherever it is stored. */
 export type JobStepRow = Pick<Doc<"steps">, "key" | "name" | "kind" | "status" | "attempt" | "startedAt" | "endedAt" | "durationMs" | "error" | "detail" | "input" | "output">;
 

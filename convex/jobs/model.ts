@@ -21,7 +21,7 @@ import { releaseJobReservation } from "./modelWork";
 import { versionAtStart } from "./pinnedAgent";
 import { jobType } from "./types";
 import { isEnded, type JobError, type JobState } from "./validators";
-import { insertJobAndRun, jobOf, runOfJob, jobOfRun, loadJob, moveJob, type Job, type JobRow } from "./jobRun";
+import { insertJobAndRun, jobOf, runIdOfJob, jobOfRun, loadJob, moveJob, type Job, type JobRow } from "./jobRun";
 
 export { loadJob };
 import { beginStepRow, endStepRow, stepByKey as stepRowByKey } from "../runs/stepRows";
@@ -144,8 +144,7 @@ export async function createJob(ctx: MutationCtx, spec: NewJob, actor: Actor): P
 // A job's steps are rows of the run kernel's one step ledger, under the job's run (jobRun.ts).
 
 export async function stepByKey(ctx: MutationCtx, job: JobRow, key: string): Promise<Doc<"steps"> | null> {
-  const run = await runOfJob(ctx, job._id);
-  return await stepRowByKey(ctx, run._id, key);
+  return await stepRowByKey(ctx, await runIdOfJob(ctx, job), key);
 }
 
 /** Start (or start again) a step: a new row, or the same row with attempt + 1. */
@@ -154,7 +153,7 @@ export async function beginJobStep(
   job: JobRow,
   step: { key: string; name: string; kind: "mutation" | "action" | "wait"; status?: "running" | "waiting"; input?: string },
 ): Promise<Doc<"steps">> {
-  return await beginStepRow(ctx, await runOfJob(ctx, job._id), step);
+  return await beginStepRow(ctx, { _id: await runIdOfJob(ctx, job) }, step);
 }
 
 export async function endJobStep(
@@ -208,10 +207,10 @@ export async function endJob(ctx: MutationCtx, job: Job, outcome: JobOutcome): P
       : outcome.state === "resolved"
         ? null
         : { code: outcome.error.code, message: outcome.error.message };
-  const run = await runOfJob(ctx, job._id);
+  const runId = await runIdOfJob(ctx, job);
   const open = await ctx.db
     .query("steps")
-    .withIndex("by_interactionId_index", (q) => q.eq("interactionId", run._id))
+    .withIndex("by_interactionId_index", (q) => q.eq("interactionId", runId))
     .order("desc")
     .take(20);
   for (const step of open) {

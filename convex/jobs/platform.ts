@@ -13,8 +13,6 @@ import type { Doc, Id } from "../_generated/dataModel";
 import { internalMutation, type MutationCtx } from "../_generated/server";
 import { cancelRun } from "../control/runControl";
 import { isPlatformPaused } from "../ops/paused";
-import { RUN_STATUS_OF } from "./jobRun";
-import { PENDING_STATES } from "./validators";
 
 /** Job runs a kill switch cancels per transaction; more continue in a scheduled batch. */
 export const KILL_BATCH = 25;
@@ -28,8 +26,9 @@ async function cancelBatches(
 ): Promise<{ cancelled: number; more: boolean }> {
   let cancelled = 0;
   let more = false;
-  for (const state of PENDING_STATES) {
-    const batch = await pick(RUN_STATUS_OF[state] as "queued" | "waiting");
+  // A job not yet ended and not running: pending (queued) or waiting.
+  for (const status of ["queued", "waiting"] as const) {
+    const batch = await pick(status);
     for (const run of batch) {
       if (await cancelRun(ctx, run, { actor: { kind: "system" }, reason, action })) cancelled++;
     }

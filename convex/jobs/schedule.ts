@@ -9,13 +9,12 @@ import { internal } from "../_generated/api";
 import { internalMutation } from "../_generated/server";
 import type { MutationCtx } from "../_generated/server";
 import { cancelJob, createJob, endJob, logJob, startRefusal } from "./model";
-import { getJob, loadJob, runOfJob, type Job } from "./jobRun";
+import { getJob, loadJob, runIdOfJob, type Job } from "./jobRun";
 
 /** A schedule "started" at its first occurrence: its run's start time (a schedule stays pending until it ends). */
 async function markScheduleStarted(ctx: MutationCtx, schedule: Job, now: number): Promise<void> {
   if (schedule.startedAt !== undefined) return;
-  const run = await runOfJob(ctx, schedule._id);
-  await ctx.db.patch("interactions", run._id, { startedAt: now });
+  await ctx.db.patch("interactions", await runIdOfJob(ctx, schedule), { startedAt: now });
 }
 
 export const tick = internalMutation({

@@ -6,8 +6,6 @@ import { vJobState, type JobState } from "../runs/validators";
 export { vJobState, type JobState };
 
 export const ENDED_STATES: readonly JobState[] = ["resolved", "failed", "cancelled", "timed_out"];
-/** States the kill switches cancel (a job not yet started, or parked on a callback). */
-export const PENDING_STATES = ["pending", "waiting"] as const;
 
 export function isEnded(job: { state: JobState }): boolean {
   return ENDED_STATES.includes(job.state);

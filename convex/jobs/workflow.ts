@@ -14,7 +14,7 @@ import type { Id } from "../_generated/dataModel";
 import { internalMutation } from "../_generated/server";
 import { workflow } from "../lib/workflow";
 import { cancelJob, endJob, loadJob, notifyObservers, openStep, startRefusal, stepByKey } from "./model";
-import { getJob, moveJob, runOfJob } from "./jobRun";
+import { getJob, moveJob, runIdOfJob } from "./jobRun";
 import { jobType, type JobTypeSpec } from "./types";
 import { isEnded, vCallbackOutcome } from "./validators";
 
@@ -97,7 +97,7 @@ export const launch = internalMutation({
       onComplete: internal.jobs.workflow.onComplete,
       context: { jobId },
     });
-    await ctx.db.patch("interactions", (await runOfJob(ctx, jobId))._id, {
+    await ctx.db.patch("interactions", await runIdOfJob(ctx, job), {
       attempts: job.attempts + 1,
       workflowId,
     });

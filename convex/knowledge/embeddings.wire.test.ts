@@ -136,13 +136,16 @@ test("switching embedding models never mixes vectors: another model searches its
   expect(b.active).toMatchObject({ modelId: "@wire/text-embedding-3-small", dimension: 1536, source: "connection" });
   const before = embeddingRequests().length;
   expect(await search(t, admin, "refund within 30 days")).toEqual([]);
-  expect(embeddingRequests().length).toBe(before + 1); // the query, embedded by B
+  // B has no index anywhere this user may look: the query is not even embedded.
+  expect(embeddingRequests().length).toBe(before);
 
   // Model C: the same server and dimension, identical vectors for identical texts — still its own namespace.
   await useModel(admin, "@wire/text-embedding-ada-002");
   const parking = await addText(admin, PARKING, "Parking");
   expect(await ingested(admin, parking.documentId)).toMatchObject({ status: "ready", modelId: "@wire/text-embedding-ada-002" });
+  const beforeC = embeddingRequests().length;
   expect((await search(t, admin, PARKING))[0]).toMatchObject({ documentId: parking.documentId });
+  expect(embeddingRequests().length).toBe(beforeC + 1); // C has an index now: the query, embedded by C
   await useModel(admin, "@wire/text-embedding-3-small");
   expect(await search(t, admin, PARKING)).toEqual([]);
 
@@ -157,6 +160,29 @@ test("switching embedding models never mixes vectors: another model searches its
   // Every namespace is its own: one per (scope, embedding model id).
   const namespaces = await t.run(async (ctx) => ctx.db.query("knowledgeNamespaces").collect());
   expect(namespaces.map((n) => n.modelId).sort()).toEqual(["@wire/text-embedding-ada-002", "offline-hash-256"]);
+});
+
+test("a search embeds nothing until knowledge was written where the caller may look: another user's document does not count, the account's does", WIRE, async () => {
+  const { t, admin } = await setup();
+  await useModel(admin, "@wire/text-embedding-3-small");
+  const member = await asMember(t, "org_wire_embeddings", "member");
+  const mine = await addText(admin, REFUNDS, "Refunds");
+  await ingested(admin, mine.documentId);
+  const afterIngestion = embeddingRequests().length;
+
+  // The member may see the platform's, the account's and their own scope: nothing written there yet.
+  expect(await search(t, member, chunkText(REFUNDS)[0]!)).toEqual([]);
+  expect(embeddingRequests()).toHaveLength(afterIngestion);
+  // The admin's own scope has the document: their query is embedded and finds it.
+  expect((await search(t, admin, chunkText(REFUNDS)[0]!))[0]?.documentId).toBe(mine.documentId);
+  expect(embeddingRequests()).toHaveLength(afterIngestion + 1);
+
+  // Knowledge for the whole account: now the member's search embeds the query too, and finds it.
+  const shared = await admin.client.mutation(api.knowledge.documents.addText, { accountId: admin.accountId, scope: { kind: "account" }, title: "Parking", text: PARKING, format: "markdown" });
+  await ingested(admin, shared.documentId);
+  const beforeMember = embeddingRequests().length;
+  expect((await search(t, member, PARKING)).map((hit) => hit.documentId)).toEqual([shared.documentId]);
+  expect(embeddingRequests()).toHaveLength(beforeMember + 1);
 });
 
 test("re-adding a document after a switch indexes it under the new model and drops its vectors under the old one", WIRE, async () => {

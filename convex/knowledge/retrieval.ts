@@ -21,8 +21,9 @@ import { embedTexts, resolveEmbeddingModel, type ResolvedEmbeddingModel } from "
 import { STOP_WORDS, words } from "../models/text";
 import { locationLabel } from "./chunking";
 import { accountEmbeddingModel, knowledgeRag } from "./rag";
-import { visibleScopes } from "./scopes";
-import { type KnowledgeHit, type KnowledgeSource, type ScopeKind } from "./validators";
+import { activeTeamsOf } from "../teams/membership";
+import { visibleScopes, type VisibleScope } from "./scopes";
+import { vScopeKind, type KnowledgeHit, type KnowledgeSource, type ScopeKind } from "./validators";
 
 export const MAX_SEARCH_LIMIT = 20;
 /** At most five scopes of `MAX_SEARCH_LIMIT` hits each. */
@@ -93,9 +94,15 @@ async function rankedHits(
   const wanted = (kind: ScopeKind) => args.scopes?.includes(kind) ?? true;
   // Platform knowledge is embedded with the deployment's model (rag.ts); resolved only when searched.
   const platform = wanted("platform") ? resolveEmbeddingModel() : account;
-  // Team knowledge: the user's active teams, read here from their verified id (never taken from the caller).
-  const teamIds = wanted("team") ? await ctx.runQuery(internal.teams.membership.activeTeamIds, { accountId: args.accountId, userId: args.userId }) : [];
-  const targets = visibleScopes({ ...args, teamIds }, account.modelId, platform.modelId).filter((scope) => wanted(scope.kind));
+  const targets = await ctx.runQuery(internal.knowledge.retrieval.searchTargets, {
+    accountId: args.accountId,
+    userId: args.userId,
+    ...(args.agentId !== undefined ? { agentId: args.agentId } : {}),
+    modelId: account.modelId,
+    platformModelId: platform.modelId,
+    ...(args.scopes !== undefined ? { kinds: [...args.scopes] } : {}),
+  });
+  // Nothing was ever written where this caller may look: no embedding call, no vector search.
   if (targets.length === 0) return [];
   const modelOf = (kind: ScopeKind) => (kind === "platform" ? platform : account);
   // The query, embedded once by each model in play.
@@ -190,6 +197,42 @@ export function citationLocation(citation: string, documentTitle: string | undef
   const location = citation.slice(documentTitle.length + 2).trim();
   return location === "" ? {} : { location };
 }
+
+/**
+ * The namespaces a search looks in: the caller's visible scopes (scopes.ts),
+ * keeping only those knowledge was ever written to under their model. Every
+ * write records its namespace first (`ensureNamespace`, rag.ts), so a scope
+ * with no row has no entries: an account without knowledge costs its turns
+ * no embedding call and no vector search. Team scopes are the user's active
+ * teams, read here from the verified user id, never taken from the caller.
+ */
+export const searchTargets = internalQuery({
+  args: {
+    accountId: v.id("accounts"),
+    userId: v.id("userProfiles"),
+    agentId: v.optional(v.id("agents")),
+    modelId: v.string(),
+    platformModelId: v.string(),
+    /** Only these scope kinds (default: every visible scope). */
+    kinds: v.optional(v.array(vScopeKind)),
+  },
+  returns: v.array(v.object({ kind: vScopeKind, scopeKey: v.string(), namespace: v.string() })),
+  handler: async (ctx, { accountId, userId, agentId, modelId, platformModelId, kinds }) => {
+    const wanted = (kind: ScopeKind) => kinds?.includes(kind) ?? true;
+    const teamIds = wanted("team") ? await activeTeamsOf(ctx, accountId, userId) : [];
+    const visible = visibleScopes({ accountId, userId, ...(agentId !== undefined ? { agentId } : {}), teamIds }, modelId, platformModelId);
+    const targets: VisibleScope[] = [];
+    for (const scope of visible) {
+      if (!wanted(scope.kind)) continue;
+      const recorded = await ctx.db
+        .query("knowledgeNamespaces")
+        .withIndex("by_scopeKey_namespace", (q) => q.eq("scopeKey", scope.scopeKey).eq("namespace", scope.namespace))
+        .first();
+      if (recorded !== null) targets.push(scope);
+    }
+    return targets;
+  },
+});
 
 /** The current entry and title of each document still there (refs are document ids as strings). */
 export const liveDocuments = internalQuery({

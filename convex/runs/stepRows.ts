@@ -41,7 +41,7 @@ export type RunPatch = Partial<Omit<Doc<"interactions">, "_id" | "_creationTime"
  */
 export async function beginStepRow(
   ctx: MutationCtx,
-  interaction: Doc<"interactions">,
+  interaction: Pick<Doc<"interactions">, "_id">,
   step: { key: string; kind: StepKind; name: string; status?: "running" | "waiting"; baselineStepOrder?: number; detail?: string; input?: string },
   runPatch: RunPatch = {},
 ): Promise<Doc<"steps">> {

@@ -3,9 +3,8 @@
  * that does not exist, answers `not_found` exactly like a missing one; an
  * archived team grants nothing to anybody.
  */
-import { v } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
-import { internalQuery, type QueryCtx } from "../_generated/server";
+import type { QueryCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { MAX_TEAMS_PER_USER, type TeamRole } from "./validators";
 
@@ -48,9 +47,3 @@ export async function activeTeamsOf(ctx: QueryCtx, accountId: Id<"accounts">, us
   return active;
 }
 
-/** `activeTeamsOf` for actions (knowledge search): ids the caller has verified. */
-export const activeTeamIds = internalQuery({
-  args: { accountId: v.id("accounts"), userId: v.id("userProfiles") },
-  returns: v.array(v.id("teams")),
-  handler: async (ctx, { accountId, userId }) => await activeTeamsOf(ctx, accountId, userId),
-});
