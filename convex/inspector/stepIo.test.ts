@@ -247,3 +247,47 @@ test("an external agent: what its endpoint was sent in, its reply out, a secret 
   expect(JSON.parse(step.input!)).toMatchObject({ kind: "turn", prompt: "which key pays the invoices?", messages: [] });
   expect(step.output).toBe('Use sk_live_[redacted] for "which key pays the invoices?".');
 });
+
+test("the run page's live view redacts a reply while it streams: a key the reply quotes comes to staff as sk-[redacted], to its owner as written", { timeout: 60_000 }, async () => {
+  const t = newHarness();
+  const { user, thread } = await userWithThread(t, { orgId: "org_io_stream", role: "admin" });
+  const KEY = "sk-proj-a1B2c3D4e5F6g7H8i9J0kLmN";
+  const { documentId } = await user.client.mutation(api.knowledge.documents.addText, {
+    accountId: user.accountId,
+    scope: { kind: "user" },
+    title: "Staging notes",
+    text: `The staging deploy key is ${KEY} and it rotates monthly.`,
+    format: "markdown",
+  });
+  await vi.waitFor(
+    async () => expect((await user.client.query(api.knowledge.documents.get, { accountId: user.accountId, documentId })).status).toBe("ready"),
+    { timeout: 20_000, interval: 25 },
+  );
+  // The offline model quotes the retrieved note, slowly enough to be read mid-stream.
+  offlineModel.options = { chunkDelayMs: 40, chunkWords: 2 };
+  const { interactionId } = await send(user, thread.threadId, "What is the staging deploy key?");
+
+  const page = { numItems: 10, cursor: null };
+  const staffSaw: string[] = [];
+  const ownerSaw: string[] = [];
+  const deadline = Date.now() + 30_000;
+  for (let done = false; !done && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    const listed = await user.client.query(api.inspector.runs.runMessages, { accountId: user.accountId, interactionId, paginationOpts: page, streamArgs: { kind: "list", startOrder: 0 } });
+    const streaming = (listed.streams as { kind: "list"; messages: { streamId: string; status: string }[] } | undefined)?.messages.filter((s) => s.status === "streaming") ?? [];
+    if (streaming.length > 0) {
+      const streamArgs = { kind: "deltas" as const, cursors: streaming.map((s) => ({ streamId: s.streamId, cursor: 0 })) };
+      const staff = await user.client.query(api.inspector.runs.runMessages, { accountId: user.accountId, interactionId, paginationOpts: page, streamArgs });
+      staffSaw.push(JSON.stringify(staff.streams));
+      const owner = await user.client.query(api.chat.messages.list, { accountId: user.accountId, threadId: thread.threadId, paginationOpts: page, streamArgs });
+      ownerSaw.push(JSON.stringify(owner.streams));
+    }
+    const [turn] = await user.client.query(api.chat.runs.turnsForThread, { accountId: user.accountId, threadId: thread.threadId });
+    done = turn!.status === "completed";
+  }
+  // The key was in the stream: its owner's chat shows it as it streams.
+  expect(ownerSaw.some((seen) => seen.includes(KEY))).toBe(true);
+  // Staff watching the run saw it streaming too, and never saw the key.
+  expect(staffSaw.some((seen) => seen.includes("sk-[redacted]"))).toBe(true);
+  expect(staffSaw.every((seen) => !seen.includes(KEY) && !seen.includes("a1B2c3D4e5F6"))).toBe(true);
+});
