@@ -4,32 +4,21 @@
  * its latest observation as an exemplar — never as a label; a scraper of
  * the plain text format gets no exemplars.
  */
-import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { expect, test } from "vitest";
 import { send, settle, userWithThread } from "../chat/testkit.testing";
 import { newHarness, type Harness } from "../test.setup";
 import { MAX_EXEMPLAR_LABEL_CHARS, runExemplar } from "./exemplars";
 import { exposition } from "./exposition";
 import { FAMILIES } from "./metrics";
 import { parseOpenMetrics, type OpenMetricsSample } from "./openMetrics.testing";
-import { parseExposition } from "./prometheus.testing";
+import { getMetrics, parseExposition, withMetricsToken } from "./prometheus.testing";
 import { rootAndDelegate } from "./runTree.testing";
 
-const TOKEN = "exemplar-test-token";
 /** What Prometheus sends when exemplar storage is on. */
 const PROMETHEUS_ACCEPT = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  process.env.HARNESS_METRICS_TOKEN = TOKEN;
-});
-afterEach(() => {
-  vi.useRealTimers();
-  delete process.env.HARNESS_METRICS_TOKEN;
-});
-
-async function scrape(t: Harness, accept?: string) {
-  return await t.fetch("/metrics", { headers: { Authorization: `Bearer ${TOKEN}`, ...(accept ? { Accept: accept } : {}) } });
-}
+withMetricsToken();
+const scrape = getMetrics;
 
 async function delegationTree(t: Harness) {
   const { user, thread } = await userWithThread(t);

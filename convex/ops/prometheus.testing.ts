@@ -4,6 +4,8 @@
  * family; histograms must have cumulative buckets ending in `+Inf` = `_count`.
  * It throws on anything else, so a test that parses also checks the format.
  */
+import { afterEach, beforeEach, vi } from "vitest";
+import type { Harness } from "../test.setup";
 export type Sample = { name: string; labels: Record<string, string>; value: number };
 export type Exposition = { types: Map<string, string>; samples: Sample[] };
 
@@ -100,4 +102,24 @@ export function valueOf(exposition: Exposition, name: string, labels: Record<str
   );
   if (found.length > 1) throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return found[0]?.value;
+}
+
+/** The token the tests scrape `/metrics` with. */
+export const METRICS_TOKEN = "metrics-test-token";
+
+/** Every test of the calling file runs on fake timers with `HARNESS_METRICS_TOKEN` set; both are undone after it (with every other stubbed variable). */
+export function withMetricsToken(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.stubEnv("HARNESS_METRICS_TOKEN", METRICS_TOKEN);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllEnvs();
+  });
+}
+
+/** GET /metrics with the token (and an `Accept` header when given). */
+export async function getMetrics(t: Harness, accept?: string): Promise<Response> {
+  return await t.fetch("/metrics", { headers: { Authorization: `Bearer ${METRICS_TOKEN}`, ...(accept !== undefined ? { Accept: accept } : {}) } });
 }

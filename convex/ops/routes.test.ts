@@ -4,30 +4,21 @@
  * tool call and a background job, counted as they happened (no table scans).
  */
 import { readFileSync } from "node:fs";
-import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { afterEach, expect, test } from "vitest";
 import { send, settle, userWithThread } from "../chat/testkit.testing";
 import { api } from "../_generated/api";
 import { drive, startJob } from "../jobs/testkit.testing";
 import { failNext, resetFaults, setModelPrice } from "../lib/faults.testing";
 import { newHarness, type Harness } from "../test.setup";
-import { parseExposition, valueOf } from "./prometheus.testing";
+import { getMetrics, METRICS_TOKEN, parseExposition, valueOf, withMetricsToken } from "./prometheus.testing";
 import { SHARDS } from "./metrics";
 import { HARNESS_VERSION } from "./version";
 
-const TOKEN = "metrics-test-token";
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  process.env.HARNESS_METRICS_TOKEN = TOKEN;
-});
-afterEach(() => {
-  vi.useRealTimers();
-  delete process.env.HARNESS_METRICS_TOKEN;
-  resetFaults();
-});
+withMetricsToken();
+afterEach(() => resetFaults());
 
 async function scrape(t: Harness) {
-  const response = await t.fetch("/metrics", { headers: { Authorization: `Bearer ${TOKEN}` } });
+  const response = await getMetrics(t);
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
   return parseExposition(await response.text());
@@ -64,9 +55,9 @@ test("GET /metrics refuses a missing or wrong token, and every token while HARNE
   const t = newHarness();
   await expectEnvelope(await t.fetch("/metrics", { method: "GET" }), 401, "unauthenticated");
   await expectEnvelope(await t.fetch("/metrics", { headers: { Authorization: "Bearer wrong" } }), 401, "unauthenticated");
-  await expectEnvelope(await t.fetch("/metrics", { headers: { Authorization: TOKEN } }), 401, "unauthenticated");
+  await expectEnvelope(await t.fetch("/metrics", { headers: { Authorization: METRICS_TOKEN } }), 401, "unauthenticated");
   delete process.env.HARNESS_METRICS_TOKEN;
-  await expectEnvelope(await t.fetch("/metrics", { headers: { Authorization: `Bearer ${TOKEN}` } }), 401, "unauthenticated");
+  await expectEnvelope(await t.fetch("/metrics", { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } }), 401, "unauthenticated");
 });
 
 test("metrics count what happened: one turn with two model calls and one tool call, one job", async () => {
