@@ -19,9 +19,9 @@ import { internalQuery, type ActionCtx } from "../_generated/server";
 import { fail } from "../lib/errors";
 import { embedTexts, resolveEmbeddingModel, type ResolvedEmbeddingModel } from "../models/embeddings";
 import { STOP_WORDS, words } from "../models/text";
+import { activeTeamsOf } from "../teams/membership";
 import { locationLabel } from "./chunking";
 import { accountEmbeddingModel, knowledgeRag } from "./rag";
-import { activeTeamsOf } from "../teams/membership";
 import { visibleScopes, type VisibleScope } from "./scopes";
 import { vScopeKind, type KnowledgeHit, type KnowledgeSource, type ScopeKind } from "./validators";
 
