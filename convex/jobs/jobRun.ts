@@ -270,7 +270,8 @@ export type JobMove = {
  * Move a job to `to`: its run's status (with `move.run`) and its own row
  * (with `move.job`), in one place, checked by the run kernel's status
  * machine: a move forward by `transition`, a resume or restart of an ended
- * job (`reopenBy`) by `reopen`.
+ * job (`reopenBy`) by `reopen`. Returns the job as it now is, built from
+ * what was written (no second read).
  */
 export async function moveJob(
   ctx: MutationCtx,
@@ -278,7 +279,7 @@ export async function moveJob(
   to: JobState,
   move: JobMove = {},
   reopenBy?: "resume" | "restart",
-): Promise<void> {
+): Promise<Job> {
   const row = (await ctx.db.get("jobs", job._id))!;
   const run = await ensureJobRun(ctx, row);
   const status = RUN_STATUS_OF[to];
@@ -288,9 +289,10 @@ export async function moveJob(
   if (move.job !== undefined && Object.keys(move.job).length > 0) await ctx.db.patch("jobs", job._id, move.job);
   await ctx.db.patch("interactions", run._id, { ...move.run, status });
   await recordJobState(ctx, job.state, to);
-  // The job as it now is, from what was just written (no second read).
   const movedRow = { ...row, ...CLEARED_LIFECYCLE, ...move.job };
-  await emitJobStateChanged(ctx, { ...ownFields(movedRow), ...runLifecycle({ ...run, ...move.run, status }, movedRow) }, job.state);
+  const moved: Job = { ...ownFields(movedRow), ...runLifecycle({ ...run, ...move.run, status }, movedRow) };
+  await emitJobStateChanged(ctx, moved, job.state);
+  return moved;
 }
 
 /** The job's run (made whole first: `ensureJobRun`), for a caller holding the job. */

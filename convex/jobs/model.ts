@@ -229,7 +229,7 @@ export async function endJob(ctx: MutationCtx, job: Job, outcome: JobOutcome): P
       : outcome.state === "cancelled"
         ? { code: "cancelled", message: outcome.reason }
         : { code: outcome.error.code, message: outcome.error.message };
-  await moveJob(ctx, current, state, {
+  const ended = await moveJob(ctx, current, state, {
     ...(outcome.state === "resolved" ? { job: { result: outcome.result, hasUsefulOutput: outcome.result.trim() !== "" } } : {}),
     run: {
       endedAt: now,
@@ -237,7 +237,6 @@ export async function endJob(ctx: MutationCtx, job: Job, outcome: JobOutcome): P
       ...(outcome.state === "resolved" ? { failedStepKey: undefined } : failedStepKey !== undefined ? { failedStepKey } : {}),
     },
   });
-  const ended = await loadJob(ctx, current._id);
   logJob(ended, `job_${state}`, outcome.state === "resolved" ? {} : { error: ended.error });
   await notifyObservers(ctx, ended);
   return ended;

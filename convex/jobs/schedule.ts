@@ -6,8 +6,7 @@
  */
 import { v } from "convex/values";
 import { internal } from "../_generated/api";
-import { internalMutation } from "../_generated/server";
-import type { MutationCtx } from "../_generated/server";
+import { internalMutation, type MutationCtx } from "../_generated/server";
 import { cancelJob, createJob, endJob, logJob, startRefusal } from "./model";
 import { getJob, loadJob, runIdOfJob, type Job } from "./jobRun";
 
