@@ -289,6 +289,8 @@ describe("chat UX in Chromium against npm start", { timeout: 120_000 }, () => {
     // Esc closes the drawer again.
     await phone.getByTestId("show-threads").click();
     await expect.poll(() => sidebar.isVisible()).toBe(true);
+    // Esc is the drawer's once focus has moved into it (a frame after it opens).
+    await expect.poll(() => focusedTestId(phone)).toBe("new-thread");
     await phone.keyboard.press("Escape");
     await expect.poll(() => sidebar.isVisible()).toBe(false);
     await phone.close();
